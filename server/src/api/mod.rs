@@ -1,0 +1,23 @@
+//! The REST API under `/api`, one module per capability, each with its own `router()`.
+
+mod accounts;
+mod health;
+mod holidays;
+mod organisation;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(accounts::router())
+        .merge(organisation::router())
+        .merge(holidays::router())
+        .fallback(not_found)
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound("No existe esa dirección en Campo.".into())
+}

@@ -1,0 +1,13 @@
+//! Accounts and sessions: password hashing, server-side sessions behind a cookie, the login
+//! rate limiter and the `Origin` check for state-changing requests (OWASP ASVS level 2 as the
+//! reference).
+
+mod limiter;
+mod origin;
+mod password;
+mod session;
+
+pub use limiter::{LoginLimiter, RetryAfter};
+pub use origin::check_origin;
+pub use password::{Passwords, hash_password_blocking};
+pub use session::{CurrentUser, SessionCookie, new_session_token, token_hash};

@@ -1,0 +1,119 @@
+//! The Campo server: the HTTP API, the store and (in later modules) sync, photos, reports.
+//!
+//! [`router`] builds the whole application for a given [`AppState`]; [`serve`] runs it on a
+//! listener until a shutdown signal. Tests bind port 0 and call the same two functions that the
+//! `campo` binary does.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{LoginLimiter, Passwords, SessionCookie};
+use crate::config::Config;
+use crate::store::Store;
+
+/// Largest JSON body the API reads; larger ones get 413.
+pub const MAX_JSON_BODY: usize = 256 * 1024;
+
+/// What every request handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub passwords: Passwords,
+    pub limiter: Arc<LoginLimiter>,
+    pub cookie: SessionCookie,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
+        let cookie = SessionCookie::new(config.https(), config.session_absolute);
+        Ok(Self {
+            config: Arc::new(config),
+            store,
+            passwords: Passwords::new()?,
+            limiter: Arc::new(LoginLimiter::default()),
+            cookie,
+        })
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::check_origin,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets requests in flight
+/// finish and closes the database.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = state.store.clone();
+    spawn_session_sweeper(state.clone());
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Deletes expired sessions every ten minutes, so the table does not grow without bound.
+fn spawn_session_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = store::now_ms();
+            let idle_before = now - state.config.session_idle.as_millis() as i64;
+            if let Err(err) = state.store.delete_expired_sessions(now, idle_before).await {
+                tracing::warn!(%err, "could not sweep expired sessions");
+            }
+        }
+    });
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,229 @@
+//! `campo`: the command line of the Campo server (serve, create users, load the demo).
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use campo_server::auth::Passwords;
+use campo_server::config::Config;
+use campo_server::store::{NewUser, Store, is_foreign_key_violation, is_unique_violation};
+use campo_server::{AppState, demo, serve, shutdown_signal};
+use campo_shared::account::{Email, FullName, NewPassword, Username};
+use campo_shared::ids::DependenciaCode;
+use campo_shared::role::Role;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "campo",
+    version,
+    about = "Campo: asistencia técnica en campo para la Secretaría TIC"
+)]
+struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct StorageArgs {
+    /// Directorio de datos (base SQLite, fotos).
+    #[arg(long, env = "CAMPO_DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+    /// Base de datos: sqlite://… o postgres://… (por defecto, SQLite en el directorio de datos).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inicia el servidor.
+    Serve(ServeArgs),
+    /// Administra usuarios.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Carga la organización de demostración (no duplica nada si se ejecuta de nuevo).
+    Demo,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Dirección y puerto donde escucha.
+    #[arg(long, env = "CAMPO_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Dirección pública (https://campo.midominio.gov.co); con https las cookies son seguras.
+    #[arg(long, env = "CAMPO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Minutos sin uso tras los que vence una sesión.
+    #[arg(long, env = "CAMPO_SESSION_IDLE_MINUTES", default_value_t = 12 * 60)]
+    session_idle_minutes: u64,
+    /// Días tras los que vence una sesión aunque se use.
+    #[arg(long, env = "CAMPO_SESSION_MAX_DAYS", default_value_t = 7)]
+    session_max_days: u64,
+    /// Carga la organización de demostración antes de iniciar.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Crea un usuario. La contraseña se toma de CAMPO_PASSWORD o se pregunta en la terminal.
+    Add {
+        username: String,
+        /// funcionario, tecnico, contratista o coordinador.
+        #[arg(long)]
+        role: String,
+        /// Nombre completo.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Código de la dependencia (por ejemplo HACIENDA).
+        #[arg(long)]
+        dependencia: Option<String>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("Error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(storage: &StorageArgs) -> anyhow::Result<(Store, String)> {
+    std::fs::create_dir_all(&storage.data_dir).with_context(|| {
+        format!(
+            "no se pudo crear el directorio de datos {}",
+            storage.data_dir.display()
+        )
+    })?;
+    let url = storage
+        .database_url
+        .clone()
+        .unwrap_or_else(|| Store::default_url(&storage.data_dir));
+    let store = Store::connect(&url)
+        .await
+        .context("no se pudo abrir la base de datos")?;
+    Ok((store, url))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let (store, database_url) = open_store(&cli.storage).await?;
+    match cli.command {
+        Command::Serve(args) => {
+            if args.demo {
+                print_demo(&demo::load(&store).await?);
+            }
+            let config = Config {
+                listen: args.listen,
+                data_dir: cli.storage.data_dir,
+                database_url,
+                public_url: args.public_url,
+                session_idle: Duration::from_secs(args.session_idle_minutes * 60),
+                session_absolute: Duration::from_secs(args.session_max_days * 24 * 3600),
+            };
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("no se pudo escuchar en {}", config.listen))?;
+            let address = listener.local_addr()?;
+            tracing::info!(%address, database = store.backend_name(), "Campo listening");
+            println!("Campo está escuchando en http://{address}/");
+            let state = AppState::new(config, store)?;
+            serve(listener, state, shutdown_signal()).await
+        }
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            name,
+            email,
+            dependencia,
+        }) => {
+            let username = Username::parse(&username)?;
+            let role: Role = role.parse()?;
+            let name = FullName::parse(&name)?;
+            let email = email.as_deref().map(Email::parse).transpose()?;
+            let dependencia = dependencia
+                .as_deref()
+                .map(DependenciaCode::parse)
+                .transpose()?;
+            let password = NewPassword::parse(&read_password()?)?;
+            let hash = Passwords::new()?.hash(password.expose()).await?;
+            let new = NewUser {
+                username: username.as_str(),
+                full_name: name.as_str(),
+                role: role.as_str(),
+                dependencia: dependencia.as_ref().map(|d| d.as_str()),
+                email: email.as_ref().map(Email::as_str),
+                password_hash: &hash,
+            };
+            let result = store.insert_user(&new).await;
+            store.close().await;
+            match result {
+                Ok(user) => {
+                    println!("Usuario «{}» creado ({}).", user.username, role.label());
+                    Ok(())
+                }
+                Err(err) if is_unique_violation(&err) => {
+                    anyhow::bail!("ya existe el usuario «{}»", username.as_str())
+                }
+                Err(err) if is_foreign_key_violation(&err) => {
+                    anyhow::bail!("no existe la dependencia indicada")
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+        Command::Demo => {
+            let summary = demo::load(&store).await;
+            store.close().await;
+            print_demo(&summary?);
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("CAMPO_PASSWORD") {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "defina CAMPO_PASSWORD o ejecute el comando en una terminal para escribir la contraseña"
+        );
+    }
+    let first = rpassword::prompt_password("Contraseña: ")?;
+    let second = rpassword::prompt_password("Repita la contraseña: ")?;
+    if first != second {
+        anyhow::bail!("las contraseñas no coinciden");
+    }
+    Ok(first)
+}
+
+fn print_demo(summary: &demo::Summary) {
+    println!(
+        "Datos de demostración listos ({} tiquetes).",
+        summary.tickets
+    );
+    println!(
+        "Usuarios de demostración (contraseña para todos: {}):",
+        demo::DEMO_PASSWORD
+    );
+    for (username, role) in &summary.logins {
+        println!("  {username:<14} {role}");
+    }
+}

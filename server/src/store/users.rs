@@ -1,0 +1,181 @@
+//! Accounts: who may log in, with which role, in which dependencia.
+
+use super::{Store, now_ms, with_pool};
+
+/// A user as stored, password hash included; the API never returns this type as it is.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+    pub dependencia: Option<String>,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The fields of a new account; the values are already validated.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub role: &'a str,
+    pub dependencia: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub password_hash: &'a str,
+}
+
+/// What an edit changes; `None` leaves a field as it is. For the two optional columns the inner
+/// `None` clears the value.
+#[derive(Default)]
+pub struct UserChanges {
+    pub full_name: Option<String>,
+    pub role: Option<String>,
+    pub dependencia: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub password_hash: Option<String>,
+    pub active: Option<bool>,
+}
+
+const USER_COLUMNS: &str = "id, username, full_name, role, dependencia, email, password_hash, \
+                            active, created_at, updated_at";
+
+impl Store {
+    /// Creates an account and returns it. A taken username is a unique violation; an unknown
+    /// dependencia a foreign-key violation.
+    #[tracing::instrument(skip_all, fields(username = new.username))]
+    pub async fn insert_user(&self, new: &NewUser<'_>) -> sqlx::Result<UserRow> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_ms();
+        with_pool!(self, pool => {
+            sqlx::query(
+                "insert into users (id, username, full_name, role, dependencia, email,
+                                    password_hash, active, created_at, updated_at)
+                 values ($1, $2, $3, $4, $5, $6, $7, true, $8, $8)",
+            )
+            .bind(&id)
+            .bind(new.username)
+            .bind(new.full_name)
+            .bind(new.role)
+            .bind(new.dependencia)
+            .bind(new.email)
+            .bind(new.password_hash)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(UserRow {
+            id,
+            username: new.username.to_owned(),
+            full_name: new.full_name.to_owned(),
+            role: new.role.to_owned(),
+            dependencia: new.dependencia.map(str::to_owned),
+            email: new.email.map(str::to_owned),
+            password_hash: new.password_hash.to_owned(),
+            active: true,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn user_by_username(&self, username: &str) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("select {USER_COLUMNS} from users where username = $1");
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, UserRow>(&sql).bind(username).fetch_optional(pool).await
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn user_by_id(&self, id: &str) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("select {USER_COLUMNS} from users where id = $1");
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await
+        })
+    }
+
+    /// Every account, optionally only those of one role, by name.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_users(&self, role: Option<&str>) -> sqlx::Result<Vec<UserRow>> {
+        let sql = format!(
+            "select {USER_COLUMNS} from users where ($1 is null or role = $1) order by full_name"
+        );
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, UserRow>(&sql).bind(role).fetch_all(pool).await
+        })
+    }
+
+    /// Applies `changes` to the account in one transaction. Disabling an account or changing its
+    /// password ends all its sessions in the same transaction, so a stolen cookie stops working at
+    /// once. Returns `None` when there is no such account.
+    #[tracing::instrument(skip_all, fields(user_id = id))]
+    pub async fn update_user(
+        &self,
+        id: &str,
+        changes: UserChanges,
+    ) -> sqlx::Result<Option<UserRow>> {
+        let end_sessions = changes.active == Some(false) || changes.password_hash.is_some();
+        let (set_dependencia, dependencia) = split_nullable(changes.dependencia);
+        let (set_email, email) = split_nullable(changes.email);
+        let updated = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let result = sqlx::query(
+                "update users set
+                    full_name = coalesce($2, full_name),
+                    role = coalesce($3, role),
+                    dependencia = case when $4 then $5 else dependencia end,
+                    email = case when $6 then $7 else email end,
+                    password_hash = coalesce($8, password_hash),
+                    active = coalesce($9, active),
+                    updated_at = $10
+                 where id = $1",
+            )
+            .bind(id)
+            .bind(changes.full_name)
+            .bind(changes.role)
+            .bind(set_dependencia)
+            .bind(dependencia)
+            .bind(set_email)
+            .bind(email)
+            .bind(changes.password_hash)
+            .bind(changes.active)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            if end_sessions {
+                sqlx::query("delete from sessions where user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            result.rows_affected() > 0
+        });
+        if updated {
+            self.user_by_id(id).await
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Number of active coordinators, so the last one cannot be disabled or demoted.
+    pub async fn count_active_coordinators(&self) -> sqlx::Result<i64> {
+        with_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from users where role = 'coordinador' and active",
+            )
+            .fetch_one(pool)
+            .await
+        })
+    }
+}
+
+fn split_nullable(value: Option<Option<String>>) -> (bool, Option<String>) {
+    match value {
+        Some(inner) => (true, inner),
+        None => (false, None),
+    }
+}

@@ -1,0 +1,1166 @@
+//! The ticket document, schema version 1: what one Automerge document per ticket holds, as Rust
+//! types mapped to Automerge with autosurgeon and to JSON with serde.
+//!
+//! A ticket is edited offline by several devices (the official's PWA, the technician's phone, the
+//! coordinator's board), so the shape is chosen for merging:
+//!
+//! - The workflow is an append-only list of [`Event`]s; the state is computed from it
+//!   ([`crate::workflow::fold`]), never stored. `events`, `visits` and `comments` are keyed by
+//!   their `id` (`#[key]`), so that when two devices each append an item offline, reconciling
+//!   inserts the new item instead of overwriting the one at the same index, and the merge keeps
+//!   both.
+//! - To add to a document that already exists, prefer [`append_event`], [`append_visit`],
+//!   [`append_comment`], [`update_visit`], [`set_report`] and [`set_survey`] over reconciling a
+//!   whole [`TicketDoc`]: they touch only the new or changed item, so they never rewrite fields a
+//!   JavaScript peer wrote as collaborative text.
+//! - Timestamps are `i64` milliseconds since the Unix epoch, UTC (the device's clock; JavaScript's
+//!   `Date.now()`): simple and portable.
+//! - Photos are referenced by the SHA-256 (lower-case hex) of their bytes; the bytes travel apart.
+//!
+//! Reading is lenient where JavaScript and Rust write differently (see [`wire`]): strings may be
+//! scalars or Text objects, numbers ints or floats, and optional fields may be absent or null.
+//! Writing from Rust always uses scalar strings and signed ints.
+
+pub mod wire;
+
+use automerge::{ObjType, ROOT, Value};
+use autosurgeon::{Hydrate, HydrateError, ReadDoc, Reconcile, ReconcileError};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CommentId, DependenciaCode, EquipmentCode, EventId, VisitId};
+use crate::role::Role;
+use crate::sla::Priority;
+use crate::workflow::EventKind;
+use wire::wire_enum;
+
+/// The schema version this crate reads and writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
+wire_enum! {
+    /// How a request reached the office (recorded at intake, activity 2).
+    pub enum Channel: "canal" {
+        /// Typed by the official in Campo (the intranet PWA).
+        Intranet = "intranet",
+        /// Copied from a GLPI ticket.
+        Glpi = "glpi",
+        /// Received by e-mail.
+        Email = "email",
+        /// Received by telephone.
+        Phone = "phone",
+        /// Registered by a technician on the spot.
+        Field = "field",
+    }
+}
+
+impl Channel {
+    /// The Spanish name shown to people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Channel::Intranet => "Intranet",
+            Channel::Glpi => "GLPI",
+            Channel::Email => "Correo electrónico",
+            Channel::Phone => "Teléfono",
+            Channel::Field => "En sitio",
+        }
+    }
+}
+
+wire_enum! {
+    /// How the coordinator decides to attend a ticket (activity 2).
+    pub enum Mode: "modalidad" {
+        /// Solved by telephone, without a visit.
+        Phone = "phone",
+        /// A technician goes to the desk.
+        OnSite = "on_site",
+        /// The equipment goes to the workshop.
+        Workshop = "workshop",
+    }
+}
+
+impl Mode {
+    /// The Spanish name shown to people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Mode::Phone => "Telefónica",
+            Mode::OnSite => "En sitio",
+            Mode::Workshop => "En taller",
+        }
+    }
+}
+
+wire_enum! {
+    /// How a visit ended.
+    pub enum Outcome: "resultado de la visita" {
+        /// The problem was solved at the desk.
+        Resolved = "resolved",
+        /// The equipment went to the workshop.
+        Workshop = "workshop",
+        /// The equipment went to the external contractor.
+        Contractor = "contractor",
+        /// More work is needed (another visit, a part).
+        Pending = "pending",
+    }
+}
+
+impl Outcome {
+    /// The Spanish name shown to people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Outcome::Resolved => "Resuelto",
+            Outcome::Workshop => "Enviado a taller",
+            Outcome::Contractor => "Enviado al contratista",
+            Outcome::Pending => "Pendiente",
+        }
+    }
+}
+
+wire_enum! {
+    /// Where the official answered the satisfaction survey (activity 10).
+    pub enum SurveyChannel: "canal de la encuesta" {
+        /// On the technician's phone, at the desk.
+        TechnicianPhone = "technician_phone",
+        /// Later, in the official's own PWA.
+        OwnApp = "own_app",
+    }
+}
+
+/// Someone named in a document: a user id (text form of [`crate::ids::UserId`]) and the name to
+/// show, copied at the time so the document reads well offline.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Person {
+    /// The user's id.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub id: String,
+    /// The user's full name.
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The request for assistance (activity 1), as registered.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Request {
+    /// Who needs help.
+    pub requester: Person,
+    /// The requester's dependencia code (see [`DependenciaCode`]).
+    #[autosurgeon(hydrate = "wire::string")]
+    pub dependencia: String,
+    /// Building, floor, office — where the technician must go.
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub location: String,
+    /// Telephone extension, if any.
+    #[autosurgeon(hydrate = "wire::opt_string")]
+    #[serde(default)]
+    pub phone_extension: Option<String>,
+    /// How the request arrived.
+    pub channel: Channel,
+    /// The GLPI ticket number, the e-mail sender or the caller, when the channel has one.
+    #[autosurgeon(hydrate = "wire::opt_string")]
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    /// The kind of problem ("Impresora", "Red", …); the list is configuration.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub category: String,
+    /// The problem, in the requester's words.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub description: String,
+    /// Codes of the equipment concerned (see [`EquipmentCode`]).
+    #[autosurgeon(hydrate = "wire::strings")]
+    #[serde(default)]
+    pub equipment: Vec<String>,
+    /// SHA-256 (hex) of the photos attached to the request.
+    #[autosurgeon(hydrate = "wire::strings")]
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+/// The payload of an [`Event`]. One struct with optional fields rather than one type per kind:
+/// it hydrates from whatever subset a client wrote, and it reads simply in TypeScript. Which
+/// fields matter per kind:
+///
+/// - `priorizada`: `priority`, `mode`, optionally `resolution_due` (a deadline the coordinator
+///   fixes by hand instead of the policy's).
+/// - `asignada`: `assignee` (and `mode` if decided then).
+/// - `visita_iniciada`, `usuario_ausente`, `visita_finalizada`, `enviada_taller`,
+///   `enviada_contratista`, `equipo_devuelto`, `resuelta`: `visit` (the [`Visit`] concerned);
+///   `usuario_ausente` also `next_visit_at`.
+/// - `duplicada`: `duplicate_of` (the original ticket's `automerge:` URL).
+/// - `anulada`, `reabierta`, `resuelta_telefono`, `duplicada`: `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventData {
+    /// Priority set at triage.
+    #[autosurgeon(missing = "Default::default")]
+    pub priority: Option<Priority>,
+    /// Attention mode decided at triage.
+    #[autosurgeon(missing = "Default::default")]
+    pub mode: Option<Mode>,
+    /// The technician or contractor responsible.
+    #[autosurgeon(missing = "Default::default")]
+    pub assignee: Option<Person>,
+    /// A resolution deadline set by hand (ms since the epoch, UTC).
+    #[autosurgeon(hydrate = "wire::opt_integer")]
+    pub resolution_due: Option<i64>,
+    /// The visit this event is about.
+    #[autosurgeon(missing = "Default::default")]
+    pub visit: Option<VisitId>,
+    /// When the technician plans to come back (ms since the epoch, UTC).
+    #[autosurgeon(hydrate = "wire::opt_integer")]
+    pub next_visit_at: Option<i64>,
+    /// The ticket this one duplicates (its `automerge:` URL).
+    #[autosurgeon(hydrate = "wire::opt_string")]
+    pub duplicate_of: Option<String>,
+    /// Why (cancellation, reopening, resolution by phone).
+    #[autosurgeon(hydrate = "wire::opt_string")]
+    pub reason: Option<String>,
+}
+
+/// One step of the workflow, appended by whoever performed it. Never edited nor removed.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Event {
+    /// Unique id, made on the device; the merge key.
+    #[key]
+    pub id: EventId,
+    /// Device time, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub at: i64,
+    /// The author's user id.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub author: String,
+    /// The author's role when it acted (checked by the server against the permission table).
+    pub author_role: Role,
+    /// What happened.
+    pub kind: EventKind,
+    /// Details, depending on `kind`.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub data: EventData,
+}
+
+impl Event {
+    /// A new event with a fresh id and empty data.
+    pub fn new(kind: EventKind, at: i64, author: impl Into<String>, author_role: Role) -> Self {
+        Self {
+            id: EventId::new(),
+            at,
+            author: author.into(),
+            author_role,
+            kind,
+            data: EventData::default(),
+        }
+    }
+
+    /// The same event with `data`.
+    pub fn with_data(mut self, data: EventData) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+/// Where a photo was taken, from the phone's geolocation.
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Position {
+    /// Latitude, degrees.
+    #[autosurgeon(hydrate = "wire::number")]
+    pub lat: f64,
+    /// Longitude, degrees.
+    #[autosurgeon(hydrate = "wire::number")]
+    pub lon: f64,
+    /// Accuracy radius, metres.
+    #[autosurgeon(hydrate = "wire::number")]
+    pub accuracy_m: f64,
+}
+
+/// A photo taken as evidence during a visit.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Photo {
+    /// SHA-256 of the bytes, lower-case hex.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub sha256: String,
+    /// Capture time, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub captured_at: i64,
+    /// Capture position, when the phone had one.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub position: Option<Position>,
+}
+
+/// Who has the equipment: the custody record written when it leaves or comes back to the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Custody {
+    /// Codes of the equipment moved.
+    #[autosurgeon(hydrate = "wire::strings")]
+    pub equipment: Vec<String>,
+    /// Who hands it over.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub from: String,
+    /// Who receives it.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub to: String,
+    /// Where it goes (workshop, contractor's premises, the office).
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub place: String,
+    /// When, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub at: i64,
+    /// Condition of the equipment at hand-over (marks, missing parts).
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub condition: String,
+}
+
+/// One visit to the desk (activities 5–8).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Visit {
+    /// Unique id, made on the phone; the merge key.
+    #[key]
+    pub id: VisitId,
+    /// The technician's or contractor's user id.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub technician: String,
+    /// Start, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub started_at: i64,
+    /// End; `None` while the visit is open.
+    #[autosurgeon(hydrate = "wire::opt_integer")]
+    #[serde(default)]
+    pub ended_at: Option<i64>,
+    /// Whether the official was at the desk (the first question of the visit screen).
+    #[autosurgeon(hydrate = "wire::flag")]
+    #[serde(default)]
+    pub user_present: bool,
+    /// Photos: the fault, the work, or the empty desk when the user was absent.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub evidence: Vec<Photo>,
+    /// Free note (for an absent user: the note left on the desk).
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub note: String,
+    /// Whether a written notice was left for an absent user.
+    #[autosurgeon(hydrate = "wire::flag")]
+    #[serde(default)]
+    pub notice_left: bool,
+    /// The planned return, for an absent user, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::opt_integer")]
+    #[serde(default)]
+    pub next_visit_at: Option<i64>,
+    /// The fault confirmed.
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub diagnosis: String,
+    /// What was done.
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub actions: String,
+    /// What was tested, with the user, to show the solution.
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub tests: String,
+    /// How it ended; `None` while open.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// Custody record, when equipment left the desk or came back.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub custody: Option<Custody>,
+}
+
+impl Visit {
+    /// A new open visit with a fresh id.
+    pub fn start(technician: impl Into<String>, started_at: i64, user_present: bool) -> Self {
+        Self {
+            id: VisitId::new(),
+            technician: technician.into(),
+            started_at,
+            ended_at: None,
+            user_present,
+            evidence: Vec::new(),
+            note: String::new(),
+            notice_left: false,
+            next_visit_at: None,
+            diagnosis: String::new(),
+            actions: String::new(),
+            tests: String::new(),
+            outcome: None,
+            custody: None,
+        }
+    }
+}
+
+/// The technician's closing report (activity 9).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct ClosingReport {
+    /// The author's user id.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub author: String,
+    /// When, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub at: i64,
+    /// What the problem was and what was done.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub summary: String,
+    /// The results, as verified.
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub results: String,
+}
+
+/// The official's ratings, each 1 (very bad) to 5 (very good), and a free comment.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct SurveyAnswers {
+    /// Was the help timely?
+    #[autosurgeon(hydrate = "wire::integer", reconcile = "wire::reconcile_int")]
+    pub timeliness: u8,
+    /// How was the technician's treatment?
+    #[autosurgeon(hydrate = "wire::integer", reconcile = "wire::reconcile_int")]
+    pub treatment: u8,
+    /// Was the problem solved?
+    #[autosurgeon(hydrate = "wire::integer", reconcile = "wire::reconcile_int")]
+    pub solution: u8,
+    /// Anything else.
+    #[autosurgeon(hydrate = "wire::string", missing = "String::new")]
+    #[serde(default)]
+    pub comment: String,
+}
+
+impl SurveyAnswers {
+    /// The questions as shown to the official, in the order of the fields.
+    pub const QUESTIONS: [(&'static str, &'static str); 3] = [
+        ("timeliness", "¿La atención fue oportuna?"),
+        ("treatment", "¿Cómo fue el trato recibido?"),
+        ("solution", "¿Quedó solucionado su problema?"),
+    ];
+}
+
+/// The satisfaction survey (activity 10).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Survey {
+    /// When, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub answered_at: i64,
+    /// The official's user id.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub by: String,
+    /// Where it was answered.
+    pub channel: SurveyChannel,
+    /// The answers.
+    pub answers: SurveyAnswers,
+}
+
+/// A free comment on a ticket; not a workflow event.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Comment {
+    /// Unique id, made on the device; the merge key.
+    #[key]
+    pub id: CommentId,
+    /// The author's user id.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub author: String,
+    /// When, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub at: i64,
+    /// The comment.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub text: String,
+}
+
+/// The root of a ticket document.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct TicketDoc {
+    /// Schema version; [`SCHEMA_VERSION`] for documents this crate writes.
+    #[autosurgeon(hydrate = "wire::integer", reconcile = "wire::reconcile_int")]
+    pub schema: u64,
+    /// The request.
+    pub request: Request,
+    /// The workflow events, in insertion order (not time order; see [`crate::workflow::fold`]).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub events: Vec<Event>,
+    /// The visits.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub visits: Vec<Visit>,
+    /// The closing report, once filed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub report: Option<ClosingReport>,
+    /// The survey, once answered.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub survey: Option<Survey>,
+    /// Comments.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub comments: Vec<Comment>,
+}
+
+/// Why a ticket document could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// The document does not have the expected shape.
+    #[error("el documento del caso no tiene la forma esperada: {0}")]
+    Hydrate(#[from] HydrateError),
+    /// Writing into the document failed.
+    #[error("no se pudo escribir en el documento del caso: {0}")]
+    Reconcile(#[from] ReconcileError),
+    /// A schema version this program does not know (written by a newer version of Campo).
+    #[error(
+        "el documento usa la versión {0} del esquema y este programa solo conoce la versión 1; \
+         actualice Campo"
+    )]
+    UnsupportedSchema(u64),
+    /// A list the document should have is missing.
+    #[error("al documento del caso le falta la lista «{0}»")]
+    MissingList(&'static str),
+    /// No visit with this id.
+    #[error("el caso no tiene una visita con identificador {0}")]
+    UnknownVisit(VisitId),
+    /// An Automerge-level error.
+    #[error("error de Automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+impl TicketDoc {
+    /// A new ticket: the request and its first event (normally `registrada`).
+    pub fn new(request: Request, first_event: Event) -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            request,
+            events: vec![first_event],
+            visits: Vec::new(),
+            report: None,
+            survey: None,
+            comments: Vec::new(),
+        }
+    }
+
+    /// Writes the whole ticket into `doc` (creating it when `doc` is empty). Reconciliation
+    /// changes only what differs, keyed lists insert new items. Commit or save `doc` afterwards.
+    pub fn reconcile_into<D: autosurgeon::Doc>(&self, doc: &mut D) -> Result<(), DocError> {
+        autosurgeon::reconcile(doc, self)?;
+        Ok(())
+    }
+
+    /// Reads a ticket from `doc`, refusing schema versions other than [`SCHEMA_VERSION`].
+    pub fn hydrate_from<D: ReadDoc>(doc: &D) -> Result<Self, DocError> {
+        let version: Option<u64> = wire::opt_integer(doc, &ROOT, "schema".into())?;
+        match version {
+            Some(SCHEMA_VERSION) => Ok(autosurgeon::hydrate(doc)?),
+            Some(other) => Err(DocError::UnsupportedSchema(other)),
+            None => Err(DocError::Hydrate(HydrateError::unexpected(
+                "a schema version",
+                "nothing".to_string(),
+            ))),
+        }
+    }
+}
+
+/// The list object at `ROOT[name]`.
+fn root_list<D: ReadDoc>(doc: &D, name: &'static str) -> Result<automerge::ObjId, DocError> {
+    match doc.get(&ROOT, name)? {
+        Some((Value::Object(ObjType::List), id)) => Ok(id),
+        _ => Err(DocError::MissingList(name)),
+    }
+}
+
+/// Appends `item` at the end of the list `ROOT[name]`, creating nothing else.
+fn append<D: autosurgeon::Doc, T: Reconcile>(
+    doc: &mut D,
+    name: &'static str,
+    item: &T,
+) -> Result<(), DocError> {
+    let list = root_list(doc, name)?;
+    let len = doc.length(&list);
+    autosurgeon::reconcile_insert(doc, list, len, item)?;
+    Ok(())
+}
+
+/// Appends a workflow event to an existing ticket document.
+pub fn append_event<D: autosurgeon::Doc>(doc: &mut D, event: &Event) -> Result<(), DocError> {
+    append(doc, "events", event)
+}
+
+/// Appends a visit to an existing ticket document.
+pub fn append_visit<D: autosurgeon::Doc>(doc: &mut D, visit: &Visit) -> Result<(), DocError> {
+    append(doc, "visits", visit)
+}
+
+/// Appends a comment to an existing ticket document.
+pub fn append_comment<D: autosurgeon::Doc>(doc: &mut D, comment: &Comment) -> Result<(), DocError> {
+    append(doc, "comments", comment)
+}
+
+/// Replaces the visit with `visit.id` by `visit` (field by field: only changed fields are
+/// written, so concurrent edits of other fields survive).
+pub fn update_visit<D: autosurgeon::Doc>(doc: &mut D, visit: &Visit) -> Result<(), DocError> {
+    let list = root_list(doc, "visits")?;
+    for i in 0..doc.length(&list) {
+        let id: VisitId = autosurgeon::hydrate_path(
+            doc,
+            &list,
+            [autosurgeon::Prop::Index(i as u32), "id".into()],
+        )?
+        .ok_or_else(|| HydrateError::unexpected("a visit id", "nothing".to_string()))?;
+        if id == visit.id {
+            autosurgeon::reconcile_prop(doc, &list, autosurgeon::Prop::Index(i as u32), visit)?;
+            return Ok(());
+        }
+    }
+    Err(DocError::UnknownVisit(visit.id))
+}
+
+/// Sets the closing report.
+pub fn set_report<D: autosurgeon::Doc>(
+    doc: &mut D,
+    report: &ClosingReport,
+) -> Result<(), DocError> {
+    autosurgeon::reconcile_prop(doc, ROOT, "report", report)?;
+    Ok(())
+}
+
+/// Sets the survey.
+pub fn set_survey<D: autosurgeon::Doc>(doc: &mut D, survey: &Survey) -> Result<(), DocError> {
+    autosurgeon::reconcile_prop(doc, ROOT, "survey", survey)?;
+    Ok(())
+}
+
+/// A problem with one field of a form, for the person who filled it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's name in the JSON/document (`description`, `requester.name`, …).
+    pub field: &'static str,
+    /// What is wrong and what to do, in Spanish.
+    pub message: String,
+}
+
+/// Limits of the request form, shared with the PWA so both refuse the same input.
+pub mod limits {
+    /// Longest description, in characters.
+    pub const DESCRIPTION_MAX: usize = 4000;
+    /// Longest name, location, category or reference, in characters.
+    pub const SHORT_TEXT_MAX: usize = 200;
+    /// Longest telephone extension, in digits.
+    pub const EXTENSION_MAX: usize = 10;
+    /// Most equipment codes on one request.
+    pub const EQUIPMENT_MAX: usize = 20;
+    /// Most photos on one request.
+    pub const PHOTOS_MAX: usize = 10;
+}
+
+/// Whether `s` is a SHA-256 in lower-case hex.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Checks a request as an official or a technician typed it. Every problem is reported at once,
+/// so the form can mark all the fields.
+pub fn validate_request(request: &Request) -> Result<(), Vec<FieldError>> {
+    use limits::*;
+    let mut errors = Vec::new();
+    let mut push =
+        |field: &'static str, message: String| errors.push(FieldError { field, message });
+
+    let mut required = |field: &'static str, label: &str, value: &str, max: usize| {
+        let chars = value.trim().chars().count();
+        if chars == 0 {
+            push(field, format!("Escriba {label}."));
+        } else if chars > max {
+            let label = capitalise(label);
+            push(
+                field,
+                format!("{label} admite máximo {max} caracteres; tiene {chars}."),
+            );
+        }
+    };
+    required(
+        "requester.id",
+        "el usuario solicitante",
+        &request.requester.id,
+        SHORT_TEXT_MAX,
+    );
+    required(
+        "requester.name",
+        "el nombre del solicitante",
+        &request.requester.name,
+        SHORT_TEXT_MAX,
+    );
+    required(
+        "location",
+        "la ubicación (sede, piso, oficina)",
+        &request.location,
+        SHORT_TEXT_MAX,
+    );
+    required(
+        "category",
+        "la categoría",
+        &request.category,
+        SHORT_TEXT_MAX,
+    );
+    required(
+        "description",
+        "la descripción del problema",
+        &request.description,
+        DESCRIPTION_MAX,
+    );
+
+    if let Err(e) = DependenciaCode::parse(&request.dependencia) {
+        push("dependencia", format!("{}.", capitalise(&e.to_string())));
+    }
+    if let Some(ext) = &request.phone_extension {
+        let ext = ext.trim();
+        if ext.is_empty() || ext.len() > EXTENSION_MAX || !ext.bytes().all(|b| b.is_ascii_digit()) {
+            push(
+                "phone_extension",
+                format!("La extensión debe tener de 1 a {EXTENSION_MAX} dígitos."),
+            );
+        }
+    }
+    if let Some(r) = &request.external_ref
+        && r.chars().count() > SHORT_TEXT_MAX
+    {
+        push(
+            "external_ref",
+            format!("La referencia externa admite máximo {SHORT_TEXT_MAX} caracteres."),
+        );
+    }
+    if request.equipment.len() > EQUIPMENT_MAX {
+        push(
+            "equipment",
+            format!("Indique máximo {EQUIPMENT_MAX} equipos por solicitud."),
+        );
+    }
+    for code in &request.equipment {
+        if let Err(e) = EquipmentCode::parse(code) {
+            push("equipment", format!("{}.", capitalise(&e.to_string())));
+        }
+    }
+    if request.photos.len() > PHOTOS_MAX {
+        push(
+            "photos",
+            format!("Adjunte máximo {PHOTOS_MAX} fotos por solicitud."),
+        );
+    }
+    if request.photos.iter().any(|p| !is_sha256_hex(p)) {
+        push(
+            "photos",
+            "Alguna foto no tiene una huella SHA-256 válida; vuelva a adjuntarla.".to_string(),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks a survey's ratings are 1 to 5.
+pub fn validate_survey(survey: &Survey) -> Result<(), Vec<FieldError>> {
+    let a = &survey.answers;
+    let errors: Vec<FieldError> = [
+        ("answers.timeliness", a.timeliness),
+        ("answers.treatment", a.treatment),
+        ("answers.solution", a.solution),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !(1..=5).contains(v))
+    .map(|(field, v)| FieldError {
+        field,
+        message: format!("Califique de 1 a 5 (se recibió {v})."),
+    })
+    .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, AutoCommit, ObjType, ScalarValue};
+
+    fn request() -> Request {
+        Request {
+            requester: Person {
+                id: "u-1".into(),
+                name: "Ana Gómez".into(),
+            },
+            dependencia: "HACIENDA".into(),
+            location: "Edificio central, piso 3, oficina 301".into(),
+            phone_extension: Some("2301".into()),
+            channel: Channel::Intranet,
+            external_ref: None,
+            category: "Impresora".into(),
+            description: "La impresora no enciende desde esta mañana.".into(),
+            equipment: vec!["GN-000123".into()],
+            photos: vec!["a".repeat(64)],
+        }
+    }
+
+    fn registered(at: i64) -> Event {
+        Event::new(EventKind::Registered, at, "u-1", Role::Funcionario)
+    }
+
+    #[test]
+    fn round_trip_through_automerge_and_json() {
+        let mut ticket = TicketDoc::new(request(), registered(1_000));
+        let mut visit = Visit::start("t-1", 2_000, true);
+        visit.evidence.push(Photo {
+            sha256: "b".repeat(64),
+            captured_at: 2_100,
+            position: Some(Position {
+                lat: 4.8133,
+                lon: -75.6961,
+                accuracy_m: 12.5,
+            }),
+        });
+        visit.outcome = Some(Outcome::Workshop);
+        visit.custody = Some(Custody {
+            equipment: vec!["GN-000123".into()],
+            from: "u-1".into(),
+            to: "t-1".into(),
+            place: "Taller TIC".into(),
+            at: 2_200,
+            condition: "Sin cargador".into(),
+        });
+        ticket.visits.push(visit);
+        ticket.events.push(
+            Event::new(EventKind::Prioritized, 1_500, "c-1", Role::Coordinador).with_data(
+                EventData {
+                    priority: Some(Priority::Alta),
+                    mode: Some(Mode::OnSite),
+                    ..EventData::default()
+                },
+            ),
+        );
+        ticket.report = Some(ClosingReport {
+            author: "t-1".into(),
+            at: 3_000,
+            summary: "Fuente reemplazada".into(),
+            results: "Imprime".into(),
+        });
+        ticket.survey = Some(Survey {
+            answered_at: 3_100,
+            by: "u-1".into(),
+            channel: SurveyChannel::TechnicianPhone,
+            answers: SurveyAnswers {
+                timeliness: 5,
+                treatment: 4,
+                solution: 5,
+                comment: String::new(),
+            },
+        });
+        ticket.comments.push(Comment {
+            id: CommentId::new(),
+            author: "u-1".into(),
+            at: 1_200,
+            text: "Gracias".into(),
+        });
+
+        let mut doc = AutoCommit::new();
+        ticket.reconcile_into(&mut doc).unwrap();
+        // Reconciling an unchanged ticket writes nothing (no spurious changes to sync).
+        ticket.reconcile_into(&mut doc).unwrap();
+        doc.commit();
+        let heads = doc.get_heads();
+        ticket.reconcile_into(&mut doc).unwrap();
+        assert_eq!(doc.pending_ops(), 0);
+        doc.commit();
+        assert_eq!(doc.get_heads(), heads);
+        let saved = doc.save();
+        let loaded = AutoCommit::load(&saved).unwrap();
+        assert_eq!(TicketDoc::hydrate_from(&loaded).unwrap(), ticket);
+
+        let json = serde_json::to_value(&ticket).unwrap();
+        assert_eq!(json["request"]["channel"], "intranet");
+        assert_eq!(json["events"][1]["kind"], "priorizada");
+        assert_eq!(json["events"][1]["data"]["priority"], "alta");
+        assert_eq!(json["visits"][0]["outcome"], "workshop");
+        assert_eq!(serde_json::from_value::<TicketDoc>(json).unwrap(), ticket);
+    }
+
+    /// The merge the whole design rests on: two devices append an event offline; after the
+    /// merge both events are there.
+    #[test]
+    fn concurrent_appends_survive_the_merge() {
+        let ticket = TicketDoc::new(request(), registered(1_000));
+        let mut doc = AutoCommit::new();
+        ticket.reconcile_into(&mut doc).unwrap();
+
+        // Device A reconciles the whole document; device B uses the append helper.
+        let mut a = doc.fork().with_actor(ActorId::random());
+        let mut b = doc.fork().with_actor(ActorId::random());
+        let mut on_a = TicketDoc::hydrate_from(&a).unwrap();
+        let accepted = Event::new(EventKind::Accepted, 2_000, "c-1", Role::Coordinador);
+        on_a.events.push(accepted.clone());
+        on_a.reconcile_into(&mut a).unwrap();
+        let visit = Visit::start("t-1", 2_500, false);
+        let started =
+            Event::new(EventKind::VisitStarted, 2_500, "t-1", Role::Tecnico).with_data(EventData {
+                visit: Some(visit.id),
+                ..EventData::default()
+            });
+        append_event(&mut b, &started).unwrap();
+        append_visit(&mut b, &visit).unwrap();
+        let comment = Comment {
+            id: CommentId::new(),
+            author: "t-1".into(),
+            at: 2_600,
+            text: "No estaba".into(),
+        };
+        append_comment(&mut b, &comment).unwrap();
+
+        a.merge(&mut b).unwrap();
+        let merged = TicketDoc::hydrate_from(&a).unwrap();
+        let ids: Vec<EventId> = merged.events.iter().map(|e| e.id).collect();
+        assert_eq!(merged.events.len(), 3);
+        assert!(ids.contains(&accepted.id) && ids.contains(&started.id));
+        assert_eq!(merged.visits, vec![visit.clone()]);
+        assert_eq!(merged.comments, vec![comment]);
+        assert_eq!(merged.request, request());
+
+        // The other direction converges to the same document.
+        b.merge(&mut a).unwrap();
+        assert_eq!(TicketDoc::hydrate_from(&b).unwrap(), merged);
+
+        // Both devices reconciling whole documents with an appended event also keeps both.
+        let mut c = a.fork().with_actor(ActorId::random());
+        let mut d = a.fork().with_actor(ActorId::random());
+        for (device, author) in [(&mut c, "t-1"), (&mut d, "c-1")] {
+            let mut t = TicketDoc::hydrate_from(device).unwrap();
+            t.events.push(Event::new(
+                EventKind::Closed,
+                9_000,
+                author,
+                Role::Coordinador,
+            ));
+            t.reconcile_into(device).unwrap();
+        }
+        c.merge(&mut d).unwrap();
+        assert_eq!(TicketDoc::hydrate_from(&c).unwrap().events.len(), 5);
+    }
+
+    #[test]
+    fn update_visit_edits_in_place_and_report_and_survey_are_set() {
+        let ticket = TicketDoc::new(request(), registered(1_000));
+        let mut doc = AutoCommit::new();
+        ticket.reconcile_into(&mut doc).unwrap();
+        let mut visit = Visit::start("t-1", 2_000, true);
+        append_visit(&mut doc, &visit).unwrap();
+        visit.ended_at = Some(3_000);
+        visit.outcome = Some(Outcome::Resolved);
+        visit.actions = "Se cambió el cable".into();
+        update_visit(&mut doc, &visit).unwrap();
+        let unknown = Visit::start("t-1", 1, true);
+        assert!(matches!(
+            update_visit(&mut doc, &unknown),
+            Err(DocError::UnknownVisit(_))
+        ));
+        let report = ClosingReport {
+            author: "t-1".into(),
+            at: 3_100,
+            summary: "Cable dañado".into(),
+            results: "Funciona".into(),
+        };
+        set_report(&mut doc, &report).unwrap();
+        let back = TicketDoc::hydrate_from(&doc).unwrap();
+        assert_eq!(back.visits, vec![visit]);
+        assert_eq!(back.report, Some(report));
+    }
+
+    /// What `@automerge/automerge` 3 writes from JavaScript: strings as Text objects, integral
+    /// numbers as signed ints, absent optional fields left out.
+    #[test]
+    fn reads_what_javascript_writes() {
+        let mut doc = AutoCommit::new();
+        let text = |doc: &mut AutoCommit, obj: &automerge::ObjId, key: &str, value: &str| {
+            let t = doc.put_object(obj, key, ObjType::Text).unwrap();
+            doc.splice_text(&t, 0, 0, value).unwrap();
+        };
+        doc.put(ROOT, "schema", ScalarValue::Int(1)).unwrap();
+        let req = doc.put_object(ROOT, "request", ObjType::Map).unwrap();
+        let who = doc.put_object(&req, "requester", ObjType::Map).unwrap();
+        text(&mut doc, &who, "id", "u-9");
+        text(&mut doc, &who, "name", "Luis Pérez");
+        text(&mut doc, &req, "dependencia", "SALUD");
+        text(&mut doc, &req, "channel", "field");
+        text(&mut doc, &req, "category", "Red");
+        text(&mut doc, &req, "description", "Sin red en la oficina");
+        let eq = doc.put_object(&req, "equipment", ObjType::List).unwrap();
+        let code = doc.insert_object(&eq, 0, ObjType::Text).unwrap();
+        doc.splice_text(&code, 0, 0, "GN-7").unwrap();
+        let events = doc.put_object(ROOT, "events", ObjType::List).unwrap();
+        let ev = doc.insert_object(&events, 0, ObjType::Map).unwrap();
+        let event_id = EventId::new();
+        text(&mut doc, &ev, "id", &event_id.to_string());
+        doc.put(&ev, "at", ScalarValue::Int(1_700_000_000_000))
+            .unwrap();
+        text(&mut doc, &ev, "author", "t-2");
+        text(&mut doc, &ev, "author_role", "tecnico");
+        text(&mut doc, &ev, "kind", "registrada");
+        let visits = doc.put_object(ROOT, "visits", ObjType::List).unwrap();
+        let v = doc.insert_object(&visits, 0, ObjType::Map).unwrap();
+        let visit_id = VisitId::new();
+        doc.put(&v, "id", visit_id.to_string()).unwrap(); // ImmutableString: a scalar
+        text(&mut doc, &v, "technician", "t-2");
+        doc.put(&v, "started_at", ScalarValue::Int(1_700_000_100_000))
+            .unwrap();
+        doc.put(&v, "user_present", true).unwrap();
+        let ev_list = doc.put_object(&v, "evidence", ObjType::List).unwrap();
+        let photo = doc.insert_object(&ev_list, 0, ObjType::Map).unwrap();
+        text(&mut doc, &photo, "sha256", &"c".repeat(64));
+        doc.put(&photo, "captured_at", ScalarValue::Int(1_700_000_100_500))
+            .unwrap();
+        let pos = doc.put_object(&photo, "position", ObjType::Map).unwrap();
+        doc.put(&pos, "lat", 4.5).unwrap();
+        doc.put(&pos, "lon", ScalarValue::Int(-75)).unwrap();
+        doc.put(&pos, "accuracy_m", ScalarValue::Int(10)).unwrap();
+
+        let ticket = TicketDoc::hydrate_from(&doc).unwrap();
+        assert_eq!(ticket.request.requester.name, "Luis Pérez");
+        assert_eq!(ticket.request.channel, Channel::Field);
+        assert_eq!(ticket.request.equipment, ["GN-7"]);
+        assert_eq!(ticket.request.location, "");
+        assert_eq!(ticket.request.phone_extension, None);
+        assert_eq!(ticket.events[0].id, event_id);
+        assert_eq!(ticket.events[0].author_role, Role::Tecnico);
+        assert_eq!(ticket.events[0].data, EventData::default());
+        let visit = &ticket.visits[0];
+        assert_eq!(visit.id, visit_id);
+        assert!(visit.user_present && !visit.notice_left);
+        assert_eq!(visit.ended_at, None);
+        let pos = visit.evidence[0].position.unwrap();
+        assert_eq!((pos.lat, pos.lon, pos.accuracy_m), (4.5, -75.0, 10.0));
+        assert!(ticket.comments.is_empty() && ticket.report.is_none());
+        assert!(validate_request(&ticket.request).is_err()); // location missing
+    }
+
+    #[test]
+    fn unknown_schema_versions_are_refused() {
+        let mut doc = AutoCommit::new();
+        TicketDoc::new(request(), registered(1))
+            .reconcile_into(&mut doc)
+            .unwrap();
+        doc.put(ROOT, "schema", ScalarValue::Int(2)).unwrap();
+        let err = TicketDoc::hydrate_from(&doc).unwrap_err();
+        assert!(matches!(err, DocError::UnsupportedSchema(2)));
+        assert!(err.to_string().contains("versión 2"));
+        assert!(TicketDoc::hydrate_from(&AutoCommit::new()).is_err());
+    }
+
+    #[test]
+    fn a_good_request_passes_validation() {
+        assert_eq!(validate_request(&request()), Ok(()));
+        let mut r = request();
+        r.dependencia = " salud ".into(); // normalised by the code type
+        r.phone_extension = None;
+        r.photos.clear();
+        assert_eq!(validate_request(&r), Ok(()));
+    }
+
+    #[test]
+    fn bad_requests_report_every_field_in_spanish() {
+        let mut r = request();
+        r.description = "   ".into();
+        r.location = String::new();
+        r.dependencia = "Educación".into();
+        r.phone_extension = Some("ext 12".into());
+        r.equipment = vec!["GN-1".into(), "impresora".into()];
+        r.photos = vec!["not-a-hash".into()];
+        let errors = validate_request(&r).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "location",
+                "description",
+                "dependencia",
+                "phone_extension",
+                "equipment",
+                "photos"
+            ]
+        );
+        assert_eq!(errors[1].message, "Escriba la descripción del problema.");
+        assert!(
+            errors[2]
+                .message
+                .starts_with("Código de dependencia no válido")
+        );
+        assert!(errors[4].message.contains("«impresora»"));
+
+        let mut r = request();
+        r.description = "x".repeat(limits::DESCRIPTION_MAX + 1);
+        let errors = validate_request(&r).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "La descripción del problema admite máximo 4000 caracteres; tiene 4001."
+        );
+        // Characters, not bytes: 4000 accented letters are fine.
+        r.description = "é".repeat(limits::DESCRIPTION_MAX);
+        assert_eq!(validate_request(&r), Ok(()));
+    }
+
+    #[test]
+    fn survey_ratings_are_one_to_five() {
+        let mut survey = Survey {
+            answered_at: 1,
+            by: "u-1".into(),
+            channel: SurveyChannel::OwnApp,
+            answers: SurveyAnswers {
+                timeliness: 5,
+                treatment: 1,
+                solution: 3,
+                comment: String::new(),
+            },
+        };
+        assert_eq!(validate_survey(&survey), Ok(()));
+        survey.answers.treatment = 0;
+        survey.answers.solution = 6;
+        let errors = validate_survey(&survey).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].field, "answers.treatment");
+        assert_eq!(errors[1].message, "Califique de 1 a 5 (se recibió 6).");
+    }
+
+    #[test]
+    fn enum_wire_names() {
+        assert_eq!(
+            Channel::WIRE_NAMES,
+            ["intranet", "glpi", "email", "phone", "field"]
+        );
+        assert_eq!(
+            Outcome::WIRE_NAMES,
+            ["resolved", "workshop", "contractor", "pending"]
+        );
+        assert_eq!(Mode::WIRE_NAMES, ["phone", "on_site", "workshop"]);
+        for c in Channel::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert!(!c.label().is_empty());
+        }
+        assert!(
+            "fax"
+                .parse::<Channel>()
+                .unwrap_err()
+                .to_string()
+                .contains("canal")
+        );
+    }
+}

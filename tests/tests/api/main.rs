@@ -1,0 +1,7 @@
+//! End-to-end tests of Campo's HTTP API against the real `campo` binary, each story on SQLite and
+//! on PostgreSQL.
+
+mod accounts;
+mod bad_input;
+mod demo;
+mod health;
