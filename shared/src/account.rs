@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A field that failed validation, with a message a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FieldError {
     /// The field's name in the API (`username`, `full_name`, …).

@@ -629,14 +629,7 @@ pub fn set_survey<D: autosurgeon::Doc>(doc: &mut D, survey: &Survey) -> Result<(
     Ok(())
 }
 
-/// A problem with one field of a form, for the person who filled it in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    /// The field's name in the JSON/document (`description`, `requester.name`, …).
-    pub field: &'static str,
-    /// What is wrong and what to do, in Spanish.
-    pub message: String,
-}
+pub use crate::account::FieldError;
 
 /// Limits of the request form, shared with the PWA so both refuse the same input.
 pub mod limits {

@@ -4,6 +4,7 @@ mod accounts;
 mod health;
 mod holidays;
 mod organisation;
+pub mod settings;
 
 use axum::Router;
 
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .merge(accounts::router())
         .merge(organisation::router())
         .merge(holidays::router())
+        .merge(settings::router())
         .fallback(not_found)
 }
 

@@ -16,19 +16,18 @@ pub async fn check_origin(State(state): State<AppState>, request: Request, next:
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe {
-        if let Some(origin) = request.headers().get(header::ORIGIN) {
-            let host = request
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok());
-            let allowed = origin.to_str().is_ok_and(|origin| {
-                origin_allowed(origin, host, state.config.public_url.as_deref())
-            });
-            if !allowed {
-                tracing::warn!(?origin, "refused a request from a foreign origin");
-                return AppError::ForeignOrigin.into_response();
-            }
+    let origin = request.headers().get(header::ORIGIN);
+    if let (false, Some(origin)) = (safe, origin) {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|origin| origin_allowed(origin, host, state.config.public_url.as_deref()));
+        if !allowed {
+            tracing::warn!(?origin, "refused a request from a foreign origin");
+            return AppError::ForeignOrigin.into_response();
         }
     }
     next.run(request).await

@@ -71,6 +71,7 @@ async fn demo_twice_duplicates_nothing(backend: Backend) {
         "the logins are printed: {}",
         second.stdout
     );
+    assert!(second.stdout.contains("(10 tiquetes)"), "{}", second.stdout);
 
     let users_after = coordinator
         .get("/api/users")

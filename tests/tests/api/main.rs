@@ -5,3 +5,4 @@ mod accounts;
 mod bad_input;
 mod demo;
 mod health;
+mod settings;

@@ -1,0 +1,47 @@
+//! `GET /api/settings/sla` (any logged-in user: the deadlines shown to officials follow it) and
+//! `PUT /api/settings/sla` (coordinators): the priority targets, the working hours and whether
+//! waiting for an absent user pauses the resolution clock.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use campo_shared::account::FieldError;
+use campo_shared::role::Role;
+use campo_shared::sla::SlaPolicy;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiResult, AppError, Json};
+
+/// Key of the SLA policy in the settings table.
+pub const SLA_SETTING: &str = "sla";
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/settings/sla", get(get_sla).put(put_sla))
+}
+
+/// The SLA policy in force: the stored one, or the defaults.
+pub async fn sla_policy(state: &AppState) -> anyhow::Result<SlaPolicy> {
+    Ok(state.store.setting(SLA_SETTING).await?.unwrap_or_default())
+}
+
+async fn get_sla(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<SlaPolicy>> {
+    Ok(Json(sla_policy(&state).await?))
+}
+
+async fn put_sla(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(policy): Json<SlaPolicy>,
+) -> ApiResult<Json<SlaPolicy>> {
+    user.require(&[Role::Coordinador])?;
+    if let Err(err) = policy.calendar() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "sla",
+            err.to_string(),
+        )]));
+    }
+    state.store.put_setting(SLA_SETTING, &policy).await?;
+    tracing::info!(by = %user.id, "SLA policy updated");
+    Ok(Json(policy))
+}
