@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,13 +36,17 @@ pub struct AppState {
     pub passwords: Passwords,
     pub limiter: Arc<LoginLimiter>,
     pub cookie: SessionCookie,
+    /// The documents in memory and the sync peers (see [`sync`]).
+    pub documents: sync::Documents,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         let cookie = SessionCookie::new(config.https(), config.session_absolute);
+        let documents = sync::Documents::new(store.clone(), sync::Limits::from_env());
         Ok(Self {
             config: Arc::new(config),
+            documents,
             store,
             passwords: Passwords::new()?,
             limiter: Arc::new(LoginLimiter::default()),
@@ -53,6 +58,7 @@ impl AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(sync::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -204,8 +204,14 @@ impl TestApp {
 
     /// Starts `campo serve` on `db` and waits until it listens.
     pub async fn start(db: TestDb) -> anyhow::Result<Self> {
+        Self::start_with(db, &[]).await
+    }
+
+    /// Like [`TestApp::start`], with extra `campo serve` options.
+    pub async fn start_with(db: TestDb, options: &[&str]) -> anyhow::Result<Self> {
         let mut child = Command::new(campo_bin())
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(options)
             .env("CAMPO_DATA_DIR", db.dir.path())
             .env("DATABASE_URL", &db.url)
             .env(

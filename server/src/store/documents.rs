@@ -1,6 +1,8 @@
 //! The Automerge storage: each ticket document as an ordered list of chunks (snapshots and
 //! incremental changes). Loading concatenates the chunks; `automerge::Automerge::load` accepts
-//! that concatenation as it is.
+//! that concatenation as it is. Compaction replaces the chunks a snapshot covers with that
+//! snapshot in one transaction, naming them by id, so chunks written meanwhile by another replica
+//! are never lost.
 
 use super::{Store, now_ms, with_pool};
 
@@ -9,7 +11,7 @@ use super::{Store, now_ms, with_pool};
 pub enum ChunkKind {
     /// A whole document, as `Automerge::save` writes it.
     Snapshot,
-    /// Changes since the previous chunks, as `Automerge::save_incremental` writes them.
+    /// Changes since the previous chunks, as `Automerge::save_after` writes them.
     Incremental,
 }
 
@@ -22,45 +24,121 @@ impl ChunkKind {
     }
 }
 
+/// One stored chunk with its id (ids grow in write order).
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub id: i64,
+    pub data: Vec<u8>,
+}
+
 impl Store {
-    /// Appends one chunk to a document's storage; committed when this returns.
+    /// Appends one chunk to a document's storage; committed when this returns. Returns its id.
     #[tracing::instrument(skip_all, fields(doc_id, bytes = data.len()))]
     pub async fn append_chunk(
         &self,
         doc_id: &str,
         kind: ChunkKind,
         data: &[u8],
-    ) -> sqlx::Result<()> {
+    ) -> sqlx::Result<i64> {
         with_pool!(self, pool => {
-            sqlx::query(
-                "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)",
+            sqlx::query_scalar::<_, i64>(
+                "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)
+                 returning id",
             )
             .bind(doc_id)
             .bind(kind.as_str())
             .bind(data)
             .bind(now_ms())
-            .execute(pool)
+            .fetch_one(pool)
             .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(())
+        })
     }
 
     /// All chunks of a document in the order they were written, concatenated; `None` when the
     /// document was never stored.
     #[tracing::instrument(skip_all, fields(doc_id))]
     pub async fn load_document_bytes(&self, doc_id: &str) -> sqlx::Result<Option<Vec<u8>>> {
-        let chunks = with_pool!(self, pool => {
-            sqlx::query_scalar::<_, Vec<u8>>(
-                "select data from doc_chunks where doc_id = $1 order by id",
+        let chunks = self.load_chunks(doc_id).await?;
+        if chunks.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(chunks.into_iter().flat_map(|c| c.data).collect()))
+    }
+
+    /// All chunks of a document in write order, with their ids.
+    #[tracing::instrument(skip_all, fields(doc_id))]
+    pub async fn load_chunks(&self, doc_id: &str) -> sqlx::Result<Vec<Chunk>> {
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, Vec<u8>)>(
+                "select id, data from doc_chunks where doc_id = $1 order by id",
             )
             .bind(doc_id)
             .fetch_all(pool)
             .await
         })?;
-        if chunks.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(chunks.concat()))
+        Ok(rows
+            .into_iter()
+            .map(|(id, data)| Chunk { id, data })
+            .collect())
+    }
+
+    /// Chunks of a document written after chunk `after` (another replica's writes).
+    #[tracing::instrument(skip_all, fields(doc_id))]
+    pub async fn load_chunks_after(&self, doc_id: &str, after: i64) -> sqlx::Result<Vec<Chunk>> {
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, Vec<u8>)>(
+                "select id, data from doc_chunks where doc_id = $1 and id > $2 order by id",
+            )
+            .bind(doc_id)
+            .bind(after)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, data)| Chunk { id, data })
+            .collect())
+    }
+
+    /// Writes `snapshot` and deletes the chunks it replaces, in one transaction. Returns the
+    /// snapshot's chunk id.
+    #[tracing::instrument(skip_all, fields(doc_id, bytes = snapshot.len(), replaced = replaced.len()))]
+    pub async fn compact_document(
+        &self,
+        doc_id: &str,
+        snapshot: &[u8],
+        replaced: &[i64],
+    ) -> sqlx::Result<i64> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id = sqlx::query_scalar::<_, i64>(
+                "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)
+                 returning id",
+            )
+            .bind(doc_id)
+            .bind(ChunkKind::Snapshot.as_str())
+            .bind(snapshot)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+            for old in replaced {
+                sqlx::query("delete from doc_chunks where doc_id = $1 and id = $2")
+                    .bind(doc_id)
+                    .bind(*old)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Number of stored documents (for the benchmark and health figures).
+    pub async fn count_documents(&self) -> sqlx::Result<i64> {
+        with_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("select count(distinct doc_id) from doc_chunks")
+                .fetch_one(pool)
+                .await
+        })
     }
 }

@@ -6,6 +6,7 @@ mod documents;
 mod organisation;
 mod sessions;
 mod settings;
+mod sync_tokens;
 mod tickets;
 mod users;
 
@@ -18,7 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use documents::ChunkKind;
+pub use documents::{Chunk, ChunkKind};
 pub use organisation::Dependencia;
 pub use sessions::SessionRow;
 pub use tickets::{NewTicketRow, TicketRow};

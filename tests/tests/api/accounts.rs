@@ -244,3 +244,24 @@ async fn coordinators_administer_users(backend: Backend) {
         .await;
     assert_eq!(missing.status, 404);
 }
+
+both_backends!(expired_sessions_end);
+async fn expired_sessions_end(backend: Backend) {
+    // A server whose sessions last zero days: every session has expired by its next request.
+    let db = campo_tests::TestDb::new(backend).await;
+    let made = run_cli(
+        &db,
+        &["user", "add", "ana", "--role", "tecnico", "--name", "Ana"],
+        Some("clave de ana"),
+    )
+    .await
+    .unwrap();
+    assert!(made.success, "{}", made.stderr);
+    let app = TestApp::start_with(db, &["--session-max-days", "0"])
+        .await
+        .unwrap();
+    let client = app.login("ana", "clave de ana").await;
+    let me = client.get("/api/me").await;
+    assert_eq!(me.status, 401);
+    assert_eq!(me.error_code(), "no_autenticado");
+}

@@ -1,0 +1,832 @@
+//! [`Documents`]: the documents in memory, one actor task per loaded document.
+//!
+//! An actor owns its Automerge document (when "hot") and the sync state of each peer syncing it.
+//! Every incoming sync message, every server change and every read runs in that actor, in order.
+//! Invariants:
+//! - **Stored before acknowledged**: after a document changes, its new changes are committed to the
+//!   SQL store before the actor generates any sync message (those carry the heads that tell a peer
+//!   "the server has this"). If the store fails, the in-memory document is dropped, the peers are
+//!   told and disconnected, and nothing is acknowledged; they resend on reconnection.
+//! - **Work per message is independent of the number of documents**: a message reaches its actor
+//!   through one hash-map lookup and touches only that document and its peers.
+//! - **Bounded memory**: an actor idle for `idle_unload` (or sooner when more than
+//!   `max_loaded_docs` are loaded) drops its document ("cold") and keeps only its peers' compact
+//!   sync states; an actor with no peers left then ends. The store is always the copy of record.
+//! - **Panics are confined**: Automerge calls run under `catch_unwind`; a panic drops that
+//!   document from memory (it is reloaded from the store) and closes the offending connection.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{ActorId, Automerge, ChangeHash};
+use campo_shared::ids::DocumentId;
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
+
+use super::Limits;
+use super::wire::Message;
+use crate::store::{ChunkKind, Store};
+
+/// Identifies one WebSocket connection for the life of the process.
+pub type ConnId = u64;
+
+/// Why a connection is being closed: a WebSocket close code and a reason a person can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReason {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl CloseReason {
+    /// 1008: the client broke a rule (malformed message, limit exceeded).
+    pub fn policy(reason: impl Into<String>) -> Self {
+        Self {
+            code: 1008,
+            reason: reason.into(),
+        }
+    }
+    /// 1011: the server could not do its part (storage failure).
+    pub fn server(reason: impl Into<String>) -> Self {
+        Self {
+            code: 1011,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// How a document actor reaches a connection: a bounded outbox and a kill switch. A client that
+/// does not read its messages fills its outbox and is disconnected; it never blocks an actor.
+#[derive(Clone)]
+pub struct PeerLink {
+    pub conn: ConnId,
+    pub peer_id: Arc<str>,
+    pub user_id: Arc<str>,
+    pub outbox: mpsc::Sender<Vec<u8>>,
+    pub kill: Arc<watch::Sender<Option<CloseReason>>>,
+}
+
+impl PeerLink {
+    /// Queues a frame; false when the connection is gone or was closed for being too slow.
+    pub fn send(&self, frame: Vec<u8>) -> bool {
+        match self.outbox.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(CloseReason::policy(
+                    "El cliente no lee sus mensajes a tiempo; se cerró la conexión.",
+                ));
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Closes the connection with `reason` (the first reason wins).
+    pub fn close(&self, reason: CloseReason) {
+        self.kill.send_if_modified(|current| {
+            if current.is_none() {
+                *current = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    fn is_closed(&self) -> bool {
+        self.outbox.is_closed()
+    }
+}
+
+/// A stored change, announced to observers (the projection, the board) after it is committed.
+#[derive(Debug, Clone)]
+pub struct DocChanged {
+    pub document: DocumentId,
+    pub heads: Vec<ChangeHash>,
+}
+
+/// Why a server-side read or change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("storage: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("the stored document cannot be loaded: {0}")]
+    Corrupt(String),
+    #[error("the document would exceed {0} bytes")]
+    TooLarge(usize),
+    #[error("automerge panicked on this document")]
+    Panicked,
+    #[error("the change was refused: {0}")]
+    Refused(String),
+    #[error("the document task stopped")]
+    Stopped,
+}
+
+type ViewFn = Box<dyn FnOnce(Option<&Automerge>) + Send>;
+type ChangeFn = Box<dyn FnOnce(&mut Automerge) + Send>;
+
+/// What a document actor is asked to do.
+pub(crate) enum DocCmd {
+    Sync {
+        peer: PeerLink,
+        data: Vec<u8>,
+        request: bool,
+    },
+    Ephemeral {
+        from: ConnId,
+        message: Message,
+    },
+    Leave {
+        conn: ConnId,
+    },
+    View {
+        f: ViewFn,
+    },
+    Change {
+        f: ChangeFn,
+        done: oneshot::Sender<Result<Vec<ChangeHash>, SyncError>>,
+    },
+}
+
+struct Inner {
+    store: Store,
+    limits: Limits,
+    /// The server's peer id in the protocol, new for each process.
+    peer_id: Arc<str>,
+    /// The Automerge actor of the server's own changes, new for each process.
+    actor: ActorId,
+    storage_id: tokio::sync::OnceCell<String>,
+    actors: Mutex<HashMap<DocumentId, (u64, mpsc::Sender<DocCmd>)>>,
+    peers: Mutex<HashMap<String, PeerLink>>,
+    next_id: AtomicU64,
+    hot: AtomicUsize,
+    pressure: Notify,
+    changes: broadcast::Sender<DocChanged>,
+}
+
+/// The documents in memory and the connected peers. Cheap to clone; lives in `AppState`.
+#[derive(Clone)]
+pub struct Documents {
+    inner: Arc<Inner>,
+}
+
+/// Why a peer could not join.
+#[derive(Debug, PartialEq, Eq)]
+pub enum JoinRefused {
+    /// The peer id is connected for another user.
+    OtherUser,
+}
+
+impl Documents {
+    pub fn new(store: Store, limits: Limits) -> Self {
+        let (changes, _) = broadcast::channel(4096);
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                limits,
+                peer_id: format!("campo-{}", uuid::Uuid::new_v4().simple()).into(),
+                actor: ActorId::random(),
+                storage_id: tokio::sync::OnceCell::new(),
+                actors: Mutex::new(HashMap::new()),
+                peers: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                hot: AtomicUsize::new(0),
+                pressure: Notify::new(),
+                changes,
+            }),
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The server's peer id.
+    pub fn peer_id(&self) -> &str {
+        &self.inner.peer_id
+    }
+
+    /// The id of Campo's storage, the same for every replica sharing the database: clients record
+    /// the heads the server has stored under it ("guardado en el servidor").
+    pub async fn storage_id(&self) -> Result<String, SyncError> {
+        let id = self
+            .inner
+            .storage_id
+            .get_or_try_init(|| async {
+                const KEY: &str = "sync.storage_id";
+                let store = &self.inner.store;
+                if let Some(id) = store.setting::<String>(KEY).await.map_err(to_sqlx)? {
+                    return Ok::<_, SyncError>(id);
+                }
+                let id = uuid::Uuid::new_v4().to_string();
+                store.put_setting(KEY, &id).await.map_err(to_sqlx)?;
+                // Another replica may have written first; its value wins for everyone.
+                Ok(store
+                    .setting::<String>(KEY)
+                    .await
+                    .map_err(to_sqlx)?
+                    .unwrap_or(id))
+            })
+            .await?;
+        Ok(id.clone())
+    }
+
+    /// A new connection id.
+    pub fn next_conn_id(&self) -> ConnId {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Registers a peer id for a connection. The same user's older connection with that id is
+    /// closed (a reconnecting device); another user's is kept and this one refused.
+    pub fn join(&self, link: PeerLink) -> Result<(), JoinRefused> {
+        let mut peers = lock(&self.inner.peers);
+        if let Some(existing) = peers.get(&*link.peer_id)
+            && existing.conn != link.conn
+        {
+            if existing.user_id != link.user_id && !existing.is_closed() {
+                return Err(JoinRefused::OtherUser);
+            }
+            existing.close(CloseReason::policy(
+                "Este dispositivo abrió otra conexión; se cerró la anterior.",
+            ));
+        }
+        peers.insert(link.peer_id.to_string(), link);
+        Ok(())
+    }
+
+    /// Forgets a connection's peer id (only if it is still that connection's).
+    pub fn leave(&self, peer_id: &str, conn: ConnId) {
+        let mut peers = lock(&self.inner.peers);
+        if peers.get(peer_id).is_some_and(|p| p.conn == conn) {
+            peers.remove(peer_id);
+        }
+    }
+
+    /// Observes every stored change.
+    pub fn subscribe(&self) -> broadcast::Receiver<DocChanged> {
+        self.inner.changes.subscribe()
+    }
+
+    /// Documents with an actor, and documents held in memory.
+    pub fn loaded(&self) -> (usize, usize) {
+        (
+            lock(&self.inner.actors).len(),
+            self.inner.hot.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Reads a document: `f` gets `None` when it was never stored.
+    pub async fn view<T: Send + 'static>(
+        &self,
+        id: DocumentId,
+        f: impl FnOnce(Option<&Automerge>) -> T + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let (tx, rx) = oneshot::channel();
+        let f: ViewFn = Box::new(move |doc| {
+            let _ = tx.send(f(doc));
+        });
+        self.send(id, DocCmd::View { f }).await?;
+        rx.await.map_err(|_| SyncError::Stopped)
+    }
+
+    /// Changes a document as the server (creating it when it does not exist), stores the change
+    /// and sends it to the connected peers; returns the new heads once stored. `f` should make
+    /// its edits in one `transact` so an error leaves the document as it was.
+    pub async fn change<T: Send + 'static>(
+        &self,
+        id: DocumentId,
+        f: impl FnOnce(&mut Automerge) -> Result<T, String> + Send + 'static,
+    ) -> Result<(T, Vec<ChangeHash>), SyncError> {
+        let (result_tx, result_rx) = oneshot::channel();
+        let (done, done_rx) = oneshot::channel();
+        let f: ChangeFn = Box::new(move |doc| {
+            let _ = result_tx.send(f(doc));
+        });
+        self.send(id, DocCmd::Change { f, done }).await?;
+        let heads = done_rx.await.map_err(|_| SyncError::Stopped)??;
+        let value = result_rx
+            .await
+            .map_err(|_| SyncError::Panicked)?
+            .map_err(SyncError::Refused)?;
+        Ok((value, heads))
+    }
+
+    /// Sends a command to the document's actor, starting one when none runs. Returns the actor's
+    /// inbox, which a connection may keep while it syncs the document.
+    pub(crate) async fn send(
+        &self,
+        id: DocumentId,
+        mut cmd: DocCmd,
+    ) -> Result<mpsc::Sender<DocCmd>, SyncError> {
+        for _ in 0..8 {
+            let inbox = self.actor(id);
+            match inbox.send(cmd).await {
+                Ok(()) => return Ok(inbox),
+                // The actor ended between the lookup and the send; start a new one.
+                Err(mpsc::error::SendError(back)) => cmd = back,
+            }
+        }
+        Err(SyncError::Stopped)
+    }
+
+    fn actor(&self, id: DocumentId) -> mpsc::Sender<DocCmd> {
+        let mut actors = lock(&self.inner.actors);
+        if let Some((_, inbox)) = actors.get(&id)
+            && !inbox.is_closed()
+        {
+            return inbox.clone();
+        }
+        let serial = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(256);
+        actors.insert(id, (serial, tx.clone()));
+        let actor = DocActor {
+            hub: self.clone(),
+            id,
+            id_text: id.to_bs58check(),
+            serial,
+            doc: None,
+            stored: Stored::default(),
+            peers: HashMap::new(),
+            last_activity: Instant::now(),
+        };
+        tokio::spawn(actor.run(rx));
+        tx
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding these locks cannot leave the maps inconsistent (single inserts and
+    // removes), so a poisoned lock is used as it is.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn to_sqlx(err: anyhow::Error) -> SyncError {
+    match err.downcast::<sqlx::Error>() {
+        Ok(err) => SyncError::Storage(err),
+        Err(err) => SyncError::Corrupt(err.to_string()),
+    }
+}
+
+/// What the actor knows about the document's stored form.
+#[derive(Default)]
+struct Stored {
+    /// Heads of everything committed to the store.
+    heads: Vec<ChangeHash>,
+    /// Ids of the chunks the in-memory document was built from or wrote.
+    chunk_ids: Vec<i64>,
+    /// Bytes of those chunks.
+    bytes: usize,
+    /// Bytes of incremental chunks since the last snapshot.
+    incremental_bytes: usize,
+    incremental_chunks: usize,
+}
+
+struct PeerSlot {
+    link: PeerLink,
+    state: sync::State,
+    /// The peer asked for a document the server does not have; it gets the document as soon as
+    /// someone else provides it.
+    waiting: bool,
+}
+
+struct DocActor {
+    hub: Documents,
+    id: DocumentId,
+    id_text: String,
+    serial: u64,
+    doc: Option<Automerge>,
+    stored: Stored,
+    peers: HashMap<ConnId, PeerSlot>,
+    last_activity: Instant,
+}
+
+/// Result of running an Automerge call under `catch_unwind`.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, SyncError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| SyncError::Panicked)
+}
+
+impl DocActor {
+    async fn run(mut self, mut rx: mpsc::Receiver<DocCmd>) {
+        loop {
+            let deadline = self.deadline();
+            let cmd = tokio::select! {
+                cmd = rx.recv() => cmd,
+                () = sleep_until(deadline) => None,
+                () = self.hub.inner.pressure.notified(), if self.doc.is_some() && self.peers.is_empty() => None,
+            };
+            match cmd {
+                Some(cmd) => {
+                    self.last_activity = Instant::now();
+                    self.handle(cmd).await;
+                }
+                None => {
+                    if self.doc.is_some() {
+                        self.go_cold();
+                    }
+                    self.peers.retain(|_, p| !p.link.is_closed());
+                    if self.peers.is_empty() && self.try_exit(&mut rx) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// When the actor should act on its own: drop its document when idle, end when cold with no
+    /// peers. `None` while it must wait for messages.
+    fn deadline(&self) -> Option<Instant> {
+        let limits = &self.hub.inner.limits;
+        let over_cap = self.hub.inner.hot.load(Ordering::Relaxed) > limits.max_loaded_docs;
+        if self.doc.is_some() {
+            let idle = if over_cap {
+                std::time::Duration::from_millis(200)
+            } else {
+                limits.idle_unload
+            };
+            Some(self.last_activity + idle)
+        } else if self.peers.is_empty() {
+            Some(self.last_activity)
+        } else {
+            None
+        }
+    }
+
+    /// Ends the actor unless a message is waiting. Messages that slip in after the inbox closes
+    /// are passed on to a new actor, so none is lost.
+    fn try_exit(&mut self, rx: &mut mpsc::Receiver<DocCmd>) -> bool {
+        {
+            let mut actors = lock(&self.hub.inner.actors);
+            if !rx.is_empty() {
+                return false;
+            }
+            if actors.get(&self.id).is_some_and(|(s, _)| *s == self.serial) {
+                actors.remove(&self.id);
+            }
+            rx.close();
+        }
+        let mut late = Vec::new();
+        while let Ok(cmd) = rx.try_recv() {
+            late.push(cmd);
+        }
+        if !late.is_empty() {
+            let hub = self.hub.clone();
+            let id = self.id;
+            tokio::spawn(async move {
+                for cmd in late {
+                    let _ = hub.send(id, cmd).await;
+                }
+            });
+        }
+        true
+    }
+
+    fn go_cold(&mut self) {
+        if self.doc.take().is_some() {
+            self.hub.inner.hot.fetch_sub(1, Ordering::Relaxed);
+        }
+        // Keep only what a reconnecting peer would keep: the shared heads.
+        for slot in self.peers.values_mut() {
+            slot.state = sync::State::decode(&slot.state.encode()).unwrap_or_default();
+        }
+    }
+
+    /// Loads the document from the store when it is not in memory.
+    async fn ensure_hot(&mut self) -> Result<(), SyncError> {
+        if self.doc.is_some() {
+            return Ok(());
+        }
+        let chunks = self.hub.inner.store.load_chunks(&self.id_text).await?;
+        let mut stored = Stored::default();
+        let doc = if chunks.is_empty() {
+            Automerge::new()
+        } else {
+            let mut bytes = Vec::with_capacity(chunks.iter().map(|c| c.data.len()).sum());
+            for chunk in &chunks {
+                bytes.extend_from_slice(&chunk.data);
+                stored.chunk_ids.push(chunk.id);
+            }
+            stored.bytes = bytes.len();
+            stored.incremental_chunks = chunks.len().saturating_sub(1);
+            stored.incremental_bytes = chunks.iter().skip(1).map(|c| c.data.len()).sum();
+            guarded(|| Automerge::load(&bytes))?.map_err(|e| SyncError::Corrupt(e.to_string()))?
+        };
+        let doc = doc.with_actor(self.hub.inner.actor.clone());
+        stored.heads = doc.get_heads();
+        self.stored = stored;
+        self.doc = Some(doc);
+        if self.hub.inner.hot.fetch_add(1, Ordering::Relaxed) + 1
+            > self.hub.inner.limits.max_loaded_docs
+        {
+            // Ask idle documents without peers to leave memory.
+            self.hub.inner.pressure.notify_waiters();
+        }
+        Ok(())
+    }
+
+    async fn handle(&mut self, cmd: DocCmd) {
+        match cmd {
+            DocCmd::Sync {
+                peer,
+                data,
+                request,
+            } => self.receive_sync(peer, data, request).await,
+            DocCmd::Ephemeral { from, message } => self.relay_ephemeral(from, message),
+            DocCmd::Leave { conn } => {
+                self.peers.remove(&conn);
+            }
+            DocCmd::View { f } => match self.ensure_hot().await {
+                Ok(()) => {
+                    let exists = !self.stored.heads.is_empty();
+                    let doc = self.doc.as_ref().filter(|_| exists);
+                    if guarded(|| f(doc)).is_err() {
+                        tracing::error!(doc = %self.id_text, "a view of the document panicked");
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(doc = %self.id_text, %err, "could not load document");
+                    // Dropping `f` drops its reply channel: the caller sees `Stopped`.
+                }
+            },
+            DocCmd::Change { f, done } => {
+                let result = self.server_change(f).await;
+                let _ = done.send(result);
+            }
+        }
+    }
+
+    async fn server_change(&mut self, f: ChangeFn) -> Result<Vec<ChangeHash>, SyncError> {
+        self.ensure_hot().await?;
+        let doc = self.doc.as_mut().expect("hot");
+        if guarded(|| f(doc)).is_err() {
+            tracing::error!(doc = %self.id_text, "a server change panicked; reloading the document");
+            self.drop_document();
+            return Err(SyncError::Panicked);
+        }
+        let heads = self.persist().await?;
+        self.sync_peers(None);
+        Ok(heads)
+    }
+
+    fn drop_document(&mut self) {
+        self.go_cold();
+        for slot in self.peers.values_mut() {
+            slot.state = sync::State::new();
+        }
+    }
+
+    async fn receive_sync(&mut self, peer: PeerLink, data: Vec<u8>, request: bool) {
+        if let Err(err) = self.ensure_hot().await {
+            tracing::error!(doc = %self.id_text, %err, "could not load document");
+            peer.close(CloseReason::server(
+                "El servidor no pudo leer el documento. Intente de nuevo más tarde.",
+            ));
+            return;
+        }
+        let conn = peer.conn;
+        let slot = self.peers.entry(conn).or_insert_with(|| PeerSlot {
+            link: peer.clone(),
+            state: sync::State::new(),
+            waiting: false,
+        });
+        slot.link = peer;
+        let message = match sync::Message::decode(&data) {
+            Ok(message) => message,
+            Err(err) => {
+                tracing::debug!(%err, "undecodable sync message");
+                slot.link
+                    .close(CloseReason::policy("Mensaje de sincronización no válido."));
+                self.peers.remove(&conn);
+                return;
+            }
+        };
+        let incoming: usize = message.changes.iter().map(<[u8]>::len).sum();
+        let limit = self.hub.inner.limits.max_document_bytes;
+        if self.stored.bytes + incoming > limit {
+            slot.link.close(CloseReason::policy(format!(
+                "El documento superaría el tamaño máximo ({} MB).",
+                limit / (1024 * 1024)
+            )));
+            self.peers.remove(&conn);
+            return;
+        }
+        let exists = !self.stored.heads.is_empty();
+        let asks_nothing = message.heads.is_empty() && message.changes.is_empty();
+        let doc = self.doc.as_mut().expect("hot");
+        let received = guarded(|| doc.receive_sync_message(&mut slot.state, message));
+        match received {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                tracing::debug!(%err, "sync message refused");
+                slot.link
+                    .close(CloseReason::policy("Mensaje de sincronización no válido."));
+                self.peers.remove(&conn);
+                return;
+            }
+            Err(_) => {
+                tracing::error!(doc = %self.id_text, "automerge panicked on a sync message");
+                slot.link
+                    .close(CloseReason::policy("Mensaje de sincronización no válido."));
+                self.peers.remove(&conn);
+                self.drop_document();
+                return;
+            }
+        }
+        if request && !exists && asks_nothing && self.doc_heads().is_empty() {
+            // Neither side has the document: say so, and remember that this peer wants it.
+            if let Some(slot) = self.peers.get_mut(&conn) {
+                slot.waiting = true;
+                let frame = Message::DocUnavailable {
+                    sender_id: self.hub.inner.peer_id.to_string(),
+                    target_id: slot.link.peer_id.to_string(),
+                    document_id: self.id_text.clone(),
+                }
+                .encode();
+                slot.link.send(frame);
+            }
+            return;
+        }
+        let before = self.stored.heads.clone();
+        if self.persist().await.is_err() {
+            return;
+        }
+        if self.stored.heads != before {
+            self.sync_peers(None);
+        } else {
+            self.sync_peers(Some(conn));
+        }
+        self.maybe_compact().await;
+    }
+
+    fn doc_heads(&self) -> Vec<ChangeHash> {
+        self.doc
+            .as_ref()
+            .map(Automerge::get_heads)
+            .unwrap_or_default()
+    }
+
+    /// Commits the changes not yet stored. On failure the document leaves memory and its peers
+    /// are disconnected with the reason, so nothing unstored is ever acknowledged.
+    async fn persist(&mut self) -> Result<Vec<ChangeHash>, SyncError> {
+        let doc = self.doc.as_ref().expect("hot");
+        let heads = doc.get_heads();
+        if heads == self.stored.heads {
+            return Ok(heads);
+        }
+        let bytes = match guarded(|| doc.save_after(&self.stored.heads)) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                self.drop_document();
+                return Err(err);
+            }
+        };
+        match self
+            .hub
+            .inner
+            .store
+            .append_chunk(&self.id_text, ChunkKind::Incremental, &bytes)
+            .await
+        {
+            Ok(id) => {
+                self.stored.heads = heads.clone();
+                self.stored.chunk_ids.push(id);
+                self.stored.bytes += bytes.len();
+                self.stored.incremental_bytes += bytes.len();
+                self.stored.incremental_chunks += 1;
+                let _ = self.hub.inner.changes.send(DocChanged {
+                    document: self.id,
+                    heads: heads.clone(),
+                });
+                Ok(heads)
+            }
+            Err(err) => {
+                tracing::error!(doc = %self.id_text, %err, "could not store a change; disconnecting its peers");
+                for slot in self.peers.values() {
+                    slot.link.close(CloseReason::server(
+                        "El servidor no pudo guardar los cambios. Se reenviarán al reconectar.",
+                    ));
+                }
+                self.peers.clear();
+                self.go_cold();
+                Err(SyncError::Storage(err))
+            }
+        }
+    }
+
+    /// Replaces the chunks with one snapshot once there are many incremental ones.
+    async fn maybe_compact(&mut self) {
+        let limits = &self.hub.inner.limits;
+        if self.stored.incremental_chunks < limits.compact_after_chunks {
+            return;
+        }
+        let Some(doc) = self.doc.as_ref() else {
+            return;
+        };
+        let Ok(snapshot) = guarded(|| doc.save()) else {
+            return;
+        };
+        match self
+            .hub
+            .inner
+            .store
+            .compact_document(&self.id_text, &snapshot, &self.stored.chunk_ids)
+            .await
+        {
+            Ok(id) => {
+                self.stored.chunk_ids = vec![id];
+                self.stored.bytes = snapshot.len();
+                self.stored.incremental_bytes = 0;
+                self.stored.incremental_chunks = 0;
+            }
+            // The incremental chunks are still there; compaction is retried after the next change.
+            Err(err) => tracing::warn!(doc = %self.id_text, %err, "compaction failed"),
+        }
+    }
+
+    /// Sends each peer (or only `only`) what it is missing.
+    fn sync_peers(&mut self, only: Option<ConnId>) {
+        let Some(doc) = self.doc.as_ref() else {
+            return;
+        };
+        let has_content = !self.stored.heads.is_empty();
+        let mut gone = Vec::new();
+        let mut panicked = false;
+        for (conn, slot) in self.peers.iter_mut() {
+            if only.is_some_and(|c| c != *conn) {
+                continue;
+            }
+            if slot.waiting {
+                if !has_content {
+                    continue;
+                }
+                slot.waiting = false;
+            }
+            match guarded(|| doc.generate_sync_message(&mut slot.state)) {
+                Ok(Some(message)) => {
+                    let frame = Message::Sync {
+                        sender_id: self.hub.inner.peer_id.to_string(),
+                        target_id: slot.link.peer_id.to_string(),
+                        document_id: self.id_text.clone(),
+                        data: message.encode(),
+                    }
+                    .encode();
+                    if !slot.link.send(frame) {
+                        gone.push(*conn);
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => {
+                    panicked = true;
+                    break;
+                }
+            }
+        }
+        for conn in gone {
+            self.peers.remove(&conn);
+        }
+        if panicked {
+            tracing::error!(doc = %self.id_text, "automerge panicked generating a sync message");
+            self.drop_document();
+        }
+    }
+
+    /// Passes an ephemeral message to the document's other peers, never storing it.
+    fn relay_ephemeral(&mut self, from: ConnId, message: Message) {
+        let Message::Ephemeral {
+            sender_id,
+            count,
+            session_id,
+            document_id,
+            data,
+            ..
+        } = message
+        else {
+            return;
+        };
+        for (conn, slot) in &self.peers {
+            if *conn == from {
+                continue;
+            }
+            let frame = Message::Ephemeral {
+                sender_id: sender_id.clone(),
+                target_id: slot.link.peer_id.to_string(),
+                count,
+                session_id: session_id.clone(),
+                document_id: document_id.clone(),
+                data: data.clone(),
+            }
+            .encode();
+            slot.link.send(frame);
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}

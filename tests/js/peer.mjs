@@ -1,0 +1,161 @@
+// A test peer: the official @automerge/automerge-repo client in Node, driven by the Rust tests
+// through one JSON command per line on stdin; it answers one JSON line per command on stdout
+// ({"id", "ok": true, ...} or {"id", "ok": false, "error"}). Waiting commands poll a condition
+// until their deadline and fail with a message when it passes.
+//
+// Commands: connect {url}, disconnect, create {doc}, find {url}, change {url, key, value},
+// push {url, key, value}, state {url}, wait-value {url, key, value}, wait-saved {url},
+// broadcast {url, message}, wait-ephemeral {url}, exit.
+
+import { Repo } from "@automerge/automerge-repo"
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import { next as A } from "@automerge/automerge"
+import { createInterface } from "node:readline"
+
+const repo = new Repo({ network: [], peerId: process.argv[2] || undefined })
+let adapter = null
+let serverPeer = null
+const handles = new Map()
+const ephemeral = new Map()
+
+repo.networkSubsystem.on("peer", ({ peerId }) => {
+  serverPeer = peerId
+})
+repo.networkSubsystem.on("peer-disconnected", ({ peerId }) => {
+  if (serverPeer === peerId) serverPeer = null
+})
+
+function track(handle) {
+  if (!handles.has(handle.url)) {
+    handles.set(handle.url, handle)
+    ephemeral.set(handle.url, [])
+    handle.on("ephemeral-message", ({ message, senderId }) => {
+      ephemeral.get(handle.url).push({ message, senderId })
+    })
+  }
+  return handle
+}
+
+async function until(what, condition, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await condition()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(r => setTimeout(r, 10))
+  }
+}
+
+function handleOf(url) {
+  const handle = handles.get(url)
+  if (!handle) throw new Error(`unknown document ${url}`)
+  return handle
+}
+
+function state(handle) {
+  const doc = handle.doc()
+  return { doc: JSON.parse(JSON.stringify(doc)), heads: A.getHeads(doc).sort() }
+}
+
+function serverStorageId() {
+  return serverPeer ? repo.peerMetadataByPeerId[serverPeer]?.storageId : undefined
+}
+
+const commands = {
+  async connect({ url }) {
+    if (adapter) repo.networkSubsystem.removeNetworkAdapter(adapter)
+    serverPeer = null
+    adapter = new WebSocketClientAdapter(url, 500)
+    repo.networkSubsystem.addNetworkAdapter(adapter)
+    await until("the server's peer message", () => serverPeer !== null)
+    return { serverPeer, storageId: serverStorageId() }
+  },
+  async disconnect() {
+    if (adapter) repo.networkSubsystem.removeNetworkAdapter(adapter)
+    adapter = null
+    await until("the disconnection", () => serverPeer === null)
+    return {}
+  },
+  async create({ doc }) {
+    const handle = track(repo.create(doc))
+    return { url: handle.url, ...state(handle) }
+  },
+  async find({ url }) {
+    const handle = track(await repo.find(url))
+    return state(handle)
+  },
+  async change({ url, key, value }) {
+    const handle = handleOf(url)
+    handle.change(d => {
+      d[key] = value
+    })
+    return state(handle)
+  },
+  async push({ url, key, value }) {
+    const handle = handleOf(url)
+    handle.change(d => {
+      if (!Array.isArray(d[key])) d[key] = []
+      d[key].push(value)
+    })
+    return state(handle)
+  },
+  async state({ url }) {
+    return state(handleOf(url))
+  },
+  async "wait-value"({ url, key, value }) {
+    const handle = handleOf(url)
+    const want = JSON.stringify(value)
+    await until(`${key} = ${want}`, () => JSON.stringify(handle.doc()?.[key]) === want)
+    return state(handle)
+  },
+  // Resolves when the server has told this client it holds the client's current heads: what
+  // the PWA shows as "guardado en el servidor".
+  async "wait-saved"({ url }) {
+    const handle = handleOf(url)
+    await until("the server to store the heads", () => {
+      const storageId = serverStorageId()
+      if (!storageId) return false
+      const remote = handle.getSyncInfo(storageId)?.lastHeads
+      return remote && JSON.stringify([...remote].sort()) === JSON.stringify([...handle.heads()].sort())
+    })
+    return state(handle)
+  },
+  async broadcast({ url, message }) {
+    handleOf(url).broadcast(message)
+    return {}
+  },
+  async "wait-ephemeral"({ url }) {
+    const queue = ephemeral.get(url)
+    if (!queue) throw new Error(`unknown document ${url}`)
+    await until("an ephemeral message", () => queue.length > 0)
+    return queue.shift()
+  },
+  async exit() {
+    setTimeout(() => process.exit(0), 10)
+    return {}
+  },
+}
+
+const lines = createInterface({ input: process.stdin })
+let queue = Promise.resolve()
+lines.on("line", line => {
+  queue = queue.then(async () => {
+    let request
+    try {
+      request = JSON.parse(line)
+    } catch {
+      return
+    }
+    const { id, cmd } = request
+    try {
+      const command = commands[cmd]
+      if (!command) throw new Error(`unknown command ${cmd}`)
+      const result = await command(request)
+      process.stdout.write(JSON.stringify({ id, ok: true, ...result }) + "\n")
+    } catch (e) {
+      process.stdout.write(JSON.stringify({ id, ok: false, error: String(e?.message ?? e) }) + "\n")
+    }
+  })
+})
+lines.on("close", () => process.exit(0))
+process.stdout.write(JSON.stringify({ ready: true }) + "\n")

@@ -1,0 +1,418 @@
+//! Helpers of the sync tests: a `campo serve` with chosen sync limits, the official JavaScript
+//! client as a child process, a raw protocol peer written here, and the server's stored copy of a
+//! document read straight from the database.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use automerge::Automerge;
+use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, campo_bin, run_cli};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::TcpStream;
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any awaited condition may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A `campo serve` started with extra environment (sync limits), restartable on its database.
+pub struct Server {
+    pub base: String,
+    pub db: TestDb,
+    env: Vec<(String, String)>,
+    child: Child,
+}
+
+impl Server {
+    /// A fresh database with the `admin` coordinator and a second user, `tecnico1`.
+    pub async fn spawn(backend: Backend, env: &[(&str, &str)]) -> Self {
+        let db = TestDb::new(backend).await;
+        for (user, role) in [("admin", "coordinador"), ("tecnico1", "tecnico")] {
+            let out = run_cli(
+                &db,
+                &[
+                    "user",
+                    "add",
+                    user,
+                    "--role",
+                    role,
+                    "--name",
+                    "Persona Pruebas",
+                ],
+                Some(ADMIN_PASSWORD),
+            )
+            .await
+            .expect("campo user add");
+            assert!(out.success, "user add failed: {}", out.stderr);
+        }
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::start(db, env).await.expect("start campo")
+    }
+
+    async fn start(db: TestDb, env: Vec<(String, String)>) -> anyhow::Result<Self> {
+        let mut command = Command::new(campo_bin());
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("CAMPO_DATA_DIR", db.dir.path())
+            .env("DATABASE_URL", &db.url)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        for (k, v) in &env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().context("spawn campo")?;
+        let stdout = child.stdout.take().expect("stdout piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
+                    return Ok(rest.trim_end_matches('/').to_owned());
+                }
+            }
+            bail!("campo exited before listening")
+        })
+        .await
+        .context("campo did not start within 60 s")??;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self {
+            base,
+            db,
+            env,
+            child,
+        })
+    }
+
+    /// Stops the server (SIGTERM, or SIGKILL when `brutal`) and starts it again on the same
+    /// database (on a new port).
+    pub async fn restart(self, brutal: bool) -> Self {
+        let Server {
+            db, env, mut child, ..
+        } = self;
+        if brutal {
+            child.kill().await.expect("kill -9");
+        } else if let Some(pid) = child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
+            let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+            let _ = child.kill().await;
+        }
+        Self::start(db, env).await.expect("restart campo")
+    }
+
+    pub async fn login(&self, user: &str) -> Client {
+        let client = Client::new(self.base.clone());
+        let reply = client
+            .post(
+                "/api/login",
+                &json!({"username": user, "password": ADMIN_PASSWORD}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "login: {}", reply.body);
+        client
+    }
+
+    /// A `/sync` URL with a fresh single-use token of `client`'s user.
+    pub async fn sync_url(&self, client: &Client) -> String {
+        let reply = client.post("/api/sync-token", &json!({})).await;
+        assert_eq!(reply.status, 200, "sync token: {}", reply.body);
+        let token = reply.body["token"].as_str().expect("token").to_owned();
+        format!("{}/sync?token={token}", self.base.replacen("http", "ws", 1))
+    }
+
+    /// True while the server answers HTTP.
+    pub async fn alive(&self) -> bool {
+        Client::new(self.base.clone()).get("/healthz").await.status == 200
+    }
+
+    /// The server's stored copy of a document (`automerge:…` or bare id), loaded from the
+    /// database as the server would load it; `None` when nothing is stored.
+    pub async fn stored(&self, url: &str) -> Option<Automerge> {
+        let id = url.trim_start_matches("automerge:");
+        let chunks: Vec<Vec<u8>> = match self.db.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.db.url)
+                    .await
+                    .expect("open sqlite");
+                sqlx::query_scalar("select data from doc_chunks where doc_id = $1 order by id")
+                    .bind(id)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("read chunks")
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.db.url)
+                    .await
+                    .expect("open postgres");
+                sqlx::query_scalar("select data from doc_chunks where doc_id = $1 order by id")
+                    .bind(id)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("read chunks")
+            }
+        };
+        if chunks.is_empty() {
+            return None;
+        }
+        Some(Automerge::load(&chunks.concat()).expect("stored document loads"))
+    }
+}
+
+/// Sorted hex heads of a document, as the JS peer reports them.
+pub fn heads_hex(doc: &Automerge) -> Vec<String> {
+    let mut heads: Vec<String> = doc.get_heads().iter().map(|h| h.to_string()).collect();
+    heads.sort();
+    heads
+}
+
+/// The official JavaScript client (`tests/js/peer.mjs`) in a Node process.
+pub struct NodePeer {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+    next: u64,
+}
+
+pub fn js_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("js")
+}
+
+impl NodePeer {
+    pub async fn spawn() -> Self {
+        Self::spawn_with_id(None).await
+    }
+
+    /// A peer with a chosen peer id (for the identity tests).
+    pub async fn spawn_with_id(peer_id: Option<&str>) -> Self {
+        let dir = js_dir();
+        assert!(
+            dir.join("node_modules").exists(),
+            "run `npm ci` in {} first (.ci/test does)",
+            dir.display()
+        );
+        let mut command = Command::new("node");
+        command.arg(dir.join("peer.mjs"));
+        if let Some(id) = peer_id {
+            command.arg(id);
+        }
+        let mut child = command
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn node");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let ready = tokio::time::timeout(DEADLINE, lines.next_line())
+            .await
+            .expect("node peer starts")
+            .expect("read node")
+            .expect("node peer output");
+        assert!(ready.contains("ready"), "unexpected: {ready}");
+        Self {
+            child,
+            stdin,
+            lines,
+            next: 0,
+        }
+    }
+
+    /// Runs a command; returns its answer, or the error the client reported.
+    pub async fn try_cmd(&mut self, mut command: Value) -> Result<Value, String> {
+        self.next += 1;
+        command["id"] = json!(self.next);
+        let line = format!("{command}\n");
+        self.stdin
+            .write_all(line.as_bytes())
+            .await
+            .expect("write to node");
+        let answer = tokio::time::timeout(DEADLINE + Duration::from_secs(5), async {
+            loop {
+                let line = self
+                    .lines
+                    .next_line()
+                    .await
+                    .expect("read node")
+                    .expect("node peer exited");
+                let value: Value = serde_json::from_str(&line).expect("node answers JSON");
+                if value["id"] == json!(self.next) {
+                    return value;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("node peer did not answer {command}"));
+        if answer["ok"] == json!(true) {
+            Ok(answer)
+        } else {
+            Err(answer["error"].as_str().unwrap_or_default().to_owned())
+        }
+    }
+
+    /// Runs a command that must succeed.
+    pub async fn cmd(&mut self, command: Value) -> Value {
+        let shown = command.to_string();
+        self.try_cmd(command)
+            .await
+            .unwrap_or_else(|e| panic!("{shown} failed: {e}"))
+    }
+
+    pub async fn connect(&mut self, url: &str) -> Value {
+        self.cmd(json!({"cmd": "connect", "url": url})).await
+    }
+
+    pub async fn disconnect(&mut self) {
+        self.cmd(json!({"cmd": "disconnect"})).await;
+    }
+}
+
+impl Drop for NodePeer {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// A raw peer speaking the protocol frame by frame, for the tests that need precise control
+/// (hostile input, acknowledgements).
+pub struct RawPeer {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub peer_id: String,
+    pub server_id: String,
+}
+
+/// Fields of a frame the server sent.
+#[derive(Debug, Default)]
+pub struct Frame {
+    pub kind: String,
+    pub sender_id: String,
+    pub document_id: String,
+    pub data: Vec<u8>,
+    pub message: String,
+}
+
+pub fn decode(frame: &[u8]) -> Frame {
+    let mut d = minicbor::Decoder::new(frame);
+    let mut out = Frame::default();
+    let len = d.map().expect("map").expect("definite map");
+    for _ in 0..len {
+        let key = d.str().expect("key").to_owned();
+        match key.as_str() {
+            "type" => out.kind = d.str().expect("type").to_owned(),
+            "senderId" => out.sender_id = d.str().expect("sender").to_owned(),
+            "documentId" => out.document_id = d.str().expect("doc").to_owned(),
+            "message" => out.message = d.str().expect("message").to_owned(),
+            "data" => out.data = d.bytes().expect("data").to_vec(),
+            _ => d.skip().expect("skip"),
+        }
+    }
+    out
+}
+
+/// Encodes a map of text keys to text or byte values, as cbor-x would.
+pub fn encode(fields: &[(&str, Field<'_>)]) -> Vec<u8> {
+    let mut e = minicbor::Encoder::new(Vec::new());
+    e.map(fields.len() as u64).expect("encode");
+    for (key, value) in fields {
+        e.str(key).expect("encode");
+        match value {
+            Field::Text(t) => e.str(t).expect("encode"),
+            Field::Bytes(b) => e.bytes(b).expect("encode"),
+            Field::Texts(list) => {
+                e.array(list.len() as u64).expect("encode");
+                for t in *list {
+                    e.str(t).expect("encode");
+                }
+                &mut e
+            }
+        };
+    }
+    e.into_writer()
+}
+
+pub enum Field<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+    Texts(&'a [&'a str]),
+}
+
+impl RawPeer {
+    /// Opens the socket and completes the handshake.
+    pub async fn join(url: &str, peer_id: &str) -> anyhow::Result<Self> {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        let mut peer = Self {
+            ws,
+            peer_id: peer_id.to_owned(),
+            server_id: String::new(),
+        };
+        let join = encode(&[
+            ("type", Field::Text("join")),
+            ("senderId", Field::Text(peer_id)),
+            ("supportedProtocolVersions", Field::Texts(&["1"])),
+        ]);
+        peer.send_raw(join).await?;
+        let frame = peer.recv().await.context("no answer to join")?;
+        if frame.kind != "peer" {
+            bail!("expected peer, got {frame:?}");
+        }
+        peer.server_id = frame.sender_id;
+        Ok(peer)
+    }
+
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.ws.send(WsMessage::Binary(bytes.into())).await?;
+        Ok(())
+    }
+
+    pub async fn send_sync(&mut self, document_id: &str, data: &[u8]) -> anyhow::Result<()> {
+        let frame = encode(&[
+            ("type", Field::Text("sync")),
+            ("senderId", Field::Text(&self.peer_id.clone())),
+            ("targetId", Field::Text(&self.server_id.clone())),
+            ("documentId", Field::Text(document_id)),
+            ("data", Field::Bytes(data)),
+        ]);
+        self.send_raw(frame).await
+    }
+
+    /// The next protocol frame; `None` when the server closed the socket (or the deadline).
+    pub async fn recv(&mut self) -> Option<Frame> {
+        loop {
+            let next = tokio::time::timeout(DEADLINE, self.ws.next())
+                .await
+                .ok()??;
+            match next {
+                Ok(WsMessage::Binary(bytes)) => return Some(decode(&bytes)),
+                Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => continue,
+                Ok(WsMessage::Text(_)) => continue,
+                Ok(WsMessage::Close(_)) | Err(_) => return None,
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns the `error` message it sent before closing.
+    pub async fn closed_with(&mut self) -> Option<String> {
+        let mut error = None;
+        while let Some(frame) = self.recv().await {
+            if frame.kind == "error" {
+                error = Some(frame.message);
+            }
+        }
+        error
+    }
+}
