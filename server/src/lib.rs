@@ -8,7 +8,10 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod equipment;
 pub mod error;
+pub mod labels;
+pub mod media;
 pub mod store;
 pub mod sync;
 
@@ -38,13 +41,17 @@ pub struct AppState {
     pub cookie: SessionCookie,
     /// The documents in memory and the sync peers (see [`sync`]).
     pub documents: sync::Documents,
+    /// Evidence photos (see [`media`]).
+    pub media: media::Media,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         let cookie = SessionCookie::new(config.https(), config.session_absolute);
         let documents = sync::Documents::new(store.clone(), sync::Limits::from_env());
+        let media = media::Media::in_data_dir(&config.data_dir);
         Ok(Self {
+            media,
             config: Arc::new(config),
             documents,
             store,
@@ -60,6 +67,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(sync::router())
         .merge(api::router())
+        .merge(media::router())
+        .merge(equipment::router())
+        .merge(labels::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::check_origin,

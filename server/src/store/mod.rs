@@ -2,7 +2,9 @@
 //! and several replicas). The backend is chosen once, from the URL scheme; each method runs the
 //! same lowercase SQL with `$n` placeholders on either pool, through [`with_pool!`].
 
+mod blobs;
 mod documents;
+mod equipment;
 mod organisation;
 mod sessions;
 mod settings;
@@ -19,7 +21,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use blobs::BlobRow;
 pub use documents::{Chunk, ChunkKind};
+pub use equipment::{EquipmentMove, EquipmentRow};
 pub use organisation::Dependencia;
 pub use sessions::SessionRow;
 pub use tickets::{NewTicketRow, TicketRow};

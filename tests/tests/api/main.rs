@@ -4,5 +4,8 @@
 mod accounts;
 mod bad_input;
 mod demo;
+mod equipment;
 mod health;
+mod labels;
+mod photos;
 mod settings;

@@ -1,0 +1,143 @@
+//! The equipment inventory and its custody moves.
+
+use serde::Serialize;
+
+use super::{Store, with_pool};
+
+/// One piece of equipment, as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
+pub struct EquipmentRow {
+    pub code: String,
+    pub kind: String,
+    pub brand: String,
+    pub model: String,
+    pub serial: String,
+    pub dependencia: Option<String>,
+    pub location: String,
+    pub custodian_id: Option<String>,
+    pub custodian_name: String,
+    pub status: String,
+    pub notes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A change of custody or status recorded in the inventory.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct EquipmentMove {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: String,
+    pub by_user: Option<String>,
+    pub at: i64,
+}
+
+const COLUMNS: &str = "code, kind, brand, model, serial, dependencia, location, custodian_id, \
+                       custodian_name, status, notes, created_at, updated_at";
+
+impl Store {
+    #[tracing::instrument(skip_all, fields(code))]
+    pub async fn equipment(&self, code: &str) -> sqlx::Result<Option<EquipmentRow>> {
+        let sql = format!("select {COLUMNS} from equipment where code = $1");
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, EquipmentRow>(&sql).bind(code).fetch_optional(pool).await
+        })
+    }
+
+    /// The inventory, by code; only one dependencia's when given.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_equipment(
+        &self,
+        dependencia: Option<&str>,
+    ) -> sqlx::Result<Vec<EquipmentRow>> {
+        let sql = format!(
+            "select {COLUMNS} from equipment where ($1 is null or dependencia = $1) order by code"
+        );
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, EquipmentRow>(&sql).bind(dependencia).fetch_all(pool).await
+        })
+    }
+
+    /// Custody moves of one piece of equipment, oldest first.
+    #[tracing::instrument(skip_all, fields(code))]
+    pub async fn equipment_moves(&self, code: &str) -> sqlx::Result<Vec<EquipmentMove>> {
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, EquipmentMove>(
+                "select from_status, to_status, note, by_user, at from equipment_moves
+                 where code = $1 order by id",
+            )
+            .bind(code)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Creates or replaces each row in one transaction, recording a move wherever the status
+    /// changes (or the equipment is new). Either every row is written or none. Returns how many
+    /// rows were new.
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
+    pub async fn upsert_equipment(
+        &self,
+        rows: &[EquipmentRow],
+        by_user: &str,
+        note: &str,
+    ) -> sqlx::Result<usize> {
+        let select = format!("select {COLUMNS} from equipment where code = $1");
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut created = 0;
+            for row in rows {
+                let before = sqlx::query_as::<_, EquipmentRow>(&select)
+                    .bind(&row.code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if before.is_none() {
+                    created += 1;
+                }
+                sqlx::query(
+                    "insert into equipment (code, kind, brand, model, serial, dependencia,
+                                            location, custodian_id, custodian_name, status, notes,
+                                            created_at, updated_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                     on conflict (code) do update set
+                        kind = excluded.kind, brand = excluded.brand, model = excluded.model,
+                        serial = excluded.serial, dependencia = excluded.dependencia,
+                        location = excluded.location, custodian_id = excluded.custodian_id,
+                        custodian_name = excluded.custodian_name, status = excluded.status,
+                        notes = excluded.notes, updated_at = excluded.updated_at",
+                )
+                .bind(&row.code)
+                .bind(&row.kind)
+                .bind(&row.brand)
+                .bind(&row.model)
+                .bind(&row.serial)
+                .bind(&row.dependencia)
+                .bind(&row.location)
+                .bind(&row.custodian_id)
+                .bind(&row.custodian_name)
+                .bind(&row.status)
+                .bind(&row.notes)
+                .bind(row.updated_at)
+                .execute(&mut *tx)
+                .await?;
+                let from = before.map(|b| b.status);
+                if from.as_deref() != Some(row.status.as_str()) {
+                    sqlx::query(
+                        "insert into equipment_moves (code, from_status, to_status, note, by_user, at)
+                         values ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&row.code)
+                    .bind(from)
+                    .bind(&row.status)
+                    .bind(note)
+                    .bind(by_user)
+                    .bind(row.updated_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(created)
+        })
+    }
+}

@@ -1,0 +1,227 @@
+//! Photo ingest benchmark (not a test): generates realistic phone photos (12 MP JPEG, EXIF with
+//! orientation and GPS), uploads them one at a time to a real `campo` on SQLite, and prints the
+//! server's CPU time per photo, photos per second per core and peak memory per photo in flight,
+//! beside `vipsthumbnail` (Debian's `libvips-tools`) making the same two sizes.
+//!
+//! `CAMPO_BIN=target/release/campo cargo run -p campo-tests --bin photo_bench [N]` (the server is
+//! what is measured, so it is the release build; the benchmark itself may be a debug build).
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, campo_bin, run_cli};
+use image::codecs::jpeg::JpegEncoder;
+use rand::{Rng, SeedableRng};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+fn exif_app1() -> Vec<u8> {
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    let gps_ifd = 8 + 2 + 2 * 12 + 4;
+    tiff.extend_from_slice(&2u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
+    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&(gps_ifd as u32).to_be_bytes());
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    let rationals = gps_ifd + 2 + 2 * 12 + 4;
+    tiff.extend_from_slice(&2u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x00, 0x01, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
+    tiff.extend_from_slice(&[0x00, 0x02, 0, 5, 0, 0, 0, 3]);
+    tiff.extend_from_slice(&(rationals as u32).to_be_bytes());
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    for (num, den) in [(4u32, 1u32), (36, 1), (35, 1)] {
+        tiff.extend_from_slice(&num.to_be_bytes());
+        tiff.extend_from_slice(&den.to_be_bytes());
+    }
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    app1
+}
+
+/// A 4000×3000 photo-like picture (gradients, shapes and sensor noise) as a phone JPEG.
+fn phone_photo(seed: u64) -> Vec<u8> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (w, h) = (4000u32, 3000u32);
+    let (cx, cy) = (rng.gen_range(0..w) as f32, rng.gen_range(0..h) as f32);
+    let mut image = image::RgbImage::new(w, h);
+    for (x, y, pixel) in image.enumerate_pixels_mut() {
+        let d = ((x as f32 - cx).hypot(y as f32 - cy) / 40.0).sin() * 60.0;
+        let n: i32 = rng.gen_range(-10..=10);
+        let base = [
+            (x * 200 / w) as f32 + d,
+            (y * 200 / h) as f32 - d,
+            120.0 + d / 2.0,
+        ];
+        *pixel = image::Rgb(base.map(|v| (v as i32 + n).clamp(0, 255) as u8));
+    }
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 92)
+        .encode_image(&image)
+        .unwrap();
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&exif_app1());
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// (user+system CPU seconds, peak RSS in KiB, current RSS in KiB) of a process.
+fn usage(pid: u32) -> (f64, u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 of /proc/pid/stat, counted after the command name; 100 ticks a second.
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (cpu, kib("VmHWM:"), kib("VmRSS:"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(8);
+    println!("Generando {n} fotos de 12 MP con EXIF y GPS…");
+    let photos: Vec<Vec<u8>> = (0..n as u64).map(phone_photo).collect();
+    let sizes: Vec<f64> = photos.iter().map(|p| p.len() as f64 / 1e6).collect();
+    println!(
+        "Tamaños: {:.1}–{:.1} MB",
+        sizes.iter().cloned().fold(f64::MAX, f64::min),
+        sizes.iter().cloned().fold(0.0, f64::max)
+    );
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    run_cli(
+        &db,
+        &[
+            "user",
+            "add",
+            "admin",
+            "--role",
+            "coordinador",
+            "--name",
+            "Bench",
+        ],
+        Some(ADMIN_PASSWORD),
+    )
+    .await?;
+    let mut child = tokio::process::Command::new(campo_bin())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CAMPO_DATA_DIR", db.dir.path())
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("spawn campo")?;
+    let pid = child.id().context("pid")?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let base = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
+                return Ok(rest.trim_end_matches('/').to_owned());
+            }
+        }
+        bail!("campo exited before listening")
+    })
+    .await??;
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let client = Client::new(base);
+    let login = client
+        .post(
+            "/api/login",
+            &serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    anyhow::ensure!(login.status == 200, "login failed");
+
+    let (cpu0, _, rss0) = usage(pid);
+    let mut walls = Vec::new();
+    for photo in &photos {
+        let name: String = Sha256::digest(photo)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let started = Instant::now();
+        let reply = client
+            .send(
+                client
+                    .http()
+                    .put(client.url(&format!("/api/blobs/{name}")))
+                    .body(photo.clone()),
+            )
+            .await;
+        walls.push(started.elapsed().as_secs_f64());
+        anyhow::ensure!(reply.status == 201, "upload failed: {}", reply.body);
+    }
+    let (cpu1, hwm, _) = usage(pid);
+    let cpu_per_photo = (cpu1 - cpu0) / n as f64;
+    walls.sort_by(f64::total_cmp);
+    println!(
+        "\nCampo (PUT /api/blobs, una foto a la vez; verificar, orientar, limpiar, 1600 px y 320 px):"
+    );
+    println!(
+        "  tiempo por foto (mediana, de extremo a extremo): {:.0} ms",
+        walls[n / 2] * 1e3
+    );
+    println!("  CPU del servidor por foto: {:.0} ms", cpu_per_photo * 1e3);
+    println!("  fotos por segundo por núcleo: {:.1}", 1.0 / cpu_per_photo);
+    println!(
+        "  memoria pico por foto en curso: {:.0} MB (pico {:.0} MB − reposo {:.0} MB)",
+        (hwm.saturating_sub(rss0)) as f64 / 1024.0,
+        hwm as f64 / 1024.0,
+        rss0 as f64 / 1024.0
+    );
+    let _ = child.kill().await;
+
+    let dir = db.dir.path().join("vips");
+    std::fs::create_dir_all(&dir)?;
+    let mut vips = Vec::new();
+    for (i, photo) in photos.iter().enumerate() {
+        let input = dir.join(format!("p{i}.jpg"));
+        std::fs::write(&input, photo)?;
+        let started = Instant::now();
+        for size in ["1600", "320"] {
+            let status = std::process::Command::new("vipsthumbnail")
+                .env("VIPS_CONCURRENCY", "1")
+                .arg(&input)
+                .args(["-s", size, "-o"])
+                .arg(dir.join(format!("p{i}-{size}.jpg[Q=82,strip]")))
+                .status();
+            match status {
+                Ok(s) if s.success() => {}
+                _ => {
+                    println!("\nvipsthumbnail no está disponible (apt-get install libvips-tools).");
+                    return Ok(());
+                }
+            }
+        }
+        vips.push(started.elapsed().as_secs_f64());
+    }
+    vips.sort_by(f64::total_cmp);
+    println!(
+        "\nvipsthumbnail (libvips, VIPS_CONCURRENCY=1, las mismas dos medidas, sin metadatos):"
+    );
+    println!("  tiempo por foto (mediana): {:.0} ms", vips[n / 2] * 1e3);
+    println!("  Campo / libvips: {:.1}×", cpu_per_photo / vips[n / 2]);
+    Ok(())
+}
