@@ -8,6 +8,6 @@ mod password;
 mod session;
 
 pub use limiter::{LoginLimiter, RetryAfter};
-pub use origin::{check_origin, origin_allowed};
+pub use origin::{check_origin, origin_ok};
 pub use password::{Passwords, hash_password_blocking};
 pub use session::{CurrentUser, SessionCookie, new_session_token, token_hash};

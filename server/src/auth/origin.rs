@@ -3,7 +3,7 @@
 //! requests; clients that send none (curl, scripts) carry no ambient browser cookies to abuse.
 
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -16,21 +16,26 @@ pub async fn check_origin(State(state): State<AppState>, request: Request, next:
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let origin = request.headers().get(header::ORIGIN);
-    if let (false, Some(origin)) = (safe, origin) {
-        let host = request
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok());
-        let allowed = origin
-            .to_str()
-            .is_ok_and(|origin| origin_allowed(origin, host, state.config.public_url.as_deref()));
-        if !allowed {
-            tracing::warn!(?origin, "refused a request from a foreign origin");
-            return AppError::ForeignOrigin.into_response();
-        }
+    if !safe && !origin_ok(request.headers(), state.config.public_url.as_deref()) {
+        return AppError::ForeignOrigin.into_response();
     }
     next.run(request).await
+}
+
+/// True when the request carries Campo's `Origin` or none; false (and logged) when it carries
+/// another site's. Also used by the sync WebSocket, whose upgrade is a GET.
+pub fn origin_ok(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|origin| origin_allowed(origin, host, public_url));
+    if !allowed {
+        tracing::warn!(?origin, "refused a request from a foreign origin");
+    }
+    allowed
 }
 
 /// With a configured public URL, the origin must be exactly it; without one, the origin's host

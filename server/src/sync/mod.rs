@@ -18,13 +18,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::{CurrentUser, new_session_token, origin_allowed, token_hash};
+use crate::auth::{CurrentUser, new_session_token, origin_ok, token_hash};
 use crate::error::{AppError, Json};
 use crate::store::now_ms;
 
@@ -158,18 +157,8 @@ pub struct SyncUser {
 #[tracing::instrument(skip_all)]
 async fn sync_socket(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
-    if let Some(origin) = parts.headers.get(header::ORIGIN) {
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok());
-        let allowed = origin
-            .to_str()
-            .is_ok_and(|o| origin_allowed(o, host, state.config.public_url.as_deref()));
-        if !allowed {
-            tracing::warn!(?origin, "refused a sync socket from a foreign origin");
-            return AppError::ForeignOrigin.into_response();
-        }
+    if !origin_ok(&parts.headers, state.config.public_url.as_deref()) {
+        return AppError::ForeignOrigin.into_response();
     }
     let query = Query::<SyncQuery>::try_from_uri(&parts.uri)
         .map(|q| q.0)
