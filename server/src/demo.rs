@@ -138,6 +138,8 @@ mod tickets {
 
     use std::collections::HashMap;
 
+    use crate::projection::{Sla, project};
+    use crate::store::{AuditEntry, ChunkKind, CommitChange, Store, UserRow, now_ms};
     use automerge::AutoCommit;
     use campo_shared::ids::{DocumentId, VisitId};
     use campo_shared::role::Role;
@@ -147,9 +149,6 @@ mod tickets {
     };
     use campo_shared::sla::Priority;
     use campo_shared::workflow::{EventKind as K, fold};
-    use chrono::Datelike;
-
-    use crate::store::{ChunkKind, NewTicketRow, Store, UserRow, now_ms};
 
     const HOUR_MS: i64 = 3_600_000;
 
@@ -489,8 +488,9 @@ mod tickets {
             users.insert(user.username.clone(), user);
         }
         let now = now_ms();
+        let sla = Sla::load(store).await?;
         for story in stories() {
-            write_ticket(store, &users, story, now).await?;
+            write_ticket(store, &users, story, now, &sla).await?;
         }
         Ok(store.count_tickets().await?)
     }
@@ -513,6 +513,7 @@ mod tickets {
         users: &HashMap<String, UserRow>,
         story: DemoTicket,
         now: i64,
+        sla: &Sla,
     ) -> anyhow::Result<()> {
         let at = |hours_ago: f64| now - (hours_ago * HOUR_MS as f64) as i64;
         let (requester, _) = person(users, story.requester)?;
@@ -638,28 +639,26 @@ mod tickets {
         let mut doc = AutoCommit::new();
         ticket.reconcile_into(&mut doc)?;
         let id = DocumentId::new().to_bs58check();
+        let heads = doc.get_heads();
+        let audit: Vec<AuditEntry> = doc
+            .get_changes(&[])
+            .iter()
+            .map(|change| AuditEntry {
+                hash: change.hash().to_string(),
+                actor: change.actor_id().to_hex_string(),
+            })
+            .collect();
+        let projection = project(&ticket, &heads, &sla.policy, &sla.calendar);
         store
-            .append_chunk(&id, ChunkKind::Snapshot, &doc.save())
-            .await?;
-        let registered_at = ticket.events[0].at;
-        let year = chrono::DateTime::from_timestamp_millis(registered_at)
-            .map(|t| t.with_timezone(&campo_shared::calendar::bogota()).year())
-            .unwrap_or(2026);
-        let summary: String = ticket.request.description.chars().take(120).collect();
-        store
-            .register_ticket(&NewTicketRow {
-                id: &id,
-                year,
-                requester_id: Some(&ticket.request.requester.id),
-                dependencia: Some(&ticket.request.dependencia),
-                channel: ticket.request.channel.as_str(),
-                category: &ticket.request.category,
-                summary: &summary,
-                state: folded.state.as_str(),
-                priority: folded.priority.map(|p| p.as_str()),
-                assignee_id: folded.assignee.as_ref().map(|p| p.id.as_str()),
-                flags: folded.flags.len() as i64,
-                created_at: registered_at,
+            .commit_change(&CommitChange {
+                doc_id: &id,
+                kind: ChunkKind::Snapshot,
+                data: &doc.save(),
+                audit: &audit,
+                user_id: None,
+                device: "campo demo",
+                projection: Some(&projection),
+                previous: None,
             })
             .await?;
         Ok(())

@@ -12,8 +12,10 @@ pub mod equipment;
 pub mod error;
 pub mod labels;
 pub mod media;
+pub mod projection;
 pub mod store;
 pub mod sync;
+pub mod tickets;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::router())
         .merge(equipment::router())
         .merge(labels::router())
+        .merge(tickets::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::check_origin,

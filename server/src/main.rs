@@ -47,6 +47,9 @@ enum Command {
     User(UserCommand),
     /// Carga la organización de demostración (no duplica nada si se ejecuta de nuevo).
     Demo,
+    /// Reconstruye la proyección de los casos (las filas que leen el tablero, los informes y
+    /// los permisos) a partir de los documentos guardados.
+    Reproject,
 }
 
 #[derive(Args)]
@@ -144,7 +147,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             tracing::info!(%address, database = store.backend_name(), "Campo listening");
             println!("Campo está escuchando en http://{address}/");
+            let sla = campo_server::projection::Sla::load(&store).await?;
             let state = AppState::new(config, store)?;
+            state.documents.set_sla(sla);
             serve(listener, state, shutdown_signal()).await
         }
         Command::User(UserCommand::Add {
@@ -192,6 +197,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = demo::load(&store).await;
             store.close().await;
             print_demo(&summary?);
+            Ok(())
+        }
+        Command::Reproject => {
+            let summary = campo_server::projection::reproject::run(&store).await;
+            store.close().await;
+            let summary = summary?;
+            println!(
+                "Proyección reconstruida: {} casos ({} documentos que no son casos).",
+                summary.tickets, summary.skipped
+            );
             Ok(())
         }
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use campo_server::store::{ChunkKind, NewTicketRow, NewUser, Store, UserChanges, now_ms};
+use campo_server::store::{ChunkKind, NewUser, Store, UserChanges, now_ms};
 use campo_tests::{Backend, TestDb, both_backends};
 
 async fn open(backend: Backend) -> (Store, TestDb) {
@@ -16,7 +16,7 @@ async fn demo_tickets_cover_the_procedure(backend: Backend) {
     let (store, _db) = open(backend).await;
     let first = campo_server::demo::load(&store).await.unwrap();
     let states: BTreeSet<String> = store
-        .list_tickets()
+        .all_tickets()
         .await
         .unwrap()
         .into_iter()
@@ -35,7 +35,7 @@ async fn demo_tickets_cover_the_procedure(backend: Backend) {
         "anulada",
     ];
     assert_eq!(states, expected.iter().map(|s| s.to_string()).collect());
-    let tickets = store.list_tickets().await.unwrap();
+    let tickets = store.all_tickets().await.unwrap();
     assert!(tickets.iter().all(|t| t.flags == 0));
     assert!(tickets.iter().all(|t| t.number.starts_with("SAT-")));
 
@@ -63,27 +63,60 @@ async fn demo_tickets_cover_the_procedure(backend: Backend) {
 
 both_backends!(ticket_numbers_are_never_given_twice);
 async fn ticket_numbers_are_never_given_twice(backend: Backend) {
+    use campo_server::projection::{Sla, project};
+    use campo_server::store::CommitChange;
+    use campo_shared::role::Role;
+    use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc};
+    use campo_shared::workflow::EventKind;
+
     let (store, _db) = open(backend).await;
     let mut tasks = Vec::new();
     for i in 0..24 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let id = format!("doc-{i}");
-            let row = NewTicketRow {
-                id: &id,
-                year: if i % 3 == 0 { 2025 } else { 2026 },
-                requester_id: None,
-                dependencia: None,
-                channel: "phone",
-                category: "Hardware",
-                summary: "Prueba",
-                state: "registrada",
-                priority: None,
-                assignee_id: None,
-                flags: 0,
-                created_at: now_ms(),
+            // Registered at noon in Bogotá on 10 June 2025 or 2026.
+            let at = if i % 3 == 0 {
+                1_749_574_800_000
+            } else {
+                1_781_110_800_000
             };
-            store.register_ticket(&row).await.unwrap()
+            let request = Request {
+                requester: Person {
+                    id: "u".into(),
+                    name: "Persona".into(),
+                },
+                dependencia: "SISTEMAS".into(),
+                location: "Piso 2".into(),
+                phone_extension: None,
+                channel: Channel::Phone,
+                external_ref: None,
+                category: "Hardware".into(),
+                description: "Prueba".into(),
+                equipment: Vec::new(),
+                photos: Vec::new(),
+            };
+            let ticket = TicketDoc::new(
+                request,
+                Event::new(EventKind::Registered, at, "u", Role::Coordinador),
+            );
+            let sla = Sla::default();
+            let projection = project(&ticket, &[], &sla.policy, &sla.calendar);
+            let id = format!("doc-{i}");
+            store
+                .commit_change(&CommitChange {
+                    doc_id: &id,
+                    kind: ChunkKind::Snapshot,
+                    data: b"-",
+                    audit: &[],
+                    user_id: None,
+                    device: "prueba",
+                    projection: Some(&projection),
+                    previous: None,
+                })
+                .await
+                .unwrap()
+                .number
+                .unwrap()
         }));
     }
     let mut numbers = BTreeSet::new();

@@ -8,6 +8,7 @@ pub mod account;
 pub mod calendar;
 pub mod ids;
 pub mod role;
+pub mod rules;
 pub mod schema;
 pub mod sla;
 pub mod workflow;

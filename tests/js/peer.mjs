@@ -3,20 +3,24 @@
 // ({"id", "ok": true, ...} or {"id", "ok": false, "error"}). Waiting commands poll a condition
 // until their deadline and fail with a message when it passes.
 //
-// Commands: connect {url}, disconnect, create {doc}, find {url}, change {url, key, value},
+// Commands: connect {url}, disconnect, create {doc, ticket?}, find {url}, change {url, key, value},
 // push {url, key, value}, state {url}, wait-value {url, key, value}, wait-saved {url},
-// broadcast {url, message}, wait-ephemeral {url}, exit.
+// broadcast {url, message}, wait-ephemeral {url}, wait-error, exit.
 
 import { Repo } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import { next as A } from "@automerge/automerge"
 import { createInterface } from "node:readline"
+import { decode } from "cbor-x"
+import { newTicket } from "./ticket.mjs"
 
 const repo = new Repo({ network: [], peerId: process.argv[2] || undefined })
 let adapter = null
 let serverPeer = null
 const handles = new Map()
 const ephemeral = new Map()
+// `error` messages from the server (the adapter only logs them).
+const errors = []
 
 repo.networkSubsystem.on("peer", ({ peerId }) => {
   serverPeer = peerId
@@ -66,6 +70,14 @@ const commands = {
     if (adapter) repo.networkSubsystem.removeNetworkAdapter(adapter)
     serverPeer = null
     adapter = new WebSocketClientAdapter(url, 500)
+    const receive = adapter.receiveMessage.bind(adapter)
+    adapter.receiveMessage = bytes => {
+      try {
+        const message = decode(new Uint8Array(bytes))
+        if (message?.type === "error") errors.push(message.message)
+      } catch {}
+      receive(bytes)
+    }
     repo.networkSubsystem.addNetworkAdapter(adapter)
     await until("the server's peer message", () => serverPeer !== null)
     return { serverPeer, storageId: serverStorageId() }
@@ -76,8 +88,10 @@ const commands = {
     await until("the disconnection", () => serverPeer === null)
     return {}
   },
-  async create({ doc }) {
-    const handle = track(repo.create(doc))
+  // With `ticket` ({userId, userName, role, dependencia}) the document is a Campo ticket
+  // registered by that user, plus the fields of `doc`.
+  async create({ doc, ticket }) {
+    const handle = track(repo.create(ticket ? { ...newTicket(ticket), ...doc } : doc))
     return { url: handle.url, ...state(handle) }
   },
   async find({ url }) {
@@ -119,6 +133,10 @@ const commands = {
       return remote && JSON.stringify([...remote].sort()) === JSON.stringify([...handle.heads()].sort())
     })
     return state(handle)
+  },
+  async "wait-error"() {
+    await until("an error message from the server", () => errors.length > 0)
+    return { message: errors.shift() }
   },
   async broadcast({ url, message }) {
     handleOf(url).broadcast(message)

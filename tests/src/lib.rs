@@ -339,7 +339,8 @@ impl Reply {
     }
 }
 
-/// An HTTP client with a cookie jar, like one browser.
+/// An HTTP client with a cookie jar, like one browser (a clone shares the jar).
+#[derive(Clone)]
 pub struct Client {
     base: String,
     http: reqwest::Client,

@@ -35,13 +35,17 @@ async fn put_sla(
     Json(policy): Json<SlaPolicy>,
 ) -> ApiResult<Json<SlaPolicy>> {
     user.require(&[Role::Coordinador])?;
-    if let Err(err) = policy.calendar() {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "sla",
-            err.to_string(),
-        )]));
-    }
+    let sla = match crate::projection::Sla::new(policy.clone()) {
+        Ok(sla) => sla,
+        Err(err) => {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "sla",
+                err.to_string(),
+            )]));
+        }
+    };
     state.store.put_setting(SLA_SETTING, &policy).await?;
+    state.documents.set_sla(sla);
     tracing::info!(by = %user.id, "SLA policy updated");
     Ok(Json(policy))
 }

@@ -222,6 +222,8 @@ struct TicketRef {
     state: String,
     summary: String,
     created_at: i64,
+    visits: i64,
+    report_summary: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -237,7 +239,7 @@ struct Detail {
 #[tracing::instrument(skip_all, fields(code))]
 async fn detail(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Detail>> {
     let code = parse_code(&code)?;
@@ -247,14 +249,31 @@ async fn detail(
         .await?
         .ok_or_else(|| not_found(code.as_str()))?;
     let moves = state.store.equipment_moves(code.as_str()).await?;
+    // What was done to it before: every ticket that named it. Technicians, contractors and
+    // coordinators see them all (that is the point of scanning the sticker); an official only
+    // its own requests.
+    let tickets = state
+        .store
+        .tickets_for_equipment(code.as_str())
+        .await?
+        .into_iter()
+        .filter(|t| user.role != Role::Funcionario || t.requester_id.as_deref() == Some(&user.id))
+        .map(|t| TicketRef {
+            id: t.id,
+            number: t.number,
+            state: t.state,
+            summary: t.summary,
+            created_at: t.created_at,
+            visits: t.visits,
+            report_summary: t.report_summary,
+        })
+        .collect();
     Ok(Json(Detail {
         kind_label: Kind::parse(&equipment.kind).map_or("", Kind::label),
         status_label: Status::parse(&equipment.status).map_or("", Status::label),
         equipment,
         moves,
-        // The projection does not list the equipment of each ticket yet (a later issue adds it);
-        // until then the history holds the inventory's own custody moves.
-        tickets: Vec::new(),
+        tickets,
     }))
 }
 

@@ -35,7 +35,7 @@ pub use process::{Limits, Rejection};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::store::{BlobRow, now_ms};
+use crate::store::{BlobRow, Viewer, now_ms};
 
 /// Largest photo body accepted (20 MiB); a 12 MP phone JPEG is 3–5 MiB, a 50 MP one about 15.
 pub const MAX_PHOTO_BODY: usize = 20 * 1024 * 1024;
@@ -323,7 +323,16 @@ async fn serve(
     if state.store.blob(&hash).await?.is_none() {
         return Err(not_found());
     }
-    if user.role != Role::Coordinador && !state.store.is_blob_uploader(&hash, &user.id).await? {
+    // Readable by coordinators, by whoever sent the bytes, and by whoever may read a ticket
+    // that references the photo.
+    let viewer = Viewer {
+        user_id: &user.id,
+        role: user.role.as_str(),
+    };
+    if user.role != Role::Coordinador
+        && !state.store.is_blob_uploader(&hash, &user.id).await?
+        && !state.store.blob_visible(viewer, &hash).await?
+    {
         return Err(AppError::Forbidden);
     }
     let bytes = state

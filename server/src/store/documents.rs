@@ -16,7 +16,7 @@ pub enum ChunkKind {
 }
 
 impl ChunkKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ChunkKind::Snapshot => "snapshot",
             ChunkKind::Incremental => "incremental",

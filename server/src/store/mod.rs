@@ -6,6 +6,7 @@ mod blobs;
 mod documents;
 mod equipment;
 mod organisation;
+mod projection;
 mod sessions;
 mod settings;
 mod sync_tokens;
@@ -25,8 +26,9 @@ pub use blobs::BlobRow;
 pub use documents::{Chunk, ChunkKind};
 pub use equipment::{EquipmentMove, EquipmentRow};
 pub use organisation::Dependencia;
+pub use projection::{AuditEntry, CommitChange, Committed};
 pub use sessions::SessionRow;
-pub use tickets::{NewTicketRow, TicketRow};
+pub use tickets::{AuditRow, TicketFilter, TicketRow, Viewer, VisitRow, ticket_number};
 pub use users::{NewUser, UserChanges, UserRow};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds. The body is written once and

@@ -168,6 +168,7 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
                 conn,
                 peer_id: sender_id.clone().into(),
                 user_id: user_id.clone(),
+                role: user.role,
                 outbox: outbox.clone(),
                 kill: kill.clone(),
             };
@@ -178,6 +179,7 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
                 break;
             }
             *peer_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(new_link.peer_id.clone());
+            documents.touch_device(&user_id, &new_link.peer_id);
             let storage_id = match documents.storage_id().await {
                 Ok(id) => id,
                 Err(err) => {

@@ -8,6 +8,9 @@ use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT};
 use campo_shared::ids::DocumentId;
+use campo_shared::role::Role;
+use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc};
+use campo_shared::workflow::EventKind;
 use proptest::prelude::*;
 use tokio::sync::{mpsc, watch};
 
@@ -68,6 +71,7 @@ fn connect(
         conn: documents.next_conn_id(),
         peer_id: format!("cliente-{i}").into(),
         user_id: "u".into(),
+        role: campo_shared::role::Role::Coordinador,
         outbox: tx,
         kill: Arc::new(kill),
     };
@@ -129,8 +133,27 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let documents = Documents::new(store.clone(), Limits::default());
     let id = DocumentId::new();
     let base = {
+        // A ticket registered by the clients' user; the edits below add fields beside it.
         let mut doc = AutoCommit::new();
-        doc.put(ROOT, "titulo", "inicio").expect("put");
+        let request = Request {
+            requester: Person {
+                id: "u".into(),
+                name: "Persona".into(),
+            },
+            dependencia: "SISTEMAS".into(),
+            location: "Piso 2".into(),
+            phone_extension: None,
+            channel: Channel::Phone,
+            external_ref: None,
+            category: "Red".into(),
+            description: "Sin red".into(),
+            equipment: Vec::new(),
+            photos: Vec::new(),
+        };
+        let first = Event::new(EventKind::Registered, 1, "u", Role::Coordinador);
+        TicketDoc::new(request, first)
+            .reconcile_into(&mut doc)
+            .expect("ticket");
         doc
     };
     let mut clients: Vec<Client> = (0..3)

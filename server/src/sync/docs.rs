@@ -24,11 +24,15 @@ use std::time::Instant;
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, ChangeHash};
 use campo_shared::ids::DocumentId;
+use campo_shared::role::Role;
+use campo_shared::rules::{self, Violation, Writer};
+use campo_shared::schema::TicketDoc;
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::Limits;
 use super::wire::Message;
-use crate::store::{ChunkKind, Store};
+use crate::projection::{Audience, Projection, Sla, project};
+use crate::store::{AuditEntry, ChunkKind, CommitChange, Store};
 
 /// Identifies one WebSocket connection for the life of the process.
 pub type ConnId = u64;
@@ -64,6 +68,7 @@ pub struct PeerLink {
     pub conn: ConnId,
     pub peer_id: Arc<str>,
     pub user_id: Arc<str>,
+    pub role: Role,
     pub outbox: mpsc::Sender<Vec<u8>>,
     pub kill: Arc<watch::Sender<Option<CloseReason>>>,
 }
@@ -100,11 +105,22 @@ impl PeerLink {
     }
 }
 
-/// A stored change, announced to observers (the projection, the board) after it is committed.
+/// A stored change, announced to observers (agendas, the board) after it is committed.
 #[derive(Debug, Clone)]
 pub struct DocChanged {
     pub document: DocumentId,
     pub heads: Vec<ChangeHash>,
+    /// Who could read the ticket before the change and after it (`None`: not a ticket).
+    pub before: Option<Audience>,
+    pub after: Option<Audience>,
+}
+
+/// Who makes a server-side change (a REST action): recorded in the audit.
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub user_id: String,
+    /// `api` for the REST API, `campo` for the command line.
+    pub device: String,
 }
 
 /// Why a server-side read or change failed.
@@ -146,6 +162,7 @@ pub(crate) enum DocCmd {
     },
     Change {
         f: ChangeFn,
+        author: Author,
         done: oneshot::Sender<Result<Vec<ChangeHash>, SyncError>>,
     },
 }
@@ -164,6 +181,8 @@ struct Inner {
     hot: AtomicUsize,
     pressure: Notify,
     changes: broadcast::Sender<DocChanged>,
+    /// The SLA policy the projection computes deadlines with.
+    sla: Mutex<Arc<Sla>>,
 }
 
 /// The documents in memory and the connected peers. Cheap to clone; lives in `AppState`.
@@ -195,12 +214,34 @@ impl Documents {
                 hot: AtomicUsize::new(0),
                 pressure: Notify::new(),
                 changes,
+                sla: Mutex::new(Arc::new(Sla::default())),
             }),
         }
     }
 
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// The SLA policy in force for the projection.
+    pub fn sla(&self) -> Arc<Sla> {
+        lock(&self.inner.sla).clone()
+    }
+
+    /// Replaces the SLA policy (after the coordinators change it); applies from the next change.
+    pub fn set_sla(&self, sla: Sla) {
+        *lock(&self.inner.sla) = Arc::new(sla);
+    }
+
+    /// Records that a user's device reached the server (in the background).
+    pub fn touch_device(&self, user_id: &str, device: &str) {
+        let store = self.inner.store.clone();
+        let (user_id, device) = (user_id.to_owned(), device.to_owned());
+        tokio::spawn(async move {
+            if let Err(err) = store.touch_device(&user_id, &device).await {
+                tracing::warn!(%err, "could not record the device's contact");
+            }
+        });
     }
 
     /// The server's peer id.
@@ -291,12 +332,14 @@ impl Documents {
         rx.await.map_err(|_| SyncError::Stopped)
     }
 
-    /// Changes a document as the server (creating it when it does not exist), stores the change
-    /// and sends it to the connected peers; returns the new heads once stored. `f` should make
-    /// its edits in one `transact` so an error leaves the document as it was.
+    /// Changes a document as the server on behalf of `author` (creating it when it does not
+    /// exist), stores the change and sends it to the connected peers; returns the new heads once
+    /// stored. `f` should make its edits in one `transact` so an error leaves the document as it
+    /// was; the result must be a valid ticket document.
     pub async fn change<T: Send + 'static>(
         &self,
         id: DocumentId,
+        author: Author,
         f: impl FnOnce(&mut Automerge) -> Result<T, String> + Send + 'static,
     ) -> Result<(T, Vec<ChangeHash>), SyncError> {
         let (result_tx, result_rx) = oneshot::channel();
@@ -304,7 +347,7 @@ impl Documents {
         let f: ChangeFn = Box::new(move |doc| {
             let _ = result_tx.send(f(doc));
         });
-        self.send(id, DocCmd::Change { f, done }).await?;
+        self.send(id, DocCmd::Change { f, author, done }).await?;
         let heads = done_rx.await.map_err(|_| SyncError::Stopped)??;
         let value = result_rx
             .await
@@ -348,7 +391,10 @@ impl Documents {
             serial,
             doc: None,
             stored: Stored::default(),
+            ticket: None,
+            projection: None,
             peers: HashMap::new(),
+            denied: HashMap::new(),
             last_activity: Instant::now(),
         };
         tokio::spawn(actor.run(rx));
@@ -400,7 +446,14 @@ struct DocActor {
     serial: u64,
     doc: Option<Automerge>,
     stored: Stored,
+    /// The stored document as a ticket, while hot (`None`: new, or not a ticket).
+    ticket: Option<TicketDoc>,
+    /// The ticket's projection, kept while cold: it decides who may read the document.
+    projection: Option<Projection>,
     peers: HashMap<ConnId, PeerSlot>,
+    /// Connections that asked for the ticket and were refused: if an assignment gives them
+    /// access, the server offers them the document without waiting for them to ask again.
+    denied: HashMap<ConnId, PeerLink>,
     last_activity: Instant,
 }
 
@@ -428,7 +481,8 @@ impl DocActor {
                         self.go_cold();
                     }
                     self.peers.retain(|_, p| !p.link.is_closed());
-                    if self.peers.is_empty() && self.try_exit(&mut rx) {
+                    self.denied.retain(|_, link| !link.is_closed());
+                    if self.peers.is_empty() && self.denied.is_empty() && self.try_exit(&mut rx) {
                         return;
                     }
                 }
@@ -448,7 +502,7 @@ impl DocActor {
                 limits.idle_unload
             };
             Some(self.last_activity + idle)
-        } else if self.peers.is_empty() {
+        } else if self.peers.is_empty() && self.denied.is_empty() {
             Some(self.last_activity)
         } else {
             None
@@ -488,6 +542,7 @@ impl DocActor {
         if self.doc.take().is_some() {
             self.hub.inner.hot.fetch_sub(1, Ordering::Relaxed);
         }
+        self.ticket = None;
         // Keep only what a reconnecting peer would keep: the shared heads.
         for slot in self.peers.values_mut() {
             slot.state = sync::State::decode(&slot.state.encode()).unwrap_or_default();
@@ -516,6 +571,17 @@ impl DocActor {
         };
         let doc = doc.with_actor(self.hub.inner.actor.clone());
         stored.heads = doc.get_heads();
+        // A stored document that is not a ticket (none is written any more) stays readable by
+        // coordinators only.
+        self.ticket = if stored.heads.is_empty() {
+            None
+        } else {
+            guarded(|| TicketDoc::hydrate_from(&doc).map_err(|e| e.to_string()))?.ok()
+        };
+        self.projection = self.ticket.as_ref().map(|ticket| {
+            let sla = self.hub.sla();
+            project(ticket, &stored.heads, &sla.policy, &sla.calendar)
+        });
         self.stored = stored;
         self.doc = Some(doc);
         if self.hub.inner.hot.fetch_add(1, Ordering::Relaxed) + 1
@@ -537,6 +603,7 @@ impl DocActor {
             DocCmd::Ephemeral { from, message } => self.relay_ephemeral(from, message),
             DocCmd::Leave { conn } => {
                 self.peers.remove(&conn);
+                self.denied.remove(&conn);
             }
             DocCmd::View { f } => match self.ensure_hot().await {
                 Ok(()) => {
@@ -551,14 +618,18 @@ impl DocActor {
                     // Dropping `f` drops its reply channel: the caller sees `Stopped`.
                 }
             },
-            DocCmd::Change { f, done } => {
-                let result = self.server_change(f).await;
+            DocCmd::Change { f, author, done } => {
+                let result = self.server_change(f, author).await;
                 let _ = done.send(result);
             }
         }
     }
 
-    async fn server_change(&mut self, f: ChangeFn) -> Result<Vec<ChangeHash>, SyncError> {
+    async fn server_change(
+        &mut self,
+        f: ChangeFn,
+        author: Author,
+    ) -> Result<Vec<ChangeHash>, SyncError> {
         self.ensure_hot().await?;
         let doc = self.doc.as_mut().expect("hot");
         if guarded(|| f(doc)).is_err() {
@@ -566,9 +637,69 @@ impl DocActor {
             self.drop_document();
             return Err(SyncError::Panicked);
         }
-        let heads = self.persist().await?;
+        if self.doc_heads() == self.stored.heads {
+            return Ok(self.stored.heads.clone());
+        }
+        let doc = self.doc.as_ref().expect("hot");
+        let ticket = match guarded(|| TicketDoc::hydrate_from(doc).map_err(|e| e.to_string())) {
+            Ok(Ok(ticket)) => ticket,
+            Ok(Err(err)) => {
+                self.drop_document();
+                return Err(SyncError::Refused(err));
+            }
+            Err(panic) => {
+                self.drop_document();
+                return Err(panic);
+            }
+        };
+        let heads = self
+            .persist(Some(ticket), Some(&author.user_id), &author.device)
+            .await?;
         self.sync_peers(None);
         Ok(heads)
+    }
+
+    /// Whether `peer` may read this document: a ticket by the access rules, a stored document
+    /// that is not a ticket only by coordinators, a document the server does not have by anyone
+    /// (who may then register it as a new ticket).
+    fn may_read(&self, peer: &PeerLink) -> bool {
+        readable(&self.projection, !self.stored.heads.is_empty(), peer)
+    }
+
+    /// Tells a peer the server has no such document (also said of a forbidden one).
+    fn send_unavailable(&self, link: &PeerLink) {
+        let frame = Message::DocUnavailable {
+            sender_id: self.hub.inner.peer_id.to_string(),
+            target_id: link.peer_id.to_string(),
+            document_id: self.id_text.clone(),
+        }
+        .encode();
+        link.send(frame);
+    }
+
+    /// Checks the changes a peer just delivered against the write rules; returns the ticket they
+    /// leave.
+    fn check_incoming(&self, peer: &PeerLink) -> Result<TicketDoc, Violation> {
+        let doc = self.doc.as_ref().expect("hot");
+        let after = match guarded(|| TicketDoc::hydrate_from(doc).map_err(|e| e.to_string())) {
+            Ok(Ok(after)) => after,
+            Ok(Err(err)) => {
+                return Err(Violation(format!(
+                    "Regla «documento de caso válido»: {err}."
+                )));
+            }
+            Err(_) => {
+                return Err(Violation(
+                    "Regla «documento de caso válido»: el documento no se puede leer.".into(),
+                ));
+            }
+        };
+        let writer = Writer {
+            user_id: &peer.user_id,
+            role: peer.role,
+        };
+        rules::check_change(writer, self.ticket.as_ref(), &after)?;
+        Ok(after)
     }
 
     fn drop_document(&mut self) {
@@ -587,6 +718,16 @@ impl DocActor {
             return;
         }
         let conn = peer.conn;
+        let device = peer.peer_id.clone();
+        let user_id = peer.user_id.clone();
+        if !self.may_read(&peer) {
+            // Unknown and forbidden documents get the same answer.
+            self.peers.remove(&conn);
+            self.send_unavailable(&peer);
+            self.denied.insert(conn, peer);
+            return;
+        }
+        self.denied.remove(&conn);
         let slot = self.peers.entry(conn).or_insert_with(|| PeerSlot {
             link: peer.clone(),
             state: sync::State::new(),
@@ -649,8 +790,31 @@ impl DocActor {
             }
             return;
         }
+        let mut ticket = None;
+        if self.doc_heads() != self.stored.heads {
+            let link = self.peers.get(&conn).map(|slot| slot.link.clone());
+            let Some(link) = link else { return };
+            match self.check_incoming(&link) {
+                Ok(after) => ticket = Some(after),
+                Err(violation) => {
+                    tracing::info!(doc = %self.id_text, user = %link.user_id, %violation, "change refused");
+                    // Neither stored nor relayed: the document goes back to its stored state,
+                    // and the peer hears why.
+                    self.peers.remove(&conn);
+                    self.drop_document();
+                    let frame = Message::Error {
+                        sender_id: self.hub.inner.peer_id.to_string(),
+                        target_id: link.peer_id.to_string(),
+                        message: violation.0,
+                    }
+                    .encode();
+                    link.send(frame);
+                    return;
+                }
+            }
+        }
         let before = self.stored.heads.clone();
-        if self.persist().await.is_err() {
+        if self.persist(ticket, Some(&user_id), &device).await.is_err() {
             return;
         }
         if self.stored.heads != before {
@@ -670,35 +834,73 @@ impl DocActor {
 
     /// Commits the changes not yet stored. On failure the document leaves memory and its peers
     /// are disconnected with the reason, so nothing unstored is ever acknowledged.
-    async fn persist(&mut self) -> Result<Vec<ChangeHash>, SyncError> {
+    ///
+    /// `ticket` is the document as a ticket after the changes (checked by the caller); the
+    /// changes, their audit rows and the ticket's projection are committed together.
+    async fn persist(
+        &mut self,
+        ticket: Option<TicketDoc>,
+        user_id: Option<&str>,
+        device: &str,
+    ) -> Result<Vec<ChangeHash>, SyncError> {
         let doc = self.doc.as_ref().expect("hot");
         let heads = doc.get_heads();
         if heads == self.stored.heads {
             return Ok(heads);
         }
-        let bytes = match guarded(|| doc.save_after(&self.stored.heads)) {
-            Ok(bytes) => bytes,
+        let saved = guarded(|| {
+            let audit: Vec<AuditEntry> = doc
+                .get_changes(&self.stored.heads)
+                .iter()
+                .map(|change| AuditEntry {
+                    hash: change.hash().to_string(),
+                    actor: change.actor_id().to_hex_string(),
+                })
+                .collect();
+            (doc.save_after(&self.stored.heads), audit)
+        });
+        let (bytes, audit) = match saved {
+            Ok(saved) => saved,
             Err(err) => {
                 self.drop_document();
                 return Err(err);
             }
         };
-        match self
-            .hub
-            .inner
-            .store
-            .append_chunk(&self.id_text, ChunkKind::Incremental, &bytes)
-            .await
-        {
-            Ok(id) => {
+        let projection = ticket.as_ref().map(|ticket| {
+            let sla = self.hub.sla();
+            project(ticket, &heads, &sla.policy, &sla.calendar)
+        });
+        let commit = CommitChange {
+            doc_id: &self.id_text,
+            kind: ChunkKind::Incremental,
+            data: &bytes,
+            audit: &audit,
+            user_id,
+            device,
+            projection: projection.as_ref(),
+            previous: self.projection.as_ref(),
+        };
+        match self.hub.inner.store.commit_change(&commit).await {
+            Ok(committed) => {
                 self.stored.heads = heads.clone();
-                self.stored.chunk_ids.push(id);
+                self.stored.chunk_ids.push(committed.chunk_id);
                 self.stored.bytes += bytes.len();
                 self.stored.incremental_bytes += bytes.len();
                 self.stored.incremental_chunks += 1;
+                let before = self.projection.as_ref().map(Audience::of);
+                if let Some(ticket) = ticket {
+                    self.ticket = Some(ticket);
+                    self.projection = projection;
+                }
+                let after = self.projection.as_ref().map(Audience::of);
+                if before != after {
+                    self.update_access();
+                }
                 let _ = self.hub.inner.changes.send(DocChanged {
                     document: self.id,
                     heads: heads.clone(),
+                    before,
+                    after,
                 });
                 Ok(heads)
             }
@@ -712,6 +914,43 @@ impl DocActor {
                 self.peers.clear();
                 self.go_cold();
                 Err(SyncError::Storage(err))
+            }
+        }
+    }
+
+    /// After an assignment changes, peers that may no longer read the ticket stop syncing it,
+    /// and connections refused earlier that may read it now are offered it (by the
+    /// [`Self::sync_peers`] that follows every stored change).
+    fn update_access(&mut self) {
+        let lost: Vec<ConnId> = self
+            .peers
+            .iter()
+            .filter(|(_, slot)| !self.may_read(&slot.link))
+            .map(|(conn, _)| *conn)
+            .collect();
+        for conn in lost {
+            if let Some(slot) = self.peers.remove(&conn) {
+                self.send_unavailable(&slot.link);
+                self.denied.insert(conn, slot.link);
+            }
+        }
+        self.denied.retain(|_, link| !link.is_closed());
+        let gained: Vec<ConnId> = self
+            .denied
+            .iter()
+            .filter(|(_, link)| self.may_read(link))
+            .map(|(conn, _)| *conn)
+            .collect();
+        for conn in gained {
+            if let Some(link) = self.denied.remove(&conn) {
+                self.peers.insert(
+                    conn,
+                    PeerSlot {
+                        link,
+                        state: sync::State::new(),
+                        waiting: false,
+                    },
+                );
             }
         }
     }
@@ -764,6 +1003,10 @@ impl DocActor {
                 }
                 slot.waiting = false;
             }
+            if !readable(&self.projection, has_content, &slot.link) {
+                gone.push(*conn);
+                continue;
+            }
             match guarded(|| doc.generate_sync_message(&mut slot.state)) {
                 Ok(Some(message)) => {
                     let frame = Message::Sync {
@@ -793,8 +1036,12 @@ impl DocActor {
         }
     }
 
-    /// Passes an ephemeral message to the document's other peers, never storing it.
+    /// Passes an ephemeral message to the document's other peers, never storing it. Only a peer
+    /// syncing the document (and so allowed to read it) may send one.
     fn relay_ephemeral(&mut self, from: ConnId, message: Message) {
+        if !self.peers.contains_key(&from) {
+            return;
+        }
         let Message::Ephemeral {
             sender_id,
             count,
@@ -821,6 +1068,14 @@ impl DocActor {
             .encode();
             slot.link.send(frame);
         }
+    }
+}
+
+/// [`DocActor::may_read`] for a stored document, usable while the actor's peers are borrowed.
+fn readable(projection: &Option<Projection>, stored: bool, link: &PeerLink) -> bool {
+    match projection {
+        Some(projection) => Audience::of(projection).may_read(&link.user_id, link.role),
+        None => !stored || link.role == Role::Coordinador,
     }
 }
 

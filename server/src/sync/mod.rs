@@ -20,6 +20,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use campo_shared::role::Role;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -27,7 +28,7 @@ use crate::auth::{CurrentUser, new_session_token, origin_ok, token_hash};
 use crate::error::{AppError, Json};
 use crate::store::now_ms;
 
-pub use docs::{DocChanged, Documents, SyncError};
+pub use docs::{Author, DocChanged, Documents, SyncError};
 
 /// How long a sync token is valid after it is issued.
 pub const SYNC_TOKEN_TTL: Duration = Duration::from_secs(120);
@@ -150,6 +151,7 @@ struct SyncQuery {
 pub struct SyncUser {
     pub id: String,
     pub username: String,
+    pub role: Role,
 }
 
 /// `GET /sync`: checks the `Origin` and the user (token or session cookie), then upgrades to a
@@ -196,15 +198,18 @@ async fn authenticate(
             .await?
             .filter(|u| u.active)
             .ok_or(AppError::Unauthenticated)?;
+        let role = user.role.parse().map_err(|_| AppError::Unauthenticated)?;
         return Ok(SyncUser {
             id: user.id,
             username: user.username,
+            role,
         });
     }
     let user = CurrentUser::from_request_parts(parts, state).await?;
     Ok(SyncUser {
         id: user.id,
         username: user.username,
+        role: user.role,
     })
 }
 

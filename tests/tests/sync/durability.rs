@@ -21,9 +21,12 @@ struct Outcome {
 
 /// Writes a change every few milliseconds and syncs, until the connection breaks. A change is
 /// acknowledged when a sync message from the server lists it (or a later one) among its heads.
-async fn burst(mut peer: RawPeer, progress: Arc<AtomicUsize>) -> Outcome {
+async fn burst(mut peer: RawPeer, progress: Arc<AtomicUsize>, user_id: String) -> Outcome {
     let document = DocumentId::new().to_bs58check();
     let mut doc = AutoCommit::new();
+    crate::support::ticket_doc(&user_id)
+        .reconcile_into(&mut doc)
+        .expect("a ticket");
     let mut state = sync::State::new();
     let mut written: Vec<ChangeHash> = Vec::new();
     let mut acked = 0usize;
@@ -68,13 +71,15 @@ async fn burst(mut peer: RawPeer, progress: Arc<AtomicUsize>) -> Outcome {
 async fn kill_nine_loses_nothing_acknowledged(backend: Backend) {
     let server = Server::spawn(backend, &[]).await;
     let admin = server.login("admin").await;
+    let owner = server.ticket_owner(&admin).await;
+    let user_id = owner["userId"].as_str().expect("user id").to_owned();
     let progress = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for i in 0..3 {
         let peer = RawPeer::join(&server.sync_url(&admin).await, &format!("rafaga-{i}"))
             .await
             .expect("join");
-        tasks.push(tokio::spawn(burst(peer, progress.clone())));
+        tasks.push(tokio::spawn(burst(peer, progress.clone(), user_id.clone())));
     }
     let deadline = tokio::time::Instant::now() + DEADLINE;
     while progress.load(Ordering::Relaxed) < 150 {

@@ -79,11 +79,12 @@ async fn malformed_input_harms_only_its_connection(backend: Backend) {
     )
     .await;
     let admin = server.login("admin").await;
+    let owner = server.ticket_owner(&admin).await;
     // A well-behaved client stays connected throughout.
     let mut good = NodePeer::spawn().await;
     good.connect(&server.sync_url(&admin).await).await;
     let created = good
-        .cmd(json!({"cmd": "create", "doc": {"titulo": "Sigue funcionando", "n": 0}}))
+        .cmd(json!({"cmd": "create", "doc": {"titulo": "Sigue funcionando", "n": 0}, "ticket": owner}))
         .await;
     let url = created["url"].as_str().unwrap().to_owned();
     good.cmd(json!({"cmd": "wait-saved", "url": url})).await;

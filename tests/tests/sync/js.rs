@@ -14,7 +14,9 @@ fn heads(answer: &Value) -> Vec<String> {
 async fn two_clients_converge(backend: Backend) {
     let server = Server::spawn(backend, &[]).await;
     let admin = server.login("admin").await;
-    let tecnico = server.login("tecnico1").await;
+    // A second device of a coordinator (técnicos see only their tickets; see the access tests).
+    let tecnico = server.login("admin").await;
+    let owner = server.ticket_owner(&admin).await;
     let mut a = NodePeer::spawn().await;
     let mut b = NodePeer::spawn().await;
     let hello = a.connect(&server.sync_url(&admin).await).await;
@@ -26,7 +28,7 @@ async fn two_clients_converge(backend: Backend) {
 
     // A creates a ticket; once A sees it saved, the server has exactly A's heads.
     let created = a
-        .cmd(json!({"cmd": "create", "doc": {"titulo": "Impresora atascada", "eventos": []}}))
+        .cmd(json!({"cmd": "create", "doc": {"titulo": "Impresora atascada", "eventos": []}, "ticket": owner}))
         .await;
     let url = created["url"].as_str().expect("url").to_owned();
     let saved = a.cmd(json!({"cmd": "wait-saved", "url": url})).await;
@@ -88,9 +90,10 @@ async fn wait_events(peer: &mut NodePeer, url: &str, n: usize) -> Value {
 async fn offline_document_reaches_server(backend: Backend) {
     let server = Server::spawn(backend, &[]).await;
     let admin = server.login("admin").await;
+    let owner = server.ticket_owner(&admin).await;
     let mut a = NodePeer::spawn().await;
     let created = a
-        .cmd(json!({"cmd": "create", "doc": {"titulo": "Sin red en la sede"}}))
+        .cmd(json!({"cmd": "create", "doc": {"titulo": "Sin red en la sede"}, "ticket": owner}))
         .await;
     let url = created["url"].as_str().expect("url").to_owned();
     assert!(server.stored(&url).await.is_none());
@@ -117,10 +120,11 @@ both_backends!(offline_document_reaches_server);
 async fn restart_resumes(backend: Backend) {
     let server = Server::spawn(backend, &[]).await;
     let admin = server.login("admin").await;
+    let owner = server.ticket_owner(&admin).await;
     let mut a = NodePeer::spawn().await;
     a.connect(&server.sync_url(&admin).await).await;
     let created = a
-        .cmd(json!({"cmd": "create", "doc": {"titulo": "Antes del reinicio", "eventos": ["uno"]}}))
+        .cmd(json!({"cmd": "create", "doc": {"titulo": "Antes del reinicio", "eventos": ["uno"]}, "ticket": owner}))
         .await;
     let url = created["url"].as_str().expect("url").to_owned();
     a.cmd(json!({"cmd": "wait-saved", "url": url})).await;

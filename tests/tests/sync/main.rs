@@ -1,6 +1,7 @@
 //! End-to-end tests of `/sync`: the official JavaScript automerge-repo client and raw protocol
 //! peers against the real `campo` binary, each story on SQLite and on PostgreSQL.
 
+mod access;
 mod durability;
 mod hostile;
 mod js;

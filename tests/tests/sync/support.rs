@@ -133,6 +133,54 @@ impl Server {
         let token = reply.body["token"].as_str().expect("token").to_owned();
         format!("{}/sync?token={token}", self.base.replacen("http", "ws", 1))
     }
+}
+
+/// A valid ticket registered by the coordinator `user_id`, for raw sync clients.
+pub fn ticket_doc(user_id: &str) -> campo_shared::schema::TicketDoc {
+    use campo_shared::role::Role;
+    use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc};
+    use campo_shared::workflow::EventKind;
+    let request = Request {
+        requester: Person {
+            id: user_id.to_owned(),
+            name: "Persona Pruebas".to_owned(),
+        },
+        dependencia: "SISTEMAS".to_owned(),
+        location: "Piso 1".to_owned(),
+        phone_extension: None,
+        channel: Channel::Phone,
+        external_ref: None,
+        category: "Impresora".to_owned(),
+        description: "La impresora no imprime.".to_owned(),
+        equipment: Vec::new(),
+        photos: Vec::new(),
+    };
+    let at = chrono_now_ms();
+    TicketDoc::new(
+        request,
+        Event::new(EventKind::Registered, at, user_id, Role::Coordinador),
+    )
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+impl Server {
+    /// The logged-in user of `client` as the JS peer's `create` names a ticket's registrant.
+    pub async fn ticket_owner(&self, client: &Client) -> Value {
+        let me = client.get("/api/me").await;
+        assert_eq!(me.status, 200, "me: {}", me.body);
+        json!({
+            "userId": me.body["id"],
+            "userName": me.body["full_name"],
+            "role": me.body["role"],
+            "dependencia": "SISTEMAS",
+        })
+    }
 
     /// True while the server answers HTTP.
     pub async fn alive(&self) -> bool {

@@ -1,0 +1,177 @@
+//! `POST /api/tickets/{id}/actions`: the coordinators' workflow actions (activities 2–4 and the
+//! corrections): accept, triage, assign or reassign, resolve by phone, cancel, reopen, mark as a
+//! duplicate. Each is a workflow event appended by the server; the workflow decides, inside the
+//! document's actor and so against its latest state, whether it is possible now.
+
+use axum::extract::{Path, State};
+use campo_shared::account::FieldError;
+use campo_shared::role::Role;
+use campo_shared::schema::{Event, EventData, Mode, Person, TicketDoc, append_event};
+use campo_shared::sla::Priority;
+use campo_shared::workflow::{self, EventKind};
+use serde::Deserialize;
+
+use super::{TicketView, author, readable_ticket, sync_error};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiResult, AppError, Json};
+use crate::store::now_ms;
+
+/// Longest reason or note, in characters.
+const REASON_MAX: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// The workflow event's wire name: `aceptada`, `priorizada`, `asignada`,
+    /// `resuelta_telefono`, `anulada`, `reabierta`, `duplicada`.
+    action: EventKind,
+    priority: Option<Priority>,
+    mode: Option<Mode>,
+    assignee_id: Option<String>,
+    reason: Option<String>,
+    /// The original ticket (id, `automerge:` URL or number) of a duplicate.
+    duplicate_of: Option<String>,
+    /// A resolution deadline fixed by hand (ms since the epoch), instead of the policy's.
+    resolution_due: Option<i64>,
+}
+
+fn reason(body: &ActionBody, what: &str) -> Result<String, AppError> {
+    let text = body.reason.as_deref().unwrap_or_default().trim();
+    if text.is_empty() {
+        return Err(FieldError::new("reason", format!("Escriba {what}.")).into());
+    }
+    if text.chars().count() > REASON_MAX {
+        return Err(FieldError::new(
+            "reason",
+            format!("El texto admite hasta {REASON_MAX} caracteres."),
+        )
+        .into());
+    }
+    Ok(text.to_owned())
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<ActionBody>,
+) -> ApiResult<Json<TicketView>> {
+    user.require(&[Role::Coordinador])?;
+    let (doc_id, row) = readable_ticket(&state, &user, &id).await?;
+    let kind = body.action;
+    let data = match kind {
+        EventKind::Accepted => EventData {
+            mode: body.mode,
+            ..EventData::default()
+        },
+        EventKind::Prioritized => {
+            let priority = body.priority.ok_or_else(|| {
+                FieldError::new("priority", "Elija la prioridad: alta, media o baja.")
+            })?;
+            if body.resolution_due.is_some_and(|due| due <= now_ms()) {
+                return Err(FieldError::new(
+                    "resolution_due",
+                    "El plazo de solución debe estar en el futuro.",
+                )
+                .into());
+            }
+            EventData {
+                priority: Some(priority),
+                mode: body.mode,
+                resolution_due: body.resolution_due,
+                ..EventData::default()
+            }
+        }
+        EventKind::Assigned => {
+            let assignee_id = body.assignee_id.as_deref().ok_or_else(|| {
+                FieldError::new("assignee_id", "Elija el técnico o contratista responsable.")
+            })?;
+            let assignee = state
+                .store
+                .user_by_id(assignee_id)
+                .await?
+                .filter(|u| u.active && matches!(u.role.as_str(), "tecnico" | "contratista"))
+                .ok_or_else(|| {
+                    FieldError::new(
+                        "assignee_id",
+                        "El responsable debe ser un técnico o contratista activo.",
+                    )
+                })?;
+            EventData {
+                assignee: Some(Person {
+                    id: assignee.id,
+                    name: assignee.full_name,
+                }),
+                mode: body.mode,
+                ..EventData::default()
+            }
+        }
+        EventKind::ResolvedByPhone => EventData {
+            reason: Some(reason(&body, "cómo se resolvió por teléfono")?),
+            ..EventData::default()
+        },
+        EventKind::Cancelled => EventData {
+            reason: Some(reason(&body, "el motivo de la anulación")?),
+            ..EventData::default()
+        },
+        EventKind::Reopened => EventData {
+            reason: Some(reason(&body, "el motivo de la reapertura")?),
+            ..EventData::default()
+        },
+        EventKind::Duplicate => {
+            let original = body.duplicate_of.as_deref().unwrap_or_default().trim();
+            let original_row = match super::parse_id(original) {
+                Ok(original_id) => state.store.ticket(&original_id.to_bs58check()).await?,
+                Err(_) => state.store.ticket_by_number(original).await?,
+            }
+            .filter(|o| o.id != row.id)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "duplicate_of",
+                    "Indique el caso original (su número, p. ej. SAT-2026-000123).",
+                )
+            })?;
+            EventData {
+                duplicate_of: Some(format!("automerge:{}", original_row.id)),
+                reason: body.reason.clone().filter(|r| !r.trim().is_empty()),
+                ..EventData::default()
+            }
+        }
+        other => {
+            return Err(FieldError::new(
+                "action",
+                format!(
+                    "«{}» se registra desde la aplicación del técnico, no desde la oficina.",
+                    other.label()
+                ),
+            )
+            .into());
+        }
+    };
+    let mut event = Event::new(kind, now_ms(), &user.id, user.role).with_data(data);
+    state
+        .documents
+        .change(doc_id, author(&user), move |doc| {
+            let ticket = TicketDoc::hydrate_from(doc).map_err(|e| e.to_string())?;
+            let folded = workflow::fold(&ticket.events);
+            workflow::check(Role::Coordinador, folded.state, kind).map_err(|d| d.to_string())?;
+            // The coordinator acts on what it sees: the action folds after every event already
+            // there, even one stamped ahead of the server's clock by a phone.
+            if let Some(last) = ticket.events.iter().map(|e| e.at).max() {
+                event.at = event.at.max(last + 1);
+            }
+            doc.transact::<_, _, String>(|tx| append_event(tx, &event).map_err(|e| e.to_string()))
+                .map(|_| ())
+                .map_err(|failure| failure.error)
+        })
+        .await
+        .map_err(sync_error)?;
+    let row = state
+        .store
+        .ticket(&row.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the ticket lost its projection row"))?;
+    tracing::info!(number = %row.number, action = kind.as_str(), by = %user.id, "workflow action");
+    Ok(Json(row.into()))
+}
