@@ -139,7 +139,7 @@ mod tickets {
     use std::collections::HashMap;
 
     use crate::projection::{Sla, project};
-    use crate::store::{AuditEntry, ChunkKind, CommitChange, Store, UserRow, now_ms};
+    use crate::store::{AuditEntry, ChunkKind, CommitChange, EquipmentRow, Store, UserRow, now_ms};
     use automerge::AutoCommit;
     use campo_shared::ids::{DocumentId, VisitId};
     use campo_shared::role::Role;
@@ -530,6 +530,34 @@ mod tickets {
             equipment: story.equipment.iter().map(|c| (*c).to_owned()).collect(),
             photos: Vec::new(),
         };
+        // The equipment the story names is in the inventory, so its sticker can be scanned.
+        let (kind, brand, model) = match story.category {
+            "Impresoras" => ("impresora", "HP", "LaserJet Pro M404"),
+            "Red" => ("red", "Cisco", "Catalyst 1000"),
+            _ => ("computador", "Lenovo", "ThinkCentre M70"),
+        };
+        let inventory: Vec<EquipmentRow> = story
+            .equipment
+            .iter()
+            .map(|code| EquipmentRow {
+                code: (*code).to_owned(),
+                kind: kind.to_owned(),
+                brand: brand.to_owned(),
+                model: model.to_owned(),
+                serial: format!("SN{}", code.replace('-', "")),
+                dependencia: requester_row.dependencia.clone(),
+                location: story.location.to_owned(),
+                custodian_id: Some(requester.id.clone()),
+                custodian_name: requester.name.clone(),
+                status: "en_servicio".to_owned(),
+                notes: String::new(),
+                created_at: now,
+                updated_at: now,
+            })
+            .collect();
+        store
+            .upsert_equipment(&inventory, &requester.id, "Inventario de demostración")
+            .await?;
         let mut steps = story.steps.into_iter();
         let Some(Step::Event(hours, author, K::Registered, data)) = steps.next() else {
             anyhow::bail!("a demo story must start with its registration");

@@ -369,6 +369,10 @@ async fn update_user(
     match state.store.update_user(&id, changes).await {
         Ok(Some(row)) => {
             tracing::info!(by = %user.id, user_id = %row.id, active = row.active, "user updated");
+            if !row.active || row.role != current.role {
+                // Its phones stop syncing now; they reconnect (or not) with what it may do now.
+                state.documents.disconnect_user(&row.id);
+            }
             Ok(Json(row.into()))
         }
         Ok(None) => Err(no_such_user()),

@@ -297,6 +297,17 @@ impl Documents {
         Ok(())
     }
 
+    /// Closes every sync connection of a user (disabled, or given another role).
+    pub fn disconnect_user(&self, user_id: &str) {
+        for link in lock(&self.inner.peers).values() {
+            if &*link.user_id == user_id {
+                link.close(CloseReason::policy(
+                    "Su cuenta cambió; vuelva a iniciar sesión para sincronizar.",
+                ));
+            }
+        }
+    }
+
     /// Forgets a connection's peer id (only if it is still that connection's).
     pub fn leave(&self, peer_id: &str, conn: ConnId) {
         let mut peers = lock(&self.inner.peers);

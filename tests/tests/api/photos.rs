@@ -336,3 +336,75 @@ async fn hostile_files_are_refused_and_the_server_keeps_serving(backend: Backend
     assert_eq!(admin.get("/api/me").await.status, 200);
     assert_eq!(head(&admin, &sha256(&good)).await, 200);
 }
+
+/// A photo attached to a request is readable by whoever may read the ticket: the requester, the
+/// técnico assigned (once assigned) and coordinators; not by other officials. The equipment the
+/// request names lists it in its history.
+async fn a_photo_follows_its_ticket(backend: Backend) {
+    let app = TestApp::spawn_demo(backend).await;
+    let official = app.login("mlopez", campo_tests::DEMO_PASSWORD).await;
+    let other = app.login("cperez", campo_tests::DEMO_PASSWORD).await;
+    let tecnico = app.login("tecnico1", campo_tests::DEMO_PASSWORD).await;
+    let coordinator = app.login("coordinador", campo_tests::DEMO_PASSWORD).await;
+    let photo = plain_jpeg(640, 480);
+    let hash = sha256(&photo);
+    assert_eq!(upload(&official, photo).await.status, 201);
+    let created = official
+        .post(
+            "/api/tickets",
+            &json!({"description": "La pantalla parpadea.", "category": "Monitor",
+                    "location": "Piso 2", "equipment": ["GN-000101"], "photos": [hash]}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let photo_path = format!("/api/blobs/{hash}");
+    assert_eq!(official.get(&photo_path).await.status, 200);
+    assert_eq!(tecnico.get(&photo_path).await.status, 403);
+    assert_eq!(other.get(&photo_path).await.status, 403);
+
+    let users = coordinator.get("/api/users?role=tecnico").await.body;
+    let tecnico_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "tecnico1")
+        .unwrap()["id"]
+        .clone();
+    let assigned = coordinator
+        .post(
+            &format!("/api/tickets/{id}/actions"),
+            &json!({"action": "asignada", "assignee_id": tecnico_id}),
+        )
+        .await;
+    assert_eq!(assigned.status, 200, "{}", assigned.body);
+    assert_eq!(tecnico.get(&photo_path).await.status, 200);
+    assert_eq!(
+        tecnico.get(&format!("{photo_path}/thumb")).await.status,
+        200
+    );
+    assert_eq!(other.get(&photo_path).await.status, 403);
+
+    let equipment = tecnico.get("/api/equipment/GN-000101").await;
+    assert_eq!(equipment.status, 200, "{}", equipment.body);
+    let numbers: Vec<&str> = equipment.body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert!(
+        numbers.contains(&created.body["number"].as_str().unwrap()) && numbers.len() >= 2,
+        "the demo ticket and the new one: {numbers:?}"
+    );
+    // An official sees only its own requests in an equipment's history.
+    let seen_by_other = other.get("/api/equipment/GN-000101").await.body;
+    assert!(
+        seen_by_other["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["id"] != id.as_str())
+    );
+}
+both_backends!(a_photo_follows_its_ticket);

@@ -11,7 +11,7 @@ use campo_shared::workflow::{EventKind, fold};
 use campo_tests::{ADMIN_PASSWORD, Backend, Client, both_backends, run_cli};
 use serde_json::{Value, json};
 
-use crate::support::{DEADLINE, NodePeer, Server};
+use crate::support::{DEADLINE, NodePeer, RawPeer, Server};
 
 /// The office of these tests: a dependencia, two officials, a second técnico, a contractor.
 struct Office {
@@ -467,3 +467,28 @@ async fn numbers_are_unique_and_gapless(backend: Backend) {
     assert_eq!(agenda_ids(&o.ana).await.len(), 12);
 }
 both_backends!(numbers_are_unique_and_gapless);
+
+/// Disabling a user ends its live sync connections at once, with a reason.
+async fn a_disabled_user_is_disconnected(backend: Backend) {
+    let server = Server::spawn(backend, &[]).await;
+    let o = office(&server).await;
+    let (tecnico2_id, _) = me(&o.tecnico2).await;
+    let mut phone = RawPeer::join(&server.sync_url(&o.tecnico2).await, "telefono-carla")
+        .await
+        .expect("join");
+    let reply = o
+        .admin
+        .patch(
+            &format!("/api/users/{tecnico2_id}"),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reason = tokio::time::timeout(DEADLINE, phone.closed_with())
+        .await
+        .expect("closed in time")
+        .expect("a close reason");
+    assert!(reason.contains("Su cuenta cambió"), "{reason}");
+    assert_eq!(o.tecnico2.get("/api/agenda").await.status, 401);
+}
+both_backends!(a_disabled_user_is_disconnected);
