@@ -13,6 +13,7 @@ pub mod error;
 pub mod labels;
 pub mod media;
 pub mod projection;
+pub mod reports;
 pub mod store;
 pub mod sync;
 pub mod tickets;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(equipment::router())
         .merge(labels::router())
         .merge(tickets::router())
+        .merge(reports::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::check_origin,

@@ -8,4 +8,5 @@ mod equipment;
 mod health;
 mod labels;
 mod photos;
+mod reports;
 mod settings;

@@ -1,0 +1,1135 @@
+//! The figures of the monthly report, defined once: pure functions over plain [`ReportTicket`]s,
+//! a [`Period`] and the business calendar. The JSON page, the charts, the PDF, the XLSX and the CSV
+//! all print the one [`Report`] computed here, so they cannot disagree.
+//!
+//! # Definitions (what a coordinator reads in the report)
+//!
+//! A period is a range of whole days in America/Bogota, `[from 00:00, to + 1 day 00:00)`. A
+//! ticket is *done* at the first of `resolved_at`, `closed_at`, `cancelled_at`.
+//!
+//! - **Received**: created in the period. **Resolved**, **closed**, **cancelled**: that timestamp
+//!   falls in the period.
+//! - **Carried over**: created before the period and not done at its start. **Open at the end**:
+//!   created before the end and not done then. So `carried over + received − done in the period =
+//!   open at the end`.
+//! - **Breakdowns** (dependencia, category, channel, priority, responsible): received, resolved
+//!   and open at the end, by the ticket's current value (the projection keeps no history).
+//! - **Resolution by mode** (tickets resolved in the period): by phone when the resolution was by
+//!   phone; else *contractor* when the equipment went to the contractor; else *workshop* when it
+//!   went to the workshop (or the ticket was attended in the workshop); else *on site*.
+//! - **SLA**: response compliance counts the tickets first responded in the period (responded at
+//!   or before `response_due` is on time); resolution compliance the tickets resolved in the period
+//!   (`resolved_at <= resolution_due`). The deadlines come computed from the projection (business
+//!   time, holidays, pauses while the user was absent). Tickets still open past a deadline at the
+//!   end of the period are counted apart as *overdue*, not in the rate.
+//! - **Times**: business hours on the calendar (working windows, Colombian holidays) from triage
+//!   (the moment the SLA clock starts; creation when there was none) to the first response, and to
+//!   the resolution; average and median over the same tickets as the SLA rates.
+//! - **Visits**: visits started in the period; *absent* when the user was not at the desk;
+//!   *revisit* when the ticket had an earlier visit.
+//! - **Equipment**: sends to the workshop, to the contractor and returns, of the tickets received
+//!   in the period (the projection counts them per ticket, without dates).
+//! - **Satisfaction**: of the tickets resolved in the period, those whose survey was answered
+//!   before the end of the period (so a report does not change after it is filed); response rate
+//!   and the average of each question (1–5), overall, per responsible and per dependencia.
+//! - **Comparison**: the same headline figures for the previous period (the previous month for a
+//!   month, else the same number of days just before).
+//!
+//! Rates are percentages rounded to one decimal, averages of answers to two, hours to one, once,
+//! here: every output prints these rounded values.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use campo_shared::calendar::{BusinessCalendar, bogota, to_local, to_utc};
+use campo_shared::role::Role;
+use campo_shared::schema::{Channel, Mode, SurveyAnswers};
+use campo_shared::sla::Priority;
+use campo_shared::workflow::State;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+/// Longest period a report covers (a year, leap or not).
+pub const MAX_DAYS: i64 = 366;
+
+/// A ticket as the report reads it: its projection row, its visits and its equipment codes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReportTicket {
+    pub id: String,
+    pub number: String,
+    pub requester_name: String,
+    /// Code of the dependencia.
+    pub dependencia: Option<String>,
+    /// Its name (from the `dependencias` table).
+    pub dependencia_name: Option<String>,
+    pub channel: String,
+    pub category: String,
+    pub summary: String,
+    pub state: String,
+    pub priority: Option<String>,
+    pub mode: Option<String>,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    pub assignee_role: Option<String>,
+    pub created_at: i64,
+    pub triaged_at: Option<i64>,
+    pub responded_at: Option<i64>,
+    pub response_due: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub resolved_at: Option<i64>,
+    /// `on_site` or `phone`.
+    pub resolution: Option<String>,
+    pub closed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub visits: i64,
+    pub absent_visits: i64,
+    pub workshop_sends: i64,
+    pub contractor_sends: i64,
+    pub equipment_returns: i64,
+    pub reopened: i64,
+    pub report_summary: Option<String>,
+    pub survey_at: Option<i64>,
+    pub survey_timeliness: Option<i64>,
+    pub survey_treatment: Option<i64>,
+    pub survey_solution: Option<i64>,
+    /// Equipment codes the ticket names.
+    pub equipment: Vec<String>,
+    /// Its visits, in start order.
+    pub visit_log: Vec<ReportVisit>,
+}
+
+/// One visit of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportVisit {
+    pub technician_id: String,
+    pub started_at: i64,
+    pub user_present: bool,
+}
+
+impl ReportTicket {
+    /// When the ticket stopped needing work (first of resolved, closed, cancelled).
+    pub fn done_at(&self) -> Option<i64> {
+        [self.resolved_at, self.closed_at, self.cancelled_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Whether the ticket existed and needed work at instant `t`.
+    pub fn open_at(&self, t: i64) -> bool {
+        self.created_at < t && self.done_at().is_none_or(|done| done >= t)
+    }
+
+    /// The three survey answers, in [`SurveyAnswers::QUESTIONS`] order.
+    pub fn answers(&self) -> [Option<i64>; 3] {
+        [
+            self.survey_timeliness,
+            self.survey_treatment,
+            self.survey_solution,
+        ]
+        .map(|a| a.filter(|v| (1..=5).contains(v)))
+    }
+
+    /// Whether its survey was answered before `end`.
+    fn surveyed_before(&self, end: i64) -> bool {
+        self.survey_at.is_some_and(|at| at < end) && self.answers().iter().any(Option::is_some)
+    }
+
+    /// When the SLA clock started.
+    fn clock_start(&self) -> i64 {
+        self.triaged_at.unwrap_or(self.created_at)
+    }
+
+    /// How it was resolved, for the resolution-by-mode figures.
+    pub fn resolution_mode(&self) -> Option<ResolutionMode> {
+        self.resolved_at?;
+        Some(if self.resolution.as_deref() == Some("phone") {
+            ResolutionMode::Phone
+        } else if self.contractor_sends > 0 {
+            ResolutionMode::Contractor
+        } else if self.workshop_sends > 0 || self.mode.as_deref() == Some(Mode::Workshop.as_str()) {
+            ResolutionMode::Workshop
+        } else {
+            ResolutionMode::OnSite
+        })
+    }
+
+    /// The responsible as people read it: name, and «(contratista)» for a contractor.
+    pub fn assignee_label(&self) -> String {
+        match (&self.assignee_id, &self.assignee_name) {
+            (None, _) => "Sin asignar".into(),
+            (Some(id), name) => {
+                let name = name.clone().filter(|n| !n.is_empty()).unwrap_or(id.clone());
+                if self.assignee_role.as_deref() == Some(Role::Contratista.as_str()) {
+                    format!("{name} (contratista)")
+                } else {
+                    name
+                }
+            }
+        }
+    }
+
+    pub fn dependencia_label(&self) -> String {
+        self.dependencia_name
+            .clone()
+            .or_else(|| self.dependencia.clone())
+            .unwrap_or_else(|| "Sin dependencia".into())
+    }
+
+    pub fn channel_label(&self) -> String {
+        Channel::from_str(&self.channel).map_or(self.channel.clone(), |c| c.label().to_owned())
+    }
+
+    pub fn priority_label(&self) -> String {
+        match self.priority.as_deref().map(Priority::from_str) {
+            None => "Sin prioridad".into(),
+            Some(Ok(p)) => p.label().into(),
+            Some(Err(_)) => self.priority.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn state_label(&self) -> String {
+        State::from_str(&self.state).map_or(self.state.clone(), |s| s.label().to_owned())
+    }
+
+    pub fn mode_label(&self) -> String {
+        match self.mode.as_deref().map(Mode::from_str) {
+            Some(Ok(m)) => m.label().into(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether a response (or, failing it, the resolution) happened.
+    fn first_response(&self) -> Option<i64> {
+        self.responded_at.or(self.resolved_at)
+    }
+
+    /// The result of the response deadline, as at `as_of`.
+    pub fn response_sla(&self, as_of: i64) -> SlaOutcome {
+        sla_outcome(
+            self.first_response(),
+            self.response_due,
+            self.cancelled_at.is_some(),
+            as_of,
+        )
+    }
+
+    /// The result of the resolution deadline, as at `as_of`.
+    pub fn resolution_sla(&self, as_of: i64) -> SlaOutcome {
+        sla_outcome(
+            self.resolved_at,
+            self.resolution_due,
+            self.cancelled_at.is_some(),
+            as_of,
+        )
+    }
+}
+
+fn sla_outcome(done: Option<i64>, due: Option<i64>, cancelled: bool, as_of: i64) -> SlaOutcome {
+    match (done, due) {
+        (_, None) => SlaOutcome::NotApplicable,
+        (Some(done), Some(due)) if done <= as_of => {
+            if done <= due {
+                SlaOutcome::OnTime
+            } else {
+                SlaOutcome::Late
+            }
+        }
+        _ if cancelled => SlaOutcome::NotApplicable,
+        (_, Some(due)) if due < as_of => SlaOutcome::Overdue,
+        _ => SlaOutcome::Pending,
+    }
+}
+
+/// How a resolved ticket was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolutionMode {
+    Phone,
+    OnSite,
+    Workshop,
+    Contractor,
+}
+
+impl ResolutionMode {
+    pub const ALL: [ResolutionMode; 4] = [
+        ResolutionMode::Phone,
+        ResolutionMode::OnSite,
+        ResolutionMode::Workshop,
+        ResolutionMode::Contractor,
+    ];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            ResolutionMode::Phone => "Telefónica",
+            ResolutionMode::OnSite => "En sitio",
+            ResolutionMode::Workshop => "En taller",
+            ResolutionMode::Contractor => "Por contratista",
+        }
+    }
+}
+
+/// A ticket's result against one deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaOutcome {
+    /// Done before the deadline.
+    OnTime,
+    /// Done after it.
+    Late,
+    /// Not done, the deadline has not passed.
+    Pending,
+    /// Not done, the deadline has passed.
+    Overdue,
+    /// No deadline (no priority yet) or cancelled before it was met.
+    NotApplicable,
+}
+
+impl SlaOutcome {
+    pub const fn label(self) -> &'static str {
+        match self {
+            SlaOutcome::OnTime => "A tiempo",
+            SlaOutcome::Late => "Tarde",
+            SlaOutcome::Pending => "En plazo",
+            SlaOutcome::Overdue => "Vencida",
+            SlaOutcome::NotApplicable => "No aplica",
+        }
+    }
+}
+
+/// Why a period cannot be used; the messages are shown as they are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("El mes «{0}» no es válido: use el formato AAAA-MM, por ejemplo 2026-10.")]
+    BadMonth(String),
+    #[error("La fecha «{0}» no es válida: use el formato AAAA-MM-DD, por ejemplo 2026-10-31.")]
+    BadDate(String),
+    #[error("La fecha inicial ({from}) es posterior a la final ({to}): inviértalas.")]
+    Inverted { from: NaiveDate, to: NaiveDate },
+    #[error("El periodo tiene {0} días; un informe cubre como máximo 366. Elija un rango menor.")]
+    TooLong(i64),
+    #[error("Indique el mes (month=AAAA-MM) o las fechas inicial y final (from y to, AAAA-MM-DD).")]
+    Missing,
+}
+
+/// A range of whole days in America/Bogota, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// A calendar month, from `AAAA-MM`.
+    pub fn parse_month(text: &str) -> Result<Self, PeriodError> {
+        let bad = || PeriodError::BadMonth(text.to_owned());
+        let (y, m) = text.trim().split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u32 = m.parse().map_err(|_| bad())?;
+        Self::month(year, month).ok_or_else(bad)
+    }
+
+    /// The month `month` of `year`, if it exists (years 1984–2200, those of the holiday calendar).
+    pub fn month(year: i32, month: u32) -> Option<Self> {
+        if !campo_shared::calendar::HOLIDAY_YEARS.contains(&year) {
+            return None;
+        }
+        let from = NaiveDate::from_ymd_opt(year, month, 1)?;
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)?
+        };
+        Some(Self {
+            from,
+            to: next.pred_opt()?,
+        })
+    }
+
+    /// A range of days from two `AAAA-MM-DD` dates.
+    pub fn parse_range(from: &str, to: &str) -> Result<Self, PeriodError> {
+        let date = |text: &str| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .ok()
+                .filter(|d| campo_shared::calendar::HOLIDAY_YEARS.contains(&d.year()))
+                .ok_or_else(|| PeriodError::BadDate(text.to_owned()))
+        };
+        Self::range(date(from)?, date(to)?)
+    }
+
+    pub fn range(from: NaiveDate, to: NaiveDate) -> Result<Self, PeriodError> {
+        if from > to {
+            return Err(PeriodError::Inverted { from, to });
+        }
+        let days = (to - from).num_days() + 1;
+        if days > MAX_DAYS {
+            return Err(PeriodError::TooLong(days));
+        }
+        Ok(Self { from, to })
+    }
+
+    /// Number of days.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// Whether it is exactly one calendar month.
+    pub fn is_month(&self) -> bool {
+        Self::month(self.from.year(), self.from.month()) == Some(*self)
+    }
+
+    /// First instant (ms, UTC): `from` at 00:00 in Bogota.
+    pub fn start_ms(&self) -> i64 {
+        day_start_ms(self.from)
+    }
+
+    /// First instant after the period (exclusive end).
+    pub fn end_ms(&self) -> i64 {
+        day_start_ms(self.to + Duration::days(1))
+    }
+
+    pub fn contains(&self, t: i64) -> bool {
+        (self.start_ms()..self.end_ms()).contains(&t)
+    }
+
+    /// The period it is compared with: the previous month for a month, else the same number of
+    /// days just before.
+    pub fn previous(&self) -> Self {
+        if self.is_month() {
+            let before = self.from.pred_opt().expect("a date before");
+            Self::month(before.year(), before.month()).unwrap_or(Self {
+                from: before.with_day(1).expect("day 1"),
+                to: before,
+            })
+        } else {
+            let len = Duration::days(self.days());
+            Self {
+                from: self.from - len,
+                to: self.to - len,
+            }
+        }
+    }
+
+    /// Spanish name: «octubre de 2026», or «01/10/2026 a 15/10/2026».
+    pub fn label(&self) -> String {
+        if self.is_month() {
+            format!(
+                "{} de {}",
+                MONTHS[self.from.month0() as usize],
+                self.from.year()
+            )
+        } else {
+            format!(
+                "{} a {}",
+                self.from.format("%d/%m/%Y"),
+                self.to.format("%d/%m/%Y")
+            )
+        }
+    }
+
+    /// For file names: `2026-10` or `2026-10-01_2026-10-15`.
+    pub fn slug(&self) -> String {
+        if self.is_month() {
+            self.from.format("%Y-%m").to_string()
+        } else {
+            format!("{}_{}", self.from, self.to)
+        }
+    }
+
+    /// Every day of the period.
+    pub fn dates(&self) -> impl Iterator<Item = NaiveDate> + use<> {
+        let from = self.from;
+        (0..self.days()).map(move |i| from + Duration::days(i))
+    }
+}
+
+/// Spanish month names, lowercase as written inside a sentence.
+pub const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// 00:00 of `date` in Bogota, as ms since the epoch.
+pub fn day_start_ms(date: NaiveDate) -> i64 {
+    to_utc(date.and_time(chrono::NaiveTime::MIN)).timestamp_millis()
+}
+
+/// The Bogota date of an instant.
+pub fn local_date(ms: i64) -> NaiveDate {
+    to_local(utc(ms)).date()
+}
+
+fn utc(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// The period shown in a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodInfo {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub label: String,
+}
+
+impl From<Period> for PeriodInfo {
+    fn from(p: Period) -> Self {
+        Self {
+            from: p.from,
+            to: p.to,
+            label: p.label(),
+        }
+    }
+}
+
+/// The figures compared with the previous period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headline {
+    pub received: u64,
+    pub resolved: u64,
+    pub closed: u64,
+    pub cancelled: u64,
+    pub open_at_end: u64,
+    pub carried_over: u64,
+    pub visits: u64,
+    pub absent_visits: u64,
+    /// % of responses on time.
+    pub response_on_time: Option<f64>,
+    /// % of resolutions on time.
+    pub resolution_on_time: Option<f64>,
+    /// Average of every survey answer (1–5).
+    pub satisfaction: Option<f64>,
+}
+
+/// One row of a breakdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breakdown {
+    /// Stable key (code, wire name or user id; empty for «none»).
+    pub key: String,
+    pub label: String,
+    pub received: u64,
+    pub resolved: u64,
+    pub open_at_end: u64,
+}
+
+/// Resolutions per mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolutionModes {
+    pub phone: u64,
+    pub on_site: u64,
+    pub workshop: u64,
+    pub contractor: u64,
+}
+
+impl ResolutionModes {
+    pub fn get(&self, mode: ResolutionMode) -> u64 {
+        match mode {
+            ResolutionMode::Phone => self.phone,
+            ResolutionMode::OnSite => self.on_site,
+            ResolutionMode::Workshop => self.workshop,
+            ResolutionMode::Contractor => self.contractor,
+        }
+    }
+}
+
+/// Compliance with one kind of deadline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compliance {
+    pub on_time: u64,
+    pub late: u64,
+    /// % on time of `on_time + late`.
+    pub rate: Option<f64>,
+    /// Still not met at the end of the period, past the deadline.
+    pub overdue_open: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlaFigures {
+    pub response: Compliance,
+    pub resolution: Compliance,
+}
+
+/// Average and median, in business hours.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeStats {
+    pub count: u64,
+    pub average_hours: Option<f64>,
+    pub median_hours: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Times {
+    pub response: TimeStats,
+    pub resolution: TimeStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Visits {
+    pub total: u64,
+    pub absent: u64,
+    pub revisits: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Equipment {
+    pub workshop_sends: u64,
+    pub contractor_sends: u64,
+    pub returns: u64,
+}
+
+/// Satisfaction of a group of tickets (all, a responsible, a dependencia).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SatisfactionGroup {
+    pub key: String,
+    pub label: String,
+    /// Tickets resolved in the period.
+    pub eligible: u64,
+    /// Of those, surveyed before the end.
+    pub answered: u64,
+    /// % answered.
+    pub response_rate: Option<f64>,
+    /// Average per question, in [`SurveyAnswers::QUESTIONS`] order.
+    pub averages: [Option<f64>; 3],
+    /// Average of every answer.
+    pub average: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Satisfaction {
+    pub overall: SatisfactionGroup,
+    /// The questions, in order.
+    pub questions: [&'static str; 3],
+    pub by_assignee: Vec<SatisfactionGroup>,
+    pub by_dependencia: Vec<SatisfactionGroup>,
+}
+
+/// Received and resolved on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    pub date: NaiveDate,
+    pub received: u64,
+    pub resolved: u64,
+}
+
+/// The general report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GeneralReport {
+    pub period: PeriodInfo,
+    pub previous_period: PeriodInfo,
+    /// The instant deadlines are judged at: the end of the period, or now if it has not ended.
+    pub as_of: i64,
+    pub headline: Headline,
+    pub previous: Headline,
+    pub by_dependencia: Vec<Breakdown>,
+    pub by_category: Vec<Breakdown>,
+    pub by_channel: Vec<Breakdown>,
+    pub by_priority: Vec<Breakdown>,
+    pub by_assignee: Vec<Breakdown>,
+    pub resolution_modes: ResolutionModes,
+    pub sla: SlaFigures,
+    pub times: Times,
+    pub visits: Visits,
+    pub equipment: Equipment,
+    pub satisfaction: Satisfaction,
+    pub daily: Vec<DayCount>,
+}
+
+/// One row of the detailed report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetailRow {
+    pub number: String,
+    pub created_at: i64,
+    pub requester: String,
+    pub dependencia: String,
+    pub equipment: String,
+    pub category: String,
+    pub channel: String,
+    pub priority: String,
+    pub assignee: String,
+    pub state: String,
+    pub summary: String,
+    pub visits: i64,
+    pub absent_visits: i64,
+    pub responded_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    /// How it was resolved (label), empty when not resolved.
+    pub resolution: String,
+    pub solution: String,
+    pub response_sla: SlaOutcome,
+    pub resolution_sla: SlaOutcome,
+    /// Business hours from triage to resolution.
+    pub resolution_hours: Option<f64>,
+    pub survey: [Option<i64>; 3],
+}
+
+/// The whole report: general figures and detailed rows, from one computation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub general: GeneralReport,
+    pub detail: Vec<DetailRow>,
+}
+
+/// Computes the report of `period` over `tickets` (which must include every ticket relevant to
+/// the period and to the previous one; others are ignored), judging deadlines at `now` when the
+/// period has not ended yet.
+pub fn report(
+    tickets: &[ReportTicket],
+    period: Period,
+    calendar: &BusinessCalendar,
+    now: i64,
+) -> Report {
+    let as_of = period.end_ms().min(now);
+    let previous = period.previous();
+    let general = GeneralReport {
+        period: period.into(),
+        previous_period: previous.into(),
+        as_of,
+        headline: headline(tickets, period, as_of),
+        previous: headline(tickets, previous, previous.end_ms().min(now)),
+        by_dependencia: breakdown(tickets, period, |t| {
+            (
+                t.dependencia.clone().unwrap_or_default(),
+                t.dependencia_label(),
+            )
+        }),
+        by_category: breakdown(tickets, period, |t| {
+            (t.category.clone(), t.category.clone())
+        }),
+        by_channel: breakdown(tickets, period, |t| (t.channel.clone(), t.channel_label())),
+        by_priority: breakdown(tickets, period, |t| {
+            (t.priority.clone().unwrap_or_default(), t.priority_label())
+        }),
+        by_assignee: breakdown(tickets, period, |t| {
+            (
+                t.assignee_id.clone().unwrap_or_default(),
+                t.assignee_label(),
+            )
+        }),
+        resolution_modes: resolution_modes(tickets, period),
+        sla: sla(tickets, period, as_of),
+        times: times(tickets, period, calendar),
+        visits: visits(tickets, period),
+        equipment: equipment(tickets, period),
+        satisfaction: satisfaction(tickets, period),
+        daily: daily(tickets, period),
+    };
+    Report {
+        general,
+        detail: detail(tickets, period, as_of, calendar),
+    }
+}
+
+/// Whether a ticket belongs in the detailed report of `period`.
+pub fn relevant(t: &ReportTicket, period: Period) -> bool {
+    let (start, end) = (period.start_ms(), period.end_ms());
+    t.created_at < end
+        && (t.created_at >= start
+            || t.open_at(start)
+            || [t.resolved_at, t.closed_at, t.cancelled_at]
+                .into_iter()
+                .flatten()
+                .any(|at| period.contains(at)))
+}
+
+fn in_period(at: Option<i64>, period: Period) -> bool {
+    at.is_some_and(|at| period.contains(at))
+}
+
+fn count<'a>(
+    tickets: impl IntoIterator<Item = &'a ReportTicket>,
+    f: impl Fn(&ReportTicket) -> bool,
+) -> u64 {
+    tickets.into_iter().filter(|t| f(t)).count() as u64
+}
+
+/// `part / whole` as a percentage with one decimal, none when `whole` is 0.
+pub fn percent(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| round(part as f64 * 100.0 / whole as f64, 1))
+}
+
+/// Rounds half away from zero to `decimals`.
+pub fn round(value: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (value * f).round() / f
+}
+
+fn headline(tickets: &[ReportTicket], period: Period, as_of: i64) -> Headline {
+    let (start, end) = (period.start_ms(), period.end_ms());
+    let sla = sla(tickets, period, as_of);
+    let visits = visits(tickets, period);
+    Headline {
+        received: count(tickets, |t| period.contains(t.created_at)),
+        resolved: count(tickets, |t| in_period(t.resolved_at, period)),
+        closed: count(tickets, |t| in_period(t.closed_at, period)),
+        cancelled: count(tickets, |t| in_period(t.cancelled_at, period)),
+        open_at_end: count(tickets, |t| t.open_at(end)),
+        carried_over: count(tickets, |t| t.open_at(start)),
+        visits: visits.total,
+        absent_visits: visits.absent,
+        response_on_time: sla.response.rate,
+        resolution_on_time: sla.resolution.rate,
+        satisfaction: satisfaction(tickets, period).overall.average,
+    }
+}
+
+fn breakdown(
+    tickets: &[ReportTicket],
+    period: Period,
+    key: impl Fn(&ReportTicket) -> (String, String),
+) -> Vec<Breakdown> {
+    let end = period.end_ms();
+    let mut groups: BTreeMap<String, Breakdown> = BTreeMap::new();
+    for t in tickets {
+        let received = period.contains(t.created_at);
+        let resolved = in_period(t.resolved_at, period);
+        let open = t.open_at(end);
+        if !(received || resolved || open) {
+            continue;
+        }
+        let (key, label) = key(t);
+        let row = groups.entry(key.clone()).or_insert_with(|| Breakdown {
+            key,
+            label,
+            received: 0,
+            resolved: 0,
+            open_at_end: 0,
+        });
+        row.received += u64::from(received);
+        row.resolved += u64::from(resolved);
+        row.open_at_end += u64::from(open);
+    }
+    let mut rows: Vec<Breakdown> = groups.into_values().collect();
+    rows.sort_by(|a, b| {
+        b.received
+            .cmp(&a.received)
+            .then(b.resolved.cmp(&a.resolved))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    rows
+}
+
+fn resolution_modes(tickets: &[ReportTicket], period: Period) -> ResolutionModes {
+    let resolved: Vec<ResolutionMode> = tickets
+        .iter()
+        .filter(|t| in_period(t.resolved_at, period))
+        .filter_map(ReportTicket::resolution_mode)
+        .collect();
+    let n = |m| resolved.iter().filter(|&&r| r == m).count() as u64;
+    ResolutionModes {
+        phone: n(ResolutionMode::Phone),
+        on_site: n(ResolutionMode::OnSite),
+        workshop: n(ResolutionMode::Workshop),
+        contractor: n(ResolutionMode::Contractor),
+    }
+}
+
+fn compliance(
+    tickets: &[ReportTicket],
+    period: Period,
+    as_of: i64,
+    done: impl Fn(&ReportTicket) -> Option<i64>,
+    due: impl Fn(&ReportTicket) -> Option<i64>,
+) -> Compliance {
+    let mut on_time = 0;
+    let mut late = 0;
+    let mut overdue_open = 0;
+    for t in tickets {
+        let Some(due) = due(t) else { continue };
+        match done(t) {
+            Some(at) if period.contains(at) => {
+                if at <= due {
+                    on_time += 1;
+                } else {
+                    late += 1;
+                }
+            }
+            Some(at) if at < period.start_ms() => {}
+            _ => {
+                if t.open_at(as_of) && due < as_of {
+                    overdue_open += 1;
+                }
+            }
+        }
+    }
+    Compliance {
+        on_time,
+        late,
+        rate: percent(on_time, on_time + late),
+        overdue_open,
+    }
+}
+
+fn sla(tickets: &[ReportTicket], period: Period, as_of: i64) -> SlaFigures {
+    SlaFigures {
+        response: compliance(tickets, period, as_of, ReportTicket::first_response, |t| {
+            t.response_due
+        }),
+        resolution: compliance(
+            tickets,
+            period,
+            as_of,
+            |t| t.resolved_at,
+            |t| t.resolution_due,
+        ),
+    }
+}
+
+/// Business minutes from the SLA clock's start to `at`.
+fn business_minutes(calendar: &BusinessCalendar, t: &ReportTicket, at: i64) -> i64 {
+    calendar
+        .business_minutes_between(utc(t.clock_start()), utc(at))
+        .max(0)
+}
+
+fn time_stats(mut minutes: Vec<i64>) -> TimeStats {
+    minutes.sort_unstable();
+    let n = minutes.len();
+    let hours = |m: f64| round(m / 60.0, 1);
+    TimeStats {
+        count: n as u64,
+        average_hours: (n > 0).then(|| hours(minutes.iter().sum::<i64>() as f64 / n as f64)),
+        median_hours: (n > 0).then(|| {
+            let mid = if n % 2 == 1 {
+                minutes[n / 2] as f64
+            } else {
+                (minutes[n / 2 - 1] + minutes[n / 2]) as f64 / 2.0
+            };
+            hours(mid)
+        }),
+    }
+}
+
+fn times(tickets: &[ReportTicket], period: Period, calendar: &BusinessCalendar) -> Times {
+    let measured = |done: fn(&ReportTicket) -> Option<i64>| {
+        tickets
+            .iter()
+            .filter_map(|t| {
+                done(t)
+                    .filter(|&at| period.contains(at))
+                    .map(|at| business_minutes(calendar, t, at))
+            })
+            .collect::<Vec<_>>()
+    };
+    Times {
+        response: time_stats(measured(ReportTicket::first_response)),
+        resolution: time_stats(measured(|t| t.resolved_at)),
+    }
+}
+
+fn visits(tickets: &[ReportTicket], period: Period) -> Visits {
+    let mut out = Visits {
+        total: 0,
+        absent: 0,
+        revisits: 0,
+    };
+    for t in tickets {
+        let first = t.visit_log.iter().map(|v| v.started_at).min();
+        for v in t.visit_log.iter().filter(|v| period.contains(v.started_at)) {
+            out.total += 1;
+            out.absent += u64::from(!v.user_present);
+            out.revisits += u64::from(first.is_some_and(|f| f < v.started_at));
+        }
+    }
+    out
+}
+
+fn equipment(tickets: &[ReportTicket], period: Period) -> Equipment {
+    let received = || tickets.iter().filter(|t| period.contains(t.created_at));
+    let sum = |f: fn(&ReportTicket) -> i64| received().map(|t| f(t).max(0) as u64).sum();
+    Equipment {
+        workshop_sends: sum(|t| t.workshop_sends),
+        contractor_sends: sum(|t| t.contractor_sends),
+        returns: sum(|t| t.equipment_returns),
+    }
+}
+
+fn satisfaction_group<'a>(
+    key: String,
+    label: String,
+    eligible: impl Iterator<Item = &'a ReportTicket>,
+    end: i64,
+) -> SatisfactionGroup {
+    let mut eligible_n = 0;
+    let mut answered = 0;
+    let mut sums = [0i64; 3];
+    let mut counts = [0i64; 3];
+    for t in eligible {
+        eligible_n += 1;
+        if !t.surveyed_before(end) {
+            continue;
+        }
+        answered += 1;
+        for (i, a) in t.answers().into_iter().enumerate() {
+            if let Some(a) = a {
+                sums[i] += a;
+                counts[i] += 1;
+            }
+        }
+    }
+    let avg = |s: i64, c: i64| (c > 0).then(|| round(s as f64 / c as f64, 2));
+    SatisfactionGroup {
+        key,
+        label,
+        eligible: eligible_n,
+        answered,
+        response_rate: percent(answered, eligible_n),
+        averages: [0, 1, 2].map(|i| avg(sums[i], counts[i])),
+        average: avg(sums.iter().sum(), counts.iter().sum()),
+    }
+}
+
+fn satisfaction(tickets: &[ReportTicket], period: Period) -> Satisfaction {
+    let end = period.end_ms();
+    let resolved: Vec<&ReportTicket> = tickets
+        .iter()
+        .filter(|t| in_period(t.resolved_at, period))
+        .collect();
+    let grouped = |key: fn(&ReportTicket) -> (String, String)| {
+        let mut groups: BTreeMap<String, (String, Vec<&ReportTicket>)> = BTreeMap::new();
+        for t in &resolved {
+            let (k, label) = key(t);
+            groups
+                .entry(k)
+                .or_insert_with(|| (label, Vec::new()))
+                .1
+                .push(t);
+        }
+        let mut rows: Vec<SatisfactionGroup> = groups
+            .into_iter()
+            .map(|(k, (label, ts))| satisfaction_group(k, label, ts.into_iter(), end))
+            .collect();
+        rows.sort_by(|a, b| {
+            b.eligible
+                .cmp(&a.eligible)
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        rows
+    };
+    Satisfaction {
+        overall: satisfaction_group(String::new(), "Total".into(), resolved.iter().copied(), end),
+        questions: SurveyAnswers::QUESTIONS.map(|(_, q)| q),
+        by_assignee: grouped(|t| {
+            (
+                t.assignee_id.clone().unwrap_or_default(),
+                t.assignee_label(),
+            )
+        }),
+        by_dependencia: grouped(|t| {
+            (
+                t.dependencia.clone().unwrap_or_default(),
+                t.dependencia_label(),
+            )
+        }),
+    }
+}
+
+fn daily(tickets: &[ReportTicket], period: Period) -> Vec<DayCount> {
+    let mut days: Vec<DayCount> = period
+        .dates()
+        .map(|date| DayCount {
+            date,
+            received: 0,
+            resolved: 0,
+        })
+        .collect();
+    let index = |ms: i64| {
+        period
+            .contains(ms)
+            .then(|| (local_date(ms) - period.from).num_days() as usize)
+    };
+    for t in tickets {
+        if let Some(i) = index(t.created_at) {
+            days[i].received += 1;
+        }
+        if let Some(i) = t.resolved_at.and_then(index) {
+            days[i].resolved += 1;
+        }
+    }
+    days
+}
+
+fn detail(
+    tickets: &[ReportTicket],
+    period: Period,
+    as_of: i64,
+    calendar: &BusinessCalendar,
+) -> Vec<DetailRow> {
+    let mut rows: Vec<&ReportTicket> = tickets.iter().filter(|t| relevant(t, period)).collect();
+    rows.sort_by(|a, b| match a.created_at.cmp(&b.created_at) {
+        Ordering::Equal => a.number.cmp(&b.number),
+        other => other,
+    });
+    rows.into_iter()
+        .map(|t| DetailRow {
+            number: t.number.clone(),
+            created_at: t.created_at,
+            requester: t.requester_name.clone(),
+            dependencia: t.dependencia_label(),
+            equipment: t.equipment.join(", "),
+            category: t.category.clone(),
+            channel: t.channel_label(),
+            priority: t.priority_label(),
+            assignee: t.assignee_label(),
+            state: t.state_label(),
+            summary: t.summary.clone(),
+            visits: t.visits,
+            absent_visits: t.absent_visits,
+            responded_at: t.responded_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            cancelled_at: t.cancelled_at,
+            resolution: t
+                .resolution_mode()
+                .map_or(String::new(), |m| m.label().to_owned()),
+            solution: t.report_summary.clone().unwrap_or_default(),
+            response_sla: t.response_sla(as_of),
+            resolution_sla: t.resolution_sla(as_of),
+            resolution_hours: t
+                .resolved_at
+                .map(|at| round(business_minutes(calendar, t, at) as f64 / 60.0, 1)),
+            survey: t.answers(),
+        })
+        .collect()
+}
+
+/// es-CO number formatting for people: decimal comma, no thousands separator (so a spreadsheet
+/// in es-CO reads it back as a number).
+pub fn decimal(value: f64, decimals: usize) -> String {
+    format!("{value:.decimals$}").replace('.', ",")
+}
+
+/// A percentage for people: «75,0 %», or «—» when there is nothing to measure.
+pub fn percent_text(value: Option<f64>) -> String {
+    value.map_or("—".into(), |v| format!("{} %", decimal(v, 1)))
+}
+
+/// An optional number for people with `decimals`, or «—».
+pub fn optional_text(value: Option<f64>, decimals: usize) -> String {
+    value.map_or("—".into(), |v| decimal(v, decimals))
+}
+
+/// A date and time in Bogota: «01/10/2026 09:30».
+pub fn datetime_text(ms: i64) -> String {
+    utc(ms)
+        .with_timezone(&bogota())
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,207 @@
+//! What the monthly report reads from the projection: the tickets relevant to a period (and to
+//! the period it is compared with), with their visits and equipment codes.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::{Store, with_pool};
+use crate::reports::figures::{ReportTicket, ReportVisit};
+
+/// Filters of the report; `None` means any.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReportFilters {
+    pub dependencia: Option<String>,
+    pub category: Option<String>,
+    pub channel: Option<String>,
+    /// The responsible (technician or contractor) user id.
+    pub assignee: Option<String>,
+    pub priority: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TicketRecord {
+    id: String,
+    number: String,
+    requester_name: String,
+    dependencia: Option<String>,
+    dependencia_name: Option<String>,
+    channel: String,
+    category: String,
+    summary: String,
+    state: String,
+    priority: Option<String>,
+    mode: Option<String>,
+    assignee_id: Option<String>,
+    assignee_name: Option<String>,
+    assignee_role: Option<String>,
+    created_at: i64,
+    triaged_at: Option<i64>,
+    responded_at: Option<i64>,
+    response_due: Option<i64>,
+    resolution_due: Option<i64>,
+    resolved_at: Option<i64>,
+    resolution: Option<String>,
+    closed_at: Option<i64>,
+    cancelled_at: Option<i64>,
+    visits: i64,
+    absent_visits: i64,
+    workshop_sends: i64,
+    contractor_sends: i64,
+    equipment_returns: i64,
+    reopened: i64,
+    report_summary: Option<String>,
+    survey_at: Option<i64>,
+    survey_timeliness: Option<i64>,
+    survey_treatment: Option<i64>,
+    survey_solution: Option<i64>,
+}
+
+/// The tickets a period needs, as the condition on `tickets t`: created before its end and either created in it,
+/// still open, or done in it. (A superset of [`crate::reports::figures::relevant`]: the figures
+/// filter precisely.) `$1` is the start, `$2` the end, `$3`–`$7` the filters.
+const SELECTED: &str = "t.created_at < $2
+       and (t.created_at >= $1
+            or (t.resolved_at is null and t.closed_at is null and t.cancelled_at is null)
+            or t.resolved_at >= $1 or t.closed_at >= $1 or t.cancelled_at >= $1)
+       and ($3 is null or t.dependencia = $3)
+       and ($4 is null or t.category = $4)
+       and ($5 is null or t.channel = $5)
+       and ($6 is null or t.assignee_id = $6)
+       and ($7 is null or t.priority = $7)";
+
+impl Store {
+    /// The tickets relevant to `[start, end)` (ms, UTC) that match `filters`, with their visits
+    /// (in start order) and equipment codes (sorted). Pass the start of the previous period to
+    /// compute the comparison from the same rows.
+    #[tracing::instrument(skip_all, fields(start, end))]
+    pub async fn report_tickets(
+        &self,
+        start: i64,
+        end: i64,
+        filters: &ReportFilters,
+    ) -> sqlx::Result<Vec<ReportTicket>> {
+        let tickets_sql = format!(
+            "select t.id, t.number, t.requester_name, t.dependencia, d.name as dependencia_name,
+                    t.channel, t.category, t.summary, t.state, t.priority, t.mode, t.assignee_id,
+                    t.assignee_name, t.assignee_role, t.created_at, t.triaged_at, t.responded_at,
+                    t.response_due, t.resolution_due, t.resolved_at, t.resolution, t.closed_at,
+                    t.cancelled_at, t.visits, t.absent_visits, t.workshop_sends,
+                    t.contractor_sends, t.equipment_returns, t.reopened, t.report_summary,
+                    t.survey_at, t.survey_timeliness, t.survey_treatment, t.survey_solution
+             from tickets t left join dependencias d on d.code = t.dependencia
+             where {SELECTED}
+             order by t.created_at, t.number"
+        );
+        let visits_sql = format!(
+            "select v.ticket_id, v.technician_id, v.started_at, v.user_present
+             from ticket_visits v join tickets t on t.id = v.ticket_id
+             where {SELECTED}
+             order by v.ticket_id, v.started_at, v.visit_id"
+        );
+        let equipment_sql = format!(
+            "select e.ticket_id, e.code
+             from ticket_equipment e join tickets t on t.id = e.ticket_id
+             where {SELECTED}
+             order by e.ticket_id, e.code"
+        );
+        let f = filters;
+        let (records, visits, equipment) = with_pool!(self, pool => {
+            let records: Vec<TicketRecord> = sqlx::query_as(&tickets_sql)
+                .bind(start)
+                .bind(end)
+                .bind(f.dependencia.as_deref())
+                .bind(f.category.as_deref())
+                .bind(f.channel.as_deref())
+                .bind(f.assignee.as_deref())
+                .bind(f.priority.as_deref())
+                .fetch_all(pool)
+                .await?;
+            let visits: Vec<(String, String, i64, bool)> = sqlx::query_as(&visits_sql)
+                .bind(start)
+                .bind(end)
+                .bind(f.dependencia.as_deref())
+                .bind(f.category.as_deref())
+                .bind(f.channel.as_deref())
+                .bind(f.assignee.as_deref())
+                .bind(f.priority.as_deref())
+                .fetch_all(pool)
+                .await?;
+            let equipment: Vec<(String, String)> = sqlx::query_as(&equipment_sql)
+                .bind(start)
+                .bind(end)
+                .bind(f.dependencia.as_deref())
+                .bind(f.category.as_deref())
+                .bind(f.channel.as_deref())
+                .bind(f.assignee.as_deref())
+                .bind(f.priority.as_deref())
+                .fetch_all(pool)
+                .await?;
+            (records, visits, equipment)
+        });
+        let mut tickets: Vec<ReportTicket> = records.into_iter().map(ReportTicket::from).collect();
+        let index: HashMap<String, usize> = tickets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
+        for (ticket_id, technician_id, started_at, user_present) in visits {
+            if let Some(&i) = index.get(&ticket_id) {
+                tickets[i].visit_log.push(ReportVisit {
+                    technician_id,
+                    started_at,
+                    user_present,
+                });
+            }
+        }
+        for (ticket_id, code) in equipment {
+            if let Some(&i) = index.get(&ticket_id) {
+                tickets[i].equipment.push(code);
+            }
+        }
+        Ok(tickets)
+    }
+}
+
+impl From<TicketRecord> for ReportTicket {
+    fn from(r: TicketRecord) -> Self {
+        Self {
+            id: r.id,
+            number: r.number,
+            requester_name: r.requester_name,
+            dependencia: r.dependencia,
+            dependencia_name: r.dependencia_name,
+            channel: r.channel,
+            category: r.category,
+            summary: r.summary,
+            state: r.state,
+            priority: r.priority,
+            mode: r.mode,
+            assignee_id: r.assignee_id,
+            assignee_name: r.assignee_name,
+            assignee_role: r.assignee_role,
+            created_at: r.created_at,
+            triaged_at: r.triaged_at,
+            responded_at: r.responded_at,
+            response_due: r.response_due,
+            resolution_due: r.resolution_due,
+            resolved_at: r.resolved_at,
+            resolution: r.resolution,
+            closed_at: r.closed_at,
+            cancelled_at: r.cancelled_at,
+            visits: r.visits,
+            absent_visits: r.absent_visits,
+            workshop_sends: r.workshop_sends,
+            contractor_sends: r.contractor_sends,
+            equipment_returns: r.equipment_returns,
+            reopened: r.reopened,
+            report_summary: r.report_summary,
+            survey_at: r.survey_at,
+            survey_timeliness: r.survey_timeliness,
+            survey_treatment: r.survey_treatment,
+            survey_solution: r.survey_solution,
+            equipment: Vec::new(),
+            visit_log: Vec::new(),
+        }
+    }
+}
