@@ -4,7 +4,7 @@
 // until their deadline and fail with a message when it passes.
 //
 // Commands: connect {url}, disconnect, create {doc, ticket?}, find {url}, change {url, key, value},
-// push {url, key, value}, state {url}, wait-value {url, key, value}, wait-saved {url},
+// push {url, key, value}, remove {url, key, index}, state {url}, wait-value {url, key, value}, wait-saved {url},
 // broadcast {url, message}, wait-ephemeral {url}, wait-error, exit.
 
 import { Repo } from "@automerge/automerge-repo"
@@ -110,6 +110,13 @@ const commands = {
     handle.change(d => {
       if (!Array.isArray(d[key])) d[key] = []
       d[key].push(value)
+    })
+    return state(handle)
+  },
+  async remove({ url, key, index }) {
+    const handle = handleOf(url)
+    handle.change(d => {
+      d[key].splice(index, 1)
     })
     return state(handle)
   },

@@ -492,3 +492,162 @@ async fn a_disabled_user_is_disconnected(backend: Backend) {
     assert_eq!(o.tecnico2.get("/api/agenda").await.status, 401);
 }
 both_backends!(a_disabled_user_is_disconnected);
+
+/// Each role writes what the permission table allows and nothing else: a contractor records its
+/// visit but cannot resolve by phone, a coordinator triages through sync but cannot erase an
+/// event, a técnico registers a walk-up request offline and it is numbered on its first sync, an
+/// official cannot file in someone else's name.
+async fn roles_write_what_they_may(backend: Backend) {
+    let server = Server::spawn(backend, &[]).await;
+    let o = office(&server).await;
+    let (ana_id, _) = me(&o.ana).await;
+    let (beto_id, beto_name) = me(&o.beto).await;
+    let (contratista_id, _) = me(&o.contratista).await;
+    let (admin_id, _) = me(&o.admin).await;
+    let (tecnico1_id, tecnico1_name) = me(&o.tecnico1).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+
+    // The coordinator registers a phone call for Ana and gives it to the contractor.
+    let created = o
+        .admin
+        .post(
+            "/api/tickets",
+            &json!({"description": "El escáner no digitaliza.", "category": "Escáner",
+                    "location": "Piso 1", "channel": "phone", "requester_id": ana_id}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["ticket"]["channel"], "phone");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let url = created.body["url"].as_str().unwrap().to_owned();
+    act(
+        &o.admin,
+        &id,
+        json!({"action": "asignada", "assignee_id": contratista_id}),
+    )
+    .await;
+
+    let mut c = NodePeer::spawn().await;
+    c.connect(&server.sync_url(&o.contratista).await).await;
+    c.cmd(json!({"cmd": "find", "url": url})).await;
+    let visit = Visit::start(contratista_id.clone(), now + 1_000, true);
+    let started = Event::new(
+        EventKind::VisitStarted,
+        now + 1_000,
+        &contratista_id,
+        Role::Contratista,
+    )
+    .with_data(EventData {
+        visit: Some(visit.id),
+        ..EventData::default()
+    });
+    c.cmd(json!({"cmd": "push", "url": url, "key": "visits",
+                 "value": serde_json::to_value(&visit).unwrap()}))
+        .await;
+    c.cmd(json!({"cmd": "push", "url": url, "key": "events",
+                 "value": serde_json::to_value(&started).unwrap()}))
+        .await;
+    c.cmd(json!({"cmd": "wait-saved", "url": url})).await;
+    assert_eq!(ticket(&o.admin, &id).await["state"], "en_atencion");
+    let by_phone = Event::new(
+        EventKind::ResolvedByPhone,
+        now + 2_000,
+        &contratista_id,
+        Role::Contratista,
+    );
+    c.cmd(json!({"cmd": "push", "url": url, "key": "events",
+                 "value": serde_json::to_value(&by_phone).unwrap()}))
+        .await;
+    let error = c.cmd(json!({"cmd": "wait-error"})).await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("permisos por rol"),
+        "{error}"
+    );
+
+    // The coordinator may triage from its own synced copy, but never erase history.
+    let mut k = NodePeer::spawn().await;
+    k.connect(&server.sync_url(&o.admin).await).await;
+    k.cmd(json!({"cmd": "find", "url": url})).await;
+    let triage = Event::new(
+        EventKind::Prioritized,
+        now + 3_000,
+        &admin_id,
+        Role::Coordinador,
+    )
+    .with_data(EventData {
+        priority: Some(Priority::Media),
+        ..EventData::default()
+    });
+    k.cmd(json!({"cmd": "push", "url": url, "key": "events",
+                 "value": serde_json::to_value(&triage).unwrap()}))
+        .await;
+    k.cmd(json!({"cmd": "wait-saved", "url": url})).await;
+    assert_eq!(ticket(&o.admin, &id).await["priority"], "media");
+    k.cmd(json!({"cmd": "remove", "url": url, "key": "events", "index": 0}))
+        .await;
+    let error = k.cmd(json!({"cmd": "wait-error"})).await;
+    assert!(
+        error["message"].as_str().unwrap().contains("no se borran"),
+        "{error}"
+    );
+    let stored = server.stored(&url).await.expect("stored");
+    let doc = campo_shared::schema::TicketDoc::hydrate_from(&stored).expect("a ticket");
+    assert_eq!(
+        doc.events.len(),
+        4,
+        "registrada, asignada, visita, priorizada"
+    );
+    assert!(doc.events.iter().all(|e| e.id != by_phone.id));
+
+    // A técnico registers a walk-up request offline; its first sync numbers it.
+    let mut t = NodePeer::spawn().await;
+    let owner = json!({"userId": tecnico1_id, "userName": tecnico1_name, "role": "tecnico",
+                       "dependencia": "HACIENDA"});
+    let walk_up = t
+        .cmd(json!({"cmd": "create", "doc": {}, "ticket": owner}))
+        .await;
+    let walk_up_url = walk_up["url"].as_str().unwrap().to_owned();
+    let walk_up_id = walk_up_url.trim_start_matches("automerge:").to_owned();
+    t.connect(&server.sync_url(&o.tecnico1).await).await;
+    t.cmd(json!({"cmd": "wait-saved", "url": walk_up_url}))
+        .await;
+    let row = ticket(&o.admin, &walk_up_id).await;
+    assert_eq!(row["channel"], "field");
+    assert_eq!(row["registered_by"], tecnico1_id.as_str());
+    assert!(row["number"].as_str().unwrap().starts_with("SAT-"));
+    assert!(agenda_ids(&o.tecnico1).await.contains(&walk_up_id));
+
+    // An official cannot file a request in someone else's name.
+    let mut a = NodePeer::spawn().await;
+    let forged = json!({"userId": beto_id, "userName": beto_name, "role": "funcionario",
+                        "dependencia": "HACIENDA"});
+    a.connect(&server.sync_url(&o.ana).await).await;
+    let fake = a
+        .cmd(json!({"cmd": "create", "doc": {}, "ticket": forged}))
+        .await;
+    let error = a.cmd(json!({"cmd": "wait-error"})).await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("solicitud propia"),
+        "{error}"
+    );
+    let fake_id = fake["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("automerge:")
+        .to_owned();
+    assert_eq!(
+        o.admin.get(&format!("/api/tickets/{fake_id}")).await.status,
+        404
+    );
+    assert!(server.stored(fake["url"].as_str().unwrap()).await.is_none());
+}
+both_backends!(roles_write_what_they_may);
