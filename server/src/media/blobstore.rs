@@ -14,6 +14,8 @@ pub trait BlobStore: Send + Sync + 'static {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BoxFuture<'a, io::Result<()>>;
     /// Reads the object, or `None` when it does not exist.
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, io::Result<Option<Vec<u8>>>>;
+    /// Removes the object (nothing when it does not exist).
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, io::Result<()>>;
 }
 
 /// Files under a directory: `<root>/<first two hex digits>/<sha256>-<variant>.jpg`, written through a
@@ -86,6 +88,15 @@ impl BlobStore for FsBlobStore {
             }
         })
     }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            match tokio::fs::remove_file(self.path(key)?).await {
+                Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
+                _ => Ok(()),
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +114,9 @@ mod tests {
         assert_eq!(store.get(key).await.unwrap().as_deref(), Some(&b"one"[..]));
         let files: Vec<_> = std::fs::read_dir(root.join("ab")).unwrap().collect();
         assert_eq!(files.len(), 1, "no temporary file left behind");
+        store.delete(key).await.unwrap();
+        store.delete(key).await.unwrap();
+        assert_eq!(store.get(key).await.unwrap(), None);
         for bad in [
             "../x/display.jpg",
             "ab/../../etc",

@@ -276,7 +276,18 @@ async fn upload(
         .await
         .map_err(io)?;
     // The row comes last: a photo the database knows always has its files.
-    state.store.insert_blob(&row).await?;
+    if let Err(err) = state.store.insert_blob(&row).await {
+        // Files no row points to would never be served nor cleaned: remove them (unless a
+        // concurrent upload of the same photo has registered them meanwhile).
+        if state.store.blob(&hash).await.ok().flatten().is_none() {
+            for key in [display_key(&hash), thumb_key(&hash)] {
+                if let Err(err) = media.store.delete(&key).await {
+                    tracing::warn!(%err, key, "could not remove an unregistered photo file");
+                }
+            }
+        }
+        return Err(err.into());
+    }
     Ok((StatusCode::CREATED, axum::Json(Stored::from(row))).into_response())
 }
 

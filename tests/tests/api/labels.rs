@@ -20,8 +20,18 @@ fn rasterise_rectangles(pdf: &[u8], px_per_pt: f32) -> (usize, usize, Vec<u8>) {
     let (w_pt, h_pt) = (media[2], media[3]);
     let (w, h) = ((w_pt * px_per_pt) as usize, (h_pt * px_per_pt) as usize);
     let mut pixels = vec![255u8; w * h];
-    let content = text.split("stream\n").nth(1).unwrap();
-    let content = content.split("\nendstream").next().unwrap();
+    // The page's content stream, Flate-compressed.
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        from + hay[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap()
+    };
+    let start = find(pdf, b"stream\n", 0) + b"stream\n".len();
+    let end = find(pdf, b"\nendstream", start);
+    let inflated = miniz_oxide::inflate::decompress_to_vec_zlib(&pdf[start..end])
+        .expect("a Flate-compressed content stream");
+    let content = String::from_utf8_lossy(&inflated);
     let mut numbers: Vec<f32> = Vec::new();
     let mut matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
     for token in content.split_whitespace() {
