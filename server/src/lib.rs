@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod board;
 pub mod config;
 pub mod demo;
 pub mod equipment;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub documents: sync::Documents,
     /// Evidence photos (see [`media`]).
     pub media: media::Media,
+    /// The dispatch board's live events (see [`board`]).
+    pub board: board::Board,
 }
 
 impl AppState {
@@ -53,8 +56,10 @@ impl AppState {
         let cookie = SessionCookie::new(config.https(), config.session_absolute);
         let documents = sync::Documents::new(store.clone(), sync::Limits::from_env());
         let media = media::Media::in_data_dir(&config.data_dir);
+        let board = board::Board::start(store.clone(), &documents);
         Ok(Self {
             media,
+            board,
             config: Arc::new(config),
             documents,
             store,
@@ -74,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(equipment::router())
         .merge(labels::router())
         .merge(tickets::router())
+        .merge(board::router())
         .merge(reports::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

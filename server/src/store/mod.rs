@@ -3,6 +3,7 @@
 //! same lowercase SQL with `$n` placeholders on either pool, through [`with_pool!`].
 
 mod blobs;
+mod board;
 mod documents;
 mod equipment;
 mod organisation;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 };
 
 pub use blobs::BlobRow;
+pub use board::FieldWorker;
 pub use documents::{Chunk, ChunkKind};
 pub use equipment::{EquipmentMove, EquipmentRow};
 pub use organisation::Dependencia;

@@ -53,7 +53,8 @@ pub struct TicketRow {
     pub updated_at: i64,
 }
 
-const TICKET_COLUMNS: &str = "id, number, requester_id, requester_name, dependencia, location,
+pub(crate) const TICKET_COLUMNS: &str =
+    "id, number, requester_id, requester_name, dependencia, location,
     channel, external_ref, category, summary, state, priority, mode, assignee_id, assignee_name,
     assignee_role, registered_by, flags, flag_kinds, created_at, triaged_at, responded_at,
     response_due, resolution_due, resolved_at, resolution, closed_at, cancelled_at, next_visit_at,

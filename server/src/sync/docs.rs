@@ -115,6 +115,13 @@ pub struct DocChanged {
     pub after: Option<Audience>,
 }
 
+/// A user's device reached the server (it joined, or delivered a change that was stored).
+#[derive(Debug, Clone)]
+pub struct DeviceContact {
+    pub user_id: Arc<str>,
+    pub at: i64,
+}
+
 /// Who makes a server-side change (a REST action): recorded in the audit.
 #[derive(Debug, Clone)]
 pub struct Author {
@@ -181,6 +188,7 @@ struct Inner {
     hot: AtomicUsize,
     pressure: Notify,
     changes: broadcast::Sender<DocChanged>,
+    contacts: broadcast::Sender<DeviceContact>,
     /// The SLA policy the projection computes deadlines with.
     sla: Mutex<Arc<Sla>>,
 }
@@ -201,6 +209,7 @@ pub enum JoinRefused {
 impl Documents {
     pub fn new(store: Store, limits: Limits) -> Self {
         let (changes, _) = broadcast::channel(4096);
+        let (contacts, _) = broadcast::channel(1024);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -214,6 +223,7 @@ impl Documents {
                 hot: AtomicUsize::new(0),
                 pressure: Notify::new(),
                 changes,
+                contacts,
                 sla: Mutex::new(Arc::new(Sla::default())),
             }),
         }
@@ -237,11 +247,23 @@ impl Documents {
     pub fn touch_device(&self, user_id: &str, device: &str) {
         let store = self.inner.store.clone();
         let (user_id, device) = (user_id.to_owned(), device.to_owned());
+        let contacts = self.inner.contacts.clone();
         tokio::spawn(async move {
-            if let Err(err) = store.touch_device(&user_id, &device).await {
-                tracing::warn!(%err, "could not record the device's contact");
+            match store.touch_device(&user_id, &device).await {
+                Ok(()) => {
+                    let _ = contacts.send(DeviceContact {
+                        user_id: user_id.into(),
+                        at: crate::store::now_ms(),
+                    });
+                }
+                Err(err) => tracing::warn!(%err, "could not record the device's contact"),
             }
         });
+    }
+
+    /// Observes devices reaching the server (the board shows each technician's last contact).
+    pub fn subscribe_contacts(&self) -> broadcast::Receiver<DeviceContact> {
+        self.inner.contacts.subscribe()
     }
 
     /// The server's peer id.
@@ -906,6 +928,12 @@ impl DocActor {
                 let after = self.projection.as_ref().map(Audience::of);
                 if before != after {
                     self.update_access();
+                }
+                if let Some(user_id) = user_id {
+                    let _ = self.hub.inner.contacts.send(DeviceContact {
+                        user_id: user_id.into(),
+                        at: crate::store::now_ms(),
+                    });
                 }
                 let _ = self.hub.inner.changes.send(DocChanged {
                     document: self.id,

@@ -28,7 +28,7 @@ use crate::auth::{CurrentUser, new_session_token, origin_ok, token_hash};
 use crate::error::{AppError, Json};
 use crate::store::now_ms;
 
-pub use docs::{Author, DocChanged, Documents, SyncError};
+pub use docs::{Author, DeviceContact, DocChanged, Documents, SyncError};
 
 /// How long a sync token is valid after it is issued.
 pub const SYNC_TOKEN_TTL: Duration = Duration::from_secs(120);

@@ -14,16 +14,16 @@ use serde_json::{Value, json};
 use crate::support::{DEADLINE, NodePeer, RawPeer, Server};
 
 /// The office of these tests: a dependencia, two officials, a second técnico, a contractor.
-struct Office {
-    admin: Client,
-    ana: Client,
-    beto: Client,
-    tecnico1: Client,
-    tecnico2: Client,
-    contratista: Client,
+pub struct Office {
+    pub admin: Client,
+    pub ana: Client,
+    pub beto: Client,
+    pub tecnico1: Client,
+    pub tecnico2: Client,
+    pub contratista: Client,
 }
 
-async fn office(server: &Server) -> Office {
+pub async fn office(server: &Server) -> Office {
     let admin = server.login("admin").await;
     let reply = admin
         .post(
@@ -57,7 +57,7 @@ async fn office(server: &Server) -> Office {
     }
 }
 
-async fn me(client: &Client) -> (String, String) {
+pub async fn me(client: &Client) -> (String, String) {
     let me = client.get("/api/me").await;
     (
         me.body["id"].as_str().expect("id").to_owned(),
@@ -65,7 +65,7 @@ async fn me(client: &Client) -> (String, String) {
     )
 }
 
-async fn act(admin: &Client, id: &str, body: Value) -> Value {
+pub async fn act(admin: &Client, id: &str, body: Value) -> Value {
     let reply = admin
         .post(&format!("/api/tickets/{id}/actions"), &body)
         .await;

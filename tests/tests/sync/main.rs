@@ -2,6 +2,7 @@
 //! peers against the real `campo` binary, each story on SQLite and on PostgreSQL.
 
 mod access;
+mod board;
 mod durability;
 mod hostile;
 mod js;

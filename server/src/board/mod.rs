@@ -1,0 +1,308 @@
+//! The coordinators' live dispatch board: a snapshot of the open tickets and the field workers,
+//! and a Server-Sent Events stream of what changes after it.
+//!
+//! One hub task per server listens to the stored changes and the devices' contacts, reads each
+//! changed ticket's row once, serialises it once, and keeps the last [`HISTORY`] events in a ring;
+//! every board shares those events (a subscriber costs a channel receiver, not a copy). Events
+//! carry increasing ids: a board that reconnects with `Last-Event-ID` (or `?since=` after reading
+//! the snapshot) gets what it missed, or `reset` when that is older than the ring — then it reads
+//! the snapshot again. Nothing a board needs lives only in this task: the rows are the store's.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::routing::get;
+use campo_shared::role::Role;
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiResult, Json};
+use crate::store::{FieldWorker, Store, TicketRow, now_ms};
+use crate::sync::Documents;
+
+/// Events kept for boards that reconnect.
+const HISTORY: usize = 4096;
+
+/// One event of the stream, serialised once for every board.
+#[derive(Debug)]
+pub struct BoardEvent {
+    pub id: u64,
+    /// `ticket`, `contact` or `reset`.
+    pub kind: &'static str,
+    pub data: String,
+}
+
+struct Ring {
+    next_id: u64,
+    events: VecDeque<Arc<BoardEvent>>,
+}
+
+/// The board hub: cheap to clone, lives in `AppState`.
+#[derive(Clone)]
+pub struct Board {
+    ring: Arc<Mutex<Ring>>,
+    tx: broadcast::Sender<Arc<BoardEvent>>,
+}
+
+/// A ticket as the board shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardTicket {
+    pub id: String,
+    pub number: String,
+    pub state: String,
+    pub priority: Option<String>,
+    pub mode: Option<String>,
+    pub channel: String,
+    pub category: String,
+    pub summary: String,
+    pub dependencia: Option<String>,
+    pub requester_name: String,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    pub created_at: i64,
+    pub responded_at: Option<i64>,
+    pub response_due: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub next_visit_at: Option<i64>,
+    pub visits: i64,
+    pub absent_visits: i64,
+    pub workshop_sends: i64,
+    pub contractor_sends: i64,
+    pub equipment_returns: i64,
+    pub flags: Vec<String>,
+    pub updated_at: i64,
+}
+
+impl From<TicketRow> for BoardTicket {
+    fn from(row: TicketRow) -> Self {
+        Self {
+            flags: row
+                .flag_kinds
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            id: row.id,
+            number: row.number,
+            state: row.state,
+            priority: row.priority,
+            mode: row.mode,
+            channel: row.channel,
+            category: row.category,
+            summary: row.summary,
+            dependencia: row.dependencia,
+            requester_name: row.requester_name,
+            assignee_id: row.assignee_id,
+            assignee_name: row.assignee_name,
+            created_at: row.created_at,
+            responded_at: row.responded_at,
+            response_due: row.response_due,
+            resolution_due: row.resolution_due,
+            next_visit_at: row.next_visit_at,
+            visits: row.visits,
+            absent_visits: row.absent_visits,
+            workshop_sends: row.workshop_sends,
+            contractor_sends: row.contractor_sends,
+            equipment_returns: row.equipment_returns,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Board {
+    /// Starts the hub on the current runtime.
+    pub fn start(store: Store, documents: &Documents) -> Self {
+        let (tx, _) = broadcast::channel(HISTORY);
+        let board = Self {
+            ring: Arc::new(Mutex::new(Ring {
+                next_id: 1,
+                events: VecDeque::with_capacity(HISTORY),
+            })),
+            tx,
+        };
+        let changes = documents.subscribe();
+        let contacts = documents.subscribe_contacts();
+        tokio::spawn(board.clone().run(store, changes, contacts));
+        board
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The id of the last event published (0 before any).
+    pub fn last_id(&self) -> u64 {
+        self.lock().next_id - 1
+    }
+
+    fn publish(&self, kind: &'static str, data: String) {
+        let mut ring = self.lock();
+        let event = Arc::new(BoardEvent {
+            id: ring.next_id,
+            kind,
+            data,
+        });
+        ring.next_id += 1;
+        if ring.events.len() == HISTORY {
+            ring.events.pop_front();
+        }
+        ring.events.push_back(event.clone());
+        // Sent under the lock, so the ring and the channel carry events in the same order.
+        let _ = self.tx.send(event);
+    }
+
+    async fn run(
+        self,
+        store: Store,
+        mut changes: broadcast::Receiver<crate::sync::DocChanged>,
+        mut contacts: broadcast::Receiver<crate::sync::DeviceContact>,
+    ) {
+        loop {
+            tokio::select! {
+                change = changes.recv() => match change {
+                    Ok(change) => {
+                        let id = change.document.to_bs58check();
+                        match store.ticket(&id).await {
+                            Ok(Some(row)) => {
+                                let ticket = BoardTicket::from(row);
+                                if let Ok(data) = serde_json::to_string(&ticket) {
+                                    self.publish("ticket", data);
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(err) => {
+                                tracing::warn!(%err, "the board could not read a ticket");
+                                self.publish("reset", "{}".into());
+                            }
+                        }
+                    }
+                    // Too far behind to say what changed: boards read the snapshot again.
+                    Err(RecvError::Lagged(_)) => self.publish("reset", "{}".into()),
+                    Err(RecvError::Closed) => return,
+                },
+                contact = contacts.recv() => match contact {
+                    Ok(contact) => {
+                        let data = serde_json::json!({"user_id": &*contact.user_id, "at": contact.at});
+                        self.publish("contact", data.to_string());
+                    }
+                    Err(RecvError::Lagged(_)) => self.publish("reset", "{}".into()),
+                    Err(RecvError::Closed) => return,
+                },
+            }
+        }
+    }
+
+    /// Subscribes from after event `since`: the events still in the ring, then the live ones. A
+    /// `since` older than the ring starts with a `reset`.
+    fn subscribe(
+        &self,
+        since: u64,
+    ) -> (Vec<Arc<BoardEvent>>, broadcast::Receiver<Arc<BoardEvent>>) {
+        let ring = self.lock();
+        let rx = self.tx.subscribe();
+        let oldest = ring.events.front().map_or(ring.next_id, |e| e.id);
+        let mut backlog: Vec<Arc<BoardEvent>> = Vec::new();
+        if since + 1 < oldest {
+            backlog.push(Arc::new(BoardEvent {
+                id: ring.next_id - 1,
+                kind: "reset",
+                data: "{}".into(),
+            }));
+        } else {
+            backlog.extend(ring.events.iter().filter(|e| e.id > since).cloned());
+        }
+        (backlog, rx)
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/board", get(snapshot))
+        .route("/api/board/stream", get(stream))
+}
+
+#[derive(Serialize)]
+struct Snapshot {
+    /// The id of the last event this snapshot includes: open the stream with `?since=` it.
+    last_event_id: u64,
+    now: i64,
+    tickets: Vec<BoardTicket>,
+    field_workers: Vec<FieldWorker>,
+}
+
+/// `GET /api/board` (coordinators): every open ticket and every field worker.
+async fn snapshot(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Snapshot>> {
+    user.require(&[Role::Coordinador])?;
+    // Taken before reading: an event published meanwhile is replayed by the stream.
+    let last_event_id = state.board.last_id();
+    let tickets = state.store.open_tickets().await?;
+    let field_workers = state.store.field_workers().await?;
+    Ok(Json(Snapshot {
+        last_event_id,
+        now: now_ms(),
+        tickets: tickets.into_iter().map(BoardTicket::from).collect(),
+        field_workers,
+    }))
+}
+
+#[derive(Deserialize)]
+struct StreamQuery {
+    since: Option<u64>,
+}
+
+/// `GET /api/board/stream` (coordinators): `ticket` (a ticket's new row), `contact` (a field
+/// worker's device reached the server) and `reset` (read the snapshot again) events, each with its
+/// id.
+async fn stream(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(query): Query<StreamQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    user.require(&[Role::Coordinador])?;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let since = resume
+        .or(query.since)
+        .unwrap_or_else(|| state.board.last_id());
+    let (backlog, rx) = state.board.subscribe(since);
+    let last_sent = backlog.last().map_or(since, |e| e.id);
+    let backlog = futures_util::stream::iter(backlog.into_iter().map(|e| Ok(sse(&e))));
+    let live = futures_util::stream::unfold((rx, last_sent), |(mut rx, mut last)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) if event.id <= last => continue,
+                Ok(event) => {
+                    last = event.id;
+                    return Some((Ok(sse(&event)), (rx, last)));
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let reset = SseEvent::default().event("reset").data("{}");
+                    return Some((Ok(reset), (rx, last)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(futures_util::StreamExt::chain(backlog, live))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn sse(event: &BoardEvent) -> SseEvent {
+    SseEvent::default()
+        .id(event.id.to_string())
+        .event(event.kind)
+        .data(&event.data)
+}
