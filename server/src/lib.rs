@@ -98,6 +98,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = state.store.clone();
+    let documents = state.documents.clone();
+    // Sync connections and event streams never end by themselves: close them when the server
+    // is asked to stop, so that shutdown can finish.
+    let shutdown = async move {
+        shutdown.await;
+        documents.close_all();
+    };
     spawn_session_sweeper(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

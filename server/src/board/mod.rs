@@ -296,8 +296,9 @@ async fn stream(
             }
         }
     });
-    Ok(Sse::new(futures_util::StreamExt::chain(backlog, live))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let events = futures_util::StreamExt::chain(backlog, live);
+    let events = futures_util::StreamExt::take_until(events, state.documents.closed());
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 fn sse(event: &BoardEvent) -> SseEvent {

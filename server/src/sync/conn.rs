@@ -92,10 +92,19 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
     let mut docs: HashMap<DocumentId, mpsc::Sender<DocCmd>> = HashMap::new();
     let user_id: Arc<str> = user.id.clone().into();
 
+    let closed = documents.closed();
+    tokio::pin!(closed);
     loop {
         let frame = tokio::select! {
             frame = ws_rx.next() => frame,
             _ = killed.changed() => break,
+            () = &mut closed => {
+                close(CloseReason {
+                    code: 1001,
+                    reason: "El servidor se está reiniciando; reconecte en un momento.".into(),
+                });
+                break;
+            }
         };
         let bytes = match frame {
             None => break,

@@ -189,6 +189,8 @@ struct Inner {
     pressure: Notify,
     changes: broadcast::Sender<DocChanged>,
     contacts: broadcast::Sender<DeviceContact>,
+    /// Set when the server stops: connections and streams end so shutdown can finish.
+    closing: watch::Sender<bool>,
     /// The SLA policy the projection computes deadlines with.
     sla: Mutex<Arc<Sla>>,
 }
@@ -224,6 +226,7 @@ impl Documents {
                 pressure: Notify::new(),
                 changes,
                 contacts,
+                closing: watch::channel(false).0,
                 sla: Mutex::new(Arc::new(Sla::default())),
             }),
         }
@@ -259,6 +262,19 @@ impl Documents {
                 Err(err) => tracing::warn!(%err, "could not record the device's contact"),
             }
         });
+    }
+
+    /// Ends every sync connection and live stream: the server is stopping.
+    pub fn close_all(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Resolves once the server is stopping (see [`Self::close_all`]).
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut closing = self.inner.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
     }
 
     /// Observes devices reaching the server (the board shows each technician's last contact).

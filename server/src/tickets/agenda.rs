@@ -127,6 +127,7 @@ pub async fn stream(
     user: CurrentUser,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let changes = state.documents.subscribe();
+    let closed = state.documents.closed();
     struct Cursor {
         state: AppState,
         user: CurrentUser,
@@ -178,5 +179,6 @@ pub async fn stream(
             return Some((Ok(event), c));
         }
     });
+    let events = futures_util::StreamExt::take_until(events, closed);
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
 }
