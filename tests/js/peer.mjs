@@ -4,15 +4,17 @@
 // until their deadline and fail with a message when it passes.
 //
 // Commands: connect {url}, disconnect, create {doc, ticket?}, find {url}, change {url, key, value},
-// push {url, key, value}, remove {url, key, index}, state {url}, wait-value {url, key, value}, wait-saved {url},
-// broadcast {url, message}, wait-ephemeral {url}, wait-error, exit.
+// push {url, key, value}, remove {url, key, index}, state {url}, wait-value {url, key, value},
+// wait-saved {url}, broadcast {url, message}, wait-ephemeral {url}, wait-error, exit; for Campo
+// ticket documents: create-ticket {user: {userId, userName, role, dependencia}},
+// comment {url, userId, text}, wait-length {url, key, length}.
 
 import { Repo } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import { next as A } from "@automerge/automerge"
 import { createInterface } from "node:readline"
 import { decode } from "cbor-x"
-import { newTicket } from "./ticket.mjs"
+import { newComment, newTicket } from "./ticket.mjs"
 
 const repo = new Repo({ network: [], peerId: process.argv[2] || undefined })
 let adapter = null
@@ -93,6 +95,22 @@ const commands = {
   async create({ doc, ticket }) {
     const handle = track(repo.create(ticket ? { ...newTicket(ticket), ...doc } : doc))
     return { url: handle.url, ...state(handle) }
+  },
+  async "create-ticket"({ user }) {
+    const handle = track(repo.create(newTicket(user)))
+    return { url: handle.url, ...state(handle) }
+  },
+  async comment({ url, userId, text }) {
+    const handle = handleOf(url)
+    handle.change(d => {
+      d.comments.push(newComment({ userId, text }))
+    })
+    return state(handle)
+  },
+  async "wait-length"({ url, key, length }) {
+    const handle = handleOf(url)
+    await until(`${key} to have ${length} items`, () => handle.doc()?.[key]?.length === length)
+    return state(handle)
   },
   async find({ url }) {
     const handle = track(await repo.find(url))

@@ -4,6 +4,8 @@
 //! PostgreSQL is reached at `CAMPO_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
 //! each test gets its own database, dropped at the end.
 
+pub mod ticket;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;

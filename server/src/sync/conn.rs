@@ -189,7 +189,9 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
             }
             *peer_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(new_link.peer_id.clone());
             documents.touch_device(&user_id, &new_link.peer_id);
-            let storage_id = match documents.storage_id().await {
+            // Boxed: the store's future is large and would otherwise stay in every idle
+            // connection's task.
+            let storage_id = match Box::pin(documents.storage_id()).await {
                 Ok(id) => id,
                 Err(err) => {
                     tracing::error!(%err, "could not read the storage id");

@@ -523,7 +523,9 @@ impl DocActor {
             match cmd {
                 Some(cmd) => {
                     self.last_activity = Instant::now();
-                    self.handle(cmd).await;
+                    // Boxed: handling a message awaits the store, whose futures are large; inline
+                    // they would enlarge every actor's task for its whole life, idle or not.
+                    Box::pin(self.handle(cmd)).await;
                 }
                 None => {
                     if self.doc.is_some() {

@@ -175,10 +175,26 @@ async fn sync_socket(State(state): State<AppState>, request: Request) -> Respons
     };
     let limits = state.documents.limits().clone();
     let documents = state.documents.clone();
+    let socket_limit = socket_message_limit(limits.max_message_bytes);
     upgrade
-        .max_message_size(limits.max_message_bytes)
-        .max_frame_size(limits.max_message_bytes)
+        // Most connections are idle phones; the default 128 KiB buffers per socket would make
+        // 10,000 of them cost over a gigabyte. Larger messages simply take more reads.
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
+        .max_message_size(socket_limit)
+        .max_frame_size(socket_limit)
         .on_upgrade(move |socket| conn::run(socket, documents, user))
+}
+
+/// Read and write buffer of each sync socket.
+const SOCKET_BUFFER_BYTES: usize = 4096;
+
+/// The WebSocket layer's own message limit: a little above Campo's, so that a message over
+/// Campo's limit still reaches the connection, which closes it with its own reason (the layer
+/// alone would only fail the read). Far larger messages are cut by the layer without being
+/// buffered whole.
+fn socket_message_limit(max_message_bytes: usize) -> usize {
+    max_message_bytes.saturating_add((max_message_bytes / 4).max(256 * 1024))
 }
 
 async fn authenticate(

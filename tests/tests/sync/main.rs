@@ -1,9 +1,10 @@
-//! End-to-end tests of `/sync`: the official JavaScript automerge-repo client and raw protocol
-//! peers against the real `campo` binary, each story on SQLite and on PostgreSQL.
+//! End-to-end tests of `/sync`: the official JavaScript automerge-repo client, samod and raw
+//! protocol peers against the real `campo` binary, each story on SQLite and on PostgreSQL.
 
 mod access;
 mod board;
 mod durability;
 mod hostile;
 mod js;
+mod samod;
 mod support;
