@@ -1,5 +1,5 @@
 //! Configuration, from flags and the environment (`CAMPO_LISTEN`, `CAMPO_DATA_DIR`, `DATABASE_URL`,
-//! `CAMPO_PUBLIC_URL`).
+//! `CAMPO_PUBLIC_URL`, `CAMPO_PWA_DIR`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +18,8 @@ pub struct Config {
     /// cookies get `Secure` and the `__Host-` prefix; it is also the origin that state-changing
     /// requests must come from. Without it the origin must match the request's `Host`.
     pub public_url: Option<String>,
+    /// The built PWA that the server serves (see [`crate::web`]).
+    pub pwa_dir: PathBuf,
     /// A session unused for this long ends.
     pub session_idle: Duration,
     /// A session ends this long after login, used or not.
@@ -39,6 +41,7 @@ impl Config {
             database_url: crate::store::Store::default_url(&data_dir),
             data_dir,
             public_url: None,
+            pwa_dir: PathBuf::from(crate::web::DEFAULT_PWA_DIR),
             session_idle: DEFAULT_SESSION_IDLE,
             session_absolute: DEFAULT_SESSION_ABSOLUTE,
         }

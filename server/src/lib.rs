@@ -1,4 +1,4 @@
-//! The Campo server: the HTTP API, the store and (in later modules) sync, photos, reports.
+//! The Campo server: the HTTP API, the store, sync, photos, and the built PWA.
 //!
 //! [`router`] builds the whole application for a given [`AppState`]; [`serve`] runs it on a
 //! listener until a shutdown signal. Tests bind port 0 and call the same two functions that the
@@ -18,6 +18,7 @@ pub mod reports;
 pub mod store;
 pub mod sync;
 pub mod tickets;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tickets::router())
         .merge(board::router())
         .merge(reports::router())
+        .fallback(web::serve_app)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::check_origin,

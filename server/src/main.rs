@@ -66,6 +66,9 @@ struct ServeArgs {
     /// Días tras los que vence una sesión aunque se use.
     #[arg(long, env = "CAMPO_SESSION_MAX_DAYS", default_value_t = 7)]
     session_max_days: u64,
+    /// Directorio de la aplicación web compilada (pwa/dist).
+    #[arg(long, env = "CAMPO_PWA_DIR", default_value = campo_server::web::DEFAULT_PWA_DIR)]
+    pwa_dir: PathBuf,
     /// Carga la organización de demostración antes de iniciar.
     #[arg(long)]
     demo: bool,
@@ -138,6 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: cli.storage.data_dir,
                 database_url,
                 public_url: args.public_url,
+                pwa_dir: args.pwa_dir,
                 session_idle: Duration::from_secs(args.session_idle_minutes * 60),
                 session_absolute: Duration::from_secs(args.session_max_days * 24 * 3600),
             };

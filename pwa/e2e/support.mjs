@@ -1,0 +1,239 @@
+// What the browser tests need: the real `campo` binary on a temporary data directory (started and
+// stopped by the tests: stopping it is how a phone loses the server, since
+// `context.setOffline` does not cut WebSockets), Debian's Chromium through playwright-core, an
+// API client with a session cookie, a Node automerge-repo peer to read documents as the server
+// has them, and a fake camera that films a QR sticker.
+
+import { spawn } from "node:child_process"
+import { once } from "node:events"
+import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Repo } from "@automerge/automerge-repo"
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import QRCode from "qrcode"
+import { chromium } from "playwright-core"
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const pwaDir = resolve(here, "..")
+const repoRoot = resolve(pwaDir, "..")
+export const campoBin = process.env.CAMPO_BIN ?? join(repoRoot, "target", "debug", "campo")
+export const PASSWORD = "campo-demo-2026"
+
+/** Resolves when `condition()` is truthy, polling every 100 ms; fails after `ms`. */
+export async function until(what, condition, ms = 30_000) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await condition()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
+async function freePort() {
+  const server = createServer()
+  server.listen(0, "127.0.0.1")
+  await once(server, "listening")
+  const { port } = server.address()
+  server.close()
+  await once(server, "close")
+  return port
+}
+
+/** A `campo serve --demo` that can be stopped and started again on the same data and port. */
+export class Campo {
+  static async create() {
+    const campo = new Campo()
+    campo.dataDir = mkdtempSync(join(tmpdir(), "campo-e2e-"))
+    campo.port = await freePort()
+    campo.base = `http://127.0.0.1:${campo.port}`
+    await campo.start()
+    return campo
+  }
+
+  async start() {
+    this.process = spawn(
+      campoBin,
+      ["serve", "--demo", "--listen", `127.0.0.1:${this.port}`, "--pwa-dir", join(pwaDir, "dist")],
+      {
+        env: { ...process.env, CAMPO_DATA_DIR: this.dataDir, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+        // CAMPO_E2E_LOG=/path keeps the server's log (set RUST_LOG=info for every request).
+        stdio: ["ignore", "pipe", process.env.CAMPO_E2E_LOG ? openSync(process.env.CAMPO_E2E_LOG, "a") : "inherit"],
+      },
+    )
+    const exited = once(this.process, "exit").then(([code]) => {
+      throw new Error(`campo exited with ${code} before listening`)
+    })
+    let out = ""
+    const listening = new Promise(resolve => {
+      this.process.stdout.on("data", chunk => {
+        out += chunk
+        if (out.includes("Campo está escuchando")) resolve()
+      })
+    })
+    await Promise.race([listening, exited, timeout(60_000, "campo to listen")])
+    exited.catch(() => {})
+  }
+
+  /** The server vanishes as in a power cut (what it acknowledged is committed, so it survives). */
+  async stop() {
+    if (!this.process || this.process.exitCode !== null) return
+    const exit = once(this.process, "exit")
+    this.process.kill("SIGKILL")
+    await Promise.race([exit, timeout(20_000, "campo to stop")])
+    this.process = null
+  }
+
+  async dispose() {
+    if (this.process) {
+      this.process.kill("SIGKILL")
+      this.process = null
+    }
+    rmSync(this.dataDir, { recursive: true, force: true })
+  }
+}
+
+function timeout(ms, what) {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms).unref())
+}
+
+/** A REST client logged in as `username`. */
+export async function apiAs(base, username) {
+  const login = await fetch(`${base}/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  })
+  if (!login.ok) throw new Error(`login ${username}: ${login.status}`)
+  const cookie = login.headers.getSetCookie().map(c => c.split(";")[0]).join("; ")
+  const call = async (method, path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { cookie, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    })
+    const text = await response.text()
+    let json = null
+    try {
+      json = JSON.parse(text)
+    } catch {
+      // Not JSON.
+    }
+    return { status: response.status, body: json, text }
+  }
+  return { user: await login.json(), call }
+}
+
+/** A Node automerge-repo peer connected with a one-use sync token of `api`'s user. */
+export async function peerAs(base, api) {
+  const { body } = await api.call("POST", "/api/sync-token")
+  const repo = new Repo({ network: [] })
+  const connected = new Promise(resolve => repo.networkSubsystem.once("peer", resolve))
+  const adapter = new WebSocketClientAdapter(`${base.replace(/^http/, "ws")}/sync?token=${body.token}`, 60_000)
+  repo.networkSubsystem.addNetworkAdapter(adapter)
+  await Promise.race([connected, timeout(20_000, "the sync connection")])
+  return {
+    repo,
+    /** The document as the server has it, once `check(doc)` holds. */
+    async docWhen(url, what, check) {
+      const handle = await repo.find(url)
+      return until(what, () => {
+        const doc = handle.doc()
+        return doc && check(doc) ? JSON.parse(JSON.stringify(doc)) : null
+      })
+    },
+    async close() {
+      repo.networkSubsystem.removeNetworkAdapter(adapter)
+      await repo.shutdown()
+    },
+  }
+}
+
+/** A Y4M video (the format of Chromium's fake camera) showing a QR code with `text`. */
+export async function qrVideo(text) {
+  const qr = QRCode.create(text, { errorCorrectionLevel: "M" })
+  const size = qr.modules.size
+  const width = 640
+  const height = 480
+  const scale = Math.floor(Math.min(width, height) / (size + 8))
+  const left = Math.floor((width - size * scale) / 2)
+  const top = Math.floor((height - size * scale) / 2)
+  const y = Buffer.alloc(width * height, 235)
+  for (let row = 0; row < size; row++)
+    for (let col = 0; col < size; col++)
+      if (qr.modules.get(row, col))
+        for (let dy = 0; dy < scale; dy++) y.fill(16, (top + row * scale + dy) * width + left + col * scale, (top + row * scale + dy) * width + left + (col + 1) * scale)
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128)
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), y, chroma])
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`)
+  const file = join(mkdtempSync(join(tmpdir(), "campo-qr-")), "qr.y4m")
+  writeFileSync(file, Buffer.concat([header, frame, frame, frame]))
+  return file
+}
+
+/** Debian's Chromium, headless; with `cameraFile`, a fake camera filming that Y4M video. */
+export async function launch(cameraFile) {
+  const args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+  if (cameraFile)
+    args.push("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${cameraFile}`)
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args })
+}
+
+/** A phone: 360 × 740, touch, es-CO, Bogotá time. */
+export async function phone(browser, base) {
+  const context = await browser.newContext({
+    baseURL: base,
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: "es-CO",
+    timezoneId: "America/Bogota",
+    permissions: ["camera"],
+  })
+  context.setDefaultTimeout(30_000)
+  return context
+}
+
+/** Logs in through the app's form and waits for the agenda. */
+export async function logIn(page, username) {
+  await page.goto("/")
+  await page.getByLabel("Usuario").fill(username)
+  await page.getByLabel("Contraseña").fill(PASSWORD)
+  await page.getByRole("button", { name: "Ingresar" }).click()
+  await page.getByRole("heading", { name: "Mi agenda" }).waitFor()
+}
+
+/** Waits until the service worker controls the app's scope (the app shell is precached). */
+export async function waitForServiceWorker(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready
+  })
+}
+
+/** Waits until the phone's IndexedDB holds the content of every document id in `ids`. */
+export async function waitForStoredDocs(page, ids) {
+  const stored = () =>
+    page.evaluate(async wanted => {
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open("campo")
+        r.onsuccess = () => resolve(r.result)
+        r.onerror = () => reject(r.error)
+      })
+      try {
+        if (![...db.objectStoreNames].includes("documents")) return false
+        const keys = await new Promise(resolve => {
+          const r = db.transaction("documents").objectStore("documents").getAllKeys()
+          r.onsuccess = () => resolve(r.result)
+        })
+        const have = new Set(keys.filter(k => k[1] === "incremental" || k[1] === "snapshot").map(k => k[0]))
+        return wanted.every(id => have.has(id))
+      } finally {
+        db.close()
+      }
+    }, ids)
+  await until(`documents ${ids.join(", ")} in IndexedDB`, stored)
+}

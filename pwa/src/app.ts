@@ -1,0 +1,76 @@
+// Starting and ending a working session on the phone: the repo, the agenda, the catalogue, the
+// photo uploads, persistent storage; logging out and exporting unsynced work.
+
+import { effect } from "@preact/signals"
+import { clearAgenda, followAgenda, prefetch, refreshAgenda, stopFollowingAgenda } from "./agenda"
+import { refreshCalendar } from "./calendar"
+import { clearCatalog, refreshCatalog, refreshDependencias } from "./catalog"
+import { pendingPhotos, photoQueue, startPhotoUploads } from "./photoService"
+import { logout, recheck } from "./session"
+import { connected, loadedTickets, pendingChanges, plainDoc, startRepo, unknownDocs, wipeDocuments } from "./sync"
+
+let started = false
+
+/** Called once a user is known (after login, or at start with a valid offline grant). */
+export function startSession(): void {
+  if (started) return
+  started = true
+  void startRepo().then(() => prefetch())
+  startPhotoUploads()
+  followAgenda()
+  void navigator.storage?.persist?.()
+  // Every time the server is reachable again: re-check the session, refresh what is cached.
+  effect(() => {
+    if (connected.value) void onlineContact()
+  })
+  addEventListener("online", () => void onlineContact())
+  void onlineContact()
+}
+
+async function onlineContact(): Promise<void> {
+  await recheck()
+  await Promise.all([refreshAgenda(), refreshCatalog(), refreshDependencias(), refreshCalendar()])
+}
+
+export function hasUnsyncedWork(): boolean {
+  return pendingChanges.value > 0 || pendingPhotos.value > 0 || unknownDocs.value > 0
+}
+
+/** A JSON file with every ticket on the phone and the photos not yet uploaded (base64). */
+export async function exportUnsynced(): Promise<Blob> {
+  const q = await photoQueue()
+  const photos = (await q.all())
+    .filter(p => !p.uploaded)
+    .map(p => ({
+      sha256: p.sha256,
+      type: p.type,
+      ticket: p.ticket,
+      base64: toBase64(p.bytes),
+    }))
+  const tickets = loadedTickets().map(h => ({ url: h.url, doc: plainDoc(h) }))
+  return new Blob([JSON.stringify({ exportedAt: new Date().toISOString(), tickets, photos }, null, 1)], {
+    type: "application/json",
+  })
+}
+
+function toBase64(bytes: ArrayBuffer): string {
+  const view = new Uint8Array(bytes)
+  let text = ""
+  for (let i = 0; i < view.length; i += 0x8000) text += String.fromCharCode(...view.subarray(i, i + 0x8000))
+  return btoa(text)
+}
+
+export async function resetLocalData(): Promise<void> {
+  stopFollowingAgenda()
+  clearAgenda()
+  clearCatalog()
+  await wipeDocuments()
+  const q = await photoQueue()
+  for (const p of await q.all()) await q.remove(p.sha256)
+}
+
+export async function endSession(): Promise<void> {
+  stopFollowingAgenda()
+  await logout()
+  location.assign("/ingresar")
+}

@@ -1,0 +1,356 @@
+// The ticket document, schema version 1, exactly as campo-shared defines it
+// (shared/src/schema.rs, shared/src/schema/wire.rs), the workflow's permission and transition
+// tables (shared/src/role.rs, shared/src/workflow.rs) and the fold of events into a state.
+// Times are ms since the Unix epoch, UTC. The server enforces the same tables.
+
+export const SCHEMA_VERSION = 1
+
+export const ROLES = ["funcionario", "tecnico", "contratista", "coordinador"] as const
+export type Role = (typeof ROLES)[number]
+
+export const CHANNELS = ["intranet", "glpi", "email", "phone", "field"] as const
+export type Channel = (typeof CHANNELS)[number]
+
+export const MODES = ["phone", "on_site", "workshop"] as const
+export type Mode = (typeof MODES)[number]
+
+export const OUTCOMES = ["resolved", "workshop", "contractor", "pending"] as const
+export type Outcome = (typeof OUTCOMES)[number]
+
+export const PRIORITIES = ["alta", "media", "baja"] as const
+export type Priority = (typeof PRIORITIES)[number]
+
+export type SurveyChannel = "technician_phone" | "own_app"
+
+/** In declaration order: the fold's tie-breaker compares kinds by this order. */
+export const EVENT_KINDS = [
+  "registrada",
+  "aceptada",
+  "priorizada",
+  "asignada",
+  "visita_iniciada",
+  "usuario_ausente",
+  "visita_finalizada",
+  "enviada_taller",
+  "enviada_contratista",
+  "equipo_devuelto",
+  "resuelta",
+  "resuelta_telefono",
+  "cerrada",
+  "anulada",
+  "reabierta",
+  "duplicada",
+  "encuesta_respondida",
+] as const
+export type EventKind = (typeof EVENT_KINDS)[number]
+
+export const STATES = [
+  "registrada",
+  "pendiente",
+  "asignada",
+  "en_atencion",
+  "usuario_ausente",
+  "en_taller",
+  "con_contratista",
+  "resuelta",
+  "cerrada",
+  "anulada",
+] as const
+export type State = (typeof STATES)[number]
+
+export interface Person {
+  id: string
+  name: string
+}
+
+export interface Request {
+  requester: Person
+  dependencia: string
+  location: string
+  phone_extension?: string | null
+  channel: Channel
+  external_ref?: string | null
+  category: string
+  description: string
+  equipment: string[]
+  photos: string[]
+}
+
+export interface EventData {
+  priority?: Priority | null
+  mode?: Mode | null
+  assignee?: Person | null
+  resolution_due?: number | null
+  visit?: string | null
+  next_visit_at?: number | null
+  duplicate_of?: string | null
+  reason?: string | null
+}
+
+export interface TicketEvent {
+  id: string
+  at: number
+  author: string
+  author_role: Role
+  kind: EventKind
+  data: EventData
+}
+
+export interface Position {
+  lat: number
+  lon: number
+  accuracy_m: number
+}
+
+export interface Photo {
+  sha256: string
+  captured_at: number
+  position?: Position | null
+}
+
+export interface Custody {
+  equipment: string[]
+  from: string
+  to: string
+  place: string
+  at: number
+  condition: string
+}
+
+export interface Visit {
+  id: string
+  technician: string
+  started_at: number
+  ended_at?: number | null
+  user_present: boolean
+  evidence: Photo[]
+  note: string
+  notice_left: boolean
+  next_visit_at?: number | null
+  diagnosis: string
+  actions: string
+  tests: string
+  outcome?: Outcome | null
+  custody?: Custody | null
+}
+
+export interface ClosingReport {
+  author: string
+  at: number
+  summary: string
+  results: string
+}
+
+export interface SurveyAnswers {
+  timeliness: number
+  treatment: number
+  solution: number
+  comment: string
+}
+
+export interface Survey {
+  answered_at: number
+  by: string
+  channel: SurveyChannel
+  answers: SurveyAnswers
+}
+
+export interface Comment {
+  id: string
+  author: string
+  at: number
+  text: string
+}
+
+export interface TicketDoc {
+  schema: number
+  request: Request
+  events: TicketEvent[]
+  visits: Visit[]
+  report?: ClosingReport | null
+  survey?: Survey | null
+  comments: Comment[]
+}
+
+/** A new random id for an event, visit or comment (a v4 UUID, as campo-shared's ids). */
+export function newId(): string {
+  return crypto.randomUUID()
+}
+
+const R = ROLES
+const FIELD: readonly Role[] = ["tecnico", "contratista", "coordinador"]
+
+/** Which roles may append each event kind (campo-shared `PERMISSIONS`). */
+export const PERMISSIONS: Record<EventKind, readonly Role[]> = {
+  registrada: R,
+  aceptada: ["coordinador"],
+  priorizada: ["coordinador"],
+  asignada: ["coordinador"],
+  visita_iniciada: FIELD,
+  usuario_ausente: FIELD,
+  visita_finalizada: FIELD,
+  enviada_taller: FIELD,
+  enviada_contratista: FIELD,
+  equipo_devuelto: FIELD,
+  resuelta: FIELD,
+  resuelta_telefono: ["coordinador"],
+  cerrada: FIELD,
+  anulada: ["coordinador"],
+  reabierta: ["coordinador"],
+  duplicada: ["coordinador"],
+  encuesta_respondida: R,
+}
+
+export function may(role: Role, kind: EventKind): boolean {
+  return PERMISSIONS[kind].includes(role)
+}
+
+type Next = State | "stay"
+interface Transition {
+  kind: EventKind
+  from: readonly State[]
+  to: Next
+}
+
+const OPEN_BEFORE_VISIT: readonly State[] = ["registrada", "pendiente", "asignada", "usuario_ausente"]
+
+/** campo-shared `TRANSITIONS`, row by row. */
+export const TRANSITIONS: readonly Transition[] = [
+  { kind: "registrada", from: STATES, to: "stay" },
+  { kind: "aceptada", from: ["registrada"], to: "pendiente" },
+  {
+    kind: "priorizada",
+    from: ["registrada", "pendiente", "asignada", "en_atencion", "usuario_ausente", "en_taller", "con_contratista"],
+    to: "stay",
+  },
+  { kind: "asignada", from: OPEN_BEFORE_VISIT, to: "asignada" },
+  { kind: "asignada", from: ["en_taller", "con_contratista"], to: "stay" },
+  { kind: "visita_iniciada", from: OPEN_BEFORE_VISIT, to: "en_atencion" },
+  { kind: "usuario_ausente", from: ["en_atencion", "asignada", "usuario_ausente"], to: "usuario_ausente" },
+  { kind: "visita_finalizada", from: ["en_atencion"], to: "asignada" },
+  { kind: "enviada_taller", from: ["en_atencion", "asignada"], to: "en_taller" },
+  { kind: "enviada_contratista", from: ["en_atencion", "asignada", "en_taller"], to: "con_contratista" },
+  { kind: "equipo_devuelto", from: ["en_taller", "con_contratista"], to: "asignada" },
+  { kind: "resuelta", from: ["en_atencion", "asignada"], to: "resuelta" },
+  { kind: "resuelta_telefono", from: OPEN_BEFORE_VISIT, to: "resuelta" },
+  { kind: "cerrada", from: ["resuelta"], to: "cerrada" },
+  { kind: "anulada", from: OPEN_BEFORE_VISIT, to: "anulada" },
+  { kind: "reabierta", from: ["resuelta", "cerrada", "anulada"], to: "pendiente" },
+  { kind: "duplicada", from: OPEN_BEFORE_VISIT, to: "anulada" },
+  { kind: "encuesta_respondida", from: ["resuelta", "cerrada"], to: "stay" },
+]
+
+export function transition(state: State, kind: EventKind): State | null {
+  const row = TRANSITIONS.find(t => t.kind === kind && t.from.includes(state))
+  if (!row) return null
+  return row.to === "stay" ? state : row.to
+}
+
+/** Whether `role` may append `kind` to a ticket in `state` (campo-shared `check`). */
+export function allowed(role: Role, state: State, kind: EventKind): boolean {
+  return may(role, kind) && transition(state, kind) !== null
+}
+
+function cmp(a: string | number, b: string | number): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** The events in fold order: device time, author, event id, kind (campo-shared `ordered`). */
+export function ordered(events: readonly TicketEvent[]): TicketEvent[] {
+  return [...events].sort(
+    (a, b) =>
+      cmp(a.at, b.at) ||
+      cmp(a.author, b.author) ||
+      cmp(a.id, b.id) ||
+      cmp(EVENT_KINDS.indexOf(a.kind), EVENT_KINDS.indexOf(b.kind)),
+  )
+}
+
+export interface Folded {
+  state: State
+  /** Events kept but without effect (the coordinator reviews them). */
+  flagged: string[]
+  priority: Priority | null
+  mode: Mode | null
+  assignee: Person | null
+  openVisit: string | null
+  nextVisitAt: number | null
+  lastEventAt: number | null
+}
+
+/** The state of a ticket from its events (the part of campo-shared `fold` the phone shows). */
+export function fold(events: readonly TicketEvent[]): Folded {
+  const f: Folded = {
+    state: "registrada",
+    flagged: [],
+    priority: null,
+    mode: null,
+    assignee: null,
+    openVisit: null,
+    nextVisitAt: null,
+    lastEventAt: null,
+  }
+  let registered = false
+  for (const e of ordered(events)) {
+    const state = f.state
+    f.lastEventAt = Math.max(f.lastEventAt ?? e.at, e.at)
+    const firstRegistration = e.kind === "registrada" && !registered
+    const next = transition(state, e.kind)
+    if (next === null || !may(e.author_role, e.kind) || (e.kind === "registrada" && !firstRegistration)) {
+      f.flagged.push(e.id)
+      continue
+    }
+    const d = e.data ?? {}
+    switch (e.kind) {
+      case "registrada":
+        registered = true
+        break
+      case "priorizada":
+        f.priority = d.priority ?? f.priority
+        f.mode = d.mode ?? f.mode
+        break
+      case "asignada":
+        if (d.assignee) f.assignee = { id: String(d.assignee.id), name: String(d.assignee.name ?? "") }
+        f.mode = d.mode ?? f.mode
+        break
+      case "visita_iniciada":
+        f.openVisit = d.visit != null ? String(d.visit) : e.id
+        if (!f.assignee) f.assignee = { id: e.author, name: "" }
+        break
+      case "usuario_ausente":
+        f.openVisit = null
+        f.nextVisitAt = d.next_visit_at ?? null
+        break
+      case "visita_finalizada":
+      case "enviada_taller":
+      case "enviada_contratista":
+      case "resuelta":
+      case "resuelta_telefono":
+        f.openVisit = null
+        break
+      default:
+        break
+    }
+    if (state === "usuario_ausente" && next !== "usuario_ausente") f.nextVisitAt = null
+    f.state = next
+  }
+  return f
+}
+
+/** Whether `s` is a SHA-256 in lower-case hex. */
+export function isSha256Hex(s: string): boolean {
+  return /^[0-9a-f]{64}$/.test(s)
+}
+
+/** Equipment codes as campo-shared `EquipmentCode` accepts them, normalised to upper case. */
+export function parseEquipmentCode(text: string): string | null {
+  const code = text.trim().toUpperCase()
+  return /^[A-Z]{1,8}-[0-9]{1,12}$/.test(code) ? code : null
+}
+
+/** The code on a sticker: `https://<host>/e/<code>` or the bare code. */
+export function codeFromQr(text: string): string | null {
+  const match = /\/e\/([^/?#]+)\/?(?:[?#].*)?$/.exec(text.trim())
+  const raw = match ? decodeURIComponent(match[1] ?? "") : text
+  return parseEquipmentCode(raw)
+}

@@ -1,0 +1,150 @@
+// What the phone writes into ticket documents. Every item is appended (events, visits,
+// comments are merge-keyed lists: never rewritten), authored by the logged-in user with its role,
+// and the visit being worked on is edited field by field.
+
+import type { DocHandle } from "@automerge/automerge-repo/slim"
+import {
+  type Custody,
+  type EventData,
+  type EventKind,
+  type Outcome,
+  type Photo,
+  type Request,
+  SCHEMA_VERSION,
+  type SurveyAnswers,
+  type TicketDoc,
+  type TicketEvent,
+  type Visit,
+  newId,
+} from "./schema"
+import type { User } from "./session"
+
+export function event(user: User, kind: EventKind, at: number, data: EventData = {}): TicketEvent {
+  return { id: newId(), at, author: user.id, author_role: user.role, kind, data }
+}
+
+/** A new ticket document registered by `user` (walk-up request, channel `field`). */
+export function newTicketDoc(user: User, request: Request, at: number): TicketDoc {
+  return {
+    schema: SCHEMA_VERSION,
+    request,
+    events: [event(user, "registrada", at)],
+    visits: [],
+    report: null,
+    survey: null,
+    comments: [],
+  }
+}
+
+function emptyVisit(user: User, at: number, present: boolean): Visit {
+  return {
+    id: newId(),
+    technician: user.id,
+    started_at: at,
+    ended_at: null,
+    user_present: present,
+    evidence: [],
+    note: "",
+    notice_left: false,
+    next_visit_at: null,
+    diagnosis: "",
+    actions: "",
+    tests: "",
+    outcome: null,
+    custody: null,
+  }
+}
+
+export interface AbsentVisit {
+  startedAt: number
+  photos: Photo[]
+  note: string
+  noticeLeft: boolean
+  nextVisitAt: number
+}
+
+/** Records a visit where the official was not at the desk: the visit and its two events. */
+export function recordAbsent(handle: DocHandle<TicketDoc>, user: User, v: AbsentVisit, now: number): string {
+  const visit: Visit = {
+    ...emptyVisit(user, v.startedAt, false),
+    ended_at: now,
+    evidence: v.photos,
+    note: v.note.trim(),
+    notice_left: v.noticeLeft,
+    next_visit_at: v.nextVisitAt,
+  }
+  handle.change(d => {
+    d.visits.push(visit)
+    d.events.push(event(user, "visita_iniciada", v.startedAt, { visit: visit.id }))
+    d.events.push(event(user, "usuario_ausente", now, { visit: visit.id, next_visit_at: v.nextVisitAt }))
+  })
+  return visit.id
+}
+
+/** Opens a visit with the official present ("en atención"); returns its id. */
+export function startIntervention(handle: DocHandle<TicketDoc>, user: User, now: number): string {
+  const visit = emptyVisit(user, now, true)
+  handle.change(d => {
+    d.visits.push(visit)
+    d.events.push(event(user, "visita_iniciada", now, { visit: visit.id }))
+  })
+  return visit.id
+}
+
+export interface Intervention {
+  diagnosis: string
+  actions: string
+  tests: string
+  outcome: Outcome
+  photos: Photo[]
+  custody: Omit<Custody, "at" | "from"> | null
+}
+
+const OUTCOME_EVENT: Record<Outcome, EventKind> = {
+  resolved: "resuelta",
+  workshop: "enviada_taller",
+  contractor: "enviada_contratista",
+  pending: "visita_finalizada",
+}
+
+/** Finishes the open visit `visitId` with its outcome: fills its fields and appends the event. */
+export function finishIntervention(
+  handle: DocHandle<TicketDoc>,
+  user: User,
+  visitId: string,
+  f: Intervention,
+  now: number,
+): void {
+  handle.change(d => {
+    const visit = d.visits.find(v => String(v.id) === visitId)
+    if (!visit) throw new Error(`visit ${visitId} not found`)
+    visit.diagnosis = f.diagnosis.trim()
+    visit.actions = f.actions.trim()
+    visit.tests = f.tests.trim()
+    visit.outcome = f.outcome
+    visit.ended_at = now
+    for (const p of f.photos) visit.evidence.push(p)
+    if (f.custody) visit.custody = { ...f.custody, from: user.id, at: now }
+    d.events.push(event(user, OUTCOME_EVENT[f.outcome], now, { visit: visitId }))
+  })
+}
+
+export function fileReport(handle: DocHandle<TicketDoc>, user: User, summary: string, results: string, now: number): void {
+  handle.change(d => {
+    d.report = { author: user.id, at: now, summary: summary.trim(), results: results.trim() }
+    d.events.push(event(user, "cerrada", now))
+  })
+}
+
+export function recordSurvey(handle: DocHandle<TicketDoc>, user: User, answers: SurveyAnswers, now: number): void {
+  handle.change(d => {
+    d.survey = { answered_at: now, by: String(d.request.requester.id), channel: "technician_phone", answers }
+    d.events.push(event(user, "encuesta_respondida", now))
+  })
+}
+
+export function addComment(handle: DocHandle<TicketDoc>, user: User, text: string, now: number): void {
+  handle.change(d => {
+    d.comments.push({ id: newId(), author: user.id, at: now, text: text.trim() })
+  })
+}

@@ -1,0 +1,119 @@
+import { useRegisterSW } from "virtual:pwa-register/preact"
+import { useState } from "preact/hooks"
+import { exportUnsynced, endSession, hasUnsyncedWork } from "../app"
+import { t } from "../es"
+import { pendingPhotos } from "../photoService"
+import { grant } from "../session"
+import { pendingChanges } from "../sync"
+import { formatDate } from "../time"
+import { AgendaView } from "./AgendaView"
+import { ReportView, SurveyView } from "./CloseViews"
+import { EquipmentView } from "./EquipmentView"
+import { Login } from "./Login"
+import { NewRequestView } from "./NewRequestView"
+import { path, route } from "./router"
+import { ScanView } from "./ScanView"
+import { StatusBar } from "./StatusBar"
+import { TicketView } from "./TicketView"
+import { VisitView } from "./VisitView"
+
+function UpdatePrompt() {
+  const {
+    needRefresh: [needRefresh, setNeedRefresh],
+    updateServiceWorker,
+  } = useRegisterSW()
+  if (!needRefresh) return null
+  return (
+    <div class="update" role="alert">
+      <span>{t.update.ready}</span>
+      <button type="button" onClick={() => void updateServiceWorker(true)}>
+        {t.update.reload}
+      </button>
+      <button type="button" onClick={() => setNeedRefresh(false)}>
+        {t.update.later}
+      </button>
+    </div>
+  )
+}
+
+function Logout() {
+  const [warning, setWarning] = useState(false)
+  async function download() {
+    const blob = await exportUnsynced()
+    const a = document.createElement("a")
+    a.href = URL.createObjectURL(blob)
+    a.download = `campo-copia-${new Date().toISOString().slice(0, 10)}.json`
+    a.click()
+  }
+  if (warning)
+    return (
+      <div class="warning" role="alert">
+        <p>{t.logout.unsynced(t.sync.pending(pendingChanges.value, pendingPhotos.value))}</p>
+        <button type="button" onClick={() => void download()}>
+          {t.logout.export}
+        </button>
+        <button type="button" class="danger" onClick={() => void endSession()}>
+          {t.logout.insist}
+        </button>
+        <button type="button" onClick={() => setWarning(false)}>
+          {t.cancel}
+        </button>
+      </div>
+    )
+  return (
+    <button type="button" class="logout" onClick={() => (hasUnsyncedWork() ? setWarning(true) : void endSession())}>
+      {t.logout.button}
+    </button>
+  )
+}
+
+export function App() {
+  const g = grant.value
+  const r = route(path.value)
+  const loggedIn = g !== null
+  let screen
+  if (!loggedIn || r.name === "login") screen = <Login />
+  else
+    switch (r.name) {
+      case "agenda":
+      case "notFound":
+        screen = <AgendaView />
+        break
+      case "ticket":
+        screen = <TicketView key={r.id} id={r.id} />
+        break
+      case "visit":
+        screen = <VisitView key={r.id} id={r.id} />
+        break
+      case "report":
+        screen = <ReportView key={r.id} id={r.id} />
+        break
+      case "survey":
+        screen = <SurveyView key={r.id} id={r.id} />
+        break
+      case "scan":
+        screen = <ScanView ticket={r.ticket} />
+        break
+      case "new":
+        screen = <NewRequestView />
+        break
+      case "equipment":
+        screen = <EquipmentView code={r.code} />
+        break
+    }
+  return (
+    <>
+      {loggedIn && <StatusBar />}
+      <UpdatePrompt />
+      {screen}
+      {loggedIn && (
+        <footer class="foot">
+          <span>
+            {g.user.full_name} · {t.sync.offlineGrant(formatDate(g.expiresAt))}
+          </span>
+          <Logout />
+        </footer>
+      )}
+    </>
+  )
+}

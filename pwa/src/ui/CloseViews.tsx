@@ -1,0 +1,93 @@
+// Activity 9 (closing report) and activity 10 (the survey, answered by the official on the
+// technician's phone).
+
+import { useState } from "preact/hooks"
+import { t } from "../es"
+import { currentUser } from "../session"
+import { fileReport, recordSurvey } from "../tickets"
+import { type Errors, validateReport, validateSurvey } from "../validation"
+import { Field, Screen, useTicket } from "./common"
+import { go, ticketPath } from "./router"
+
+export function ReportView(props: { id: string }) {
+  const url = `automerge:${props.id}`
+  const { handle } = useTicket(props.id)
+  const [summary, setSummary] = useState("")
+  const [results, setResults] = useState("")
+  const [errors, setErrors] = useState<Errors>({})
+  function save(e: Event) {
+    e.preventDefault()
+    const found = validateReport(summary)
+    setErrors(found)
+    if (Object.keys(found).length > 0 || !handle) return
+    fileReport(handle, currentUser(), summary, results, Date.now())
+    go(ticketPath(url, "encuesta"), true)
+  }
+  return (
+    <Screen title={t.report.title} back={ticketPath(url)}>
+      <form class="form" onSubmit={save} noValidate>
+        <Field label={t.report.summary} error={errors.summary}>
+          <textarea name="summary" rows={4} value={summary} onInput={e => setSummary(e.currentTarget.value)} />
+        </Field>
+        <Field label={t.report.results}>
+          <textarea name="results" rows={3} value={results} onInput={e => setResults(e.currentTarget.value)} />
+        </Field>
+        <button type="submit" class="primary">
+          {t.report.submit}
+        </button>
+      </form>
+    </Screen>
+  )
+}
+
+const QUESTIONS = ["timeliness", "treatment", "solution"] as const
+
+export function SurveyView(props: { id: string }) {
+  const url = `automerge:${props.id}`
+  const { handle } = useTicket(props.id)
+  const [answers, setAnswers] = useState({ timeliness: 0, treatment: 0, solution: 0 })
+  const [comment, setComment] = useState("")
+  const [errors, setErrors] = useState<Errors>({})
+  function save(e: Event) {
+    e.preventDefault()
+    const found = validateSurvey(answers)
+    setErrors(found)
+    if (Object.keys(found).length > 0 || !handle) return
+    recordSurvey(handle, currentUser(), { ...answers, comment: comment.trim() }, Date.now())
+    go(ticketPath(url), true)
+  }
+  return (
+    <Screen title={t.survey.title} back={ticketPath(url)}>
+      <p class="hint">{t.survey.intro}</p>
+      <form class="form" onSubmit={save} noValidate>
+        {QUESTIONS.map(q => (
+          <fieldset key={q} class={`field rating${errors[q] ? " invalid" : ""}`}>
+            <legend class="label">{t.survey.questions[q]}</legend>
+            <div class="scale">
+              {t.survey.scale.map((label, i) => (
+                <label key={label} class="radio">
+                  <input
+                    type="radio"
+                    name={q}
+                    value={String(i + 1)}
+                    checked={answers[q] === i + 1}
+                    onChange={() => setAnswers({ ...answers, [q]: i + 1 })}
+                  />
+                  <span>{i + 1}</span>
+                  <small>{label}</small>
+                </label>
+              ))}
+            </div>
+            {errors[q] && <span class="error">{errors[q]}</span>}
+          </fieldset>
+        ))}
+        <Field label={t.survey.comment}>
+          <textarea name="comment" rows={2} value={comment} onInput={e => setComment(e.currentTarget.value)} />
+        </Field>
+        <button type="submit" class="primary">
+          {t.survey.submit}
+        </button>
+      </form>
+    </Screen>
+  )
+}

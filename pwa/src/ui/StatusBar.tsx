@@ -1,0 +1,29 @@
+// The sync status, always visible at the top of every screen.
+
+import { t } from "../es"
+import { failedPhotos, pendingPhotos } from "../photoService"
+import { sessionExpired } from "../session"
+import { connected, pendingChanges, unknownDocs } from "../sync"
+import { syncView } from "../syncStatus"
+import { go } from "./router"
+
+export function StatusBar() {
+  const view = syncView({
+    connected: connected.value,
+    pendingChanges: pendingChanges.value,
+    pendingPhotos: pendingPhotos.value,
+    failedPhotos: failedPhotos.value,
+    unknownDocs: unknownDocs.value,
+  })
+  return (
+    <div class={`status status-${view.kind}`} role="status" aria-live="polite" data-sync={view.kind}>
+      <strong class="status-label">{view.label}</strong>
+      <span class="status-detail">{view.detail}</span>
+      {sessionExpired.value && (
+        <button type="button" class="status-login" onClick={() => go("/ingresar")}>
+          {t.login.expired}
+        </button>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,205 @@
+// The visit screen: first the procedure's question, then either the absent-user record or the
+// intervention.
+
+import { useEffect, useState } from "preact/hooks"
+import { outcomeLabel, t } from "../es"
+import { OUTCOMES, fold, type Outcome, type Photo, type Position } from "../schema"
+import { currentUser } from "../session"
+import { finishIntervention, recordAbsent, startIntervention } from "../tickets"
+import { formatDateTime, fromBogotaInput } from "../time"
+import { type Errors, movesEquipment, splitCodes, validateAbsent, validateIntervention } from "../validation"
+import { Field, Screen, useTicket } from "./common"
+import { PhotoPicker } from "./PhotoPicker"
+import { go, ticketPath } from "./router"
+
+/** The phone's position if the user allows it; null otherwise (never blocks the form). */
+function usePosition(): Position | null | undefined {
+  const [position, setPosition] = useState<Position | null | undefined>(undefined)
+  useEffect(() => {
+    if (!("geolocation" in navigator)) return setPosition(null)
+    navigator.geolocation.getCurrentPosition(
+      p => setPosition({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: p.coords.accuracy }),
+      () => setPosition(null),
+      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 60_000 },
+    )
+  }, [])
+  return position
+}
+
+function PositionLine(props: { position: Position | null | undefined }) {
+  return (
+    <p class="hint">
+      {t.visit.position}:{" "}
+      {props.position === undefined ? t.loading : props.position ? t.visit.positionOk(props.position.accuracy_m) : t.visit.positionNone}
+    </p>
+  )
+}
+
+export function VisitView(props: { id: string }) {
+  const url = `automerge:${props.id}`
+  const { handle, doc } = useTicket(props.id)
+  const [startedAt] = useState(Date.now())
+  const [answer, setAnswer] = useState<"present" | "absent" | null>(null)
+  if (!handle || !doc) return <Screen title={t.loading} back={ticketPath(url)}><p>{t.loading}</p></Screen>
+  const user = currentUser()
+  const f = fold(doc.events)
+  const open = f.openVisit ? doc.visits.find(v => String(v.id) === f.openVisit) : undefined
+  if (open && String(open.technician) === user.id)
+    return <InterventionForm id={props.id} visitId={String(open.id)} />
+  if (answer === "absent") return <AbsentForm id={props.id} startedAt={startedAt} />
+  return (
+    <Screen title={t.ticket.startVisit} back={ticketPath(url)}>
+      <p class="question">{t.visit.question}</p>
+      <div class="actions big">
+        <button
+          type="button"
+          class="primary"
+          onClick={() => {
+            startIntervention(handle, user, Date.now())
+            setAnswer("present")
+          }}
+        >
+          {t.yes}
+        </button>
+        <button type="button" class="primary" onClick={() => setAnswer("absent")}>
+          {t.no}
+        </button>
+      </div>
+    </Screen>
+  )
+}
+
+function AbsentForm(props: { id: string; startedAt: number }) {
+  const url = `automerge:${props.id}`
+  const { handle } = useTicket(props.id)
+  const position = usePosition()
+  const [photos, setPhotos] = useState<Photo[]>([])
+  const [note, setNote] = useState("")
+  const [noticeLeft, setNoticeLeft] = useState(true)
+  const [next, setNext] = useState("")
+  const [errors, setErrors] = useState<Errors>({})
+  function save(e: Event) {
+    e.preventDefault()
+    const nextVisitAt = fromBogotaInput(next)
+    const found = validateAbsent({ photos: photos.length, note, nextVisitAt }, Date.now())
+    setErrors(found)
+    if (Object.keys(found).length > 0 || !handle || nextVisitAt === null) return
+    recordAbsent(handle, currentUser(), { startedAt: props.startedAt, photos, note, noticeLeft, nextVisitAt }, Date.now())
+    go(ticketPath(url), true)
+  }
+  return (
+    <Screen title={t.visit.absentTitle} back={ticketPath(url)}>
+      <form class="form" onSubmit={save} noValidate>
+        <p class="hint">{formatDateTime(props.startedAt)}</p>
+        <PositionLine position={position} />
+        <PhotoPicker
+          ticket={url}
+          photos={photos}
+          position={position ?? null}
+          onChange={setPhotos}
+          error={errors.photos}
+        />
+        <Field label={t.visit.note} error={errors.note}>
+          <textarea name="note" rows={3} value={note} onInput={e => setNote(e.currentTarget.value)} />
+        </Field>
+        <label class="check">
+          <input type="checkbox" name="notice" checked={noticeLeft} onChange={e => setNoticeLeft(e.currentTarget.checked)} />
+          {t.visit.noticeLeft}
+        </label>
+        <Field label={t.visit.nextVisit} error={errors.nextVisitAt}>
+          <input type="datetime-local" name="next" value={next} onInput={e => setNext(e.currentTarget.value)} />
+        </Field>
+        <button type="submit" class="primary">
+          {t.visit.saveAbsent}
+        </button>
+      </form>
+    </Screen>
+  )
+}
+
+function InterventionForm(props: { id: string; visitId: string }) {
+  const url = `automerge:${props.id}`
+  const { handle, doc } = useTicket(props.id)
+  const position = usePosition()
+  const [photos, setPhotos] = useState<Photo[]>([])
+  const [diagnosis, setDiagnosis] = useState("")
+  const [actions, setActions] = useState("")
+  const [tests, setTests] = useState("")
+  const [outcome, setOutcome] = useState<Outcome | "">("")
+  const [custodyTo, setCustodyTo] = useState("")
+  const [custodyPlace, setCustodyPlace] = useState("")
+  const [condition, setCondition] = useState("")
+  const [equipment, setEquipment] = useState((doc?.request.equipment ?? []).map(String).join(", "))
+  const [errors, setErrors] = useState<Errors>({})
+  function save(e: Event) {
+    e.preventDefault()
+    const form = { diagnosis, actions, tests, outcome, custodyTo, custodyPlace, custodyEquipment: equipment }
+    const found = validateIntervention(form)
+    setErrors(found)
+    if (Object.keys(found).length > 0 || !handle || outcome === "") return
+    finishIntervention(
+      handle,
+      currentUser(),
+      props.visitId,
+      {
+        diagnosis,
+        actions,
+        tests,
+        outcome,
+        photos,
+        custody: movesEquipment(outcome)
+          ? { equipment: splitCodes(equipment).codes, to: custodyTo.trim(), place: custodyPlace.trim(), condition: condition.trim() }
+          : null,
+      },
+      Date.now(),
+    )
+    go(outcome === "resolved" ? ticketPath(url, "informe") : ticketPath(url), true)
+  }
+  return (
+    <Screen title={t.visit.interventionTitle} back={ticketPath(url)}>
+      <form class="form" onSubmit={save} noValidate>
+        <PositionLine position={position} />
+        <Field label={t.visit.diagnosis} error={errors.diagnosis}>
+          <textarea name="diagnosis" rows={3} value={diagnosis} onInput={e => setDiagnosis(e.currentTarget.value)} />
+        </Field>
+        <Field label={t.visit.actions} error={errors.actions}>
+          <textarea name="actions" rows={3} value={actions} onInput={e => setActions(e.currentTarget.value)} />
+        </Field>
+        <Field label={t.visit.tests} error={errors.tests}>
+          <textarea name="tests" rows={3} value={tests} onInput={e => setTests(e.currentTarget.value)} />
+        </Field>
+        <PhotoPicker ticket={url} photos={photos} position={position ?? null} onChange={setPhotos} />
+        <fieldset class={`field${errors.outcome ? " invalid" : ""}`}>
+          <legend class="label">{t.visit.outcome}</legend>
+          {OUTCOMES.map(o => (
+            <label key={o} class="radio">
+              <input type="radio" name="outcome" value={o} checked={outcome === o} onChange={() => setOutcome(o)} />
+              {outcomeLabel[o]}
+            </label>
+          ))}
+          {errors.outcome && <span class="error">{errors.outcome}</span>}
+        </fieldset>
+        {movesEquipment(outcome) && (
+          <fieldset class="field">
+            <legend class="label">{t.visit.custodyTitle}</legend>
+            <Field label={t.visit.custodyEquipment} error={errors.custodyEquipment}>
+              <input name="custodyEquipment" value={equipment} onInput={e => setEquipment(e.currentTarget.value)} />
+            </Field>
+            <Field label={t.visit.custodyTo} error={errors.custodyTo}>
+              <input name="custodyTo" value={custodyTo} onInput={e => setCustodyTo(e.currentTarget.value)} />
+            </Field>
+            <Field label={t.visit.custodyPlace} error={errors.custodyPlace}>
+              <input name="custodyPlace" value={custodyPlace} onInput={e => setCustodyPlace(e.currentTarget.value)} />
+            </Field>
+            <Field label={t.visit.custodyCondition}>
+              <textarea name="custodyCondition" rows={2} value={condition} onInput={e => setCondition(e.currentTarget.value)} />
+            </Field>
+          </fieldset>
+        )}
+        <button type="submit" class="primary">
+          {t.visit.saveIntervention}
+        </button>
+      </form>
+    </Screen>
+  )
+}

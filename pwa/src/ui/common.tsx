@@ -1,0 +1,83 @@
+// Small pieces shared by the screens.
+
+import type { ComponentChildren } from "preact"
+import { useEffect, useState } from "preact/hooks"
+import type { AutomergeUrl, DocHandle } from "@automerge/automerge-repo/slim"
+import { t } from "../es"
+import type { TicketDoc } from "../schema"
+import { docsVersion, findTicket, loadedTicket, plainDoc } from "../sync"
+import { photoUrl } from "../photoService"
+import { go } from "./router"
+
+export function Screen(props: { title: string; back?: string; children: ComponentChildren }) {
+  return (
+    <main class="screen">
+      <header class="screen-head">
+        {props.back !== undefined && (
+          <button type="button" class="back" aria-label={t.back} onClick={() => go(props.back!)}>
+            ‹
+          </button>
+        )}
+        <h1>{props.title}</h1>
+      </header>
+      {props.children}
+    </main>
+  )
+}
+
+export function Field(props: { label: string; error?: string | undefined; children: ComponentChildren }) {
+  return (
+    <label class={`field${props.error ? " invalid" : ""}`}>
+      <span class="label">{props.label}</span>
+      {props.children}
+      {props.error && (
+        <span class="error" role="alert">
+          {props.error}
+        </span>
+      )}
+    </label>
+  )
+}
+
+/** The ticket document with `id` (the URL without `automerge:`), re-read on every change. */
+export function useTicket(id: string): {
+  handle: DocHandle<TicketDoc> | null
+  doc: TicketDoc | null
+  failed: boolean
+} {
+  const url = `automerge:${id}` as AutomergeUrl
+  const [handle, setHandle] = useState<DocHandle<TicketDoc> | null>(loadedTicket(url) ?? null)
+  const [failed, setFailed] = useState(false)
+  useEffect(() => {
+    let live = true
+    if (!handle)
+      findTicket(url).then(
+        h => live && setHandle(h),
+        err => {
+          console.warn(`Campo: ticket ${url} unavailable`, err)
+          if (live) setFailed(true)
+        },
+      )
+    return () => {
+      live = false
+    }
+  }, [url])
+  void docsVersion.value // re-render on any document change
+  const doc = plainDoc(handle)
+  return { handle, doc, failed }
+}
+
+export function PhotoThumb(props: { sha256: string }) {
+  const [src, setSrc] = useState<string | null>(null)
+  useEffect(() => {
+    let url: string | null = null
+    void photoUrl(props.sha256).then(u => {
+      url = u
+      setSrc(u)
+    })
+    return () => {
+      if (url?.startsWith("blob:")) URL.revokeObjectURL(url)
+    }
+  }, [props.sha256])
+  return src ? <img class="thumb" src={src} alt="" loading="lazy" /> : <span class="thumb" />
+}

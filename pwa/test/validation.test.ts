@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest"
+import { codeFromQr, fold, type TicketEvent } from "../src/schema"
+import { DEFAULT_WINDOWS, businessMs } from "../src/calendar"
+import { fromBogotaInput, toBogotaInput } from "../src/time"
+import { splitCodes, validateAbsent, validateIntervention, validateRequest, validateSurvey } from "../src/validation"
+
+const request = {
+  requesterName: "María Fernanda López",
+  dependencia: "HACIENDA",
+  location: "Piso 3, Presupuesto",
+  extension: "4512",
+  category: "Hardware",
+  description: "El computador no enciende.",
+  equipment: "gn-000101, GN-000102",
+  photos: [],
+}
+
+describe("request form", () => {
+  it("accepts a complete request", () => {
+    expect(validateRequest(request)).toEqual({})
+    expect(splitCodes(request.equipment).codes).toEqual(["GN-000101", "GN-000102"])
+  })
+
+  it("marks every problem at once, in Spanish", () => {
+    const errors = validateRequest({ ...request, description: "  ", location: "", extension: "ext 12", equipment: "impresora" })
+    expect(Object.keys(errors).sort()).toEqual(["description", "equipment", "extension", "location"])
+    expect(errors.description).toBe("Escriba la descripción del problema.")
+    expect(errors.equipment).toContain("«impresora»")
+  })
+
+  it("counts characters, not bytes, against the limits", () => {
+    expect(validateRequest({ ...request, description: "é".repeat(4000) })).toEqual({})
+    expect(validateRequest({ ...request, description: "x".repeat(4001) }).description).toBe(
+      "La descripción del problema admite máximo 4000 caracteres; tiene 4001.",
+    )
+  })
+})
+
+describe("visit forms", () => {
+  it("an absent-user visit needs a photo, a note and a future return", () => {
+    const now = Date.parse("2026-03-02T15:00:00Z")
+    expect(validateAbsent({ photos: 1, note: "Dejé aviso", nextVisitAt: now + 3600_000 }, now)).toEqual({})
+    const errors = validateAbsent({ photos: 0, note: " ", nextVisitAt: now - 1 }, now)
+    expect(errors).toEqual({
+      photos: "Tome al menos una foto del puesto.",
+      note: "Escriba la nota que dejó.",
+      nextVisitAt: "La próxima visita debe ser en el futuro.",
+    })
+  })
+
+  it("an intervention that moves equipment needs its custody", () => {
+    const base = { diagnosis: "Fusor dañado", actions: "Se retira", tests: "Ninguna", custodyTo: "", custodyPlace: "", custodyEquipment: "" }
+    expect(validateIntervention({ ...base, outcome: "resolved" })).toEqual({})
+    const errors = validateIntervention({ ...base, outcome: "workshop" })
+    expect(Object.keys(errors).sort()).toEqual(["custodyEquipment", "custodyPlace", "custodyTo"])
+    expect(validateIntervention({ ...base, outcome: "" }).outcome).toBe("Elija el resultado.")
+  })
+
+  it("survey ratings are 1 to 5", () => {
+    expect(validateSurvey({ timeliness: 5, treatment: 1, solution: 3 })).toEqual({})
+    expect(Object.keys(validateSurvey({ timeliness: 0, treatment: 6, solution: 3 }))).toEqual(["timeliness", "treatment"])
+  })
+})
+
+describe("domain helpers", () => {
+  it("reads the equipment code of a sticker", () => {
+    expect(codeFromQr("https://campo.gobernacion.gov.co/e/GN-000101")).toBe("GN-000101")
+    expect(codeFromQr("http://127.0.0.1:8080/e/gn-7")).toBe("GN-7")
+    expect(codeFromQr("GN-000330")).toBe("GN-000330")
+    expect(codeFromQr("https://example.com/otra-cosa")).toBeNull()
+  })
+
+  it("reads datetime-local values as Bogotá time", () => {
+    const ms = fromBogotaInput("2026-03-02T08:30")
+    expect(ms).toBe(Date.parse("2026-03-02T13:30:00Z"))
+    expect(toBogotaInput(ms!)).toBe("2026-03-02T08:30")
+    expect(fromBogotaInput("mañana")).toBeNull()
+  })
+
+  it("folds events like campo-shared: absent visit, then a second visit that resolves", () => {
+    const ev = (at: number, author_role: TicketEvent["author_role"], kind: TicketEvent["kind"], data = {}): TicketEvent => ({
+      id: `00000000-0000-4000-8000-${String(at).padStart(12, "0")}`,
+      at,
+      author: author_role,
+      author_role,
+      kind,
+      data,
+    })
+    const events = [
+      ev(1, "funcionario", "registrada"),
+      ev(2, "coordinador", "priorizada", { priority: "alta", mode: "on_site" }),
+      ev(3, "coordinador", "asignada", { assignee: { id: "t1", name: "Andrés" } }),
+      ev(4, "tecnico", "visita_iniciada", { visit: "v1" }),
+      ev(5, "tecnico", "usuario_ausente", { visit: "v1", next_visit_at: 99 }),
+    ]
+    expect(fold(events)).toMatchObject({ state: "usuario_ausente", priority: "alta", nextVisitAt: 99, flagged: [] })
+    const more = [...events, ev(6, "tecnico", "visita_iniciada", { visit: "v2" }), ev(7, "tecnico", "resuelta", { visit: "v2" })]
+    expect(fold(more)).toMatchObject({ state: "resuelta", nextVisitAt: null, openVisit: null })
+    // A technician may not cancel: the event stays, flagged, without effect.
+    const cancelled = fold([...events, ev(8, "tecnico", "anulada")])
+    expect(cancelled.state).toBe("usuario_ausente")
+    expect(cancelled.flagged).toHaveLength(1)
+  })
+})
+
+describe("business time", () => {
+  const cal = { windows: DEFAULT_WINDOWS, holidays: ["2026-03-23"] }
+  const at = (iso: string) => Date.parse(iso)
+
+  it("counts only working windows in Bogotá", () => {
+    // Monday 2 March 2026, 11:00 to 15:00 Bogotá: 1 h before lunch and 1 h after.
+    expect(businessMs(at("2026-03-02T16:00:00Z"), at("2026-03-02T20:00:00Z"), cal)).toBe(2 * 3600_000)
+    // Friday 17:00 to Monday 09:00: 1 h on Friday and 1 h on Monday.
+    expect(businessMs(at("2026-03-06T22:00:00Z"), at("2026-03-09T14:00:00Z"), cal)).toBe(2 * 3600_000)
+    // Overdue deadlines count backwards.
+    expect(businessMs(at("2026-03-02T20:00:00Z"), at("2026-03-02T16:00:00Z"), cal)).toBe(-2 * 3600_000)
+  })
+
+  it("skips holidays", () => {
+    // Monday 23 March 2026 is a holiday (San José, moved): Friday 17:00 to Tuesday 09:00 is 2 h.
+    expect(businessMs(at("2026-03-20T22:00:00Z"), at("2026-03-24T14:00:00Z"), cal)).toBe(2 * 3600_000)
+  })
+})
