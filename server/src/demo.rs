@@ -687,6 +687,7 @@ mod tickets {
                 device: "campo demo",
                 projection: Some(&projection),
                 previous: None,
+                number: None,
             })
             .await?;
         Ok(())

@@ -112,6 +112,7 @@ async fn ticket_numbers_are_never_given_twice(backend: Backend) {
                     device: "prueba",
                     projection: Some(&projection),
                     previous: None,
+                    number: None,
                 })
                 .await
                 .unwrap()

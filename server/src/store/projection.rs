@@ -31,6 +31,8 @@ pub struct CommitChange<'a> {
     pub projection: Option<&'a Projection>,
     /// The rows before, when known: unchanged visit, equipment and photo lists are not rewritten.
     pub previous: Option<&'a Projection>,
+    /// The ticket's number, when the caller knows it is registered (saves reading it).
+    pub number: Option<&'a str>,
 }
 
 /// What a commit wrote.
@@ -44,17 +46,22 @@ pub struct Committed {
 /// Writes the ticket's rows inside the transaction `$tx`. `$updated_at` is `Some(now)` for a
 /// new change and `None` to keep the recorded time (reprojection). Evaluates to the number.
 macro_rules! write_rows {
-    ($tx:expr, $id:expr, $p:expr, $previous:expr, $updated_at:expr) => {{
+    ($tx:expr, $id:expr, $p:expr, $previous:expr, $known:expr, $updated_at:expr) => {{
         let id: &str = $id;
         let p: &Projection = $p;
         let previous: Option<&Projection> = $previous;
         let updated_at: Option<i64> = $updated_at;
         let t = &p.ticket;
-        let existing: Option<String> =
-            sqlx::query_scalar("select number from tickets where id = $1")
-                .bind(id)
-                .fetch_optional(&mut *$tx)
-                .await?;
+        let known: Option<&str> = $known;
+        let existing: Option<String> = match known {
+            Some(number) => Some(number.to_owned()),
+            None => {
+                sqlx::query_scalar("select number from tickets where id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *$tx)
+                    .await?
+            }
+        };
         let number = match existing {
             Some(number) => number,
             None => {
@@ -214,8 +221,8 @@ macro_rules! write_rows {
 }
 
 impl Store {
-    /// Commits a change: its chunk, its audit rows, the device's last contact and the ticket's
-    /// rows (numbering a new ticket), all or nothing.
+    /// Commits a change: its chunk, its audit rows and the ticket's rows (numbering a new
+    /// ticket), all or nothing.
     #[tracing::instrument(skip_all, fields(doc_id = change.doc_id, bytes = change.data.len()))]
     pub async fn commit_change(&self, change: &CommitChange<'_>) -> sqlx::Result<Committed> {
         let now = now_ms();
@@ -247,20 +254,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            if let Some(user_id) = change.user_id {
-                sqlx::query(
-                    "insert into device_contacts (user_id, device, last_seen_at)
-                     select id, $2, $3 from users where id = $1
-                     on conflict (user_id, device) do update set last_seen_at = excluded.last_seen_at",
-                )
-                .bind(user_id)
-                .bind(change.device)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
             let number = match change.projection {
-                Some(p) => Some(write_rows!(tx, change.doc_id, p, change.previous, Some(now))),
+                Some(p) => Some(write_rows!(
+                    tx,
+                    change.doc_id,
+                    p,
+                    change.previous,
+                    change.number,
+                    Some(now)
+                )),
                 None => None,
             };
             tx.commit().await?;
@@ -273,7 +275,7 @@ impl Store {
     pub async fn write_projection(&self, doc_id: &str, p: &Projection) -> sqlx::Result<String> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let number = write_rows!(tx, doc_id, p, None, None);
+            let number = write_rows!(tx, doc_id, p, None, None, None);
             tx.commit().await?;
             Ok(number)
         })

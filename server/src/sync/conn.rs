@@ -91,6 +91,7 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
     let mut link: Option<PeerLink> = None;
     let mut docs: HashMap<DocumentId, mpsc::Sender<DocCmd>> = HashMap::new();
     let user_id: Arc<str> = user.id.clone().into();
+    let mut last_touch = 0i64;
 
     let closed = documents.closed();
     tokio::pin!(closed);
@@ -130,7 +131,15 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
                 break;
             }
         };
-        last_heard.store(now_ms(), Ordering::Relaxed);
+        let now = now_ms();
+        last_heard.store(now, Ordering::Relaxed);
+        // The board shows when each device was last heard from; a minute is precise enough.
+        if let Some(peer) = &link
+            && now - last_touch > 60_000
+        {
+            last_touch = now;
+            documents.touch_device(&user_id, &peer.peer_id);
+        }
         if !rate.allow() {
             close(CloseReason::policy(
                 "Demasiados mensajes por segundo; se cerró la conexión.",
@@ -189,6 +198,7 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
             }
             *peer_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(new_link.peer_id.clone());
             documents.touch_device(&user_id, &new_link.peer_id);
+            last_touch = now_ms();
             // Boxed: the store's future is large and would otherwise stay in every idle
             // connection's task.
             let storage_id = match Box::pin(documents.storage_id()).await {

@@ -442,6 +442,7 @@ impl Documents {
             stored: Stored::default(),
             ticket: None,
             projection: None,
+            number: None,
             peers: HashMap::new(),
             denied: HashMap::new(),
             last_activity: Instant::now(),
@@ -499,6 +500,8 @@ struct DocActor {
     ticket: Option<TicketDoc>,
     /// The ticket's projection, kept while cold: it decides who may read the document.
     projection: Option<Projection>,
+    /// The ticket's number once this actor has committed to it.
+    number: Option<String>,
     peers: HashMap<ConnId, PeerSlot>,
     /// Connections that asked for the ticket and were refused: if an assignment gives them
     /// access, the server offers them the document without waiting for them to ask again.
@@ -930,9 +933,13 @@ impl DocActor {
             device,
             projection: projection.as_ref(),
             previous: self.projection.as_ref(),
+            number: self.number.as_deref(),
         };
         match self.hub.inner.store.commit_change(&commit).await {
             Ok(committed) => {
+                if committed.number.is_some() {
+                    self.number = committed.number;
+                }
                 self.stored.heads = heads.clone();
                 self.stored.chunk_ids.push(committed.chunk_id);
                 self.stored.bytes += bytes.len();
@@ -946,12 +953,6 @@ impl DocActor {
                 let after = self.projection.as_ref().map(Audience::of);
                 if before != after {
                     self.update_access();
-                }
-                if let Some(user_id) = user_id {
-                    let _ = self.hub.inner.contacts.send(DeviceContact {
-                        user_id: user_id.into(),
-                        at: crate::store::now_ms(),
-                    });
                 }
                 let _ = self.hub.inner.changes.send(DocChanged {
                     document: self.id,

@@ -137,7 +137,11 @@ async fn main() -> anyhow::Result<()> {
         size as f64 / 1e6
     );
 
-    // Boards subscribe; each reports when it sees a ticket's event.
+    // Boards subscribe from the snapshot's last event, so none misses the warm-up change even if
+    // it connects after it; each reports when it sees a ticket's event.
+    let since = coordinator.get("/api/board").await.body["last_event_id"]
+        .as_u64()
+        .context("last_event_id")?;
     let rss_before = rss_kib(pid);
     let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<(usize, String, Instant)>();
     for b in 0..boards {
@@ -145,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::spawn(async move {
             let mut response = client
                 .http()
-                .get(client.url("/api/board/stream"))
+                .get(client.url(&format!("/api/board/stream?since={since}")))
                 .send()
                 .await
                 .expect("stream");
