@@ -12,6 +12,7 @@ pub mod equipment;
 pub mod error;
 pub mod labels;
 pub mod media;
+pub mod notify;
 pub mod projection;
 pub mod reports;
 pub mod store;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(labels::router())
         .merge(tickets::router())
         .merge(reports::router())
+        .merge(notify::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::check_origin,
@@ -93,6 +95,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = state.store.clone();
     spawn_session_sweeper(state.clone());
+    notify::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

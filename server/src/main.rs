@@ -66,6 +66,13 @@ struct ServeArgs {
     /// Días tras los que vence una sesión aunque se use.
     #[arg(long, env = "CAMPO_SESSION_MAX_DAYS", default_value_t = 7)]
     session_max_days: u64,
+    /// Servidor de correo para las notificaciones (smtp://servidor:25, smtps://usuario:clave@servidor);
+    /// sin él, las notificaciones solo se muestran en la aplicación.
+    #[arg(long, env = "CAMPO_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Remitente de las notificaciones (Campo <campo@midominio.gov.co>).
+    #[arg(long, env = "CAMPO_SMTP_FROM")]
+    smtp_from: Option<String>,
     /// Carga la organización de demostración antes de iniciar.
     #[arg(long)]
     demo: bool,
@@ -140,6 +147,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url: args.public_url,
                 session_idle: Duration::from_secs(args.session_idle_minutes * 60),
                 session_absolute: Duration::from_secs(args.session_max_days * 24 * 3600),
+                smtp_url: args.smtp_url,
+                smtp_from: args.smtp_from,
             };
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await

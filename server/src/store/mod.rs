@@ -5,6 +5,7 @@
 mod blobs;
 mod documents;
 mod equipment;
+mod notifications;
 mod organisation;
 mod projection;
 mod reports;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
 pub use blobs::BlobRow;
 pub use documents::{Chunk, ChunkKind};
 pub use equipment::{EquipmentMove, EquipmentRow};
+pub use notifications::{NewNotification, NotificationRow, PendingMail};
 pub use organisation::Dependencia;
 pub use projection::{AuditEntry, CommitChange, Committed};
 pub use reports::ReportFilters;
