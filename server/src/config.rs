@@ -1,5 +1,5 @@
 //! Configuration, from flags and the environment (`CAMPO_LISTEN`, `CAMPO_DATA_DIR`, `DATABASE_URL`,
-//! `CAMPO_PUBLIC_URL`, `CAMPO_PWA_DIR`).
+//! `CAMPO_PUBLIC_URL`, `CAMPO_PWA_DIR`, `CAMPO_SMTP_URL`, `CAMPO_SMTP_FROM`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,6 +24,11 @@ pub struct Config {
     pub session_idle: Duration,
     /// A session ends this long after login, used or not.
     pub session_absolute: Duration,
+    /// The mail server notifications go through (`smtp://host:25`, `smtps://user:pass@host`);
+    /// without it they are only recorded and shown in the app.
+    pub smtp_url: Option<String>,
+    /// The sender of the notifications (`Campo <campo@example.gov.co>`).
+    pub smtp_from: Option<String>,
 }
 
 impl Config {
@@ -44,6 +49,8 @@ impl Config {
             pwa_dir: PathBuf::from(crate::web::DEFAULT_PWA_DIR),
             session_idle: DEFAULT_SESSION_IDLE,
             session_absolute: DEFAULT_SESSION_ABSOLUTE,
+            smtp_url: None,
+            smtp_from: None,
         }
     }
 }

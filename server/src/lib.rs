@@ -13,6 +13,7 @@ pub mod equipment;
 pub mod error;
 pub mod labels;
 pub mod media;
+pub mod notify;
 pub mod projection;
 pub mod reports;
 pub mod store;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tickets::router())
         .merge(board::router())
         .merge(reports::router())
+        .merge(notify::router())
         .fallback(web::serve_app)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -108,6 +110,7 @@ pub async fn serve(
         documents.close_all();
     };
     spawn_session_sweeper(state.clone());
+    notify::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -69,6 +69,13 @@ struct ServeArgs {
     /// Directorio de la aplicación web compilada (pwa/dist).
     #[arg(long, env = "CAMPO_PWA_DIR", default_value = campo_server::web::DEFAULT_PWA_DIR)]
     pwa_dir: PathBuf,
+    /// Servidor de correo para las notificaciones (smtp://servidor:25, smtps://usuario:clave@servidor);
+    /// sin él, las notificaciones solo se muestran en la aplicación.
+    #[arg(long, env = "CAMPO_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Remitente de las notificaciones (Campo <campo@midominio.gov.co>).
+    #[arg(long, env = "CAMPO_SMTP_FROM")]
+    smtp_from: Option<String>,
     /// Carga la organización de demostración antes de iniciar.
     #[arg(long)]
     demo: bool,
@@ -144,6 +151,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 pwa_dir: args.pwa_dir,
                 session_idle: Duration::from_secs(args.session_idle_minutes * 60),
                 session_absolute: Duration::from_secs(args.session_max_days * 24 * 3600),
+                smtp_url: args.smtp_url,
+                smtp_from: args.smtp_from,
             };
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await

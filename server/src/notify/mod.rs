@@ -1,0 +1,162 @@
+//! E-mail notifications through an outbox. The watcher follows every document change
+//! ([`crate::sync::Documents::subscribe`]), and for each workflow event that Campo notifies
+//! (see [`compose`]) records one row per (event, recipient) in `notifications`; the key makes
+//! that idempotent, so a restart, a catch-up scan or a second replica never enqueues twice.
+//! The sender ([`sender`]) mails the due rows when SMTP is configured, retrying with an
+//! exponential back-off, and never drops one. `GET /api/notifications` shows a user its own.
+
+pub mod compose;
+pub mod sender;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use campo_shared::ids::DocumentId;
+use campo_shared::schema::TicketDoc;
+use tokio::sync::Notify;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::ApiResult;
+use crate::store::{NewNotification, NotificationRow, now_ms};
+
+/// How far back the scan at start looks for changes the watcher may have missed (a crash
+/// between a commit and its notifications, another replica's changes while this one was down).
+const CATCH_UP: Duration = Duration::from_secs(3600);
+/// Most notifications `GET /api/notifications` returns.
+const LIST_LIMIT: i64 = 100;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/notifications", get(list))
+}
+
+/// The signed-in user's notifications, newest first.
+#[tracing::instrument(skip_all, fields(user = %user.id))]
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Vec<NotificationRow>>> {
+    Ok(Json(
+        state.store.notifications_for(&user.id, LIST_LIMIT).await?,
+    ))
+}
+
+/// Starts the watcher and, when SMTP is configured, the sender.
+pub fn spawn(state: AppState) {
+    let wake = Arc::new(Notify::new());
+    match sender::Mailer::from_config(&state.config) {
+        Ok(Some(mailer)) => {
+            tokio::spawn(sender::run(state.store.clone(), mailer, wake.clone()));
+        }
+        Ok(None) => tracing::info!("no SMTP server configured: notifications are only recorded"),
+        Err(err) => {
+            tracing::error!(%err, "SMTP configuration unusable: notifications are only recorded")
+        }
+    }
+    tokio::spawn(watch(state, wake));
+}
+
+/// Enqueues the notifications of every change, then of the tickets changed while nobody
+/// listened.
+async fn watch(state: AppState, wake: Arc<Notify>) {
+    // Subscribe before scanning, so no change falls between the scan and the first message.
+    let mut changes = state.documents.subscribe();
+    let mut since = now_ms() - CATCH_UP.as_millis() as i64;
+    catch_up(&state, &wake, since).await;
+    loop {
+        match changes.recv().await {
+            Ok(changed) => {
+                since = now_ms();
+                enqueue_logged(&state, &wake, &changed.document.to_bs58check()).await;
+            }
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "notification watcher lagged; scanning recent tickets"
+                );
+                // A minute of margin: a projection row's updated_at precedes its broadcast.
+                let from = since - 60_000;
+                since = now_ms();
+                catch_up(&state, &wake, from).await;
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+async fn catch_up(state: &AppState, wake: &Notify, since: i64) {
+    match state.store.tickets_updated_since(since).await {
+        Ok(ids) => {
+            for id in ids {
+                enqueue_logged(state, wake, &id).await;
+            }
+        }
+        Err(err) => tracing::error!(%err, "could not list recent tickets for notifications"),
+    }
+}
+
+async fn enqueue_logged(state: &AppState, wake: &Notify, ticket_id: &str) {
+    match enqueue(state, ticket_id).await {
+        Ok(0) => {}
+        Ok(added) => {
+            tracing::debug!(ticket_id, added, "notifications enqueued");
+            wake.notify_one();
+        }
+        Err(err) => tracing::error!(ticket_id, err = %err, "could not enqueue notifications"),
+    }
+}
+
+/// Records the notifications the ticket's events call for and are not recorded yet; returns
+/// how many were added.
+pub async fn enqueue(state: &AppState, ticket_id: &str) -> anyhow::Result<usize> {
+    let Ok(document) = ticket_id.parse::<DocumentId>() else {
+        return Ok(0);
+    };
+    let doc = state
+        .documents
+        .view(document, |doc| {
+            doc.and_then(|doc| TicketDoc::hydrate_from(doc).ok())
+        })
+        .await?;
+    // Not a ticket, or a ticket this version cannot read: nothing to notify.
+    let Some(doc) = doc else { return Ok(0) };
+    let Some(ticket) = state.store.ticket(ticket_id).await? else {
+        return Ok(0);
+    };
+    let done = state.store.notification_keys(ticket_id).await?;
+    let public_url = state.config.public_url.as_deref();
+    let mut added = 0;
+    for event in &doc.events {
+        let Some(recipient) = compose::recipient(&doc, event) else {
+            continue;
+        };
+        let key = format!("{}:{recipient}", event.id);
+        if done.contains(&key) {
+            continue;
+        }
+        let Some(user) = state.store.user_by_id(&recipient).await? else {
+            continue;
+        };
+        let Some(draft) = compose::draft(&ticket, event, &user, public_url) else {
+            continue;
+        };
+        let new = NewNotification {
+            key: &key,
+            ticket_id,
+            user_id: &user.id,
+            email: user.email.as_deref().filter(|_| user.active),
+            kind: event.kind.as_str(),
+            subject: &draft.subject,
+            body: &draft.body,
+            created_at: now_ms(),
+        };
+        if state.store.enqueue_notification(&new).await? {
+            added += 1;
+        }
+    }
+    Ok(added)
+}

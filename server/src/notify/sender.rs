@@ -1,0 +1,133 @@
+//! Mails the due rows of the outbox through SMTP (`lettre`). A failed delivery is retried
+//! after 5 s, 10 s, 20 s, … up to one hour between attempts; a row leaves the queue only once
+//! the mail server has accepted it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::store::{PendingMail, Store, now_ms};
+
+/// First retry delay; each further failure doubles it.
+const FIRST_RETRY: Duration = Duration::from_secs(5);
+/// Longest wait between two attempts.
+const MAX_RETRY: Duration = Duration::from_secs(3600);
+/// How long a claimed row is reserved for this sender (longer than an SMTP exchange).
+const LEASE: Duration = Duration::from_secs(300);
+/// How often the queue is read when nothing wakes the sender (retries fall due by time).
+const POLL: Duration = Duration::from_secs(5);
+/// Mails read from the queue at a time.
+const BATCH: i64 = 20;
+
+/// The SMTP connection settings and the sender address.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// `None` without `CAMPO_SMTP_URL`; an error when it or `CAMPO_SMTP_FROM` is unusable.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
+        let Some(url) = config.smtp_url.as_deref() else {
+            return Ok(None);
+        };
+        let from = config
+            .smtp_from
+            .as_deref()
+            .context("CAMPO_SMTP_URL needs CAMPO_SMTP_FROM, the sender address")?
+            .parse::<Mailbox>()
+            .context("CAMPO_SMTP_FROM is not an e-mail address")?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .context("CAMPO_SMTP_URL is not a valid smtp:// or smtps:// URL")?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        Ok(Some(Self { transport, from }))
+    }
+
+    async fn send(&self, mail: &PendingMail) -> anyhow::Result<()> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(mail.email.parse::<Mailbox>()?)
+            .subject(mail.subject.as_str())
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())?;
+        self.transport.send(message).await?;
+        Ok(())
+    }
+}
+
+/// The delay before the attempt that follows `attempts` failed ones.
+pub fn retry_delay(attempts: i64) -> Duration {
+    let doublings = attempts.clamp(0, 20) as u32;
+    (FIRST_RETRY * 2u32.pow(doublings)).min(MAX_RETRY)
+}
+
+/// Sends due mails until the process ends; `wake` says new rows were enqueued.
+pub async fn run(store: Store, mailer: Mailer, wake: Arc<Notify>) {
+    loop {
+        if let Err(err) = send_due(&store, &mailer).await {
+            tracing::error!(%err, "could not read the notification queue");
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+async fn send_due(store: &Store, mailer: &Mailer) -> sqlx::Result<()> {
+    loop {
+        let due = store.due_mails(now_ms(), BATCH).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut sent_any = false;
+        for mail in due {
+            // Another replica may hold the same row: only the one that claims it sends it.
+            if !store
+                .claim_mail(&mail, now_ms() + LEASE.as_millis() as i64)
+                .await?
+            {
+                continue;
+            }
+            match mailer.send(&mail).await {
+                Ok(()) => {
+                    store.mail_sent(&mail.id, now_ms()).await?;
+                    sent_any = true;
+                }
+                Err(err) => {
+                    let retry_at = now_ms() + retry_delay(mail.attempts).as_millis() as i64;
+                    tracing::warn!(id = %mail.id, attempts = mail.attempts + 1, err = %err,
+                        "notification not delivered; will retry");
+                    store
+                        .mail_failed(&mail.id, &format!("{err:#}"), retry_at)
+                        .await?;
+                }
+            }
+        }
+        // Everything left failed or belongs to another sender: wait for the next round.
+        if !sent_any {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_up_to_an_hour() {
+        assert_eq!(retry_delay(0), Duration::from_secs(5));
+        assert_eq!(retry_delay(1), Duration::from_secs(10));
+        assert_eq!(retry_delay(4), Duration::from_secs(80));
+        assert_eq!(retry_delay(10), MAX_RETRY);
+        assert_eq!(retry_delay(1_000), MAX_RETRY);
+    }
+}
