@@ -16,6 +16,18 @@ pub struct Draft {
     pub body: String,
 }
 
+/// Whether an event of this kind notifies someone (see [`recipient`]).
+pub fn notifies(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Registered
+            | EventKind::Prioritized
+            | EventKind::UserAbsent
+            | EventKind::Closed
+            | EventKind::Assigned
+    )
+}
+
 /// The user a workflow event concerns, if the event is one Campo notifies: the requester for
 /// its registration, triage, an absent visit and the closure; the new responsible for an
 /// assignment (only contractors are mailed, see [`draft`]).

@@ -71,7 +71,15 @@ async fn watch(state: AppState, wake: Arc<Notify>) {
         match changes.recv().await {
             Ok(changed) => {
                 since = now_ms();
-                enqueue_logged(&state, &wake, &changed.document.to_bs58check()).await;
+                // Most changes (a comment, a visit's details) add no event that notifies anyone:
+                // they cost nothing here.
+                if changed
+                    .new_events
+                    .iter()
+                    .any(|kind| compose::notifies(*kind))
+                {
+                    enqueue_logged(&state, &wake, &changed.document.to_bs58check()).await;
+                }
             }
             Err(RecvError::Lagged(missed)) => {
                 tracing::warn!(

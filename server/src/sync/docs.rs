@@ -113,6 +113,8 @@ pub struct DocChanged {
     /// Who could read the ticket before the change and after it (`None`: not a ticket).
     pub before: Option<Audience>,
     pub after: Option<Audience>,
+    /// The kinds of the workflow events this change added (notifications follow them).
+    pub new_events: Vec<campo_shared::workflow::EventKind>,
 }
 
 /// A user's device reached the server (it joined, or delivered a change that was stored).
@@ -946,6 +948,20 @@ impl DocActor {
                 self.stored.incremental_bytes += bytes.len();
                 self.stored.incremental_chunks += 1;
                 let before = self.projection.as_ref().map(Audience::of);
+                let new_events = match (&ticket, &self.ticket) {
+                    (Some(after), Some(old)) => {
+                        let known: std::collections::HashSet<_> =
+                            old.events.iter().map(|e| e.id).collect();
+                        after
+                            .events
+                            .iter()
+                            .filter(|e| !known.contains(&e.id))
+                            .map(|e| e.kind)
+                            .collect()
+                    }
+                    (Some(after), None) => after.events.iter().map(|e| e.kind).collect(),
+                    (None, _) => Vec::new(),
+                };
                 if let Some(ticket) = ticket {
                     self.ticket = Some(ticket);
                     self.projection = projection;
@@ -959,6 +975,7 @@ impl DocActor {
                     heads: heads.clone(),
                     before,
                     after,
+                    new_events,
                 });
                 Ok(heads)
             }
