@@ -211,34 +211,7 @@ impl TestApp {
 
     /// Like [`TestApp::start`], with extra `campo serve` options.
     pub async fn start_with(db: TestDb, options: &[&str]) -> anyhow::Result<Self> {
-        let mut child = Command::new(campo_bin())
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(options)
-            .env("CAMPO_DATA_DIR", db.dir.path())
-            .env("DATABASE_URL", &db.url)
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context("spawn campo")?;
-        let stdout = child.stdout.take().expect("stdout piped");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
-                    return Ok(rest.trim_end_matches('/').to_owned());
-                }
-            }
-            bail!("campo exited before listening")
-        })
-        .await
-        .context("campo did not start within 60 s")??;
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (child, base) = spawn_campo(&db, options, &[]).await?;
         Ok(Self { base, db, child })
     }
 
@@ -289,6 +262,45 @@ impl TestApp {
 }
 
 /// Runs a `campo` CLI command against `db`; `password` goes in `CAMPO_PASSWORD`.
+/// Starts `campo serve --listen 127.0.0.1:0` on `db` with extra options and environment, and
+/// waits (up to two minutes) until it listens. Returns the process and its base URL; its stdout
+/// keeps being drained so the server never blocks on a full pipe.
+pub async fn spawn_campo(
+    db: &TestDb,
+    options: &[&str],
+    env: &[(String, String)],
+) -> anyhow::Result<(Child, String)> {
+    let mut command = Command::new(campo_bin());
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(options)
+        .env("CAMPO_DATA_DIR", db.dir.path())
+        .env("DATABASE_URL", &db.url)
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let mut child = command.spawn().context("spawn campo")?;
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
+                return Ok(rest.trim_end_matches('/').to_owned());
+            }
+        }
+        bail!("campo exited before listening")
+    })
+    .await
+    .context("campo did not start within 120 s")??;
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, base))
+}
+
 pub async fn run_cli(
     db: &TestDb,
     args: &[&str],

@@ -6,14 +6,12 @@
 //! (defaults 10000 tickets, 200 boards, SQLite).
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use campo_tests::{Backend, Client, DEMO_PASSWORD, TestDb, campo_bin, run_cli};
+use anyhow::Context;
+use campo_tests::{Backend, Client, DEMO_PASSWORD, TestDb, run_cli, spawn_campo};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
 fn rss_kib(pid: u32) -> u64 {
@@ -45,27 +43,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let db = TestDb::new(backend).await;
     run_cli(&db, &["demo"], None).await?;
-    let mut child = tokio::process::Command::new(campo_bin())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("CAMPO_DATA_DIR", db.dir.path())
-        .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("spawn campo")?;
+    let (child, base) = spawn_campo(&db, &[], &[]).await?;
     let pid = child.id().context("pid")?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let base = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await? {
-            if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
-                return Ok(rest.trim_end_matches('/').to_owned());
-            }
-        }
-        bail!("campo exited before listening")
-    })
-    .await??;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let coordinator = Client::new(base.clone());
     let login = coordinator
         .post(

@@ -6,15 +6,13 @@
 //! `CAMPO_BIN=target/release/campo cargo run -p campo-tests --bin photo_bench [N]` (the server is
 //! what is measured, so it is the release build; the benchmark itself may be a debug build).
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::{Context, bail};
-use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, campo_bin, run_cli};
+use anyhow::Context;
+use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, run_cli, spawn_campo};
 use image::codecs::jpeg::JpegEncoder;
 use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn exif_app1() -> Vec<u8> {
     let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
@@ -124,27 +122,8 @@ async fn main() -> anyhow::Result<()> {
         Some(ADMIN_PASSWORD),
     )
     .await?;
-    let mut child = tokio::process::Command::new(campo_bin())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("CAMPO_DATA_DIR", db.dir.path())
-        .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("spawn campo")?;
+    let (mut child, base) = spawn_campo(&db, &[], &[]).await?;
     let pid = child.id().context("pid")?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let base = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await? {
-            if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
-                return Ok(rest.trim_end_matches('/').to_owned());
-            }
-        }
-        bail!("campo exited before listening")
-    })
-    .await??;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let client = Client::new(base);
     let login = client
         .post(

@@ -38,7 +38,7 @@ use automerge::{Automerge, ChangeHash};
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
 use campo_tests::ticket::{Author, add_comment, new_ticket, ticket_document};
-use campo_tests::{Backend, TempDir, TestDb};
+use campo_tests::{Backend, TempDir, TestDb, spawn_campo};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
@@ -193,28 +193,7 @@ impl ServerProc {
 
     async fn start_campo(target: Target, backend: Backend) -> anyhow::Result<Self> {
         let db = TestDb::new(backend).await;
-        let mut child = Command::new(campo_bin())
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-            .env("CAMPO_DATA_DIR", db.dir.path())
-            .env("DATABASE_URL", &db.url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context("spawn campo")?;
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let base = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
-                    return Ok(rest.trim_end_matches('/').to_owned());
-                }
-            }
-            bail!("campo exited before listening")
-        })
-        .await
-        .context("campo did not start within 120 s")??;
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (child, base) = spawn_campo(&db, &["--demo"], &[]).await?;
         let pid = child.id().context("campo pid")?;
         let cookie = login(&base).await?;
         Ok(Self {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use automerge::Automerge;
-use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, campo_bin, run_cli};
+use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, run_cli, spawn_campo};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -59,35 +59,7 @@ impl Server {
     }
 
     async fn start(db: TestDb, env: Vec<(String, String)>) -> anyhow::Result<Self> {
-        let mut command = Command::new(campo_bin());
-        command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("CAMPO_DATA_DIR", db.dir.path())
-            .env("DATABASE_URL", &db.url)
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        for (k, v) in &env {
-            command.env(k, v);
-        }
-        let mut child = command.spawn().context("spawn campo")?;
-        let stdout = child.stdout.take().expect("stdout piped");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.strip_prefix("Campo está escuchando en ") {
-                    return Ok(rest.trim_end_matches('/').to_owned());
-                }
-            }
-            bail!("campo exited before listening")
-        })
-        .await
-        .context("campo did not start within 60 s")??;
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (child, base) = spawn_campo(&db, &[], &env).await?;
         Ok(Self {
             base,
             db,
