@@ -53,6 +53,43 @@ export const t = {
     later: "Después",
   },
 
+  nav: {
+    label: "Secciones",
+    agenda: "Agenda",
+    myRequests: "Mis solicitudes",
+    request: "Solicitar asistencia",
+    board: "Tablero",
+    intake: "Recepción",
+    monthly: "Informe mensual",
+    settings: "Ajustes",
+  },
+
+  // Officials: the request form, "Mis solicitudes" and the survey of a closed case.
+  office: {
+    myRequestsTitle: "Mis solicitudes",
+    requestTitle: "Solicitar asistencia",
+  },
+
+  // Coordinators: the dispatch board.
+  board: {
+    title: "Tablero de despacho",
+  },
+
+  // Coordinators: intake of every channel and triage.
+  intake: {
+    title: "Recepción de solicitudes",
+  },
+
+  // Coordinators: SLA targets, working hours, users and dependencias.
+  settings: {
+    title: "Ajustes",
+  },
+
+  // Coordinators: the monthly report.
+  monthly: {
+    title: "Informe mensual",
+  },
+
   agenda: {
     title: "Mi agenda",
     empty: "No tiene casos asignados.",

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks"
 import { exportUnsynced, endSession, hasUnsyncedWork } from "../app"
 import { t } from "../es"
 import { pendingPhotos } from "../photoService"
+import type { Role } from "../schema"
 import { grant } from "../session"
 import { pendingChanges } from "../sync"
 import { formatDate } from "../time"
@@ -11,7 +12,13 @@ import { ReportView, SurveyView } from "./CloseViews"
 import { EquipmentView } from "./EquipmentView"
 import { Login } from "./Login"
 import { NewRequestView } from "./NewRequestView"
-import { path, route } from "./router"
+import { BoardView } from "./office/BoardView"
+import { IntakeView } from "./office/IntakeView"
+import { MonthlyReportView } from "./office/MonthlyReportView"
+import { MyRequestsView } from "./office/MyRequestsView"
+import { RequestFormView } from "./office/RequestFormView"
+import { SettingsView } from "./office/SettingsView"
+import { go, path, route } from "./router"
 import { ScanView } from "./ScanView"
 import { StatusBar } from "./StatusBar"
 import { TicketView } from "./TicketView"
@@ -67,6 +74,53 @@ function Logout() {
   )
 }
 
+/** The sections each role reaches from every screen; the first is its home. */
+const SECTIONS: Record<Role, readonly (readonly [string, string])[]> = {
+  funcionario: [
+    ["/", t.nav.myRequests],
+    ["/solicitar", t.nav.request],
+  ],
+  tecnico: [["/", t.nav.agenda]],
+  contratista: [["/", t.nav.agenda]],
+  coordinador: [
+    ["/", t.nav.board],
+    ["/recepcion", t.nav.intake],
+    ["/informe", t.nav.monthly],
+    ["/ajustes", t.nav.settings],
+    ["/agenda", t.nav.agenda],
+  ],
+}
+
+function Nav(props: { role: Role; current: string }) {
+  const sections = SECTIONS[props.role]
+  if (sections.length < 2) return null
+  const here = props.current.split("?")[0]
+  return (
+    <nav class="nav" aria-label={t.nav.label}>
+      {sections.map(([to, label]) => (
+        <a
+          key={to}
+          href={to}
+          aria-current={here === to ? "page" : undefined}
+          onClick={e => {
+            e.preventDefault()
+            go(to)
+          }}
+        >
+          {label}
+        </a>
+      ))}
+    </nav>
+  )
+}
+
+/** The home screen of each role. */
+function Home(props: { role: Role }) {
+  if (props.role === "funcionario") return <MyRequestsView />
+  if (props.role === "coordinador") return <BoardView />
+  return <AgendaView />
+}
+
 export function App() {
   const g = grant.value
   const r = route(path.value)
@@ -75,9 +129,27 @@ export function App() {
   if (!loggedIn || r.name === "login") screen = <Login />
   else
     switch (r.name) {
-      case "agenda":
+      case "home":
       case "notFound":
+        screen = <Home role={g.user.role} />
+        break
+      case "agenda":
         screen = <AgendaView />
+        break
+      case "request":
+        screen = <RequestFormView />
+        break
+      case "board":
+        screen = <BoardView />
+        break
+      case "intake":
+        screen = <IntakeView />
+        break
+      case "settings":
+        screen = <SettingsView />
+        break
+      case "monthly":
+        screen = <MonthlyReportView />
         break
       case "ticket":
         screen = <TicketView key={r.id} id={r.id} />
@@ -104,6 +176,7 @@ export function App() {
   return (
     <>
       {loggedIn && <StatusBar />}
+      {loggedIn && <Nav role={g.user.role} current={path.value} />}
       <UpdatePrompt />
       {screen}
       {loggedIn && (

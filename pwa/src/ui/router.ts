@@ -16,6 +16,7 @@ addEventListener("popstate", () => {
 })
 
 export type Route =
+  | { name: "home" }
   | { name: "agenda" }
   | { name: "login" }
   | { name: "ticket"; id: string }
@@ -25,15 +26,26 @@ export type Route =
   | { name: "scan"; ticket: string | null }
   | { name: "new" }
   | { name: "equipment"; code: string }
+  | { name: "request" }
+  | { name: "board" }
+  | { name: "intake" }
+  | { name: "settings" }
+  | { name: "monthly" }
   | { name: "notFound" }
 
 export function route(p: string): Route {
   const [pathname = "/", query = ""] = p.split("?")
   const params = new URLSearchParams(query)
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent)
-  if (parts.length === 0) return { name: "agenda" }
+  if (parts.length === 0) return { name: "home" }
+  if (parts[0] === "agenda") return { name: "agenda" }
   if (parts[0] === "ingresar") return { name: "login" }
   if (parts[0] === "nueva") return { name: "new" }
+  if (parts[0] === "solicitar") return { name: "request" }
+  if (parts[0] === "tablero") return { name: "board" }
+  if (parts[0] === "recepcion") return { name: "intake" }
+  if (parts[0] === "ajustes") return { name: "settings" }
+  if (parts[0] === "informe") return { name: "monthly" }
   if (parts[0] === "escanear") return { name: "scan", ticket: params.get("caso") }
   if (parts[0] === "equipos" && parts[1]) return { name: "equipment", code: parts[1] }
   if (parts[0] === "casos" && parts[1]) {

@@ -1,0 +1,6 @@
+import { t } from "../../es"
+import { Screen } from "../common"
+
+export function IntakeView() {
+  return <Screen title={t.intake.title}>{null}</Screen>
+}
