@@ -3,6 +3,11 @@
 
 import type { Channel, EventKind, Mode, Outcome, Priority, Role, State } from "./schema"
 
+/** Ends a sentence with a period, unless it already ends with one ("… 9:00 a. m."). */
+function stop(text: string): string {
+  return text.endsWith(".") ? text : `${text}.`
+}
+
 export const t = {
   appName: "Campo",
   loading: "Cargando…",
@@ -68,6 +73,95 @@ export const t = {
   office: {
     myRequestsTitle: "Mis solicitudes",
     requestTitle: "Solicitar asistencia",
+
+    // The request form.
+    intro: "Cuéntenos qué pasa. Si no hay conexión, la solicitud queda en su teléfono y se envía sola después.",
+    requester: "Solicitante",
+    dependencia: "Dependencia",
+    description: "¿Qué problema tiene? Descríbalo con sus palabras",
+    descriptionHint: "Por ejemplo: «El computador no enciende y la luz parpadea en naranja».",
+    category: "Tipo de problema",
+    chooseCategory: "Elija el tipo de problema",
+    equipment: "Equipo con el problema (opcional)",
+    equipmentHint: "Marque el equipo en el inventario de su dependencia o escanee su adhesivo.",
+    equipmentFilter: "Buscar equipo por código, tipo o ubicación",
+    noInventory:
+      "El inventario de su dependencia aún no está en el teléfono. Puede escanear el adhesivo del equipo; el inventario se descarga al tener conexión.",
+    noMatch: "Ningún equipo coincide con la búsqueda.",
+    notInInventory: "no está en el inventario de su dependencia; la coordinación lo revisará",
+    scan: "Escanear el adhesivo del equipo",
+    scanHint: "Apunte la cámara al código QR del adhesivo del equipo.",
+    scanCancel: "Cerrar la cámara",
+    scanned: (code: string) => `Equipo ${code} agregado a la solicitud.`,
+    photos: "Fotos del problema (opcional)",
+    location: "Oficina donde está (sede, piso, oficina)",
+    extension: "Extensión telefónica (opcional)",
+    submit: "Enviar solicitud",
+    saving: "Guardando…",
+
+    // "Mis solicitudes" and the detail of a request.
+    empty: "Aún no ha pedido asistencia.",
+    newRequest: "Solicitar asistencia",
+    open: "En curso",
+    finished: "Terminadas",
+    fromCache: (when: string) => `Lista guardada en el teléfono (actualizada ${when}).`,
+    noNumber: "Sin número aún",
+    notSent: "Guardada en su teléfono; se enviará cuando haya conexión.",
+    sent: "Enviada; pronto recibirá su número de caso.",
+    news: "Novedad",
+    surveyPending: "Encuesta pendiente",
+    requestedOn: (when: string) => `Pedida el ${when}`,
+    when: (date: string, time: string, one: boolean) => `${date} a ${one ? "la" : "las"} ${time}`,
+    status: {
+      registrada: "Recibida. La coordinación de la Secretaría TIC la revisará.",
+      pendiente: "Aceptada. Pronto le asignaremos un técnico.",
+      asignada: (who: string | null) => (who ? `${who} atenderá su solicitud.` : "Un técnico atenderá su solicitud."),
+      en_atencion: (who: string | null) =>
+        who ? `${who} está atendiendo su solicitud.` : "Un técnico está atendiendo su solicitud.",
+      absent: (when: string | null) =>
+        when ? `Vinimos y no estaba: volvemos el ${stop(when)}` : "Vinimos y no estaba: le avisaremos cuándo volvemos.",
+      en_taller: "Su equipo está en el taller de la Secretaría TIC.",
+      con_contratista: "Su equipo está con el proveedor externo para la reparación.",
+      resuelta: "Resuelta. Cuéntenos cómo le fue en la encuesta.",
+      resueltaAnswered: "Resuelta. Gracias por responder la encuesta.",
+      cerrada: "Cerrada. Cuéntenos cómo le fue en la encuesta.",
+      cerradaAnswered: "Cerrada. Gracias por responder la encuesta.",
+      anulada: "Anulada.",
+    },
+    promise: "Tiempo máximo de atención",
+    responseBy: "Primera respuesta a más tardar el",
+    resolutionBy: "Solución a más tardar el",
+    overdue: "(plazo vencido)",
+    noPromise: "La coordinación fijará el tiempo máximo de atención al revisar su solicitud.",
+    technician: "Técnico asignado",
+    noTechnician: "Aún sin asignar",
+    number: "Número de caso",
+    requestSection: "Lo que pidió",
+    visits: "Visitas",
+    visitPresent: "Lo atendimos en su puesto",
+    visitAbsent: "Vinimos y no estaba",
+    visitOpen: "Visita en curso",
+    noteLeft: "Nota que le dejamos",
+    comeBack: (when: string) => `Volvemos el ${stop(when)}`,
+    diagnosis: "Qué encontramos",
+    actions: "Qué hicimos",
+    tests: "Pruebas",
+    outcome: {
+      resolved: "Quedó resuelto.",
+      workshop: "Su equipo se llevó al taller.",
+      contractor: "Su equipo se envió al proveedor externo.",
+      pending: "Queda pendiente otra visita.",
+    },
+    custody: (equipment: string, to: string, place: string) => `El equipo ${equipment} quedó con ${to} (${place}).`,
+    report: "Cómo se resolvió",
+    cancelReason: "Motivo",
+    survey: "Responder la encuesta de satisfacción",
+    surveyIntro: "Califique la atención que recibió. Su respuesta ayuda a mejorar el servicio.",
+    surveyAnswered: (when: string) => `Encuesta respondida el ${when}`,
+    supportTeam: "Secretaría TIC",
+    comments: "Mensajes",
+    commentLabel: "Escriba un mensaje para el técnico o la coordinación",
+    addComment: "Enviar mensaje",
   },
 
   // Coordinators: the dispatch board.

@@ -136,9 +136,11 @@ export function fileReport(handle: DocHandle<TicketDoc>, user: User, summary: st
   })
 }
 
+/** The survey of the requester: in its own app when the official is the user, else on the phone at the desk. */
 export function recordSurvey(handle: DocHandle<TicketDoc>, user: User, answers: SurveyAnswers, now: number): void {
+  const channel = user.role === "funcionario" ? "own_app" : "technician_phone"
   handle.change(d => {
-    d.survey = { answered_at: now, by: String(d.request.requester.id), channel: "technician_phone", answers }
+    d.survey = { answered_at: now, by: String(d.request.requester.id), channel, answers }
     d.events.push(event(user, "encuesta_respondida", now))
   })
 }

@@ -17,6 +17,7 @@ import { IntakeView } from "./office/IntakeView"
 import { MonthlyReportView } from "./office/MonthlyReportView"
 import { MyRequestsView } from "./office/MyRequestsView"
 import { RequestFormView } from "./office/RequestFormView"
+import { RequestView } from "./office/RequestView"
 import { SettingsView } from "./office/SettingsView"
 import { go, path, route } from "./router"
 import { ScanView } from "./ScanView"
@@ -152,7 +153,9 @@ export function App() {
         screen = <MonthlyReportView />
         break
       case "ticket":
-        screen = <TicketView key={r.id} id={r.id} />
+        // An official follows its own request; the field roles and coordinators work on it.
+        screen =
+          g.user.role === "funcionario" ? <RequestView key={r.id} id={r.id} /> : <TicketView key={r.id} id={r.id} />
         break
       case "visit":
         screen = <VisitView key={r.id} id={r.id} />

@@ -1,5 +1,5 @@
 // Activity 9 (closing report) and activity 10 (the survey, answered by the official on the
-// technician's phone).
+// technician's phone or later in its own app).
 
 import { useState } from "preact/hooks"
 import { t } from "../es"
@@ -58,7 +58,7 @@ export function SurveyView(props: { id: string }) {
   }
   return (
     <Screen title={t.survey.title} back={ticketPath(url)}>
-      <p class="hint">{t.survey.intro}</p>
+      <p class="hint">{currentUser().role === "funcionario" ? t.office.surveyIntro : t.survey.intro}</p>
       <form class="form" onSubmit={save} noValidate>
         {QUESTIONS.map(q => (
           <fieldset key={q} class={`field rating${errors[q] ? " invalid" : ""}`}>

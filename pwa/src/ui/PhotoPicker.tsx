@@ -13,6 +13,8 @@ export function PhotoPicker(props: {
   position: Position | null
   onChange: (photos: Photo[]) => void
   error?: string | undefined
+  /** The field's label; evidence photos by default. */
+  label?: string
 }) {
   const [busy, setBusy] = useState(false)
   async function picked(e: Event) {
@@ -35,7 +37,7 @@ export function PhotoPicker(props: {
   }
   return (
     <div class={`field${props.error ? " invalid" : ""}`}>
-      <span class="label">{t.visit.photos}</span>
+      <span class="label">{props.label ?? t.visit.photos}</span>
       <div class="photos">
         {props.photos.map(p => (
           <PhotoThumb key={p.sha256} sha256={p.sha256} />
