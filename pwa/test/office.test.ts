@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { CatalogItem } from "../src/catalog"
+import { t } from "../src/es"
 import {
   awaitsSurvey,
   cancelReason,
@@ -71,6 +72,7 @@ describe("the state of a request in plain Spanish", () => {
     const absent = { ...facts, state: "usuario_ausente" as const, nextVisitAt: bogota("2026-07-14T09:00") }
     expect(statusLine(absent, NOW)).toBe("Vinimos y no estaba: volvemos el martes 14 de julio a las 9:00 a. m.")
     expect(statusLine({ ...absent, nextVisitAt: null }, NOW)).toBe("Vinimos y no estaba: le avisaremos cuándo volvemos.")
+    expect(t.office.comeBack(formatWhen(bogota("2026-07-14T15:30"), NOW))).toBe("Volvemos el martes 14 de julio a las 3:30 p. m.")
   })
 
   it("asks for the survey until it is answered", () => {

@@ -4,7 +4,7 @@
 import { agenda, cachedAgenda, isNew } from "../../agenda"
 import { t } from "../../es"
 import { type OfficeTicket, awaitsSurvey, formatWhen, isFinished, promised, sortRequests, statusLine } from "../../office"
-import { docsVersion } from "../../sync"
+import { connected, docsVersion } from "../../sync"
 import { formatDateTime } from "../../time"
 import { Screen } from "../common"
 import { go, ticketPath } from "../router"
@@ -19,7 +19,8 @@ function Row(props: { ticket: OfficeTicket; facts: RequestFacts; now: number }) 
       <button type="button" class="ticket-row request-row" data-url={tk.url} onClick={() => go(ticketPath(tk.url))}>
         <span class="row-top">
           <span class="number">{tk.number ?? t.office.noNumber}</span>
-          {tk.number !== null && isNew(tk) && <span class="badge new">{t.office.news}</span>}
+          {/* News is what others did: a request only filed is not. */}
+          {tk.number !== null && f.state !== "registrada" && isNew(tk) && <span class="badge new">{t.office.news}</span>}
           {survey && <span class="badge survey">{t.office.surveyPending}</span>}
         </span>
         <span class="summary">{tk.summary}</span>
@@ -64,7 +65,7 @@ export function MyRequestsView() {
           {t.office.newRequest}
         </button>
       </div>
-      {cached && <p class="hint">{t.office.fromCache(formatDateTime(cached.fetchedAt))}</p>}
+      {cached && !connected.value && <p class="hint">{t.office.fromCache(formatDateTime(cached.fetchedAt))}</p>}
       {sorted.length === 0 ? (
         <p class="empty">{t.office.empty}</p>
       ) : (

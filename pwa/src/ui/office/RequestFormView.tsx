@@ -49,10 +49,17 @@ export function RequestFormView() {
   const [scanned, setScanned] = useState<string | null>(null)
   const [saving, setSaving] = useState(false)
 
-  const set = (key: "dependencia" | "description" | "category" | "location" | "extension") => (e: Event) =>
-    setForm(f => ({ ...f, [key]: (e.currentTarget as HTMLInputElement).value }))
-  const toggle = (code: string, on: boolean) =>
+  /** A field's error goes away as soon as the field is edited. */
+  const clear = (key: string) => setErrors(({ [key]: _, ...rest }) => rest)
+  const set = (key: "dependencia" | "description" | "category" | "location" | "extension") => (e: Event) => {
+    const value = (e.currentTarget as HTMLInputElement).value
+    setForm(f => ({ ...f, [key]: value }))
+    clear(key)
+  }
+  const toggle = (code: string, on: boolean) => {
     setForm(f => ({ ...f, equipment: on ? [...f.equipment.filter(c => c !== code), code] : f.equipment.filter(c => c !== code) }))
+    clear("equipment")
+  }
 
   const items = catalog.value?.items ?? []
   const all = inventoryOf(items, form.dependencia)
@@ -217,7 +224,7 @@ export function RequestFormView() {
           )}
         </fieldset>
 
-        <PhotoPicker ticket="solicitud-nueva" label={t.office.photos} photos={photos} position={null} onChange={setPhotos} error={errors.photos} />
+        <PhotoPicker ticket="solicitud-nueva" label={t.office.photos} photos={photos} position={null} onChange={p => (setPhotos(p), clear("photos"))} error={errors.photos} />
 
         <Field label={t.office.location} error={errors.location}>
           <input name="location" value={form.location} onInput={set("location")} autocomplete="off" />

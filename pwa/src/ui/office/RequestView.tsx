@@ -7,7 +7,7 @@ import { Fragment } from "preact"
 import { useEffect, useState } from "preact/hooks"
 import { agenda, markSeen } from "../../agenda"
 import { dependencias, describe, lookup } from "../../catalog"
-import { stateLabel, t } from "../../es"
+import { t } from "../../es"
 import { type OfficeTicket, awaitsSurvey, cancelReason, formatWhen, isFinished, peopleOf, promised, statusLine } from "../../office"
 import type { TicketDoc, Visit } from "../../schema"
 import { currentUser } from "../../session"
@@ -121,9 +121,6 @@ export function RequestView(props: { id: string }) {
 
   return (
     <Screen title={title} back="/">
-      <p class="state-line">
-        <span class={`badge state-${f.state}`}>{stateLabel[f.state]}</span>
-      </p>
       <p class={`plain-status big state-${f.state}`}>{statusLine(f, now)}</p>
       {reason && (
         <p>
@@ -146,7 +143,7 @@ export function RequestView(props: { id: string }) {
           {promises.length === 0 ? (
             <p class="hint">{o.noPromise}</p>
           ) : (
-            <dl class="promise">
+            <dl class="stacked promise">
               {promises.map(p => (
                 <Fragment key={p.label}>
                   <dt>{p.label}</dt>
@@ -158,7 +155,7 @@ export function RequestView(props: { id: string }) {
               ))}
             </dl>
           )}
-          <dl>
+          <dl class="stacked">
             <dt>{o.technician}</dt>
             <dd>{f.assignee ?? o.noTechnician}</dd>
           </dl>
@@ -198,7 +195,7 @@ export function RequestView(props: { id: string }) {
         <section aria-labelledby="request">
           <h2 id="request">{o.requestSection}</h2>
           <p class="description">{r.description}</p>
-          <dl>
+          <dl class="stacked">
             <dt>{o.category}</dt>
             <dd>{r.category}</dd>
             <dt>{t.ticket.location}</dt>
