@@ -128,6 +128,7 @@ export function RequestView(props: { id: string }) {
         </p>
       )}
       {!info?.number && <p class="hint">{f.pending > 0 ? o.notSent : o.sent}</p>}
+      {failed && <p class="hint">{t.ticket.notAvailable}</p>}
 
       {doc && handle && awaitsSurvey(f.state, f.surveyAnswered) && (
         <div class="actions">
