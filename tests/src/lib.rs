@@ -4,6 +4,7 @@
 //! PostgreSQL is reached at `CAMPO_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
 //! each test gets its own database, dropped at the end.
 
+pub mod smtp;
 pub mod ticket;
 
 use std::path::{Path, PathBuf};
@@ -387,6 +388,10 @@ impl Client {
 
     pub async fn patch(&self, path: &str, body: &Value) -> Reply {
         read(self.http.patch(self.url(path)).json(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        read(self.http.put(self.url(path)).json(body)).await
     }
 
     /// Sends a request built on this client (custom headers or body).

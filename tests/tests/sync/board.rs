@@ -11,7 +11,7 @@ use crate::access::{act, me, office};
 use crate::support::{DEADLINE, NodePeer, Server};
 
 /// One Server-Sent Events connection.
-struct Events {
+pub struct Events {
     response: reqwest::Response,
     buffer: String,
 }
@@ -20,7 +20,7 @@ struct Events {
 type SseEvent = (u64, String, Value);
 
 impl Events {
-    async fn open(client: &Client, path: &str, last_event_id: Option<u64>) -> Self {
+    pub async fn open(client: &Client, path: &str, last_event_id: Option<u64>) -> Self {
         let mut request = client.http().get(client.url(path));
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id.to_string());
@@ -34,7 +34,7 @@ impl Events {
     }
 
     /// The next event satisfying `want`, within the deadline.
-    async fn until(&mut self, what: &str, want: impl Fn(&SseEvent) -> bool) -> SseEvent {
+    pub async fn until(&mut self, what: &str, want: impl Fn(&SseEvent) -> bool) -> SseEvent {
         let mut seen = Vec::new();
         let found = tokio::time::timeout(DEADLINE, async {
             loop {

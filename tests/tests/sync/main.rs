@@ -6,5 +6,6 @@ mod board;
 mod durability;
 mod hostile;
 mod js;
+mod office;
 mod samod;
 mod support;
