@@ -54,7 +54,8 @@ function onEvent(kind: string) {
     try {
       board.value = applyEvent(board.value, kind, JSON.parse((event as MessageEvent<string>).data))
     } catch {
-      // A malformed event: the next snapshot corrects the board.
+      // A malformed event: read the whole board again rather than show it wrong.
+      void loadSnapshot()
     }
   }
 }

@@ -48,6 +48,10 @@ function dependenciaName(code: string | null): string {
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
 
+function columnTitle(state: (typeof BOARD_STATES)[number]): string {
+  return state === "usuario_ausente" ? t.board.absentColumn : stateLabel[state]
+}
+
 function Card(props: {
   ticket: BoardTicket
   workers: FieldWorker[]
@@ -147,6 +151,7 @@ function Worker(props: {
     <li
       class={`worker${over ? " drop" : ""}${contact.stale ? " stale" : " online"}`}
       data-worker={w.username}
+      data-last-contact={w.last_contact_at ?? ""}
       onDragOver={e => {
         e.preventDefault()
         if (e.dataTransfer) e.dataTransfer.dropEffect = "move"
@@ -186,7 +191,7 @@ function Select(props: {
   return (
     <label class="field">
       <span class="label">{props.label}</span>
-      <select value={props.value} onChange={e => props.onChange(e.currentTarget.value)}>
+      <select aria-label={props.label} value={props.value} onChange={e => props.onChange(e.currentTarget.value)}>
         {props.options.map(([value, label]) => (
           <option key={value} value={value}>
             {label}
@@ -307,9 +312,9 @@ export function BoardView() {
         </aside>
         <div class="columns">
           {BOARD_STATES.map(state => (
-            <section key={state} class="column" data-state={state} aria-label={stateLabel[state]}>
+            <section key={state} class="column" data-state={state} aria-label={columnTitle(state)}>
               <h2>
-                {stateLabel[state]} <span class="count">{cols[state].length}</span>
+                {columnTitle(state)} <span class="count">{cols[state].length}</span>
               </h2>
               {cols[state].length === 0 ? (
                 <p class="empty">{t.board.emptyColumn}</p>

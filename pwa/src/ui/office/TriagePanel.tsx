@@ -172,8 +172,6 @@ export function TriagePanel(props: { id: string }) {
         </p>
       )}
       <dl class="triage-facts">
-        <dt>{t.intake.number}</dt>
-        <dd>{row.number}</dd>
         <dt>{t.intake.state}</dt>
         <dd data-field="state">{stateLabel[row.state]}</dd>
         <dt>{t.intake.priority}</dt>
@@ -239,7 +237,7 @@ export function TriagePanel(props: { id: string }) {
           }}
         >
           <h3>{t.intake.assignee}</h3>
-          <Field label={row.assignee_id ? t.intake.reassign : t.intake.assign} error={fieldErrors.assignee}>
+          <Field label={t.intake.assigneeChoice} error={fieldErrors.assignee}>
             <select name="assignee" value={assignee} onChange={e => setAssignee(e.currentTarget.value)}>
               <option value="">{t.intake.chooseAssignee}</option>
               <optgroup label={t.intake.technicians}>
