@@ -144,7 +144,7 @@ impl Board {
         self.ring.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The id of the last event published (the id before the first one before any).
+    /// The id of the last event published (before any, the id just below this run's first).
     pub fn last_id(&self) -> u64 {
         self.lock().next_id - 1
     }
