@@ -3,7 +3,6 @@
 // on the same data directory and port.
 
 import assert from "node:assert/strict"
-import { join } from "node:path"
 import { after, test } from "node:test"
 import {
   Campo,
@@ -12,10 +11,9 @@ import {
   logIn,
   peerAs,
   phone,
-  pwaDir,
   qrVideo,
-  waitForServiceWorker,
-  waitForStoredDocs,
+  readyForOffline,
+  recordAbsentVisit,
 } from "./support.mjs"
 
 const cleanup = []
@@ -23,24 +21,7 @@ after(async () => {
   for (const fn of cleanup.reverse()) await fn().catch(() => {})
 })
 
-const PHOTO = join(pwaDir, "public", "icon-512.png")
 const idOf = url => new URL(url).pathname.split("/")[2]
-
-/** The agenda's ticket ids, once the status bar says everything is on the server and stored. */
-async function readyForOffline(page) {
-  await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
-  await waitForServiceWorker(page)
-  const ids = await page.locator(".ticket-row").evaluateAll(rows => rows.map(r => r.dataset.url.replace("automerge:", "")))
-  assert.ok(ids.length > 0, "the agenda lists tickets")
-  await waitForStoredDocs(page, ids)
-  return ids
-}
-
-/** Tomorrow at 09:00 in Bogotá, as a datetime-local value. */
-function tomorrowNine() {
-  const bogota = new Date(Date.now() - 5 * 3600_000 + 24 * 3600_000)
-  return `${bogota.toISOString().slice(0, 10)}T09:00`
-}
 
 test("a day offline: the agenda opens from the cache, visits, a QR scan and a walk-up request all reach the server", async () => {
   const campo = await Campo.create()
@@ -71,15 +52,7 @@ test("a day offline: the agenda opens from the cache, visits, a QR scan and a wa
 
   // 2a. Absent user, with a photo.
   await printerTicket.click()
-  await page.getByRole("button", { name: "Iniciar visita" }).click()
-  await page.getByText("¿El funcionario está en su puesto?").waitFor()
-  await page.getByRole("button", { name: "No", exact: true }).click()
-  await page.locator('input[name="photo"]').setInputFiles(PHOTO)
-  await page.locator(".photos img.thumb").first().waitFor()
-  await page.getByLabel("Nota dejada al funcionario").fill("Pasé a las 10; vuelvo mañana a primera hora.")
-  await page.getByLabel("Fecha y hora de la próxima visita").fill(tomorrowNine())
-  await page.getByRole("button", { name: "Registrar usuario ausente" }).click()
-  await page.locator(".badge.state-usuario_ausente").waitFor()
+  await recordAbsentVisit(page, "Pasé a las 10; vuelvo mañana a primera hora.")
   await page.locator(".hint", { hasText: "Revisita programada:" }).waitFor()
   const absentId = idOf(page.url())
 
@@ -183,7 +156,9 @@ test("a technician and the coordinator edit the same ticket offline; both edits 
   const techPage = await (await phone(browser, campo.base)).newPage()
   const coordPage = await (await phone(browser, campo.base)).newPage()
   await logIn(techPage, "tecnico1")
-  await logIn(coordPage, "coordinador")
+  await logIn(coordPage, "coordinador", "Tablero de despacho")
+  await coordPage.getByRole("link", { name: "Agenda" }).click()
+  await coordPage.getByRole("heading", { name: "Mi agenda" }).waitFor()
   const row = techPage.locator(".ticket-row", { hasText: "impresora" })
   await row.waitFor()
   const ticketUrl = await row.getAttribute("data-url")

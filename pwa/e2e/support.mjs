@@ -198,13 +198,54 @@ export async function phone(browser, base) {
   return context
 }
 
-/** Logs in through the app's form and waits for the agenda. */
-export async function logIn(page, username) {
+/** A desk: 1280 × 800, mouse, es-CO, Bogotá time (the coordinators' screens). */
+export async function desk(browser, base) {
+  const context = await browser.newContext({
+    baseURL: base,
+    viewport: { width: 1280, height: 800 },
+    locale: "es-CO",
+    timezoneId: "America/Bogota",
+  })
+  context.setDefaultTimeout(30_000)
+  return context
+}
+
+/** Logs in through the app's form and waits for the role's home (the agenda of a technician). */
+export async function logIn(page, username, home = "Mi agenda") {
   await page.goto("/")
   await page.getByLabel("Usuario").fill(username)
   await page.getByLabel("Contraseña").fill(PASSWORD)
   await page.getByRole("button", { name: "Ingresar" }).click()
-  await page.getByRole("heading", { name: "Mi agenda" }).waitFor()
+  await page.getByRole("heading", { name: home }).waitFor()
+}
+
+/** The agenda's ticket ids, once the status bar says everything is on the server and stored. */
+export async function readyForOffline(page) {
+  await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
+  await waitForServiceWorker(page)
+  const ids = await page.locator(".ticket-row").evaluateAll(rows => rows.map(r => r.dataset.url.replace("automerge:", "")))
+  if (ids.length === 0) throw new Error("the agenda lists no tickets")
+  await waitForStoredDocs(page, ids)
+  return ids
+}
+
+/** Tomorrow at 09:00 in Bogotá, as a datetime-local value. */
+export function tomorrowNine() {
+  const bogota = new Date(Date.now() - 5 * 3600_000 + 24 * 3600_000)
+  return `${bogota.toISOString().slice(0, 10)}T09:00`
+}
+
+/** Records an absent-user visit on the ticket open in `page` (a photo, a note, the next visit). */
+export async function recordAbsentVisit(page, note) {
+  await page.getByRole("button", { name: "Iniciar visita" }).click()
+  await page.getByText("¿El funcionario está en su puesto?").waitFor()
+  await page.getByRole("button", { name: "No", exact: true }).click()
+  await page.locator('input[name="photo"]').setInputFiles(join(pwaDir, "public", "icon-512.png"))
+  await page.locator(".photos img.thumb").first().waitFor()
+  await page.getByLabel("Nota dejada al funcionario").fill(note)
+  await page.getByLabel("Fecha y hora de la próxima visita").fill(tomorrowNine())
+  await page.getByRole("button", { name: "Registrar usuario ausente" }).click()
+  await page.locator(".badge.state-usuario_ausente").waitFor()
 }
 
 /** Waits until the service worker controls the app's scope (the app shell is precached). */

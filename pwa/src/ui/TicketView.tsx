@@ -7,6 +7,7 @@ import { currentUser } from "../session"
 import { addComment } from "../tickets"
 import { formatDateTime } from "../time"
 import { PhotoThumb, Screen, useTicket } from "./common"
+import { TriagePanel } from "./office/TriagePanel"
 import { go, ticketPath } from "./router"
 
 function names(doc: TicketDoc): Map<string, string> {
@@ -46,6 +47,7 @@ export function TicketView(props: { id: string }) {
         {f.priority && <span class={`badge prio-${f.priority}`}>{priorityLabel[f.priority]}</span>}
       </p>
       {f.nextVisitAt && <p class="hint">{t.agenda.revisit(formatDateTime(f.nextVisitAt))}</p>}
+      {user.role === "coordinador" && <TriagePanel id={props.id} />}
 
       <div class="actions">
         {canVisit && (

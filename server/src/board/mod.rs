@@ -33,6 +33,10 @@ use crate::sync::Documents;
 /// Events kept for boards that reconnect.
 const HISTORY: usize = 4096;
 
+/// Ids a run may use per millisecond of its life before the next run's first id; with unix ms
+/// (about 1.8 × 10¹²) the ids stay below 2⁵³, exact in a JavaScript number.
+const FIRST_ID_PER_MS: u64 = 1000;
+
 /// One event of the stream, serialised once for every board.
 #[derive(Debug)]
 pub struct BoardEvent {
@@ -125,7 +129,7 @@ impl Board {
         let (tx, _) = broadcast::channel(HISTORY);
         let board = Self {
             ring: Arc::new(Mutex::new(Ring {
-                next_id: 1,
+                next_id: u64::try_from(now_ms()).unwrap_or(0) * FIRST_ID_PER_MS + 1,
                 events: VecDeque::with_capacity(HISTORY),
             })),
             tx,
@@ -140,7 +144,7 @@ impl Board {
         self.ring.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The id of the last event published (0 before any).
+    /// The id of the last event published (before any, the id just below this run's first).
     pub fn last_id(&self) -> u64 {
         self.lock().next_id - 1
     }
@@ -203,7 +207,8 @@ impl Board {
     }
 
     /// Subscribes from after event `since`: the events still in the ring, then the live ones. A
-    /// `since` older than the ring starts with a `reset`.
+    /// `since` older than the ring, or one this run never sent (from a previous run whose clock
+    /// was ahead), starts with a `reset`.
     fn subscribe(
         &self,
         since: u64,
@@ -212,7 +217,7 @@ impl Board {
         let rx = self.tx.subscribe();
         let oldest = ring.events.front().map_or(ring.next_id, |e| e.id);
         let mut backlog: Vec<Arc<BoardEvent>> = Vec::new();
-        if since + 1 < oldest {
+        if since + 1 < oldest || since >= ring.next_id {
             backlog.push(Arc::new(BoardEvent {
                 id: ring.next_id - 1,
                 kind: "reset",

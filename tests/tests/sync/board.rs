@@ -180,3 +180,40 @@ async fn board_shows_the_field_live(backend: Backend) {
     assert!(missed["resolution_due"].as_i64().is_some());
 }
 both_backends!(board_shows_the_field_live);
+
+async fn a_board_resumes_after_a_server_restart(backend: Backend) {
+    let server = Server::spawn(backend, &[]).await;
+    let admin = server.login("admin").await;
+    let (admin_id, _) = me(&admin).await;
+    let mut board = Events::open(&admin, "/api/board/stream", None).await;
+    let mut phone = NodePeer::spawn().await;
+    phone.connect(&server.sync_url(&admin).await).await;
+    let (seen_id, _, _) = board
+        .until("a contact before the restart", |(_, kind, data)| {
+            kind == "contact" && data["user_id"] == admin_id.as_str()
+        })
+        .await;
+    drop(board);
+    drop(phone);
+
+    // The new run's ids are above the old ones: a board resuming with an id of the previous run
+    // is told to read the snapshot again instead of waiting for ids it already saw.
+    let server = server.restart(false).await;
+    let admin = server.login("admin").await;
+    let snapshot = admin.get("/api/board").await;
+    assert!(
+        snapshot.body["last_event_id"].as_u64().unwrap() >= seen_id,
+        "{}",
+        snapshot.body
+    );
+    let mut resumed = Events::open(&admin, "/api/board/stream", Some(seen_id)).await;
+    let (reset_id, kind, _) = resumed.until("reset", |_| true).await;
+    assert_eq!(kind, "reset");
+    assert!(reset_id > seen_id);
+
+    // An id this run never sent is no silent gap either.
+    let mut future = Events::open(&admin, "/api/board/stream", Some(reset_id + 1_000_000)).await;
+    let (_, kind, _) = future.until("reset for an unknown id", |_| true).await;
+    assert_eq!(kind, "reset");
+}
+both_backends!(a_board_resumes_after_a_server_restart);

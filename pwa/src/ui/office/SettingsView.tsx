@@ -1,6 +1,400 @@
-import { t } from "../../es"
-import { Screen } from "../common"
+// The office's settings: the SLA targets per priority, the working hours and the absent-user
+// pause (GET/PUT /api/settings/sla); the users (list, create, enable or disable) and the
+// dependencias (list, create).
+
+import { useEffect, useState } from "preact/hooks"
+import { getJson } from "../../api"
+import { loadPolicy } from "../../boardLive"
+import { refreshCalendar } from "../../calendar"
+import { type Dependencia, dependencias, refreshDependencias } from "../../catalog"
+import { priorityLabel, roleLabel, t } from "../../es"
+import { FormError, type UserView, listUsers, messageOf, send } from "../../officeApi"
+import { PRIORITIES, ROLES, type Role } from "../../schema"
+import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
+import { Field } from "../common"
+import "./office.css"
+
+type Feedback = { kind: "ok" | "error"; text: string } | null
+
+function Message(props: { feedback: Feedback }) {
+  const f = props.feedback
+  if (!f) return null
+  return (
+    <p class={f.kind === "error" ? "error" : "ok"} role={f.kind === "error" ? "alert" : "status"}>
+      {f.text}
+    </p>
+  )
+}
+
+const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const
+
+function SlaSettings() {
+  const [form, setForm] = useState<SlaForm | null>(null)
+  const [invalid, setInvalid] = useState<string[]>([])
+  const [feedback, setFeedback] = useState<Feedback>(null)
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    getJson<SlaPolicy>("/api/settings/sla").then(
+      p => setForm(toForm(p)),
+      err => setFeedback({ kind: "error", text: t.settings.loadFailed(messageOf(err)) }),
+    )
+  }, [])
+  if (!form) return <Message feedback={feedback} />
+
+  const hours = (priority: (typeof PRIORITIES)[number], which: "response" | "resolution") => (e: Event) =>
+    setForm({
+      ...form,
+      hours: { ...form.hours, [priority]: { ...form.hours[priority], [which]: (e.currentTarget as HTMLInputElement).value } },
+    })
+  const setWindow = (i: number, key: "day" | "start" | "end") => (e: Event) =>
+    setForm({
+      ...form,
+      windows: form.windows.map((w, j) => (j === i ? { ...w, [key]: (e.currentTarget as HTMLInputElement).value } : w)),
+    })
+
+  async function save(e: Event) {
+    e.preventDefault()
+    if (!form) return
+    setFeedback(null)
+    const result = fromForm(form)
+    if ("invalid" in result) {
+      setInvalid(result.invalid)
+      return
+    }
+    setInvalid([])
+    setBusy(true)
+    try {
+      const saved = await send<SlaPolicy>("PUT", "/api/settings/sla", result.policy)
+      setForm(toForm(saved))
+      setFeedback({ kind: "ok", text: t.settings.slaSaved })
+      void loadPolicy()
+      void refreshCalendar()
+    } catch (err) {
+      setFeedback({ kind: "error", text: messageOf(err) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form class="form" onSubmit={e => void save(e)} noValidate>
+      <p class="hint">{t.settings.slaHint}</p>
+      <div class="table-wrap">
+        <table class="data sla">
+          <thead>
+            <tr>
+              <th>{t.settings.priority}</th>
+              <th>{t.settings.response}</th>
+              <th>{t.settings.resolution}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {PRIORITIES.map(p => (
+              <tr key={p}>
+                <th scope="row">{priorityLabel[p]}</th>
+                {(["response", "resolution"] as const).map(which => (
+                  <td key={which}>
+                    <input
+                      name={`${p}-${which}`}
+                      inputMode="decimal"
+                      aria-label={which === "response" ? t.settings.responseOf(priorityLabel[p]) : t.settings.resolutionOf(priorityLabel[p])}
+                      aria-invalid={invalid.includes(`${p}.${which}`) || undefined}
+                      value={form.hours[p][which]}
+                      onInput={hours(p, which)}
+                    />
+                    {invalid.includes(`${p}.${which}`) && <span class="error">{t.settings.hoursInvalid}</span>}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <label class="check">
+        <input type="checkbox" name="pause" checked={form.pause} onChange={e => setForm({ ...form, pause: e.currentTarget.checked })} />
+        {t.settings.pause}
+      </label>
+      <h3>{t.settings.hoursTitle}</h3>
+      <div class="table-wrap">
+        <table class="data windows">
+          <thead>
+            <tr>
+              <th>{t.settings.day}</th>
+              <th>{t.settings.start}</th>
+              <th>{t.settings.end}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {form.windows.map((w, i) => (
+              <tr key={i}>
+                <td>
+                  <select aria-label={t.settings.day} value={w.day} onChange={setWindow(i, "day")}>
+                    {DAYS.map(d => (
+                      <option key={d} value={d}>
+                        {t.settings.days[d]}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  <input type="time" aria-label={t.settings.start} value={w.start} onInput={setWindow(i, "start")} />
+                </td>
+                <td>
+                  <input type="time" aria-label={t.settings.end} value={w.end} onInput={setWindow(i, "end")} />
+                  {invalid.includes(`windows.${i}`) && <span class="error">{t.settings.windowInvalid}</span>}
+                </td>
+                <td>
+                  <button type="button" onClick={() => setForm({ ...form, windows: form.windows.filter((_, j) => j !== i) })}>
+                    {t.settings.removeWindow}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div class="actions">
+        <button
+          type="button"
+          onClick={() => setForm({ ...form, windows: [...form.windows, { day: "Mon", start: "08:00", end: "12:00" }] })}
+        >
+          {t.settings.addWindow}
+        </button>
+        <button type="submit" class="primary" disabled={busy}>
+          {t.settings.saveSla}
+        </button>
+      </div>
+      <Message feedback={feedback} />
+    </form>
+  )
+}
+
+const NEW_USER = { username: "", full_name: "", role: "tecnico" as Role, password: "", email: "", dependencia: "" }
+
+function Users() {
+  const [users, setUsers] = useState<UserView[] | null>(null)
+  const [role, setRole] = useState<"" | Role>("")
+  const [draft, setDraft] = useState(NEW_USER)
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [feedback, setFeedback] = useState<Feedback>(null)
+  const [busy, setBusy] = useState(false)
+
+  const load = () =>
+    listUsers().then(
+      list => setUsers(list),
+      err => setFeedback({ kind: "error", text: t.settings.loadFailed(messageOf(err)) }),
+    )
+  useEffect(() => void load(), [])
+
+  async function toggle(u: UserView) {
+    setFeedback(null)
+    try {
+      const changed = await send<UserView>("PATCH", `/api/users/${u.id}`, { active: !u.active })
+      setUsers(users?.map(x => (x.id === u.id ? changed : x)) ?? null)
+      setFeedback({ kind: "ok", text: changed.active ? t.settings.userEnabled(changed.full_name) : t.settings.userDisabled(changed.full_name) })
+    } catch (err) {
+      setFeedback({ kind: "error", text: messageOf(err) })
+    }
+  }
+
+  async function create(e: Event) {
+    e.preventDefault()
+    setFeedback(null)
+    setErrors({})
+    setBusy(true)
+    try {
+      const made = await send<UserView>("POST", "/api/users", {
+        ...draft,
+        email: draft.email.trim() || null,
+        dependencia: draft.dependencia || null,
+      })
+      setDraft(NEW_USER)
+      setFeedback({ kind: "ok", text: t.settings.userCreated(made.full_name) })
+      void load()
+    } catch (err) {
+      if (err instanceof FormError && Object.keys(err.fields).length > 0) setErrors(err.fields)
+      setFeedback({ kind: "error", text: messageOf(err) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const set = (key: keyof typeof NEW_USER) => (e: Event) => setDraft({ ...draft, [key]: (e.currentTarget as HTMLInputElement).value })
+  const shown = (users ?? []).filter(u => role === "" || u.role === role)
+  const depName = (code: string | null) => (code ? (dependencias.value.find(d => d.code === code)?.name ?? code) : "—")
+
+  return (
+    <>
+      <Message feedback={feedback} />
+      <label class="field inline-filter">
+        <span class="label">{t.settings.filterRole}</span>
+        <select value={role} onChange={e => setRole(e.currentTarget.value as "" | Role)}>
+          <option value="">{t.settings.allRoles}</option>
+          {ROLES.map(r => (
+            <option key={r} value={r}>
+              {roleLabel[r]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {users === null ? (
+        <p>{t.loading}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="data users">
+            <thead>
+              <tr>
+                <th>{t.settings.fullName}</th>
+                <th>{t.settings.username}</th>
+                <th>{t.settings.role}</th>
+                <th>{t.settings.dependencia}</th>
+                <th>{t.settings.email}</th>
+                <th>{t.settings.status}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map(u => (
+                <tr key={u.id} class={u.active ? "" : "inactive"} data-username={u.username}>
+                  <td>{u.full_name}</td>
+                  <td>{u.username}</td>
+                  <td>{roleLabel[u.role] ?? u.role_label}</td>
+                  <td>{depName(u.dependencia)}</td>
+                  <td>{u.email ?? "—"}</td>
+                  <td>{u.active ? t.settings.active : t.settings.inactive}</td>
+                  <td>
+                    <button type="button" onClick={() => void toggle(u)}>
+                      {u.active ? t.settings.disable : t.settings.enable}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h3>{t.settings.newUserTitle}</h3>
+      <form class="form" onSubmit={e => void create(e)} noValidate>
+        <div class="form-row">
+          <Field label={t.settings.fullName} error={errors.full_name}>
+            <input name="full_name" value={draft.full_name} onInput={set("full_name")} />
+          </Field>
+          <Field label={t.settings.username} error={errors.username}>
+            <input name="username" autocapitalize="none" value={draft.username} onInput={set("username")} />
+          </Field>
+          <Field label={t.settings.role} error={errors.role}>
+            <select name="role" value={draft.role} onChange={set("role")}>
+              {ROLES.map(r => (
+                <option key={r} value={r}>
+                  {roleLabel[r]}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t.settings.dependencia} error={errors.dependencia}>
+            <select name="dependencia" value={draft.dependencia} onChange={set("dependencia")}>
+              <option value="">{t.settings.noDependencia}</option>
+              {dependencias.value.map(d => (
+                <option key={d.code} value={d.code}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t.settings.email} error={errors.email}>
+            <input name="email" type="email" value={draft.email} onInput={set("email")} />
+          </Field>
+          <Field label={t.settings.password} error={errors.password}>
+            <input name="password" type="password" autocomplete="new-password" value={draft.password} onInput={set("password")} />
+          </Field>
+        </div>
+        <button type="submit" class="primary" disabled={busy}>
+          {t.settings.createUser}
+        </button>
+      </form>
+    </>
+  )
+}
+
+function Dependencias() {
+  const [draft, setDraft] = useState({ code: "", name: "" })
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [feedback, setFeedback] = useState<Feedback>(null)
+  useEffect(() => void refreshDependencias(), [])
+
+  async function create(e: Event) {
+    e.preventDefault()
+    setFeedback(null)
+    setErrors({})
+    try {
+      const made = await send<Dependencia>("POST", "/api/dependencias", { code: draft.code.trim().toUpperCase(), name: draft.name })
+      setDraft({ code: "", name: "" })
+      setFeedback({ kind: "ok", text: t.settings.dependenciaCreated(made.name) })
+      await refreshDependencias()
+    } catch (err) {
+      if (err instanceof FormError && Object.keys(err.fields).length > 0) setErrors(err.fields)
+      setFeedback({ kind: "error", text: messageOf(err) })
+    }
+  }
+
+  return (
+    <>
+      <Message feedback={feedback} />
+      <div class="table-wrap">
+        <table class="data dependencias">
+          <thead>
+            <tr>
+              <th>{t.settings.code}</th>
+              <th>{t.settings.name}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {dependencias.value.map(d => (
+              <tr key={d.code}>
+                <td>{d.code}</td>
+                <td>{d.name}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form class="form inline" onSubmit={e => void create(e)} noValidate>
+        <div class="form-row">
+          <Field label={t.settings.code} error={errors.code}>
+            <input name="code" autocapitalize="characters" value={draft.code} onInput={e => setDraft({ ...draft, code: e.currentTarget.value })} />
+          </Field>
+          <Field label={t.settings.name} error={errors.name}>
+            <input name="name" value={draft.name} onInput={e => setDraft({ ...draft, name: e.currentTarget.value })} />
+          </Field>
+        </div>
+        <button type="submit">{t.settings.createDependencia}</button>
+      </form>
+    </>
+  )
+}
 
 export function SettingsView() {
-  return <Screen title={t.settings.title}>{null}</Screen>
+  return (
+    <main class="screen wide settings">
+      <header class="screen-head">
+        <h1>{t.settings.title}</h1>
+      </header>
+      <div class="office-grid">
+        <section aria-label={t.settings.slaTitle}>
+          <h2>{t.settings.slaTitle}</h2>
+          <SlaSettings />
+        </section>
+        <section aria-label={t.settings.dependenciasTitle}>
+          <h2>{t.settings.dependenciasTitle}</h2>
+          <Dependencias />
+        </section>
+      </div>
+      <section aria-label={t.settings.usersTitle}>
+        <h2>{t.settings.usersTitle}</h2>
+        <Users />
+      </section>
+    </main>
+  )
 }

@@ -1,0 +1,107 @@
+// The office's REST calls (coordinators' screens): JSON in and out, and the server's Spanish
+// error with the message of each refused field, so a form can mark them.
+
+import { ApiError, getJson } from "./api"
+import type { Channel, Mode, Priority, Role } from "./schema"
+import { t } from "./es"
+
+export class FormError extends ApiError {
+  constructor(
+    status: number,
+    message: string,
+    /** Field name → the server's message for it. */
+    readonly fields: Record<string, string>,
+  ) {
+    super(status, message)
+  }
+}
+
+/** Sends `body` as JSON; throws FormError with the server's messages, or a network FormError. */
+export async function send<T>(method: "POST" | "PUT" | "PATCH", path: string, body: unknown): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+  } catch {
+    throw new FormError(0, t.errors.network, {})
+  }
+  if (response.ok) return (await response.json()) as T
+  let message = `Error ${response.status}`
+  const fields: Record<string, string> = {}
+  try {
+    const parsed = (await response.json()) as {
+      error?: { message?: string; fields?: { field: string; message: string }[] }
+    }
+    if (parsed.error?.message) message = parsed.error.message
+    for (const f of parsed.error?.fields ?? []) fields[f.field] ??= f.message
+  } catch {
+    // Not JSON: keep the status.
+  }
+  throw new FormError(response.status, message, fields)
+}
+
+/** A readable Spanish message for any failure of a call. */
+export function messageOf(err: unknown): string {
+  if (err instanceof FormError) {
+    // A validation error names its fields; say what is wrong rather than "revise los datos".
+    const details = Object.values(err.fields)
+    return details.length > 0 ? details.map(capitalise).join(" ") : err.message
+  }
+  if (err instanceof ApiError) return err.message
+  return t.errors.network
+}
+
+function capitalise(text: string): string {
+  const s = text.trim()
+  const first = s.charAt(0).toUpperCase() + s.slice(1)
+  return /[.!?]$/.test(first) ? first : `${first}.`
+}
+
+export interface UserView {
+  id: string
+  username: string
+  full_name: string
+  role: Role
+  role_label: string
+  dependencia: string | null
+  email: string | null
+  active: boolean
+}
+
+export function listUsers(role?: Role): Promise<UserView[]> {
+  return getJson<UserView[]>(role ? `/api/users?role=${role}` : "/api/users")
+}
+
+/** A workflow action of the coordinator (POST /api/tickets/{id}/actions). */
+export interface Action {
+  action: "aceptada" | "priorizada" | "asignada" | "resuelta_telefono" | "anulada" | "reabierta" | "duplicada"
+  priority?: Priority
+  mode?: Mode
+  assignee_id?: string
+  reason?: string
+  duplicate_of?: string
+}
+
+export function act<T>(ticketId: string, action: Action): Promise<T> {
+  return send<T>("POST", `/api/tickets/${encodeURIComponent(ticketId)}/actions`, action)
+}
+
+export interface NewTicket {
+  requester_id: string
+  channel: Channel
+  external_ref: string
+  dependencia: string
+  location: string
+  phone_extension: string
+  category: string
+  description: string
+  equipment: string[]
+}
+
+export function createTicket(body: NewTicket): Promise<{ id: string; url: string; number: string }> {
+  return send("POST", "/api/tickets", body)
+}

@@ -1,0 +1,334 @@
+// The coordinator's part of a ticket: reception and triage (accept, mode, priority, with the SLA
+// deadlines the server computes), the responsible técnico or contratista, and the corrections
+// (resolved by phone, duplicate, cancel, reopen). Each action is a POST to the server, which
+// decides against the ticket's latest state; a refusal shows the server's Spanish reason.
+
+import type { ComponentChildren } from "preact"
+import { useEffect, useState } from "preact/hooks"
+import { getJson } from "../../api"
+import { channelLabel, modeLabel, priorityLabel, stateLabel, t } from "../../es"
+import { type Action, type UserView, act, listUsers, messageOf } from "../../officeApi"
+import { MODES, type Mode, PRIORITIES, type Priority, type State, allowed } from "../../schema"
+import { formatDateTime } from "../../time"
+import { Field, useTicket } from "../common"
+import "./office.css"
+
+/** The projection's row of a ticket (GET /api/tickets/{id}), the fields the panel shows. */
+interface TicketRow {
+  id: string
+  number: string
+  state: State
+  priority: Priority | null
+  mode: Mode | null
+  channel: keyof typeof channelLabel
+  external_ref: string | null
+  assignee_id: string | null
+  assignee_name: string | null
+  responded_at: number | null
+  response_due: number | null
+  resolution_due: number | null
+}
+
+type Feedback = { kind: "ok" | "error"; text: string } | null
+
+function Fold(props: { title: string; children: ComponentChildren }) {
+  return (
+    <details>
+      <summary>{props.title}</summary>
+      {props.children}
+    </details>
+  )
+}
+
+/** A reason form (phone resolution, cancellation, reopening): one text, one button. */
+function ReasonForm(props: {
+  name: string
+  label: string
+  submit: string
+  required: string
+  danger?: boolean
+  busy: boolean
+  onSubmit: (reason: string) => Promise<boolean>
+}) {
+  const [text, setText] = useState("")
+  const [error, setError] = useState<string | undefined>()
+  return (
+    <form
+      class="form"
+      onSubmit={async e => {
+        e.preventDefault()
+        if (text.trim() === "") return setError(props.required)
+        setError(undefined)
+        if (await props.onSubmit(text.trim())) setText("")
+      }}
+    >
+      <Field label={props.label} error={error}>
+        <textarea name={props.name} rows={2} value={text} onInput={e => setText(e.currentTarget.value)} />
+      </Field>
+      <button type="submit" class={props.danger ? "danger" : ""} disabled={props.busy}>
+        {props.busy ? t.intake.working : props.submit}
+      </button>
+    </form>
+  )
+}
+
+export function TriagePanel(props: { id: string }) {
+  const { doc } = useTicket(props.id)
+  const [row, setRow] = useState<TicketRow | null>(null)
+  const [workers, setWorkers] = useState<UserView[]>([])
+  const [feedback, setFeedback] = useState<Feedback>(null)
+  const [busy, setBusy] = useState(false)
+  const [mode, setMode] = useState<string>("")
+  const [priority, setPriority] = useState<string>("")
+  const [assignee, setAssignee] = useState("")
+  const [duplicateOf, setDuplicateOf] = useState("")
+  const [duplicateNote, setDuplicateNote] = useState("")
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
+  const events = doc?.events.length ?? 0
+
+  function show(next: TicketRow) {
+    setRow(next)
+    setMode(next.mode ?? "")
+    setPriority(next.priority ?? "")
+  }
+
+  // Read again whenever the document changes (a technician's sync, another coordinator).
+  useEffect(() => {
+    let live = true
+    getJson<TicketRow>(`/api/tickets/${props.id}`).then(
+      r => live && show(r),
+      err => live && setFeedback({ kind: "error", text: messageOf(err) }),
+    )
+    return () => {
+      live = false
+    }
+  }, [props.id, events])
+
+  useEffect(() => {
+    listUsers().then(
+      users => setWorkers(users.filter(u => u.active && (u.role === "tecnico" || u.role === "contratista"))),
+      () => {},
+    )
+  }, [])
+
+  if (!row)
+    return (
+      <section class="triage" aria-label={t.intake.panelTitle}>
+        <h2>{t.intake.panelTitle}</h2>
+        {feedback ? (
+          <p class="error" role="alert">
+            {feedback.text}
+          </p>
+        ) : (
+          <p>{t.loading}</p>
+        )}
+      </section>
+    )
+
+  /** Runs the actions in order; stops at the first refusal and shows its reason. */
+  async function run(...actions: Action[]): Promise<boolean> {
+    setBusy(true)
+    setFeedback(null)
+    setFieldErrors({})
+    try {
+      for (const a of actions) show(await act<TicketRow>(props.id, a))
+      const last = actions[actions.length - 1]
+      setFeedback({ kind: "ok", text: (last && t.intake.done[last.action]) ?? "" })
+      return true
+    } catch (err) {
+      setFeedback({ kind: "error", text: messageOf(err) })
+      return false
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const can = (kind: Parameters<typeof allowed>[2]) => allowed("coordinador", row.state, kind)
+  const registered = row.state === "registrada"
+  const technicians = workers.filter(w => w.role === "tecnico")
+  const contractors = workers.filter(w => w.role === "contratista")
+
+  function triage(e: Event) {
+    e.preventDefault()
+    const errors: Record<string, string> = {}
+    if (!mode) errors.mode = t.intake.chooseMode
+    if (!priority) errors.priority = t.intake.choosePriority
+    setFieldErrors(errors)
+    if (Object.keys(errors).length > 0) return
+    const m = mode as Mode
+    const p = priority as Priority
+    const steps: Action[] = registered
+      ? [{ action: "aceptada", mode: m }, { action: "priorizada", priority: p, mode: m }]
+      : [{ action: "priorizada", priority: p, mode: m }]
+    void run(...steps)
+  }
+
+  return (
+    <section class="triage" aria-label={t.intake.panelTitle}>
+      <h2>{t.intake.panelTitle}</h2>
+      {feedback && (
+        <p class={feedback.kind === "error" ? "error" : "ok"} role={feedback.kind === "error" ? "alert" : "status"}>
+          {feedback.text}
+        </p>
+      )}
+      <dl class="triage-facts">
+        <dt>{t.intake.state}</dt>
+        <dd data-field="state">{stateLabel[row.state]}</dd>
+        <dt>{t.intake.priority}</dt>
+        <dd data-field="priority">{row.priority ? priorityLabel[row.priority] : t.ticket.noPriority}</dd>
+        <dt>{t.intake.mode}</dt>
+        <dd>{row.mode ? modeLabel[row.mode] : "—"}</dd>
+        <dt>{t.intake.assignee}</dt>
+        <dd data-field="assignee">{row.assignee_name ?? t.intake.unassigned}</dd>
+        <dt>{t.intake.responseDue}</dt>
+        <dd data-field="response-due">
+          {row.responded_at !== null
+            ? t.intake.responded(formatDateTime(row.responded_at))
+            : row.response_due !== null
+              ? formatDateTime(row.response_due)
+              : t.intake.noDeadline}
+        </dd>
+        <dt>{t.intake.resolutionDue}</dt>
+        <dd data-field="resolution-due">{row.resolution_due !== null ? formatDateTime(row.resolution_due) : t.intake.noDeadline}</dd>
+        <dt>{t.ticket.channel}</dt>
+        <dd>
+          {channelLabel[row.channel] ?? row.channel}
+          {row.external_ref ? ` · ${row.external_ref}` : ""}
+        </dd>
+      </dl>
+
+      {can("priorizada") && (
+        <form class="form" onSubmit={triage}>
+          <div class="form-row">
+            <Field label={t.intake.mode} error={fieldErrors.mode}>
+              <select name="mode" value={mode} onChange={e => setMode(e.currentTarget.value)}>
+                <option value="">{t.intake.chooseMode}</option>
+                {MODES.map(m => (
+                  <option key={m} value={m}>
+                    {modeLabel[m]}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label={t.intake.priority} error={fieldErrors.priority}>
+              <select name="priority" value={priority} onChange={e => setPriority(e.currentTarget.value)}>
+                <option value="">{t.intake.choosePriority}</option>
+                {PRIORITIES.map(p => (
+                  <option key={p} value={p}>
+                    {priorityLabel[p]}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </div>
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? t.intake.working : registered ? t.intake.accept : t.intake.saveTriage}
+          </button>
+        </form>
+      )}
+
+      {can("asignada") && (
+        <form
+          class="form"
+          onSubmit={e => {
+            e.preventDefault()
+            if (!assignee) return setFieldErrors({ assignee: t.intake.chooseAssignee })
+            void run({ action: "asignada", assignee_id: assignee }).then(ok => ok && setAssignee(""))
+          }}
+        >
+          <h3>{t.intake.assignee}</h3>
+          <Field label={t.intake.assigneeChoice} error={fieldErrors.assignee}>
+            <select name="assignee" value={assignee} onChange={e => setAssignee(e.currentTarget.value)}>
+              <option value="">{t.intake.chooseAssignee}</option>
+              <optgroup label={t.intake.technicians}>
+                {technicians.map(w => (
+                  <option key={w.id} value={w.id} disabled={w.id === row.assignee_id}>
+                    {w.full_name}
+                  </option>
+                ))}
+              </optgroup>
+              <optgroup label={t.intake.contractors}>
+                {contractors.map(w => (
+                  <option key={w.id} value={w.id} disabled={w.id === row.assignee_id}>
+                    {w.full_name}
+                  </option>
+                ))}
+              </optgroup>
+            </select>
+          </Field>
+          <button type="submit" disabled={busy}>
+            {busy ? t.intake.working : row.assignee_id ? t.intake.reassign : t.intake.assign}
+          </button>
+        </form>
+      )}
+
+      {can("resuelta_telefono") && (
+        <Fold title={t.intake.phoneTitle}>
+          <ReasonForm
+            name="phone-note"
+            label={t.intake.phoneNote}
+            submit={t.intake.phoneSubmit}
+            required={t.intake.noteRequired}
+            busy={busy}
+            onSubmit={reason => run({ action: "resuelta_telefono", reason })}
+          />
+        </Fold>
+      )}
+      {can("duplicada") && (
+        <Fold title={t.intake.duplicateTitle}>
+          <form
+            class="form"
+            onSubmit={e => {
+              e.preventDefault()
+              if (duplicateOf.trim() === "") return setFieldErrors({ duplicate_of: t.intake.duplicateRequired })
+              const action: Action = { action: "duplicada", duplicate_of: duplicateOf.trim() }
+              if (duplicateNote.trim()) action.reason = duplicateNote.trim()
+              void run(action)
+            }}
+          >
+            <Field label={t.intake.duplicateOf} error={fieldErrors.duplicate_of}>
+              <input
+                name="duplicate-of"
+                placeholder={t.intake.duplicatePlaceholder}
+                autocapitalize="characters"
+                value={duplicateOf}
+                onInput={e => setDuplicateOf(e.currentTarget.value)}
+              />
+            </Field>
+            <Field label={t.intake.duplicateReason}>
+              <input name="duplicate-reason" value={duplicateNote} onInput={e => setDuplicateNote(e.currentTarget.value)} />
+            </Field>
+            <button type="submit" disabled={busy}>
+              {busy ? t.intake.working : t.intake.duplicateSubmit}
+            </button>
+          </form>
+        </Fold>
+      )}
+      {can("anulada") && (
+        <Fold title={t.intake.cancelTitle}>
+          <ReasonForm
+            name="cancel-reason"
+            label={t.intake.cancelReason}
+            submit={t.intake.cancelSubmit}
+            required={t.intake.reasonRequired}
+            danger
+            busy={busy}
+            onSubmit={reason => run({ action: "anulada", reason })}
+          />
+        </Fold>
+      )}
+      {can("reabierta") && (
+        <Fold title={t.intake.reopenTitle}>
+          <ReasonForm
+            name="reopen-reason"
+            label={t.intake.reopenReason}
+            submit={t.intake.reopenSubmit}
+            required={t.intake.reasonRequired}
+            busy={busy}
+            onSubmit={reason => run({ action: "reabierta", reason })}
+          />
+        </Fold>
+      )}
+    </section>
+  )
+}
