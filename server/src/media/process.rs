@@ -4,9 +4,10 @@
 
 use std::io::Cursor;
 
-use image::codecs::jpeg::JpegEncoder;
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
 /// Image formats a phone may send. Everything else is refused, whatever its declared type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,11 +243,15 @@ pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Derived, Rejection> {
         image::ImageError::Limits(_) => too_large(width, height),
         _ => Rejection::Undecodable,
     })?;
+    // Only colour is kept (a phone photo is RGB already; transparency has no meaning here).
+    let rgb = image.into_rgb8();
     // Scale first, orient after: rotating the display size is cheaper than rotating the whole
-    // photo, and fitting into a square box does not depend on the orientation.
-    let mut display = fit(image, limits.display_side);
+    // photo, and fitting into a square box does not depend on the orientation. The thumbnail
+    // is made from the display size, not from the whole photo again.
+    let mut display = DynamicImage::ImageRgb8(fit(rgb, limits.display_side)?);
     display.apply_orientation(orientation);
-    let thumb = fit(display.clone(), limits.thumb_side);
+    let display = display.into_rgb8();
+    let thumb = fit(display.clone(), limits.thumb_side)?;
     let (width, height) = match orientation {
         Orientation::Rotate90
         | Orientation::Rotate270
@@ -258,36 +263,57 @@ pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Derived, Rejection> {
         format,
         width,
         height,
-        display: encode_jpeg(display, 82)?,
-        thumb: encode_jpeg(thumb, 78)?,
+        display: encode_jpeg(&display, 82)?,
+        thumb: encode_jpeg(&thumb, 78)?,
     })
 }
 
-/// Shrinks `image` so that its longest side is at most `side` (never enlarges). The area-averaging
-/// `thumbnail` filter is fast and good for strong reductions of photos.
-fn fit(image: DynamicImage, side: u32) -> DynamicImage {
-    if image.width() <= side && image.height() <= side {
-        image
-    } else {
-        image.thumbnail(side, side)
+/// Shrinks `image` so that its longest side is at most `side` (never enlarges), with a
+/// Lanczos-3 filter (`fast_image_resize`, vectorised): sharp, and several times faster than the
+/// `image` crate's resizing of a 12 MP photo.
+fn fit(image: RgbImage, side: u32) -> Result<RgbImage, Rejection> {
+    let (width, height) = image.dimensions();
+    let longest = width.max(height);
+    if longest <= side {
+        return Ok(image);
     }
+    let scaled = |length: u32| {
+        let length =
+            (u64::from(length) * u64::from(side) + u64::from(longest) / 2) / u64::from(longest);
+        (length as u32).max(1)
+    };
+    let (new_width, new_height) = (scaled(width), scaled(height));
+    let source = ImageRef::new(width, height, image.as_raw(), PixelType::U8x3)
+        .map_err(|_| Rejection::Undecodable)?;
+    let mut target = Image::new(new_width, new_height, PixelType::U8x3);
+    Resizer::new()
+        .resize(
+            &source,
+            &mut target,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
+        )
+        .map_err(|_| Rejection::Undecodable)?;
+    RgbImage::from_raw(new_width, new_height, target.into_vec()).ok_or(Rejection::Undecodable)
 }
 
-/// Encodes as baseline JPEG. The encoder writes a JFIF header and nothing else: no EXIF, no GPS.
-fn encode_jpeg(image: DynamicImage, quality: u8) -> Result<Vec<u8>, Rejection> {
-    let rgb = match image {
-        DynamicImage::ImageRgb8(rgb) => rgb,
-        other => other.to_rgb8(),
+/// Encodes as baseline JPEG (4:2:0, `jpeg-encoder`, vectorised). The encoder writes a JFIF
+/// header and nothing else: no EXIF, no GPS.
+fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, Rejection> {
+    let (Ok(width), Ok(height)) = (u16::try_from(image.width()), u16::try_from(image.height()))
+    else {
+        return Err(Rejection::Undecodable);
     };
-    let mut out = Vec::with_capacity(rgb.len() / 8);
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(&rgb)
+    let mut out = Vec::with_capacity(image.len() / 8);
+    jpeg_encoder::Encoder::new(&mut out, quality)
+        .encode(image.as_raw(), width, height, jpeg_encoder::ColorType::Rgb)
         .map_err(|_| Rejection::Undecodable)?;
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use image::codecs::jpeg::JpegEncoder;
+
     use super::*;
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
