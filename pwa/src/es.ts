@@ -121,6 +121,8 @@ export const t = {
     figure: "Cifra",
     change: "Cambio",
     received: "Solicitudes recibidas",
+    receivedShort: "Recibidas",
+    count: "Cantidad",
     resolved: "Resueltas",
     closed: "Cerradas",
     cancelled: "Anuladas",

@@ -216,15 +216,17 @@ function Section(props: { title: string; wide?: boolean; children: ComponentChil
   )
 }
 
-/** A table that scrolls sideways on a narrow screen instead of widening the page. */
-function Table(props: { class?: string; head: readonly string[]; children: ComponentChildren }) {
+/** A table that scrolls sideways on a narrow screen instead of widening the page. Columns from
+ * `numbersFrom` on hold numbers (aligned right). */
+function Table(props: { class?: string; head: readonly string[]; numbersFrom?: number; children: ComponentChildren }) {
+  const numbersFrom = props.numbersFrom ?? 1
   return (
     <div class="table-wrap">
       <table class={props.class}>
         <thead>
           <tr>
             {props.head.map((h, i) => (
-              <th key={i} scope="col">
+              <th key={i} scope="col" class={i >= numbersFrom ? "num" : undefined}>
                 {h}
               </th>
             ))}
@@ -280,7 +282,7 @@ function BreakdownTable(props: { title: string; column: string; rows: Breakdown[
       {props.rows.length === 0 ? (
         <p class="empty">{t.monthly.none}</p>
       ) : (
-        <Table head={[props.column, t.monthly.received, t.monthly.resolved, t.monthly.openAtEnd]}>
+        <Table head={[props.column, t.monthly.receivedShort, t.monthly.resolved, t.monthly.openAtEnd]}>
           {props.rows.map(r => (
             <tr key={r.key}>
               <th scope="row">{r.label}</th>
@@ -297,7 +299,7 @@ function BreakdownTable(props: { title: string; column: string; rows: Breakdown[
 
 function SatisfactionTable(props: { title: string; groups: SatisfactionGroup[]; questions: string[] }) {
   return (
-    <Section title={props.title}>
+    <Section title={props.title} wide>
       {props.groups.length === 0 ? (
         <p class="empty">{t.monthly.none}</p>
       ) : (
@@ -344,6 +346,7 @@ function Detail(props: { report: MonthlyReport }) {
       {rows.length > 0 && (
         <Table
           class="report-detail"
+          numbersFrom={Infinity}
           head={[
             c.number,
             c.created,
@@ -496,7 +499,7 @@ function Report(props: { report: MonthlyReport; query: string }) {
         </Section>
 
         <Section title={t.monthly.fieldWork}>
-          <Table class="report-field" head={[t.monthly.figure, t.monthly.tickets]}>
+          <Table class="report-field" head={[t.monthly.figure, t.monthly.count]}>
             {(
               [
                 [t.monthly.visits, g.visits.total],
