@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use campo_server::reports::figures::{self, Period, ReportTicket, ReportVisit};
 use campo_server::reports::{charts, export, pdf};
 use campo_server::store::{ReportFilters, Store};
-use campo_shared::calendar::BusinessCalendar;
+use campo_server::projection::{EquipmentEvent, Sla};
+use campo_shared::workflow::{EventKind, Interval};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::Connection;
@@ -131,11 +132,26 @@ fn generate(total: usize, in_month_count: usize) -> (Vec<ReportTicket>, Period) 
             } else {
                 t.state = "resuelta".into();
             }
+            let sent = created + hour / 2;
             if rng.gen_bool(0.1) {
                 t.workshop_sends = 1;
                 t.equipment_returns = 1;
+                t.equipment_events = vec![
+                    EquipmentEvent {
+                        kind: EventKind::SentToWorkshop,
+                        at: sent,
+                    },
+                    EquipmentEvent {
+                        kind: EventKind::EquipmentReturned,
+                        at: sent.max(resolved - hour / 2),
+                    },
+                ];
             } else if rng.gen_bool(0.05) {
                 t.contractor_sends = 1;
+                t.equipment_events = vec![EquipmentEvent {
+                    kind: EventKind::SentToContractor,
+                    at: sent,
+                }];
             }
             if rng.gen_bool(0.5) {
                 t.survey_at = Some(resolved + 2 * hour);
@@ -152,12 +168,20 @@ fn generate(total: usize, in_month_count: usize) -> (Vec<ReportTicket>, Period) 
         };
         for v in 0..visits {
             let present = v + 1 == visits || rng.gen_bool(0.5);
+            let started_at = created + (v as i64 + 1) * 2 * hour;
             t.visit_log.push(ReportVisit {
                 technician_id: person.0.clone(),
-                started_at: created + (v as i64 + 1) * 2 * hour,
+                started_at,
                 user_present: present,
             });
             t.absent_visits += i64::from(!present);
+            if !present {
+                // Waiting for the user until the next visit.
+                t.absences.push(Interval {
+                    start: started_at,
+                    end: Some(started_at + 2 * hour),
+                });
+            }
         }
         t.visits = visits as i64;
         tickets.push(t);
@@ -260,6 +284,48 @@ macro_rules! fill {
                 b.push_bind(t.id.clone()).push_bind(t.equipment[0].clone());
             });
             q.build().execute(&mut *tx).await?;
+            let absences: Vec<(&str, usize, &Interval)> = chunk
+                .iter()
+                .flat_map(|t| {
+                    t.absences
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| (t.id.as_str(), i, a))
+                })
+                .collect();
+            if !absences.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "insert into ticket_absences (ticket_id, seq, started_at, ended_at) ",
+                );
+                q.push_values(absences, |mut b, (id, i, a)| {
+                    b.push_bind(id.to_owned())
+                        .push_bind(i as i64)
+                        .push_bind(a.start)
+                        .push_bind(a.end);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            let events: Vec<(&str, usize, &EquipmentEvent)> = chunk
+                .iter()
+                .flat_map(|t| {
+                    t.equipment_events
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| (t.id.as_str(), i, e))
+                })
+                .collect();
+            if !events.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "insert into ticket_equipment_events (ticket_id, seq, kind, at) ",
+                );
+                q.push_values(events, |mut b, (id, i, e)| {
+                    b.push_bind(id.to_owned())
+                        .push_bind(i as i64)
+                        .push_bind(e.kind.as_str())
+                        .push_bind(e.at);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
         }
         tx.commit().await?;
         pool.close().await;
@@ -293,7 +359,7 @@ async fn measure(
         tickets.len(),
         started.elapsed()
     );
-    let calendar = BusinessCalendar::default();
+    let sla = Sla::default();
     let filters = ReportFilters::default();
     let load = || async {
         store
@@ -310,7 +376,7 @@ async fn measure(
         let loaded = load().await?;
         load_runs.push(t.elapsed());
         rows = loaded.len();
-        let report = figures::report(&loaded, month, &calendar, now);
+        let report = figures::report(&loaded, month, &sla, now);
         let svgs: Vec<String> = charts::all(&report.general)
             .iter()
             .map(|c| c.svg())
@@ -321,14 +387,14 @@ async fn measure(
 
         let t = Instant::now();
         let loaded = load().await?;
-        let report = figures::report(&loaded, month, &calendar, now);
+        let report = figures::report(&loaded, month, &sla, now);
         let xlsx = export::xlsx(&report, &["Informe".to_owned()])?;
         xlsx_runs.push(t.elapsed());
         sizes.1 = xlsx.len();
 
         let t = Instant::now();
         let loaded = load().await?;
-        let report = figures::report(&loaded, month, &calendar, now);
+        let report = figures::report(&loaded, month, &sla, now);
         let heading = pdf::Heading {
             organisation: "Secretaría TIC",
             generated: "",

@@ -13,7 +13,7 @@ use campo_shared::calendar::BusinessCalendar;
 use campo_shared::role::Role;
 use campo_shared::schema::TicketDoc;
 use campo_shared::sla::{self, SlaPolicy};
-use campo_shared::workflow::{self, EventKind, Resolution, utc};
+use campo_shared::workflow::{self, EventKind, Folded, Interval, Resolution, utc};
 use serde::Serialize;
 
 /// Everything the `tickets` row holds about a ticket, except its id, number and `updated_at`.
@@ -74,11 +74,35 @@ pub struct VisitProjection {
     pub next_visit_at: Option<i64>,
 }
 
+/// The ticket's equipment leaving for the workshop or the contractor, or coming back: one
+/// workflow event the fold accepted (a flagged one changed nothing, so it is not here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EquipmentEvent {
+    /// [`EventKind::SentToWorkshop`], [`EventKind::SentToContractor`] or
+    /// [`EventKind::EquipmentReturned`].
+    pub kind: EventKind,
+    /// When it happened (device time of the event).
+    pub at: i64,
+}
+
+impl EquipmentEvent {
+    /// The kinds of event that move equipment.
+    pub const KINDS: [EventKind; 3] = [
+        EventKind::SentToWorkshop,
+        EventKind::SentToContractor,
+        EventKind::EquipmentReturned,
+    ];
+}
+
 /// All the rows of one ticket.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Projection {
     pub ticket: TicketProjection,
     pub visits: Vec<VisitProjection>,
+    /// The times the ticket waited for an absent user, in order (what pauses the SLA clock).
+    pub absences: Vec<Interval>,
+    /// Its equipment's trips to the workshop or the contractor and back, in fold order.
+    pub equipment_events: Vec<EquipmentEvent>,
     /// Equipment codes named by the request and by custody records, sorted, unique.
     pub equipment: Vec<String>,
     /// Photo hashes named by the request and by visits, sorted, unique.
@@ -173,7 +197,19 @@ pub fn project(
     policy: &SlaPolicy,
     calendar: &BusinessCalendar,
 ) -> Projection {
-    let folded = workflow::fold(&doc.events);
+    // The fold, event by event (as `workflow::fold` does), to keep the equipment events it accepts.
+    let mut folded = Folded::default();
+    let mut equipment_events = Vec::new();
+    for event in workflow::ordered(&doc.events) {
+        let flags = folded.flags.len();
+        folded.apply(event);
+        if folded.flags.len() == flags && EquipmentEvent::KINDS.contains(&event.kind) {
+            equipment_events.push(EquipmentEvent {
+                kind: event.kind,
+                at: event.at,
+            });
+        }
+    }
     let request = &doc.request;
     let count = |kind: EventKind| doc.events.iter().filter(|e| e.kind == kind).count() as i64;
     // The clock of an open pause runs up to the last thing that happened, so that the deadline
@@ -286,7 +322,85 @@ pub fn project(
     Projection {
         ticket,
         visits,
+        absences: folded.absent_intervals.clone(),
+        equipment_events,
         equipment,
         blobs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use campo_shared::schema::{Channel, Event, EventData, Person, Request};
+    use campo_shared::sla::Priority;
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn absences_and_accepted_equipment_events_are_projected_with_their_times() {
+        // Monday 2 March 2026, 08:00 in Bogota.
+        let t0 = 1_772_456_400_000;
+        let request = Request {
+            requester: Person {
+                id: "u-fun".into(),
+                name: "Funcionaria".into(),
+            },
+            dependencia: "HAC".into(),
+            location: "Piso 2".into(),
+            phone_extension: None,
+            channel: Channel::Intranet,
+            external_ref: None,
+            category: "Hardware".into(),
+            description: "El portátil no carga".into(),
+            equipment: vec!["GN-000001".into()],
+            photos: Vec::new(),
+        };
+        let co = |kind, hours: i64| Event::new(kind, t0 + hours * HOUR, "u-co", Role::Coordinador);
+        let te = |kind, hours: i64| Event::new(kind, t0 + hours * HOUR, "u-te", Role::Tecnico);
+        let mut doc = TicketDoc::new(request, co(EventKind::Registered, 0));
+        doc.events.extend([
+            co(EventKind::Prioritized, 1).with_data(EventData {
+                priority: Some(Priority::Media),
+                ..EventData::default()
+            }),
+            co(EventKind::Assigned, 2).with_data(EventData {
+                assignee: Some(Person {
+                    id: "u-te".into(),
+                    name: "Técnica".into(),
+                }),
+                ..EventData::default()
+            }),
+            te(EventKind::VisitStarted, 3),
+            te(EventKind::UserAbsent, 4),
+            te(EventKind::VisitStarted, 24),
+            te(EventKind::SentToWorkshop, 25),
+            te(EventKind::EquipmentReturned, 48),
+            // Not valid once the equipment is back: flagged, and not a return.
+            te(EventKind::EquipmentReturned, 49),
+        ]);
+        let sla = Sla::default();
+        let p = project(&doc, &[], &sla.policy, &sla.calendar);
+        assert_eq!(p.ticket.flags, 1);
+        assert_eq!(
+            p.absences,
+            [Interval {
+                start: t0 + 4 * HOUR,
+                end: Some(t0 + 24 * HOUR),
+            }]
+        );
+        assert_eq!(
+            p.equipment_events,
+            [
+                EquipmentEvent {
+                    kind: EventKind::SentToWorkshop,
+                    at: t0 + 25 * HOUR,
+                },
+                EquipmentEvent {
+                    kind: EventKind::EquipmentReturned,
+                    at: t0 + 48 * HOUR,
+                },
+            ]
+        );
     }
 }

@@ -1,4 +1,6 @@
-//! `campo reproject`: rebuilds every ticket's rows from the stored documents.
+//! `campo reproject`: rebuilds every ticket's rows from the stored documents. The server also
+//! runs it once at start when the projection has rows that stored tickets do not have yet
+//! ([`VERSION`]).
 
 use automerge::Automerge;
 use campo_shared::schema::TicketDoc;
@@ -15,7 +17,25 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-/// Rewrites the projection of every stored ticket document. Safe while the server runs: each
+/// What the projection writes, as a number: raise it when it gains rows or columns that the
+/// tickets already stored need (2: absences and equipment events, migration 0006).
+pub const VERSION: i64 = 2;
+
+/// Where the store keeps the [`VERSION`] its rows were written with.
+const VERSION_SETTING: &str = "projection_version";
+
+/// Rebuilds the projection if it was written by an older [`VERSION`] (an empty store only
+/// records the version). Returns what it did, if anything.
+pub async fn bring_up_to_date(store: &Store) -> anyhow::Result<Option<Summary>> {
+    let written: i64 = store.setting(VERSION_SETTING).await?.unwrap_or(1);
+    if written >= VERSION {
+        return Ok(None);
+    }
+    let summary = run(store).await?;
+    Ok(Some(summary))
+}
+
+/// Rewrites the projection of every stored ticket document, then records [`VERSION`]. Safe while the server runs: each
 /// ticket is written in its own transaction, with the same function the server uses.
 pub async fn run(store: &Store) -> anyhow::Result<Summary> {
     let sla = Sla::load(store).await?;
@@ -40,5 +60,6 @@ pub async fn run(store: &Store) -> anyhow::Result<Summary> {
         store.write_projection(&id, &projection).await?;
         summary.tickets += 1;
     }
+    store.put_setting(VERSION_SETTING, &VERSION).await?;
     Ok(summary)
 }

@@ -24,11 +24,14 @@
 //!   end of the period are counted apart as *overdue*, not in the rate.
 //! - **Times**: business hours on the calendar (working windows, Colombian holidays) from triage
 //!   (the moment the SLA clock starts; creation when there was none) to the first response, and to
-//!   the resolution; average and median over the same tickets as the SLA rates.
+//!   the resolution; average and median over the same tickets as the SLA rates. The time to
+//!   resolution leaves out the business time spent waiting for an absent user when the SLA policy
+//!   stops the clock then (`pause_while_user_absent`), exactly as the resolution deadline does:
+//!   a ticket resolved within its target's hours is on time.
 //! - **Visits**: visits started in the period; *absent* when the user was not at the desk;
 //!   *revisit* when the ticket had an earlier visit.
-//! - **Equipment**: sends to the workshop, to the contractor and returns, of the tickets received
-//!   in the period (the projection counts them per ticket, without dates).
+//! - **Equipment**: equipment sent to the workshop, sent to the contractor and returned in the
+//!   period (the date of each workflow event), whichever period the ticket was received in.
 //! - **Satisfaction**: of the tickets resolved in the period, those whose survey was answered
 //!   before the end of the period (so a report does not change after it is filed); response rate
 //!   and the average of each question (1–5), overall, per responsible and per dependencia.
@@ -46,9 +49,12 @@ use campo_shared::calendar::{BusinessCalendar, bogota, to_local, to_utc};
 use campo_shared::role::Role;
 use campo_shared::schema::{Channel, Mode, SurveyAnswers};
 use campo_shared::sla::Priority;
-use campo_shared::workflow::State;
+use campo_shared::sla::{self, Pause};
+use campo_shared::workflow::{EventKind, Interval, State};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
+
+use crate::projection::{EquipmentEvent, Sla};
 
 /// Longest period a report covers (a year, leap or not).
 pub const MAX_DAYS: i64 = 366;
@@ -97,6 +103,10 @@ pub struct ReportTicket {
     pub equipment: Vec<String>,
     /// Its visits, in start order.
     pub visit_log: Vec<ReportVisit>,
+    /// The times it waited for an absent user, in order.
+    pub absences: Vec<Interval>,
+    /// Its equipment's trips to the workshop or the contractor and back, in order.
+    pub equipment_events: Vec<EquipmentEvent>,
 }
 
 /// One visit of a ticket.
@@ -583,6 +593,7 @@ pub struct Visits {
     pub revisits: u64,
 }
 
+/// Equipment movements recorded in the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Equipment {
     pub workshop_sends: u64,
@@ -672,7 +683,7 @@ pub struct DetailRow {
     pub solution: String,
     pub response_sla: SlaOutcome,
     pub resolution_sla: SlaOutcome,
-    /// Business hours from triage to resolution.
+    /// Business hours from triage to resolution (without the pauses, as in [`Times`]).
     pub resolution_hours: Option<f64>,
     pub survey: [Option<i64>; 3],
 }
@@ -685,14 +696,9 @@ pub struct Report {
 }
 
 /// Computes the report of `period` over `tickets` (which must include every ticket relevant to
-/// the period and to the previous one; others are ignored), judging deadlines at `now` when the
-/// period has not ended yet.
-pub fn report(
-    tickets: &[ReportTicket],
-    period: Period,
-    calendar: &BusinessCalendar,
-    now: i64,
-) -> Report {
+/// the period and to the previous one; others are ignored), measuring times on the SLA policy's
+/// calendar and judging deadlines at `now` when the period has not ended yet.
+pub fn report(tickets: &[ReportTicket], period: Period, sla_policy: &Sla, now: i64) -> Report {
     let as_of = period.end_ms().min(now);
     let previous = period.previous();
     let general = GeneralReport {
@@ -722,7 +728,7 @@ pub fn report(
         }),
         resolution_modes: resolution_modes(tickets, period),
         sla: sla(tickets, period, as_of),
-        times: times(tickets, period, calendar),
+        times: times(tickets, period, sla_policy),
         visits: visits(tickets, period),
         equipment: equipment(tickets, period),
         satisfaction: satisfaction(tickets, period),
@@ -730,7 +736,7 @@ pub fn report(
     };
     Report {
         general,
-        detail: detail(tickets, period, as_of, calendar),
+        detail: detail(tickets, period, as_of, sla_policy),
     }
 }
 
@@ -896,6 +902,28 @@ fn business_minutes(calendar: &BusinessCalendar, t: &ReportTicket, at: i64) -> i
         .max(0)
 }
 
+/// Business minutes from the SLA clock's start to the resolution at `at`, less the time spent
+/// waiting for an absent user up to then when the policy stops the clock for it: the minutes
+/// the resolution deadline counts ([`sla::resolution_due_with_pauses`] adds the same pauses to
+/// the target).
+fn resolution_minutes(sla: &Sla, t: &ReportTicket, at: i64) -> i64 {
+    let worked = business_minutes(&sla.calendar, t, at);
+    if !sla.policy.pause_while_user_absent {
+        return worked;
+    }
+    let pauses: Vec<Pause> = t
+        .absences
+        .iter()
+        .map(|a| Pause {
+            start: utc(a.start),
+            end: Some(utc(a.end.unwrap_or(at).min(at))),
+        })
+        .collect();
+    let paused =
+        sla::paused_business_minutes(&sla.calendar, utc(t.clock_start()), &pauses, utc(at));
+    (worked - paused).max(0)
+}
+
 fn time_stats(mut minutes: Vec<i64>) -> TimeStats {
     minutes.sort_unstable();
     let n = minutes.len();
@@ -914,20 +942,21 @@ fn time_stats(mut minutes: Vec<i64>) -> TimeStats {
     }
 }
 
-fn times(tickets: &[ReportTicket], period: Period, calendar: &BusinessCalendar) -> Times {
-    let measured = |done: fn(&ReportTicket) -> Option<i64>| {
-        tickets
-            .iter()
-            .filter_map(|t| {
-                done(t)
-                    .filter(|&at| period.contains(at))
-                    .map(|at| business_minutes(calendar, t, at))
-            })
-            .collect::<Vec<_>>()
-    };
+fn times(tickets: &[ReportTicket], period: Period, sla: &Sla) -> Times {
+    let in_period = |at: Option<i64>| at.filter(|&at| period.contains(at));
+    let response = tickets
+        .iter()
+        .filter_map(|t| {
+            in_period(t.first_response()).map(|at| business_minutes(&sla.calendar, t, at))
+        })
+        .collect();
+    let resolution = tickets
+        .iter()
+        .filter_map(|t| in_period(t.resolved_at).map(|at| resolution_minutes(sla, t, at)))
+        .collect();
     Times {
-        response: time_stats(measured(ReportTicket::first_response)),
-        resolution: time_stats(measured(|t| t.resolved_at)),
+        response: time_stats(response),
+        resolution: time_stats(resolution),
     }
 }
 
@@ -949,13 +978,21 @@ fn visits(tickets: &[ReportTicket], period: Period) -> Visits {
 }
 
 fn equipment(tickets: &[ReportTicket], period: Period) -> Equipment {
-    let received = || tickets.iter().filter(|t| period.contains(t.created_at));
-    let sum = |f: fn(&ReportTicket) -> i64| received().map(|t| f(t).max(0) as u64).sum();
-    Equipment {
-        workshop_sends: sum(|t| t.workshop_sends),
-        contractor_sends: sum(|t| t.contractor_sends),
-        returns: sum(|t| t.equipment_returns),
+    let mut out = Equipment {
+        workshop_sends: 0,
+        contractor_sends: 0,
+        returns: 0,
+    };
+    let events = tickets.iter().flat_map(|t| &t.equipment_events);
+    for e in events.filter(|e| period.contains(e.at)) {
+        match e.kind {
+            EventKind::SentToWorkshop => out.workshop_sends += 1,
+            EventKind::SentToContractor => out.contractor_sends += 1,
+            EventKind::EquipmentReturned => out.returns += 1,
+            _ => {}
+        }
     }
+    out
 }
 
 fn satisfaction_group<'a>(
@@ -1063,12 +1100,7 @@ fn daily(tickets: &[ReportTicket], period: Period) -> Vec<DayCount> {
     days
 }
 
-fn detail(
-    tickets: &[ReportTicket],
-    period: Period,
-    as_of: i64,
-    calendar: &BusinessCalendar,
-) -> Vec<DetailRow> {
+fn detail(tickets: &[ReportTicket], period: Period, as_of: i64, sla: &Sla) -> Vec<DetailRow> {
     let mut rows: Vec<&ReportTicket> = tickets.iter().filter(|t| relevant(t, period)).collect();
     rows.sort_by(|a, b| match a.created_at.cmp(&b.created_at) {
         Ordering::Equal => a.number.cmp(&b.number),
@@ -1101,7 +1133,7 @@ fn detail(
             resolution_sla: t.resolution_sla(as_of),
             resolution_hours: t
                 .resolved_at
-                .map(|at| round(business_minutes(calendar, t, at) as f64 / 60.0, 1)),
+                .map(|at| round(resolution_minutes(sla, t, at) as f64 / 60.0, 1)),
             survey: t.answers(),
         })
         .collect()

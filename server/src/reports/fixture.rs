@@ -8,7 +8,9 @@
 use chrono::NaiveDate;
 
 use super::figures::{Period, ReportTicket, ReportVisit};
+use crate::projection::EquipmentEvent;
 use campo_shared::calendar::to_utc;
+use campo_shared::workflow::{EventKind, Interval};
 
 /// An instant of 2026 in Bogota.
 pub fn at(month: u32, day: u32, hour: u32, minute: u32) -> i64 {
@@ -22,6 +24,11 @@ fn visit(tech: &str, started_at: i64, user_present: bool) -> ReportVisit {
         started_at,
         user_present,
     }
+}
+
+/// An equipment event of `kind` at `at`.
+fn moved(kind: EventKind, at: i64) -> EquipmentEvent {
+    EquipmentEvent { kind, at }
 }
 
 /// The users the month names (id, name, role).
@@ -83,15 +90,15 @@ fn survey(t: &mut ReportTicket, when: i64, answers: [i64; 3]) {
 /// |----|------------------|-----|--------------------------------------------------------|-------|--------|
 /// | 1  | Thu 01/10 09:00  | HAC | by phone, resolved 10:00, closed, survey 5,5,5         | ok    | ok     |
 /// | 2  | Fri 02/10 08:00  | EDU | on site, resolved 10:00, closed, survey 4,5,4          | ok    | ok     |
-/// | 3  | Mon 05/10 08:00  | HAC | absent 05/10, revisit 06/10, resolved 06/10 11:00      | ok    | ok     |
-/// | 4  | Tue 06/10 14:00  | EDU | workshop (sent, returned), resolved 09/10, survey 3,4,4| ok    | ok     |
-/// | 5  | Wed 07/10 08:00  | SAL | contractor (sent), resolved Tue 13/10 10:00            | late  | late   |
+/// | 3  | Mon 05/10 08:00  | HAC | absent 05/10 10:00, revisit 06/10 10:00, resolved 11:00| ok    | ok     |
+/// | 4  | Tue 06/10 14:00  | EDU | workshop (sent 07/10, returned 09/10), resolved 09/10, survey 3,4,4 | ok | ok |
+/// | 5  | Wed 07/10 08:00  | SAL | contractor (sent 07/10), resolved Tue 13/10 10:00      | late  | late   |
 /// | 6  | Fri 09/10 16:00  | HAC | on time across the holiday, resolved 13/10, survey 5,4,5 | ok  | ok     |
 /// | 7  | Fri 09/10 17:00  | SAL | late across the holiday, resolved 14/10                | late  | late   |
 /// | 8  | Thu 15/10 09:00  | EDU | cancelled the same day, never triaged                  | —     | —      |
 /// | 9  | Thu 29/10 10:00  | HAC | absent 30/10, still open, resolution overdue           | ok    | overdue|
-/// | 10 | Mon 28/09 09:00  | EDU | September: absent 29/09; October: revisit, resolved 01/10, survey 4,4,3 | (Sept) | ok |
-/// | 11 | Tue 15/09 10:00  | SAL | September, in the workshop, still open, overdue        | (Sept)| overdue|
+/// | 10 | Mon 28/09 09:00  | EDU | September: absent 29/09 10:00; October: revisit 01/10 10:00, resolved 11:00, survey 4,4,3 | (Sept) | ok |
+/// | 11 | Tue 15/09 10:00  | SAL | September, in the workshop since 16/09, still open, overdue | (Sept)| overdue|
 /// | 12 | Thu 10/09 09:00  | HAC | September only: by phone, closed, survey 5,5,4         | (Sept)| (Sept) |
 /// | 13 | Fri 30/10 15:00  | EDU | registered from the field, no priority, unassigned     | —     | —      |
 pub fn month() -> Vec<ReportTicket> {
@@ -136,6 +143,11 @@ pub fn month() -> Vec<ReportTicket> {
         visit(BRUNO.0, at(10, 5, 10, 0), false),
         visit(BRUNO.0, at(10, 6, 10, 0), true),
     ];
+    // Waiting for the user from the absent visit to the revisit.
+    t.absences = vec![Interval {
+        start: at(10, 5, 10, 0),
+        end: Some(at(10, 6, 10, 0)),
+    }];
     t.resolved_at = Some(at(10, 6, 11, 0));
     t.resolution = Some("on_site".into());
     out.push(t);
@@ -150,6 +162,10 @@ pub fn month() -> Vec<ReportTicket> {
     t.visit_log = vec![visit(BRUNO.0, at(10, 7, 9, 0), true)];
     t.workshop_sends = 1;
     t.equipment_returns = 1;
+    t.equipment_events = vec![
+        moved(EventKind::SentToWorkshop, at(10, 7, 10, 0)),
+        moved(EventKind::EquipmentReturned, at(10, 9, 15, 0)),
+    ];
     t.resolved_at = Some(at(10, 9, 16, 0));
     t.resolution = Some("on_site".into());
     t.closed_at = Some(at(10, 9, 17, 0));
@@ -165,6 +181,7 @@ pub fn month() -> Vec<ReportTicket> {
     t.visits = 1;
     t.visit_log = vec![visit(REDES.0, at(10, 7, 15, 0), true)];
     t.contractor_sends = 1;
+    t.equipment_events = vec![moved(EventKind::SentToContractor, at(10, 7, 16, 0))];
     t.resolved_at = Some(at(10, 13, 10, 0));
     t.resolution = Some("on_site".into());
     t.closed_at = Some(at(10, 13, 11, 0));
@@ -216,6 +233,11 @@ pub fn month() -> Vec<ReportTicket> {
     t.visits = 1;
     t.absent_visits = 1;
     t.visit_log = vec![visit(ANA.0, at(10, 30, 9, 0), false)];
+    // Still waiting for the user.
+    t.absences = vec![Interval {
+        start: at(10, 30, 9, 0),
+        end: None,
+    }];
     out.push(t);
 
     let mut t = base(10, "EDU", "Hardware", "phone", at(9, 28, 9, 0));
@@ -229,6 +251,10 @@ pub fn month() -> Vec<ReportTicket> {
         visit(ANA.0, at(9, 29, 10, 0), false),
         visit(ANA.0, at(10, 1, 10, 0), true),
     ];
+    t.absences = vec![Interval {
+        start: at(9, 29, 10, 0),
+        end: Some(at(10, 1, 10, 0)),
+    }];
     t.resolved_at = Some(at(10, 1, 11, 0));
     t.resolution = Some("on_site".into());
     t.closed_at = Some(at(10, 2, 8, 0));
@@ -244,6 +270,7 @@ pub fn month() -> Vec<ReportTicket> {
     t.visits = 1;
     t.visit_log = vec![visit(BRUNO.0, at(9, 16, 10, 0), true)];
     t.workshop_sends = 1;
+    t.equipment_events = vec![moved(EventKind::SentToWorkshop, at(9, 16, 11, 0))];
     out.push(t);
 
     let mut t = base(12, "HAC", "Software", "phone", at(9, 10, 9, 0));

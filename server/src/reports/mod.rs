@@ -117,9 +117,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) ->
     let period = query.period()?;
     let filters = query.filters()?;
     let policy = crate::api::settings::sla_policy(state).await?;
-    let calendar = policy
-        .calendar()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("SLA calendar: {e}")))?;
+    let sla = crate::projection::Sla::new(policy).map_err(AppError::Internal)?;
     let tickets = state
         .store
         .report_tickets(period.previous().start_ms(), period.end_ms(), &filters)
@@ -127,7 +125,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) ->
     let now = now_ms();
     let described = describe_filters(&filters, &tickets);
     let report =
-        tokio::task::spawn_blocking(move || figures::report(&tickets, period, &calendar, now))
+        tokio::task::spawn_blocking(move || figures::report(&tickets, period, &sla, now))
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
     Ok(Built {

@@ -190,6 +190,42 @@ macro_rules! write_rows {
                 .await?;
             }
         }
+        if previous.is_none_or(|old| old.absences != p.absences) {
+            sqlx::query("delete from ticket_absences where ticket_id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            for (seq, a) in p.absences.iter().enumerate() {
+                sqlx::query(
+                    "insert into ticket_absences (ticket_id, seq, started_at, ended_at)
+                     values ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(seq as i64)
+                .bind(a.start)
+                .bind(a.end)
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
+        if previous.is_none_or(|old| old.equipment_events != p.equipment_events) {
+            sqlx::query("delete from ticket_equipment_events where ticket_id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            for (seq, e) in p.equipment_events.iter().enumerate() {
+                sqlx::query(
+                    "insert into ticket_equipment_events (ticket_id, seq, kind, at)
+                     values ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(seq as i64)
+                .bind(e.kind.as_str())
+                .bind(e.at)
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
         if previous.is_none_or(|old| old.equipment != p.equipment) {
             sqlx::query("delete from ticket_equipment where ticket_id = $1")
                 .bind(id)

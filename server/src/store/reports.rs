@@ -1,11 +1,15 @@
 //! What the monthly report reads from the projection: the tickets relevant to a period (and to
-//! the period it is compared with), with their visits and equipment codes.
+//! the period it is compared with), with their visits, equipment codes, absences and equipment
+//! events.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 
 use super::{Store, with_pool};
+use campo_shared::workflow::{EventKind, Interval};
+
+use crate::projection::EquipmentEvent;
 use crate::reports::figures::{ReportTicket, ReportVisit};
 
 /// Filters of the report; `None` means any.
@@ -57,13 +61,21 @@ struct TicketRecord {
     survey_solution: Option<i64>,
 }
 
-/// The tickets a period needs, as the condition on `tickets t`: created before its end and either created in it,
-/// still open, or done in it. (A superset of [`crate::reports::figures::relevant`]: the figures
-/// filter precisely.) `$1` is the start, `$2` the end, `$3`–`$7` the filters.
-const SELECTED: &str = "t.created_at < $2
-       and (t.created_at >= $1
-            or (t.resolved_at is null and t.closed_at is null and t.cancelled_at is null)
-            or t.resolved_at >= $1 or t.closed_at >= $1 or t.cancelled_at >= $1)
+/// The tickets a period needs, as the condition on `tickets t`: created before its end and either
+/// created in it, still open, or done in it or later. (A superset of
+/// [`crate::reports::figures::relevant`]: the figures filter precisely.) `$1` is the start, `$2`
+/// the end, `$3`–`$7` the filters.
+///
+/// Written as one alternative per index of migration 0006 (`tickets_created`, `tickets_open`,
+/// `tickets_resolved`, `tickets_closed`, `tickets_cancelled`), each repeating `created_at < $2`,
+/// so that SQLite reads only those index ranges (its "multi-index OR") and PostgreSQL combines
+/// them in a bitmap, instead of reading every ticket created before the end.
+const SELECTED: &str = "((t.created_at >= $1 and t.created_at < $2)
+            or (t.resolved_at is null and t.closed_at is null and t.cancelled_at is null
+                and t.created_at < $2)
+            or (t.resolved_at >= $1 and t.created_at < $2)
+            or (t.closed_at >= $1 and t.created_at < $2)
+            or (t.cancelled_at >= $1 and t.created_at < $2))
        and ($3 is null or t.dependencia = $3)
        and ($4 is null or t.category = $4)
        and ($5 is null or t.channel = $5)
@@ -72,7 +84,7 @@ const SELECTED: &str = "t.created_at < $2
 
 impl Store {
     /// The tickets relevant to `[start, end)` (ms, UTC) that match `filters`, with their visits
-    /// (in start order) and equipment codes (sorted). Pass the start of the previous period to
+    /// (in start order), equipment codes (sorted), absences and equipment events (in order). Pass the start of the previous period to
     /// compute the comparison from the same rows.
     #[tracing::instrument(skip_all, fields(start, end))]
     pub async fn report_tickets(
@@ -105,8 +117,20 @@ impl Store {
              where {SELECTED}
              order by e.ticket_id, e.code"
         );
+        let absences_sql = format!(
+            "select a.ticket_id, a.started_at, a.ended_at
+             from ticket_absences a join tickets t on t.id = a.ticket_id
+             where {SELECTED}
+             order by a.ticket_id, a.seq"
+        );
+        let events_sql = format!(
+            "select e.ticket_id, e.kind, e.at
+             from ticket_equipment_events e join tickets t on t.id = e.ticket_id
+             where {SELECTED}
+             order by e.ticket_id, e.seq"
+        );
         let f = filters;
-        let (records, visits, equipment) = with_pool!(self, pool => {
+        let (records, visits, equipment, absences, events) = with_pool!(self, pool => {
             let records: Vec<TicketRecord> = sqlx::query_as(&tickets_sql)
                 .bind(start)
                 .bind(end)
@@ -137,7 +161,27 @@ impl Store {
                 .bind(f.priority.as_deref())
                 .fetch_all(pool)
                 .await?;
-            (records, visits, equipment)
+            let absences: Vec<(String, i64, Option<i64>)> = sqlx::query_as(&absences_sql)
+                .bind(start)
+                .bind(end)
+                .bind(f.dependencia.as_deref())
+                .bind(f.category.as_deref())
+                .bind(f.channel.as_deref())
+                .bind(f.assignee.as_deref())
+                .bind(f.priority.as_deref())
+                .fetch_all(pool)
+                .await?;
+            let events: Vec<(String, String, i64)> = sqlx::query_as(&events_sql)
+                .bind(start)
+                .bind(end)
+                .bind(f.dependencia.as_deref())
+                .bind(f.category.as_deref())
+                .bind(f.channel.as_deref())
+                .bind(f.assignee.as_deref())
+                .bind(f.priority.as_deref())
+                .fetch_all(pool)
+                .await?;
+            (records, visits, equipment, absences, events)
         });
         let mut tickets: Vec<ReportTicket> = records.into_iter().map(ReportTicket::from).collect();
         let index: HashMap<String, usize> = tickets
@@ -158,6 +202,17 @@ impl Store {
             if let Some(&i) = index.get(&ticket_id) {
                 tickets[i].equipment.push(code);
             }
+        }
+        for (ticket_id, start, end) in absences {
+            if let Some(&i) = index.get(&ticket_id) {
+                tickets[i].absences.push(Interval { start, end });
+            }
+        }
+        for (ticket_id, kind, at) in events {
+            let (Some(&i), Ok(kind)) = (index.get(&ticket_id), kind.parse::<EventKind>()) else {
+                continue;
+            };
+            tickets[i].equipment_events.push(EquipmentEvent { kind, at });
         }
         Ok(tickets)
     }
@@ -202,6 +257,8 @@ impl From<TicketRecord> for ReportTicket {
             survey_solution: r.survey_solution,
             equipment: Vec::new(),
             visit_log: Vec::new(),
+            absences: Vec::new(),
+            equipment_events: Vec::new(),
         }
     }
 }

@@ -42,6 +42,25 @@ async fn the_demo_coordinator_downloads_the_monthly_report(backend: Backend) {
         received
     );
     assert_eq!(general["daily"].as_array().unwrap().len(), 30);
+    // The demo sent one ticket's equipment to the workshop and another's to the contractor in its
+    // last days; neither has come back. Moves are counted on the day they happen: a period that
+    // ends before the demo's stories has none.
+    assert_eq!(
+        general["equipment"],
+        serde_json::json!({"workshop_sends": 1, "contractor_sends": 1, "returns": 0})
+    );
+    let before = coordinator
+        .get(&format!(
+            "/api/reports/monthly?from={}&to={}",
+            bogota_date(-40),
+            bogota_date(-5)
+        ))
+        .await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(
+        before.body["general"]["equipment"],
+        serde_json::json!({"workshop_sends": 0, "contractor_sends": 0, "returns": 0})
+    );
     let charts = page.body["charts"].as_array().unwrap();
     assert_eq!(charts.len(), 4);
     assert!(charts[0]["svg"].as_str().unwrap().starts_with("<svg"));

@@ -2,15 +2,21 @@
 
 use super::*;
 use crate::reports::fixture::{at, month, october};
+use campo_shared::sla::SlaPolicy;
 
-/// The October report, judged long after the month ended.
+/// The October report under the default SLA policy (waiting for an absent user stops the
+/// resolution clock), judged long after the month ended.
 pub(crate) fn october_report() -> Report {
-    report(
-        &month(),
-        october(),
-        &BusinessCalendar::default(),
-        at(12, 31, 0, 0),
-    )
+    report(&month(), october(), &Sla::default(), at(12, 31, 0, 0))
+}
+
+/// The default policy, but the clock keeps running while the user is absent.
+fn without_pauses() -> Sla {
+    Sla::new(SlaPolicy {
+        pause_while_user_absent: false,
+        ..SlaPolicy::default()
+    })
+    .unwrap()
 }
 
 fn b(key: &str, label: &str, received: u64, resolved: u64, open_at_end: u64) -> Breakdown {
@@ -228,11 +234,31 @@ fn sla_compliance_across_the_holiday() {
             median_hours: Some(1.0),
         }
     );
-    // To resolution: T1 60, T2 120, T3 660 (05/10 480 + 06/10 08–11 180), T4 1560 (06/10 240,
-    // 07/10 480, 08/10 480, 09/10 360), T5 1560 (07, 08, 09/10 480 each, 12/10 holiday, 13/10
-    // 120), T6 420 (Friday 120, Tuesday 300), T7 660 (Friday 60, Tuesday 480, Wednesday 120),
-    // T10 1560 (28/09 420, 29/09 480, 30/09 480, 01/10 180). Sum 6600 / 8 = 825 min = 13.75 h
-    // → 13.8; median (660 + 660) / 2 = 11.0 h.
+    // To resolution, less the business time spent waiting for an absent user (the default
+    // policy stops the clock then, and the deadlines count the same way): T1 60, T2 120,
+    // T3 180 (660 from 05/10 08:00 to 06/10 11:00 — 05/10 480 + 06/10 08–11 180 — less its
+    // absence from 05/10 10:00 to the revisit on 06/10 10:00: 05/10 10–12 and 14–18 360 +
+    // 06/10 08–10 120 = 480), T4 1560 (06/10 240, 07/10 480, 08/10 480, 09/10 360), T5 1560 (07,
+    // 08, 09/10 480 each, 12/10 holiday, 13/10 120), T6 420 (Friday 120, Tuesday 300), T7 660
+    // (Friday 60, Tuesday 480, Wednesday 120), T10 600 (1560 from 28/09 09:00 to 01/10 11:00 —
+    // 28/09 420, 29/09 480, 30/09 480, 01/10 180 — less its absence from 29/09 10:00 to 01/10
+    // 10:00: 29/09 360 + 30/09 480 + 01/10 120 = 960). Sum 5160 / 8 = 645 min = 10.75 h → 10.8;
+    // sorted 60, 120, 180, 420, 600, 660, 1560, 1560: median (420 + 600) / 2 = 510 min = 8.5 h.
+    assert_eq!(
+        g.times.resolution,
+        TimeStats {
+            count: 8,
+            average_hours: Some(10.8),
+            median_hours: Some(8.5),
+        }
+    );
+}
+
+#[test]
+fn without_pauses_the_absences_count_as_resolution_time() {
+    let g = report(&month(), october(), &without_pauses(), at(12, 31, 0, 0)).general;
+    // T3 660 and T10 1560 with their absences; the others as above. Sum 6600 / 8 = 825 min =
+    // 13.75 h → 13.8; sorted 60, 120, 420, 660, 660, 1560, 1560, 1560: median 660 min = 11.0 h.
     assert_eq!(
         g.times.resolution,
         TimeStats {
@@ -241,6 +267,18 @@ fn sla_compliance_across_the_holiday() {
             median_hours: Some(11.0),
         }
     );
+    // Responses never pause.
+    assert_eq!(g.times.response, october_report().general.times.response);
+    let hours = |n: &str| {
+        report(&month(), october(), &without_pauses(), at(12, 31, 0, 0))
+            .detail
+            .iter()
+            .find(|d| d.number.ends_with(n))
+            .unwrap()
+            .resolution_hours
+    };
+    assert_eq!(hours("03"), Some(11.0));
+    assert_eq!(hours("10"), Some(26.0));
 }
 
 #[test]
@@ -256,8 +294,8 @@ fn visits_equipment_and_modes() {
             revisits: 2,
         }
     );
-    // Tickets received in October: T4 sent to the workshop and returned, T5 sent to the
-    // contractor (T11's send was September's).
+    // Equipment moved in October: T4's to the workshop on 07/10 and back on 09/10, T5's to the
+    // contractor on 07/10. (T11's went to the workshop in September.)
     assert_eq!(
         g.equipment,
         Equipment {
@@ -274,6 +312,42 @@ fn visits_equipment_and_modes() {
             on_site: 5,
             workshop: 1,
             contractor: 1,
+        }
+    );
+}
+
+#[test]
+fn equipment_moves_count_in_the_period_they_happen() {
+    let equipment = |period: Period| report(&month(), period, &Sla::default(), at(12, 31, 0, 0))
+        .general
+        .equipment;
+    let range = |from: &str, to: &str| Period::parse_range(from, to).unwrap();
+    // September: T11's equipment went to the workshop on 16/09 and has not come back.
+    assert_eq!(
+        equipment(Period::parse_month("2026-09").unwrap()),
+        Equipment {
+            workshop_sends: 1,
+            contractor_sends: 0,
+            returns: 0,
+        }
+    );
+    // 5 to 8 October: T4's went to the workshop and T5's to the contractor on 07/10; T4's came
+    // back on 09/10, after the range.
+    assert_eq!(
+        equipment(range("2026-10-05", "2026-10-08")),
+        Equipment {
+            workshop_sends: 1,
+            contractor_sends: 1,
+            returns: 0,
+        }
+    );
+    // 9 to 31 October: only T4's return, though T4 was received on 06/10, before the range.
+    assert_eq!(
+        equipment(range("2026-10-09", "2026-10-31")),
+        Equipment {
+            workshop_sends: 0,
+            contractor_sends: 0,
+            returns: 1,
         }
     );
 }
@@ -389,7 +463,8 @@ fn received_and_resolved_per_day() {
 }
 
 /// Number, state, resolution mode, response and resolution SLA, visits, absent visits, business
-/// hours to resolution, survey answers.
+/// hours to resolution (without the absences: T3's 480 minutes and T10's 960, see
+/// `sla_compliance_across_the_holiday`), survey answers.
 type Expected = (
     u32,
     &'static str,
@@ -411,10 +486,10 @@ fn detailed_rows() {
     #[rustfmt::skip]
     let expected: [Expected; 12] = [
         (11, "En taller", "", OnTime, Overdue, 1, 0, None, [None; 3]),
-        (10, "Cerrada", "En sitio", OnTime, OnTime, 2, 1, Some(26.0), [Some(4), Some(4), Some(3)]),
+        (10, "Cerrada", "En sitio", OnTime, OnTime, 2, 1, Some(10.0), [Some(4), Some(4), Some(3)]),
         (1, "Cerrada", "Telefónica", OnTime, OnTime, 0, 0, Some(1.0), [Some(5), Some(5), Some(5)]),
         (2, "Cerrada", "En sitio", OnTime, OnTime, 1, 0, Some(2.0), [Some(4), Some(5), Some(4)]),
-        (3, "Resuelta", "En sitio", OnTime, OnTime, 2, 1, Some(11.0), [None; 3]),
+        (3, "Resuelta", "En sitio", OnTime, OnTime, 2, 1, Some(3.0), [None; 3]),
         (4, "Cerrada", "En taller", OnTime, OnTime, 1, 0, Some(26.0), [Some(3), Some(4), Some(4)]),
         (5, "Cerrada", "Por contratista", Late, Late, 1, 0, Some(26.0), [None; 3]),
         (6, "Resuelta", "En sitio", OnTime, OnTime, 1, 0, Some(7.0), [Some(5), Some(4), Some(5)]),
@@ -453,7 +528,7 @@ fn detailed_rows() {
 fn an_unfinished_month_is_judged_now() {
     // Judged on 30 October at 10:00: T9's resolution (due 30/10 12:00) is still within its term.
     let now = at(10, 30, 10, 0);
-    let r = report(&month(), october(), &BusinessCalendar::default(), now);
+    let r = report(&month(), october(), &Sla::default(), now);
     assert_eq!(r.general.as_of, now);
     let t9 = r.detail.iter().find(|d| d.number.ends_with("09")).unwrap();
     assert_eq!(t9.resolution_sla, SlaOutcome::Pending);
