@@ -17,7 +17,8 @@
 //! "Stored" means: for Campo, acknowledged (Campo commits before it acknowledges); for the Node
 //! server, acknowledged and present in its data directory (it saves at most every 100 ms).
 //! CPU per change is the server's utime+stime (`/proc/<pid>/stat`; with PostgreSQL, plus the
-//! CPU of the database's backend processes serving Campo) over `CHANGES` changes, each a comment
+//! CPU of the database's backend processes serving Campo), once the server is idle (see
+//! `ServerProc::settle`), over `CHANGES` changes, each a comment
 //! appended by client A and relayed to client B, spaced 110 ms apart (past the JavaScript
 //! client's 100 ms per-document throttle). Latency is from A sending the change to B receiving
 //! the server's message that carries it.
