@@ -153,8 +153,13 @@ pub fn campo_bin() -> PathBuf {
     if let Ok(path) = std::env::var("CAMPO_BIN") {
         return PathBuf::from(path);
     }
-    // The test executable lives in target/<profile>/deps/; the binary in target/<profile>/.
+    // A benchmark binary lives beside `campo` in target/<profile>/; a test executable in
+    // target/<profile>/deps/.
     let exe = std::env::current_exe().expect("current exe");
+    let beside = exe.with_file_name("campo");
+    if beside.exists() {
+        return beside;
+    }
     let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = profile_dir.join("campo");
     assert!(

@@ -17,7 +17,8 @@
 //! "Stored" means: for Campo, acknowledged (Campo commits before it acknowledges); for the Node
 //! server, acknowledged and present in its data directory (it saves at most every 100 ms).
 //! CPU per change is the server's utime+stime (`/proc/<pid>/stat`; with PostgreSQL, plus the
-//! CPU of the database's backend processes serving Campo) over `CHANGES` changes, each a comment
+//! CPU of the database's backend processes serving Campo), once the server is idle (see
+//! `ServerProc::settle`), over `CHANGES` changes, each a comment
 //! appended by client A and relayed to client B, spaced 110 ms apart (past the JavaScript
 //! client's 100 ms per-document throttle). Latency is from A sending the change to B receiving
 //! the server's message that carries it.
@@ -54,6 +55,8 @@ const SPACING: Duration = Duration::from_millis(110);
 const WINDOW: usize = 256;
 /// Longest wait for any one step.
 const STEP_TIMEOUT: Duration = Duration::from_secs(600);
+/// Interval over which the server must be nearly idle before a measurement starts.
+const SETTLE_WINDOW: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -205,6 +208,30 @@ impl ServerProc {
             data_dir: TempDir::new(),
             db: Some(db),
         })
+    }
+
+    /// Waits until the server has finished the work left over from earlier steps (after a push,
+    /// the notification watcher still registers each new ticket's notice, and the Node server
+    /// still writes its files): until it uses at most 2 % of a core over [`SETTLE_WINDOW`],
+    /// twice in a row. Returns how long that took.
+    async fn settle(&self) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let mut quiet = 0;
+        let mut before = self.cpu_seconds().await;
+        while quiet < 2 {
+            if started.elapsed() > STEP_TIMEOUT {
+                bail!("the server was still busy after {STEP_TIMEOUT:?}");
+            }
+            tokio::time::sleep(SETTLE_WINDOW).await;
+            let now = self.cpu_seconds().await;
+            if now - before <= SETTLE_WINDOW.as_secs_f64() * 0.02 {
+                quiet += 1;
+            } else {
+                quiet = 0;
+            }
+            before = now;
+        }
+        Ok(started.elapsed())
     }
 
     /// CPU seconds used so far by the server (and, on PostgreSQL, its database backends).
@@ -744,8 +771,13 @@ async fn per_change(
     a.wait_stored(&id).await?;
     b.send(PeerCmd::Request { id: id.clone() });
     b.wait_head(&id, &first).await?;
-    // Let the first exchanges settle before measuring.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Measure the changes alone: not what the server still does for earlier steps.
+    let waited = server.settle().await?;
+    eprintln!(
+        "[{}] servidor en reposo tras {} s",
+        server.target.label(),
+        es(waited.as_secs_f64(), 1)
+    );
 
     let cpu_before = server.cpu_seconds().await;
     let mut latencies = Vec::with_capacity(changes);
