@@ -14,10 +14,10 @@
 
 use std::time::{Duration, Instant};
 
+use campo_server::projection::{EquipmentEvent, Sla};
 use campo_server::reports::figures::{self, Period, ReportTicket, ReportVisit};
 use campo_server::reports::{charts, export, pdf};
 use campo_server::store::{ReportFilters, Store};
-use campo_server::projection::{EquipmentEvent, Sla};
 use campo_shared::workflow::{EventKind, Interval};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -160,8 +160,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             tracing::info!(%address, database = store.backend_name(), "Campo listening");
             println!("Campo está escuchando en http://{address}/");
-            if let Some(done) = campo_server::projection::reproject::bring_up_to_date(&store).await? {
-                tracing::info!(tickets = done.tickets, "projection rebuilt for this version");
+            if let Some(done) =
+                campo_server::projection::reproject::bring_up_to_date(&store).await?
+            {
+                tracing::info!(
+                    tickets = done.tickets,
+                    "projection rebuilt for this version"
+                );
             }
             let sla = campo_server::projection::Sla::load(&store).await?;
             let state = AppState::new(config, store)?;

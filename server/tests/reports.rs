@@ -2,10 +2,10 @@
 //! projection tables with plain SQL reads back as the same tickets, the filters select what
 //! they say, and the figures computed from the database equal the hand-counted ones.
 
+use campo_server::projection::Sla;
 use campo_server::reports::figures::{self, Period, ReportTicket};
 use campo_server::reports::fixture;
 use campo_server::store::{ReportFilters, Store};
-use campo_server::projection::Sla;
 use campo_tests::{Backend, TestDb, both_backends};
 
 macro_rules! insert_rows {

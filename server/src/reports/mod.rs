@@ -124,10 +124,9 @@ pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) ->
         .await?;
     let now = now_ms();
     let described = describe_filters(&filters, &tickets);
-    let report =
-        tokio::task::spawn_blocking(move || figures::report(&tickets, period, &sla, now))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+    let report = tokio::task::spawn_blocking(move || figures::report(&tickets, period, &sla, now))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(Built {
         report,
         period,

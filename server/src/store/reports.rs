@@ -212,7 +212,9 @@ impl Store {
             let (Some(&i), Ok(kind)) = (index.get(&ticket_id), kind.parse::<EventKind>()) else {
                 continue;
             };
-            tickets[i].equipment_events.push(EquipmentEvent { kind, at });
+            tickets[i]
+                .equipment_events
+                .push(EquipmentEvent { kind, at });
         }
         Ok(tickets)
     }

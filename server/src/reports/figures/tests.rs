@@ -318,9 +318,11 @@ fn visits_equipment_and_modes() {
 
 #[test]
 fn equipment_moves_count_in_the_period_they_happen() {
-    let equipment = |period: Period| report(&month(), period, &Sla::default(), at(12, 31, 0, 0))
-        .general
-        .equipment;
+    let equipment = |period: Period| {
+        report(&month(), period, &Sla::default(), at(12, 31, 0, 0))
+            .general
+            .equipment
+    };
     let range = |from: &str, to: &str| Period::parse_range(from, to).unwrap();
     // September: T11's equipment went to the workshop on 16/09 and has not come back.
     assert_eq!(
