@@ -3,15 +3,18 @@
 use image::codecs::jpeg::JpegEncoder;
 use rand::{Rng, SeedableRng};
 
-/// An EXIF APP1 segment: orientation 6 (rotate 90°) and a GPS position.
+/// An EXIF block as a phone writes it: orientation 6 (held upright: rotate 90° clockwise to view)
+/// and a GPS position.
 pub fn exif_app1() -> Vec<u8> {
     let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    // IFD0 at 8: two entries, then the next-IFD offset.
     let gps_ifd = 8 + 2 + 2 * 12 + 4;
     tiff.extend_from_slice(&2u16.to_be_bytes());
-    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
-    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1]); // GPSInfo pointer
     tiff.extend_from_slice(&(gps_ifd as u32).to_be_bytes());
     tiff.extend_from_slice(&0u32.to_be_bytes());
+    // GPS IFD: latitude reference and latitude (4° 36' 35" N, Bogotá).
     let rationals = gps_ifd + 2 + 2 * 12 + 4;
     tiff.extend_from_slice(&2u16.to_be_bytes());
     tiff.extend_from_slice(&[0x00, 0x01, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);

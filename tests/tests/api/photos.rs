@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use campo_tests::photo::exif_app1;
 use campo_tests::{Backend, Client, Reply, TestApp, both_backends};
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageEncoder, Rgb, RgbImage};
@@ -30,35 +31,6 @@ fn plain_jpeg(width: u32, height: u32) -> Vec<u8> {
         .write_image(&image, width, height, image::ExtendedColorType::Rgb8)
         .unwrap();
     out
-}
-
-/// An EXIF block as a phone writes it: orientation 6 (held upright: rotate 90° clockwise to view)
-/// and a GPS position.
-fn exif_app1() -> Vec<u8> {
-    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
-    // IFD0 at 8: two entries, then the next-IFD offset.
-    let gps_ifd = 8 + 2 + 2 * 12 + 4;
-    tiff.extend_from_slice(&2u16.to_be_bytes());
-    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
-    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1]); // GPSInfo pointer
-    tiff.extend_from_slice(&(gps_ifd as u32).to_be_bytes());
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    // GPS IFD: latitude reference and latitude (4° 36' 35" N, Bogotá).
-    let rationals = gps_ifd + 2 + 2 * 12 + 4;
-    tiff.extend_from_slice(&2u16.to_be_bytes());
-    tiff.extend_from_slice(&[0x00, 0x01, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
-    tiff.extend_from_slice(&[0x00, 0x02, 0, 5, 0, 0, 0, 3]);
-    tiff.extend_from_slice(&(rationals as u32).to_be_bytes());
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    for (num, den) in [(4u32, 1u32), (36, 1), (35, 1)] {
-        tiff.extend_from_slice(&num.to_be_bytes());
-        tiff.extend_from_slice(&den.to_be_bytes());
-    }
-    let mut app1 = vec![0xFF, 0xE1];
-    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
-    app1.extend_from_slice(b"Exif\0\0");
-    app1.extend_from_slice(&tiff);
-    app1
 }
 
 /// A phone photo: landscape pixels, EXIF saying it was held upright, and GPS.
