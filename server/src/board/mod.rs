@@ -7,11 +7,13 @@
 //! carry increasing ids: a board that reconnects with `Last-Event-ID` (or `?since=` after reading
 //! the snapshot) gets what it missed, or `reset` when that is older than the ring — then it reads
 //! the snapshot again. Nothing a board needs lives only in this task: the rows are the store's.
+//! When no board has been open for [`RESUME_WINDOW`], a change is not read at all (most changes
+//! are phones syncing while nobody watches the board): the ring gets a single `reset` instead.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -33,6 +35,11 @@ use crate::sync::Documents;
 /// Events kept for boards that reconnect.
 const HISTORY: usize = 4096;
 
+/// How long after the last board was open changes are still published in full, so that a board
+/// that lost its connection for a moment resumes with the events it missed; past it, a change
+/// costs nothing until a board opens (it then reads the snapshot).
+const RESUME_WINDOW: Duration = Duration::from_secs(600);
+
 /// Ids a run may use per millisecond of its life before the next run's first id; with unix ms
 /// (about 1.8 × 10¹²) the ids stay below 2⁵³, exact in a JavaScript number.
 const FIRST_ID_PER_MS: u64 = 1000;
@@ -49,6 +56,11 @@ pub struct BoardEvent {
 struct Ring {
     next_id: u64,
     events: VecDeque<Arc<BoardEvent>>,
+    /// The newest event is a `reset` published because a ticket changed while no board was open,
+    /// and no board has subscribed since: further unwatched changes need no new event.
+    unwatched: bool,
+    /// When a board was last seen open (subscribing, or listening as a ticket changed).
+    watched_at: Option<Instant>,
 }
 
 /// The board hub: cheap to clone, lives in `AppState`.
@@ -131,6 +143,8 @@ impl Board {
             ring: Arc::new(Mutex::new(Ring {
                 next_id: u64::try_from(now_ms()).unwrap_or(0) * FIRST_ID_PER_MS + 1,
                 events: VecDeque::with_capacity(HISTORY),
+                unwatched: false,
+                watched_at: None,
             })),
             tx,
         };
@@ -150,7 +164,16 @@ impl Board {
     }
 
     fn publish(&self, kind: &'static str, data: String) {
+        self.publish_marked(kind, data, false);
+    }
+
+    /// Publishes an event; `unwatched` marks a `reset` that stands for changes nobody watched.
+    fn publish_marked(&self, kind: &'static str, data: String, unwatched: bool) {
         let mut ring = self.lock();
+        if unwatched && ring.unwatched {
+            return;
+        }
+        ring.unwatched = unwatched;
         let event = Arc::new(BoardEvent {
             id: ring.next_id,
             kind,
@@ -165,6 +188,24 @@ impl Board {
         let _ = self.tx.send(event);
     }
 
+    /// Whether a board is open, or was open recently enough to come back for what it missed.
+    fn watched(&self) -> bool {
+        let mut ring = self.lock();
+        if self.tx.receiver_count() > 0 {
+            ring.watched_at = Some(Instant::now());
+            return true;
+        }
+        ring.watched_at
+            .is_some_and(|at| at.elapsed() < RESUME_WINDOW)
+    }
+
+    /// A ticket changed while no board is open: instead of reading and serialising its row for
+    /// nobody, the ring gets one `reset`, so that a board resuming from an earlier event reads the
+    /// snapshot again.
+    fn publish_unwatched(&self) {
+        self.publish_marked("reset", "{}".into(), true);
+    }
+
     async fn run(
         self,
         store: Store,
@@ -174,6 +215,7 @@ impl Board {
         loop {
             tokio::select! {
                 change = changes.recv() => match change {
+                    Ok(_) if !self.watched() => self.publish_unwatched(),
                     Ok(change) => {
                         let id = change.document.to_bs58check();
                         match store.ticket(&id).await {
@@ -213,7 +255,9 @@ impl Board {
         &self,
         since: u64,
     ) -> (Vec<Arc<BoardEvent>>, broadcast::Receiver<Arc<BoardEvent>>) {
-        let ring = self.lock();
+        let mut ring = self.lock();
+        ring.unwatched = false;
+        ring.watched_at = Some(Instant::now());
         let rx = self.tx.subscribe();
         let oldest = ring.events.front().map_or(ring.next_id, |e| e.id);
         let mut backlog: Vec<Arc<BoardEvent>> = Vec::new();

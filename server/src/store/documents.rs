@@ -4,7 +4,7 @@
 //! snapshot in one transaction, naming them by id, so chunks written meanwhile by another replica
 //! are never lost.
 
-use super::{Store, now_ms, with_pool};
+use super::{Store, now_ms, with_pool, with_writer};
 
 /// What a stored chunk holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ impl Store {
         snapshot: &[u8],
         replaced: &[i64],
     ) -> sqlx::Result<i64> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let id = sqlx::query_scalar::<_, i64>(
                 "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)

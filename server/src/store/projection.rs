@@ -5,7 +5,7 @@ use chrono::Datelike;
 
 use super::documents::ChunkKind;
 use super::tickets::ticket_number;
-use super::{Store, now_ms, with_pool};
+use super::{Store, now_ms, with_pool, with_writer};
 use crate::projection::Projection;
 
 /// One change recorded in the audit.
@@ -262,7 +262,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(doc_id = change.doc_id, bytes = change.data.len()))]
     pub async fn commit_change(&self, change: &CommitChange<'_>) -> sqlx::Result<Committed> {
         let now = now_ms();
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let chunk_id: i64 = sqlx::query_scalar(
                 "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)

@@ -14,7 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 
 use super::SyncUser;
-use super::docs::{CloseReason, DocCmd, Documents, JoinRefused, PeerLink};
+use super::docs::{CloseReason, DocCmd, Documents, JoinRefused, PeerLink, SyncCmd};
 use super::wire::{Message, PROTOCOL_V1, PeerMetadata};
 use crate::store::now_ms;
 
@@ -54,12 +54,28 @@ impl RateLimit {
 }
 
 /// Runs a connection until the client leaves, breaks a rule, or stops answering.
+///
+/// Not an `async fn`: an async function keeps its arguments for its whole life, and the socket
+/// is large; split here, only its two small halves stay in the connection's task.
+pub fn run(
+    socket: WebSocket,
+    documents: Documents,
+    user: SyncUser,
+) -> impl Future<Output = ()> + Send {
+    let (ws_tx, ws_rx) = socket.split();
+    serve(ws_tx, ws_rx, documents, user)
+}
+
 #[tracing::instrument(skip_all, fields(user = %user.username, conn))]
-pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
+async fn serve(
+    ws_tx: futures_util::stream::SplitSink<WebSocket, WsMessage>,
+    mut ws_rx: futures_util::stream::SplitStream<WebSocket>,
+    documents: Documents,
+    user: SyncUser,
+) {
     let conn = documents.next_conn_id();
     tracing::Span::current().record("conn", conn);
     let limits = documents.limits().clone();
-    let (ws_tx, mut ws_rx) = socket.split();
     let (outbox, outbox_rx) = mpsc::channel::<Vec<u8>>(limits.outbox_frames);
     let (kill, mut killed) = watch::channel::<Option<CloseReason>>(None);
     let kill = Arc::new(kill);
@@ -232,11 +248,11 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
                 ..
             } if sender_id == *peer.peer_id => (
                 document_id,
-                DocCmd::Sync {
+                DocCmd::Sync(Box::new(SyncCmd {
                     peer: peer.clone(),
                     data,
                     request: true,
-                },
+                })),
             ),
             Message::Sync {
                 sender_id,
@@ -245,11 +261,11 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
                 ..
             } if sender_id == *peer.peer_id => (
                 document_id,
-                DocCmd::Sync {
+                DocCmd::Sync(Box::new(SyncCmd {
                     peer: peer.clone(),
                     data,
                     request: false,
-                },
+                })),
             ),
             ref m @ Message::Ephemeral {
                 ref sender_id,
@@ -268,7 +284,7 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
                     document_id.clone(),
                     DocCmd::Ephemeral {
                         from: conn,
-                        message: m.clone(),
+                        message: Box::new(m.clone()),
                     },
                 )
             }
@@ -302,7 +318,7 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
                 Ok(()) => continue,
                 Err(mpsc::error::SendError(back)) => {
                     docs.remove(&document);
-                    match documents.send(document, back).await {
+                    match Box::pin(documents.send(document, back)).await {
                         Ok(inbox) => {
                             docs.insert(document, inbox);
                         }
@@ -323,7 +339,7 @@ pub async fn run(socket: WebSocket, documents: Documents, user: SyncUser) {
             )));
             break;
         }
-        match documents.send(document, cmd).await {
+        match Box::pin(documents.send(document, cmd)).await {
             Ok(inbox) => {
                 docs.insert(document, inbox);
             }

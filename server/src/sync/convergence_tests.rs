@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use tokio::sync::{mpsc, watch};
 
 use super::Limits;
-use super::docs::{DocCmd, Documents, PeerLink};
+use super::docs::{DocCmd, Documents, PeerLink, SyncCmd};
 use super::wire::Message;
 use crate::store::Store;
 
@@ -91,11 +91,11 @@ async fn deliver(
             documents
                 .send(
                     id,
-                    DocCmd::Sync {
+                    DocCmd::Sync(Box::new(SyncCmd {
                         peer,
                         data,
                         request: false,
-                    },
+                    })),
                 )
                 .await
                 .expect("actor");

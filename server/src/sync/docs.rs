@@ -152,28 +152,28 @@ pub enum SyncError {
 type ViewFn = Box<dyn FnOnce(Option<&Automerge>) + Send>;
 type ChangeFn = Box<dyn FnOnce(&mut Automerge) + Send>;
 
-/// What a document actor is asked to do.
+/// What a document actor is asked to do. Kept small (the larger commands are boxed): every
+/// actor's inbox allocates room for a block of commands, idle or not.
 pub(crate) enum DocCmd {
-    Sync {
-        peer: PeerLink,
-        data: Vec<u8>,
-        request: bool,
-    },
-    Ephemeral {
-        from: ConnId,
-        message: Message,
-    },
-    Leave {
-        conn: ConnId,
-    },
-    View {
-        f: ViewFn,
-    },
-    Change {
-        f: ChangeFn,
-        author: Author,
-        done: oneshot::Sender<Result<Vec<ChangeHash>, SyncError>>,
-    },
+    Sync(Box<SyncCmd>),
+    Ephemeral { from: ConnId, message: Box<Message> },
+    Leave { conn: ConnId },
+    View { f: ViewFn },
+    Change(Box<ChangeCmd>),
+}
+
+/// A `request` or `sync` message from a peer.
+pub(crate) struct SyncCmd {
+    pub peer: PeerLink,
+    pub data: Vec<u8>,
+    pub request: bool,
+}
+
+/// A change the server makes on behalf of `author`.
+pub(crate) struct ChangeCmd {
+    f: ChangeFn,
+    author: Author,
+    done: oneshot::Sender<Result<Vec<ChangeHash>, SyncError>>,
 }
 
 struct Inner {
@@ -398,7 +398,8 @@ impl Documents {
         let f: ChangeFn = Box::new(move |doc| {
             let _ = result_tx.send(f(doc));
         });
-        self.send(id, DocCmd::Change { f, author, done }).await?;
+        self.send(id, DocCmd::Change(Box::new(ChangeCmd { f, author, done })))
+            .await?;
         let heads = done_rx.await.map_err(|_| SyncError::Stopped)??;
         let value = result_rx
             .await
@@ -651,12 +652,15 @@ impl DocActor {
 
     async fn handle(&mut self, cmd: DocCmd) {
         match cmd {
-            DocCmd::Sync {
-                peer,
-                data,
-                request,
-            } => self.receive_sync(peer, data, request).await,
-            DocCmd::Ephemeral { from, message } => self.relay_ephemeral(from, message),
+            DocCmd::Sync(sync) => {
+                let SyncCmd {
+                    peer,
+                    data,
+                    request,
+                } = *sync;
+                self.receive_sync(peer, data, request).await;
+            }
+            DocCmd::Ephemeral { from, message } => self.relay_ephemeral(from, *message),
             DocCmd::Leave { conn } => {
                 self.peers.remove(&conn);
                 self.denied.remove(&conn);
@@ -674,7 +678,8 @@ impl DocActor {
                     // Dropping `f` drops its reply channel: the caller sees `Stopped`.
                 }
             },
-            DocCmd::Change { f, author, done } => {
+            DocCmd::Change(change) => {
+                let ChangeCmd { f, author, done } = *change;
                 let result = self.server_change(f, author).await;
                 let _ = done.send(result);
             }
