@@ -67,7 +67,7 @@ impl Default for Limits {
             max_docs_per_connection: 50_000,
             messages_per_second: 5_000,
             message_burst: 100_000,
-            max_loaded_docs: 2_000,
+            max_loaded_docs: 1_000,
             idle_unload: Duration::from_secs(60),
             compact_after_chunks: 64,
             outbox_frames: 100_000,
