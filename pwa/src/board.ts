@@ -2,7 +2,9 @@
 // /api/board/stream applied to it, the filters, the columns and the SLA countdown of each card.
 
 import { type Calendar, businessMs } from "./calendar"
+import { t as text } from "./es"
 import type { Channel, Mode, Priority, State } from "./schema"
+import { formatDuration } from "./time"
 
 /** A ticket as the board shows it (campo-server `board::BoardTicket`). */
 export interface BoardTicket {
@@ -223,4 +225,16 @@ export function contactAge(w: FieldWorker, now: number): { ms: number | null; st
   if (w.last_contact_at === null) return { ms: null, stale: true }
   const ms = Math.max(0, now - w.last_contact_at)
   return { ms, stale: ms > OFFLINE_AFTER_MS }
+}
+
+/** What a card says about its countdown: "Solución: vence en 2 h hábiles", "Respuesta: vencida
+ * hace 1 d 3 h hábiles", or only "vencida" in the first business minute past the deadline (also
+ * all night after a deadline at the close of the day, when no business time passes). */
+export function dueText(c: Countdown): string {
+  if (c.level === "paused") return text.board.paused
+  const span = formatDuration(c.remainingMs)
+  const response = c.kind === "response"
+  if (c.level !== "overdue") return response ? text.board.responseDue(span) : text.board.resolutionDue(span)
+  if (-c.remainingMs < 60_000) return response ? text.board.responseOverdueNow : text.board.resolutionOverdueNow
+  return response ? text.board.responseOverdue(span) : text.board.resolutionOverdue(span)
 }

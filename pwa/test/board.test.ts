@@ -11,6 +11,7 @@ import {
   columns,
   contactAge,
   countdown,
+  dueText,
   filterTickets,
   fromSnapshot,
   fromTicketRow,
@@ -243,5 +244,19 @@ describe("SLA settings form", () => {
     form.hours.baja.resolution = "cinco días"
     form.windows[1] = { day: "Mon", start: "", end: "18:00" }
     expect(fromForm(form)).toEqual({ invalid: ["alta.response", "baja.resolution", "windows.1"] })
+  })
+})
+
+describe("countdown text", () => {
+  it("says how long is left or how late, in business time", () => {
+    expect(dueText({ kind: "resolution", remainingMs: 135 * 60_000, level: "ok" })).toBe("Solución: vence en 2 h 15 min hábiles")
+    expect(dueText({ kind: "response", remainingMs: -90 * 60_000, level: "overdue" })).toBe("Respuesta: vencida hace 1 h 30 min hábiles")
+    expect(dueText({ kind: "resolution", remainingMs: 0, level: "paused" })).toBe("Solución: plazo detenido mientras el usuario está ausente")
+  })
+
+  it("says only «vencida» while less than a business minute has passed since the deadline", () => {
+    // A deadline at 5 p.m.: all night long no business time passes.
+    expect(dueText({ kind: "resolution", remainingMs: 0, level: "overdue" })).toBe("Solución: vencida")
+    expect(dueText({ kind: "response", remainingMs: -59_000, level: "overdue" })).toBe("Respuesta: vencida")
   })
 })

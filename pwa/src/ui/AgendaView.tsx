@@ -23,7 +23,12 @@ function Due(props: { at: number | null; label: string }) {
   if (props.at === null) return null
   // Business time (working hours, no holidays), as the SLA counts it.
   const left = businessMs(Date.now(), props.at, calendar.value)
-  const text = left >= 0 ? t.agenda.dueIn(formatDuration(left)) : t.agenda.overdue(formatDuration(-left))
+  const text =
+    left >= 0
+      ? t.agenda.dueIn(formatDuration(left))
+      : -left < 60_000
+        ? t.agenda.overdueNow
+        : t.agenda.overdue(formatDuration(-left))
   return (
     <span class={`due${left < 0 ? " overdue" : ""}`}>
       {props.label}: {text}

@@ -14,6 +14,7 @@ import {
   columns,
   contactAge,
   countdown,
+  dueText,
   filterTickets,
   fromTicketRow,
   workload,
@@ -62,13 +63,7 @@ function Card(props: {
   const c = countdown(tk, props.now, calendar.value, slaPolicy.value.targets, slaPolicy.value.pause_while_user_absent)
   const canAssign = allowed("coordinador", tk.state, "asignada")
   const open = () => go(`/casos/${tk.id}`)
-  let due: string | null = null
-  if (c) {
-    const span = formatDuration(c.remainingMs)
-    if (c.level === "paused") due = t.board.paused
-    else if (c.kind === "response") due = c.level === "overdue" ? t.board.responseOverdue(span) : t.board.responseDue(span)
-    else due = c.level === "overdue" ? t.board.resolutionOverdue(span) : t.board.resolutionDue(span)
-  }
+  const due = c ? dueText(c) : null
   const flags = cardFlags(tk)
   return (
     <li
