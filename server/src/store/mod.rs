@@ -113,18 +113,21 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // The pool's page caches are small: every stored change (on the writer below) makes
+            // them stale, so they mostly hold pages that will be thrown away.
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                .connect_with(options.clone())
+                .connect_with(options.clone().pragma("cache_size", "-512"))
                 .await?;
             SQLITE_MIGRATIONS.run(&pool).await?;
-            // Kept open for the life of the process, so its page cache is never lost.
+            // Kept open for the life of the process, so its page cache is never lost; 16 MiB of
+            // cache (the default is 2) holds the index pages a change touches in a large database.
             sqlite_writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .connect_with(options)
+                .connect_with(options.pragma("cache_size", "-16384"))
                 .await?;
             Backend::Sqlite(pool)
         } else {
