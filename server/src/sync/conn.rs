@@ -318,7 +318,7 @@ async fn serve(
                 Ok(()) => continue,
                 Err(mpsc::error::SendError(back)) => {
                     docs.remove(&document);
-                    match Box::pin(documents.send(document, back)).await {
+                    match documents.send(document, back).await {
                         Ok(inbox) => {
                             docs.insert(document, inbox);
                         }
@@ -339,7 +339,7 @@ async fn serve(
             )));
             break;
         }
-        match Box::pin(documents.send(document, cmd)).await {
+        match documents.send(document, cmd).await {
             Ok(inbox) => {
                 docs.insert(document, inbox);
             }
