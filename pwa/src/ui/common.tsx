@@ -3,6 +3,7 @@
 import type { ComponentChildren } from "preact"
 import { useEffect, useState } from "preact/hooks"
 import type { AutomergeUrl, DocHandle } from "@automerge/automerge-repo/slim"
+import { dependencias } from "../catalog"
 import { t } from "../es"
 import type { TicketDoc } from "../schema"
 import { docsVersion, findTicket, loadedTicket, plainDoc } from "../sync"
@@ -22,6 +23,20 @@ export function Screen(props: { title: string; back?: string; children: Componen
       </header>
       {props.children}
     </main>
+  )
+}
+
+/** A `<select name="dependencia">` over the cached dependencias; `none` labels the empty choice. */
+export function DependenciaSelect(props: { value: string; none: string; onChange: (e: Event) => void }) {
+  return (
+    <select name="dependencia" value={props.value} onChange={props.onChange}>
+      <option value="">{props.none}</option>
+      {dependencias.value.map(d => (
+        <option key={d.code} value={d.code}>
+          {d.name}
+        </option>
+      ))}
+    </select>
   )
 }
 

@@ -10,7 +10,7 @@ import { categories, channelLabel, t } from "../../es"
 import { type UserView, createTicket, listUsers, messageOf, FormError } from "../../officeApi"
 import { formatDuration } from "../../time"
 import { type Errors, splitCodes, validateRequest } from "../../validation"
-import { Field } from "../common"
+import { DependenciaSelect, Field } from "../common"
 import { go } from "../router"
 import "./office.css"
 
@@ -198,14 +198,7 @@ export function IntakeView() {
             <p class="hint">{t.intake.requesterHint}</p>
             <div class="form-row">
               <Field label={t.intake.dependencia} error={errors.dependencia}>
-                <select name="dependencia" value={form.dependencia} onChange={set("dependencia")}>
-                  <option value="">{t.newRequest.chooseDependencia}</option>
-                  {dependencias.value.map(d => (
-                    <option key={d.code} value={d.code}>
-                      {d.name}
-                    </option>
-                  ))}
-                </select>
+                <DependenciaSelect value={form.dependencia} none={t.newRequest.chooseDependencia} onChange={set("dependencia")} />
               </Field>
               <Field label={t.intake.extension} error={errors.extension}>
                 <input name="extension" inputMode="numeric" value={form.extension} onInput={set("extension")} />

@@ -11,7 +11,7 @@ import type { Photo } from "../../schema"
 import { currentUser } from "../../session"
 import { createTicket } from "../../sync"
 import type { Errors } from "../../validation"
-import { Field, Screen } from "../common"
+import { DependenciaSelect, Field, Screen } from "../common"
 import { PhotoPicker } from "../PhotoPicker"
 import { go, ticketPath } from "../router"
 import { StickerScanner } from "./StickerScanner"
@@ -113,14 +113,7 @@ export function RequestFormView() {
           </dl>
         ) : (
           <Field label={t.office.dependencia} error={errors.dependencia}>
-            <select name="dependencia" value={form.dependencia} onChange={set("dependencia")}>
-              <option value="">{t.newRequest.chooseDependencia}</option>
-              {dependencias.value.map(d => (
-                <option key={d.code} value={d.code}>
-                  {d.name}
-                </option>
-              ))}
-            </select>
+            <DependenciaSelect value={form.dependencia} none={t.newRequest.chooseDependencia} onChange={set("dependencia")} />
           </Field>
         )}
 

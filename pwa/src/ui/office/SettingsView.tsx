@@ -11,7 +11,7 @@ import { priorityLabel, roleLabel, t } from "../../es"
 import { FormError, type UserView, listUsers, messageOf, send } from "../../officeApi"
 import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
-import { Field } from "../common"
+import { DependenciaSelect, Field } from "../common"
 import "./office.css"
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
@@ -294,14 +294,7 @@ function Users() {
             </select>
           </Field>
           <Field label={t.settings.dependencia} error={errors.dependencia}>
-            <select name="dependencia" value={draft.dependencia} onChange={set("dependencia")}>
-              <option value="">{t.settings.noDependencia}</option>
-              {dependencias.value.map(d => (
-                <option key={d.code} value={d.code}>
-                  {d.name}
-                </option>
-              ))}
-            </select>
+            <DependenciaSelect value={draft.dependencia} none={t.settings.noDependencia} onChange={set("dependencia")} />
           </Field>
           <Field label={t.settings.email} error={errors.email}>
             <input name="email" type="email" value={draft.email} onInput={set("email")} />
