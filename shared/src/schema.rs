@@ -21,6 +21,7 @@
 //! scalars or Text objects, numbers ints or floats, and optional fields may be absent or null.
 //! Writing from Rust always uses scalar strings and signed ints.
 
+pub mod incremental;
 pub mod wire;
 
 use automerge::{ObjType, ROOT, Value};
@@ -789,7 +790,7 @@ mod tests {
     use automerge::transaction::Transactable;
     use automerge::{ActorId, AutoCommit, ObjType, ScalarValue};
 
-    fn request() -> Request {
+    pub(super) fn request() -> Request {
         Request {
             requester: Person {
                 id: "u-1".into(),
@@ -807,7 +808,7 @@ mod tests {
         }
     }
 
-    fn registered(at: i64) -> Event {
+    pub(super) fn registered(at: i64) -> Event {
         Event::new(EventKind::Registered, at, "u-1", Role::Funcionario)
     }
 

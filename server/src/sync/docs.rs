@@ -22,11 +22,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, Automerge, ChangeHash};
+use automerge::{ActorId, Automerge, ChangeHash, PatchLog};
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
 use campo_shared::rules::{self, Violation, Writer};
-use campo_shared::schema::TicketDoc;
+use campo_shared::schema::incremental::{HydratedTicket, Touched};
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::Limits;
@@ -500,7 +500,7 @@ struct DocActor {
     doc: Option<Automerge>,
     stored: Stored,
     /// The stored document as a ticket, while hot (`None`: new, or not a ticket).
-    ticket: Option<TicketDoc>,
+    ticket: Option<HydratedTicket>,
     /// The ticket's projection, kept while cold: it decides who may read the document.
     projection: Option<Projection>,
     /// The ticket's number once this actor has committed to it.
@@ -633,11 +633,11 @@ impl DocActor {
         self.ticket = if stored.heads.is_empty() {
             None
         } else {
-            guarded(|| TicketDoc::hydrate_from(&doc).map_err(|e| e.to_string()))?.ok()
+            guarded(|| HydratedTicket::read(&doc).map_err(|e| e.to_string()))?.ok()
         };
-        self.projection = self.ticket.as_ref().map(|ticket| {
+        self.projection = self.ticket.as_ref().map(|hydrated| {
             let sla = self.hub.sla();
-            project(ticket, &stored.heads, &sla.policy, &sla.calendar)
+            project(&hydrated.ticket, &stored.heads, &sla.policy, &sla.calendar)
         });
         self.stored = stored;
         self.doc = Some(doc);
@@ -702,7 +702,7 @@ impl DocActor {
             return Ok(self.stored.heads.clone());
         }
         let doc = self.doc.as_ref().expect("hot");
-        let ticket = match guarded(|| TicketDoc::hydrate_from(doc).map_err(|e| e.to_string())) {
+        let ticket = match guarded(|| HydratedTicket::read(doc).map_err(|e| e.to_string())) {
             Ok(Ok(ticket)) => ticket,
             Ok(Err(err)) => {
                 self.drop_document();
@@ -738,11 +738,22 @@ impl DocActor {
         link.send(frame);
     }
 
-    /// Checks the changes a peer just delivered against the write rules; returns the ticket they
-    /// leave.
-    fn check_incoming(&self, peer: &PeerLink) -> Result<TicketDoc, Violation> {
+    /// Checks the changes a peer just delivered, which touched `touched`, against the write rules;
+    /// returns the ticket they leave.
+    fn check_incoming(
+        &self,
+        peer: &PeerLink,
+        touched: &Touched,
+    ) -> Result<HydratedTicket, Violation> {
         let doc = self.doc.as_ref().expect("hot");
-        let after = match guarded(|| TicketDoc::hydrate_from(doc).map_err(|e| e.to_string())) {
+        let read = || {
+            match &self.ticket {
+                Some(before) => before.reread(doc, touched),
+                None => HydratedTicket::read(doc),
+            }
+            .map_err(|e| e.to_string())
+        };
+        let after = match guarded(read) {
             Ok(Ok(after)) => after,
             Ok(Err(err)) => {
                 return Err(Violation(format!(
@@ -759,7 +770,11 @@ impl DocActor {
             user_id: &peer.user_id,
             role: peer.role,
         };
-        rules::check_change(writer, self.ticket.as_ref(), &after)?;
+        rules::check_change(
+            writer,
+            self.ticket.as_ref().map(|t| &t.ticket),
+            &after.ticket,
+        )?;
         Ok(after)
     }
 
@@ -818,7 +833,12 @@ impl DocActor {
         let exists = !self.stored.heads.is_empty();
         let asks_nothing = message.heads.is_empty() && message.changes.is_empty();
         let doc = self.doc.as_mut().expect("hot");
-        let received = guarded(|| doc.receive_sync_message(&mut slot.state, message));
+        // The patches tell which parts of a known ticket the changes touched, so that checking
+        // them reads only those again (see `check_incoming`).
+        let mut patches = PatchLog::new(self.ticket.is_some());
+        let received = guarded(|| {
+            doc.receive_sync_message_log_patches(&mut slot.state, message, &mut patches)
+        });
         match received {
             Ok(Ok(())) => {}
             Ok(Err(err)) => {
@@ -855,7 +875,12 @@ impl DocActor {
         if self.doc_heads() != self.stored.heads {
             let link = self.peers.get(&conn).map(|slot| slot.link.clone());
             let Some(link) = link else { return };
-            match self.check_incoming(&link) {
+            let doc = self.doc.as_ref().expect("hot");
+            let touched = match guarded(|| doc.make_patches(&mut patches)) {
+                Ok(patches) => Touched::from_patches(&patches),
+                Err(_) => Touched::everything(),
+            };
+            match self.check_incoming(&link, &touched) {
                 Ok(after) => ticket = Some(after),
                 Err(violation) => {
                     tracing::info!(doc = %self.id_text, user = %link.user_id, %violation, "change refused");
@@ -900,7 +925,7 @@ impl DocActor {
     /// changes, their audit rows and the ticket's projection are committed together.
     async fn persist(
         &mut self,
-        ticket: Option<TicketDoc>,
+        ticket: Option<HydratedTicket>,
         user_id: Option<&str>,
         device: &str,
     ) -> Result<Vec<ChangeHash>, SyncError> {
@@ -929,7 +954,7 @@ impl DocActor {
         };
         let projection = ticket.as_ref().map(|ticket| {
             let sla = self.hub.sla();
-            project(ticket, &heads, &sla.policy, &sla.calendar)
+            project(&ticket.ticket, &heads, &sla.policy, &sla.calendar)
         });
         let commit = CommitChange {
             doc_id: &self.id_text,
@@ -956,15 +981,16 @@ impl DocActor {
                 let new_events = match (&ticket, &self.ticket) {
                     (Some(after), Some(old)) => {
                         let known: std::collections::HashSet<_> =
-                            old.events.iter().map(|e| e.id).collect();
+                            old.ticket.events.iter().map(|e| e.id).collect();
                         after
+                            .ticket
                             .events
                             .iter()
                             .filter(|e| !known.contains(&e.id))
                             .map(|e| e.kind)
                             .collect()
                     }
-                    (Some(after), None) => after.events.iter().map(|e| e.kind).collect(),
+                    (Some(after), None) => after.ticket.events.iter().map(|e| e.kind).collect(),
                     (None, _) => Vec::new(),
                 };
                 if let Some(ticket) = ticket {

@@ -1,0 +1,403 @@
+//! Reading a ticket again after a few changes, reusing what they did not touch.
+//!
+//! The sync server checks every incoming change against the write rules on the whole ticket the
+//! change leaves. Hydrating the whole document each time costs a lookup per field of every event,
+//! visit and comment, and grows with the ticket: with 200 comments it was most of the server's
+//! work per change. [`HydratedTicket::reread`] hydrates again only the root fields and the list
+//! items that the change's patches name (as the object patched or on its path); the rest is
+//! copied from the previous reading. The result equals [`TicketDoc::hydrate_from`], error
+//! included; debug builds check that on every call.
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::{ObjId, ObjType, Patch, PatchAction, Prop, ROOT, Value, ValueRef};
+use autosurgeon::hydrate::MaybeMissing;
+use autosurgeon::{Hydrate, HydrateError, ReadDoc};
+
+use super::{DocError, SCHEMA_VERSION, TicketDoc, wire};
+
+/// What a set of patches changed: root keys and objects.
+#[derive(Debug, Default)]
+pub struct Touched {
+    /// A patch this reader does not interpret: read everything again.
+    everything: bool,
+    root_keys: HashSet<String>,
+    objects: HashSet<ObjId>,
+}
+
+impl Touched {
+    /// Everything touched: a first reading.
+    pub fn everything() -> Self {
+        Self {
+            everything: true,
+            ..Self::default()
+        }
+    }
+
+    /// What `patches` (from one [`automerge::PatchLog`]) touched.
+    pub fn from_patches(patches: &[Patch]) -> Self {
+        let mut touched = Self::default();
+        for patch in patches {
+            let root_key = if patch.obj == ROOT {
+                match &patch.action {
+                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                        Some(key.clone())
+                    }
+                    PatchAction::Increment {
+                        prop: Prop::Map(key),
+                        ..
+                    }
+                    | PatchAction::Conflict {
+                        prop: Prop::Map(key),
+                    } => Some(key.clone()),
+                    _ => None,
+                }
+            } else {
+                match patch.path.first() {
+                    Some((obj, Prop::Map(key))) if *obj == ROOT => Some(key.clone()),
+                    _ => None,
+                }
+            };
+            let Some(key) = root_key else {
+                touched.everything = true;
+                return touched;
+            };
+            touched.root_keys.insert(key);
+            touched.objects.insert(patch.obj.clone());
+            for (obj, _) in &patch.path {
+                touched.objects.insert(obj.clone());
+            }
+        }
+        touched
+    }
+
+    fn key(&self, key: &str) -> bool {
+        self.everything || self.root_keys.contains(key)
+    }
+
+    fn object(&self, obj: &ObjId) -> bool {
+        self.everything || self.objects.contains(obj)
+    }
+}
+
+/// A ticket as read from its document, with the object id of each event, visit and comment (so
+/// that the next reading can tell which ones changed).
+#[derive(Debug, Clone)]
+pub struct HydratedTicket {
+    /// The ticket.
+    pub ticket: TicketDoc,
+    events: Vec<Option<ObjId>>,
+    visits: Vec<Option<ObjId>>,
+    comments: Vec<Option<ObjId>>,
+}
+
+impl HydratedTicket {
+    /// Reads the whole ticket, as [`TicketDoc::hydrate_from`] does.
+    pub fn read<D: ReadDoc>(doc: &D) -> Result<Self, DocError> {
+        read(doc, None, &Touched::everything())
+    }
+
+    /// Reads the ticket again after changes that touched `touched`, since `self` was read.
+    pub fn reread<D: ReadDoc>(&self, doc: &D, touched: &Touched) -> Result<Self, DocError> {
+        let again = read(doc, Some(self), touched);
+        #[cfg(debug_assertions)]
+        match (&again, TicketDoc::hydrate_from(doc)) {
+            (Ok(again), Ok(whole)) => assert_eq!(again.ticket, whole, "incremental reading"),
+            (Err(again), Err(whole)) => {
+                assert_eq!(again.to_string(), whole.to_string(), "incremental reading")
+            }
+            (again, whole) => panic!("incremental reading: {again:?} but {whole:?}"),
+        }
+        again
+    }
+}
+
+fn read<D: ReadDoc>(
+    doc: &D,
+    previous: Option<&HydratedTicket>,
+    touched: &Touched,
+) -> Result<HydratedTicket, DocError> {
+    let previous = previous.filter(|_| !touched.everything);
+    let old = previous.map(|p| &p.ticket);
+    // The fields in the order the derived `Hydrate` reads them, so the first error is the same.
+    let schema = match old {
+        Some(old) if !touched.key("schema") => old.schema,
+        _ => {
+            let version: Option<u64> = wire::opt_integer(doc, &ROOT, "schema".into())?;
+            match version {
+                Some(SCHEMA_VERSION) => SCHEMA_VERSION,
+                Some(other) => return Err(DocError::UnsupportedSchema(other)),
+                None => {
+                    return Err(DocError::Hydrate(HydrateError::unexpected(
+                        "a schema version",
+                        "nothing".to_string(),
+                    )));
+                }
+            }
+        }
+    };
+    let request = match old {
+        Some(old) if !touched.key("request") => old.request.clone(),
+        _ => autosurgeon::hydrate_prop(doc, &ROOT, "request")?,
+    };
+    let (events, event_ids) = list(
+        doc,
+        "events",
+        previous.map(|p| (&p.ticket.events[..], &p.events[..])),
+        touched,
+    )?;
+    let (visits, visit_ids) = list(
+        doc,
+        "visits",
+        previous.map(|p| (&p.ticket.visits[..], &p.visits[..])),
+        touched,
+    )?;
+    let report = match old {
+        Some(old) if !touched.key("report") => old.report.clone(),
+        _ => optional(doc, "report")?,
+    };
+    let survey = match old {
+        Some(old) if !touched.key("survey") => old.survey.clone(),
+        _ => optional(doc, "survey")?,
+    };
+    let (comments, comment_ids) = list(
+        doc,
+        "comments",
+        previous.map(|p| (&p.ticket.comments[..], &p.comments[..])),
+        touched,
+    )?;
+    Ok(HydratedTicket {
+        ticket: TicketDoc {
+            schema,
+            request,
+            events,
+            visits,
+            report,
+            survey,
+            comments,
+        },
+        events: event_ids,
+        visits: visit_ids,
+        comments: comment_ids,
+    })
+}
+
+/// A root field with `missing = "Default::default"`.
+fn optional<D: ReadDoc, T: Hydrate + Default>(doc: &D, key: &str) -> Result<T, DocError> {
+    let value: MaybeMissing<T> = autosurgeon::hydrate_prop(doc, &ROOT, key)?;
+    Ok(value.unwrap_or_else(Default::default))
+}
+
+type Items<T> = (Vec<T>, Vec<Option<ObjId>>);
+
+/// The list at `ROOT[key]` (missing: empty), reusing the items of `old` whose objects were not
+/// touched.
+fn list<D: ReadDoc, T: Hydrate + Clone>(
+    doc: &D,
+    key: &str,
+    old: Option<(&[T], &[Option<ObjId>])>,
+    touched: &Touched,
+) -> Result<Items<T>, DocError> {
+    if let Some((items, ids)) = old
+        && !touched.key(key)
+    {
+        return Ok((items.to_vec(), ids.to_vec()));
+    }
+    let list = match doc.get(&ROOT, key).map_err(HydrateError::from)? {
+        Some((Value::Object(ObjType::List), list)) => list,
+        // Missing, or not a list: whatever the whole reading gives (empty, or its error).
+        _ => {
+            let items: Vec<T> = optional(doc, key)?;
+            let ids = vec![None; items.len()];
+            return Ok((items, ids));
+        }
+    };
+    let reusable: HashMap<&ObjId, &T> = match old {
+        Some((items, ids)) => ids
+            .iter()
+            .zip(items)
+            .filter_map(|(id, item)| Some((id.as_ref()?, item)))
+            .filter(|(id, _)| !touched.object(id))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let mut items = Vec::with_capacity(doc.length(&list));
+    let mut ids = Vec::with_capacity(items.capacity());
+    for entry in doc.list_range(&list, ..) {
+        let (item, id) = match entry.value {
+            ValueRef::Object(ObjType::Map | ObjType::Table) => {
+                let id = entry.id();
+                let item = match reusable.get(&id) {
+                    Some(item) => (*item).clone(),
+                    None => T::hydrate_map(doc, &id)?,
+                };
+                (item, Some(id))
+            }
+            // Not an item of these lists: whatever the whole reading gives (its error).
+            _ => (autosurgeon::hydrate_prop(doc, &list, entry.index)?, None),
+        };
+        items.push(item);
+        ids.push(id);
+    }
+    Ok((items, ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::CommentId;
+    use crate::role::Role;
+    use crate::schema::tests::{registered, request};
+    use crate::schema::{
+        Comment, Event, EventKind, Visit, append_comment, append_event, append_visit, update_visit,
+    };
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, AutoCommit, Automerge, PatchLog, ScalarValue};
+
+    fn comment(author: &str, at: i64, text: &str) -> Comment {
+        Comment {
+            id: CommentId::new(),
+            author: author.into(),
+            at,
+            text: text.into(),
+        }
+    }
+
+    /// The server's copy of a ticket with a few of everything, and its first reading.
+    fn stored() -> (Automerge, HydratedTicket) {
+        let mut ticket = TicketDoc::new(request(), registered(1_000));
+        ticket.visits.push(Visit::start("t-1", 2_000, true));
+        for i in 0..5 {
+            ticket
+                .comments
+                .push(comment("t-1", 3_000 + i, &format!("Avance {i}")));
+        }
+        let mut doc = AutoCommit::new();
+        ticket.reconcile_into(&mut doc).unwrap();
+        let doc = Automerge::load(&doc.save()).unwrap();
+        let read = HydratedTicket::read(&doc).unwrap();
+        assert_eq!(read.ticket, ticket);
+        (doc, read)
+    }
+
+    fn device(server: &Automerge) -> AutoCommit {
+        AutoCommit::load(&server.save())
+            .unwrap()
+            .with_actor(ActorId::random())
+    }
+
+    /// Applies what `device` has and the server lacks, as the sync server does, and reads the
+    /// ticket again from what the patches touched. Checks the reading against the whole one.
+    fn deliver(
+        server: &mut Automerge,
+        before: &HydratedTicket,
+        device: &mut AutoCommit,
+    ) -> Result<HydratedTicket, DocError> {
+        let changes = device.get_changes(&server.get_heads());
+        let mut log = PatchLog::active();
+        server.apply_changes_log_patches(changes, &mut log).unwrap();
+        let touched = Touched::from_patches(&server.make_patches(&mut log));
+        let again = read(server, Some(before), &touched);
+        match (&again, TicketDoc::hydrate_from(server)) {
+            (Ok(again), Ok(whole)) => assert_eq!(again.ticket, whole),
+            (Err(again), Err(whole)) => assert_eq!(again.to_string(), whole.to_string()),
+            (again, whole) => panic!("{again:?} but the whole reading gives {whole:?}"),
+        }
+        again
+    }
+
+    #[test]
+    fn a_new_comment_is_read_and_the_rest_kept() {
+        let (mut server, before) = stored();
+        let mut phone = device(&server);
+        let added = comment("t-1", 9_000, "Se cambió el tóner.");
+        append_comment(&mut phone, &added).unwrap();
+        let after = deliver(&mut server, &before, &mut phone).unwrap();
+        assert_eq!(after.ticket.comments.len(), 6);
+        assert_eq!(after.ticket.comments[5], added);
+        assert_eq!(after.ticket.request, before.ticket.request);
+
+        // The next change starts from this reading.
+        let mut phone = device(&server);
+        let event = Event::new(EventKind::Accepted, 9_500, "c-1", Role::Coordinador);
+        append_event(&mut phone, &event).unwrap();
+        let later = deliver(&mut server, &after, &mut phone).unwrap();
+        assert_eq!(later.ticket.events.last(), Some(&event));
+        assert_eq!(later.ticket.comments, after.ticket.comments);
+    }
+
+    #[test]
+    fn edits_inside_items_are_seen() {
+        let (mut server, before) = stored();
+        let mut phone = device(&server);
+        let mut visit = before.ticket.visits[0].clone();
+        visit.ended_at = Some(5_000);
+        visit.note = "Se reemplazó la fuente de poder.".into();
+        update_visit(&mut phone, &visit).unwrap();
+        // A JavaScript peer writes text as a collaborative Text object and edits it in place.
+        let comments = match phone.get(&ROOT, "comments").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("no comments"),
+        };
+        let third = match phone.get(&comments, 2).unwrap() {
+            Some((_, id)) => id,
+            None => panic!("no third comment"),
+        };
+        let text = phone.put_object(&third, "text", ObjType::Text).unwrap();
+        phone.splice_text(&text, 0, 0, "Avance dos").unwrap();
+        let after = deliver(&mut server, &before, &mut phone).unwrap();
+        assert_eq!(after.ticket.visits, vec![visit]);
+        assert_eq!(after.ticket.comments[2].text, "Avance dos");
+
+        let mut phone = device(&server);
+        let text = match phone.get(&third, "text").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("no text"),
+        };
+        phone.splice_text(&text, 7, 3, "2").unwrap();
+        let later = deliver(&mut server, &after, &mut phone).unwrap();
+        assert_eq!(later.ticket.comments[2].text, "Avance 2");
+    }
+
+    #[test]
+    fn offline_work_of_two_devices_merges_in_document_order() {
+        let (mut server, before) = stored();
+        let mut phone = device(&server);
+        let mut laptop = device(&server);
+        for i in 0..3 {
+            append_comment(&mut phone, &comment("t-1", 10_000 + i, "Desde el celular")).unwrap();
+            append_comment(&mut laptop, &comment("c-1", 10_000 + i, "Desde la oficina")).unwrap();
+        }
+        append_visit(&mut laptop, &Visit::start("t-2", 11_000, false)).unwrap();
+        let after = deliver(&mut server, &before, &mut phone).unwrap();
+        let merged = deliver(&mut server, &after, &mut laptop).unwrap();
+        assert_eq!(merged.ticket.comments.len(), 11);
+        assert_eq!(merged.ticket.visits.len(), 2);
+    }
+
+    #[test]
+    fn a_change_that_breaks_the_ticket_fails_as_the_whole_reading_does() {
+        let (mut server, before) = stored();
+
+        let mut phone = device(&server);
+        let events = match phone.get(&ROOT, "events").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("no events"),
+        };
+        let first = match phone.get(&events, 0).unwrap() {
+            Some((_, id)) => id,
+            None => panic!("no first event"),
+        };
+        phone.put(&first, "at", "ayer").unwrap();
+        assert!(deliver(&mut server.clone(), &before, &mut phone).is_err());
+
+        let mut phone = device(&server);
+        phone.put(&ROOT, "comments", ScalarValue::Int(3)).unwrap();
+        assert!(deliver(&mut server.clone(), &before, &mut phone).is_err());
+
+        let mut phone = device(&server);
+        phone.put(&ROOT, "schema", ScalarValue::Int(2)).unwrap();
+        let err = deliver(&mut server, &before, &mut phone).unwrap_err();
+        assert!(matches!(err, DocError::UnsupportedSchema(2)), "{err}");
+    }
+}
