@@ -280,6 +280,14 @@ mod tests {
         (doc, read)
     }
 
+    /// The object at `obj[prop]` in `doc`.
+    fn object(doc: &AutoCommit, obj: &ObjId, prop: impl Into<Prop>) -> ObjId {
+        match doc.get(obj, prop).unwrap() {
+            Some((_, id)) => id,
+            None => panic!("nothing there"),
+        }
+    }
+
     fn device(server: &Automerge) -> AutoCommit {
         AutoCommit::load(&server.save())
             .unwrap()
@@ -335,14 +343,8 @@ mod tests {
         visit.note = "Se reemplazó la fuente de poder.".into();
         update_visit(&mut phone, &visit).unwrap();
         // A JavaScript peer writes text as a collaborative Text object and edits it in place.
-        let comments = match phone.get(&ROOT, "comments").unwrap() {
-            Some((_, id)) => id,
-            None => panic!("no comments"),
-        };
-        let third = match phone.get(&comments, 2).unwrap() {
-            Some((_, id)) => id,
-            None => panic!("no third comment"),
-        };
+        let comments = object(&phone, &ROOT, "comments");
+        let third = object(&phone, &comments, 2);
         let text = phone.put_object(&third, "text", ObjType::Text).unwrap();
         phone.splice_text(&text, 0, 0, "Avance dos").unwrap();
         let after = deliver(&mut server, &before, &mut phone).unwrap();
@@ -350,10 +352,7 @@ mod tests {
         assert_eq!(after.ticket.comments[2].text, "Avance dos");
 
         let mut phone = device(&server);
-        let text = match phone.get(&third, "text").unwrap() {
-            Some((_, id)) => id,
-            None => panic!("no text"),
-        };
+        let text = object(&phone, &third, "text");
         phone.splice_text(&text, 7, 3, "2").unwrap();
         let later = deliver(&mut server, &after, &mut phone).unwrap();
         assert_eq!(later.ticket.comments[2].text, "Avance 2");
@@ -380,14 +379,8 @@ mod tests {
         let (mut server, before) = stored();
 
         let mut phone = device(&server);
-        let events = match phone.get(&ROOT, "events").unwrap() {
-            Some((_, id)) => id,
-            None => panic!("no events"),
-        };
-        let first = match phone.get(&events, 0).unwrap() {
-            Some((_, id)) => id,
-            None => panic!("no first event"),
-        };
+        let events = object(&phone, &ROOT, "events");
+        let first = object(&phone, &events, 0);
         phone.put(&first, "at", "ayer").unwrap();
         assert!(deliver(&mut server.clone(), &before, &mut phone).is_err());
 
