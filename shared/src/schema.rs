@@ -549,15 +549,21 @@ impl TicketDoc {
 
     /// Reads a ticket from `doc`, refusing schema versions other than [`SCHEMA_VERSION`].
     pub fn hydrate_from<D: ReadDoc>(doc: &D) -> Result<Self, DocError> {
-        let version: Option<u64> = wire::opt_integer(doc, &ROOT, "schema".into())?;
-        match version {
-            Some(SCHEMA_VERSION) => Ok(autosurgeon::hydrate(doc)?),
-            Some(other) => Err(DocError::UnsupportedSchema(other)),
-            None => Err(DocError::Hydrate(HydrateError::unexpected(
-                "a schema version",
-                "nothing".to_string(),
-            ))),
-        }
+        check_schema(doc)?;
+        Ok(autosurgeon::hydrate(doc)?)
+    }
+}
+
+/// Refuses a document whose schema version is missing or not [`SCHEMA_VERSION`].
+fn check_schema<D: ReadDoc>(doc: &D) -> Result<(), DocError> {
+    let version: Option<u64> = wire::opt_integer(doc, &ROOT, "schema".into())?;
+    match version {
+        Some(SCHEMA_VERSION) => Ok(()),
+        Some(other) => Err(DocError::UnsupportedSchema(other)),
+        None => Err(DocError::Hydrate(HydrateError::unexpected(
+            "a schema version",
+            "nothing".to_string(),
+        ))),
     }
 }
 

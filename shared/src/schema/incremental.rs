@@ -14,7 +14,7 @@ use automerge::{ObjId, ObjType, Patch, PatchAction, Prop, ROOT, Value, ValueRef}
 use autosurgeon::hydrate::MaybeMissing;
 use autosurgeon::{Hydrate, HydrateError, ReadDoc};
 
-use super::{DocError, SCHEMA_VERSION, TicketDoc, wire};
+use super::{DocError, SCHEMA_VERSION, TicketDoc, check_schema};
 
 /// What a set of patches changed: root keys and objects.
 #[derive(Debug, Default)]
@@ -123,17 +123,8 @@ fn read<D: ReadDoc>(
     let schema = match old {
         Some(old) if !touched.key("schema") => old.schema,
         _ => {
-            let version: Option<u64> = wire::opt_integer(doc, &ROOT, "schema".into())?;
-            match version {
-                Some(SCHEMA_VERSION) => SCHEMA_VERSION,
-                Some(other) => return Err(DocError::UnsupportedSchema(other)),
-                None => {
-                    return Err(DocError::Hydrate(HydrateError::unexpected(
-                        "a schema version",
-                        "nothing".to_string(),
-                    )));
-                }
-            }
+            check_schema(doc)?;
+            SCHEMA_VERSION
         }
     };
     let request = match old {
