@@ -450,7 +450,8 @@ impl Documents {
             denied: HashMap::new(),
             last_activity: Instant::now(),
         };
-        tokio::spawn(actor.run(rx));
+        // Boxed: cold actors are many, and the task holds only a pointer to each.
+        tokio::spawn(Box::new(actor).run(rx));
         tx
     }
 }
@@ -497,10 +498,11 @@ struct DocActor {
     id: DocumentId,
     id_text: String,
     serial: u64,
-    doc: Option<Automerge>,
+    /// Boxed, as the ticket: a cold actor keeps only a pointer where the document was.
+    doc: Option<Box<Automerge>>,
     stored: Stored,
     /// The stored document as a ticket, while hot (`None`: new, or not a ticket).
-    ticket: Option<HydratedTicket>,
+    ticket: Option<Box<HydratedTicket>>,
     /// The ticket's projection, kept while cold: it decides who may read the document.
     projection: Option<Projection>,
     /// The ticket's number once this actor has committed to it.
@@ -518,7 +520,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, SyncError> {
 }
 
 impl DocActor {
-    async fn run(mut self, mut rx: mpsc::Receiver<DocCmd>) {
+    async fn run(mut self: Box<Self>, mut rx: mpsc::Receiver<DocCmd>) {
         loop {
             let deadline = self.deadline();
             let cmd = tokio::select! {
@@ -633,14 +635,16 @@ impl DocActor {
         self.ticket = if stored.heads.is_empty() {
             None
         } else {
-            guarded(|| HydratedTicket::read(&doc).map_err(|e| e.to_string()))?.ok()
+            guarded(|| HydratedTicket::read(&doc).map_err(|e| e.to_string()))?
+                .ok()
+                .map(Box::new)
         };
         self.projection = self.ticket.as_ref().map(|hydrated| {
             let sla = self.hub.sla();
             project(&hydrated.ticket, &stored.heads, &sla.policy, &sla.calendar)
         });
         self.stored = stored;
-        self.doc = Some(doc);
+        self.doc = Some(Box::new(doc));
         if self.hub.inner.hot.fetch_add(1, Ordering::Relaxed) + 1
             > self.hub.inner.limits.max_loaded_docs
         {
@@ -668,7 +672,7 @@ impl DocActor {
             DocCmd::View { f } => match self.ensure_hot().await {
                 Ok(()) => {
                     let exists = !self.stored.heads.is_empty();
-                    let doc = self.doc.as_ref().filter(|_| exists);
+                    let doc = self.doc.as_deref().filter(|_| exists);
                     if guarded(|| f(doc)).is_err() {
                         tracing::error!(doc = %self.id_text, "a view of the document panicked");
                     }
@@ -692,7 +696,7 @@ impl DocActor {
         author: Author,
     ) -> Result<Vec<ChangeHash>, SyncError> {
         self.ensure_hot().await?;
-        let doc = self.doc.as_mut().expect("hot");
+        let doc = self.doc.as_deref_mut().expect("hot");
         if guarded(|| f(doc)).is_err() {
             tracing::error!(doc = %self.id_text, "a server change panicked; reloading the document");
             self.drop_document();
@@ -701,7 +705,7 @@ impl DocActor {
         if self.doc_heads() == self.stored.heads {
             return Ok(self.stored.heads.clone());
         }
-        let doc = self.doc.as_ref().expect("hot");
+        let doc = self.doc.as_deref().expect("hot");
         let ticket = match guarded(|| HydratedTicket::read(doc).map_err(|e| e.to_string())) {
             Ok(Ok(ticket)) => ticket,
             Ok(Err(err)) => {
@@ -745,7 +749,7 @@ impl DocActor {
         peer: &PeerLink,
         touched: &Touched,
     ) -> Result<HydratedTicket, Violation> {
-        let doc = self.doc.as_ref().expect("hot");
+        let doc = self.doc.as_deref().expect("hot");
         let read = || {
             match &self.ticket {
                 Some(before) => before.reread(doc, touched),
@@ -832,7 +836,7 @@ impl DocActor {
         }
         let exists = !self.stored.heads.is_empty();
         let asks_nothing = message.heads.is_empty() && message.changes.is_empty();
-        let doc = self.doc.as_mut().expect("hot");
+        let doc = self.doc.as_deref_mut().expect("hot");
         // The patches tell which parts of a known ticket the changes touched, so that checking
         // them reads only those again (see `check_incoming`).
         let mut patches = PatchLog::new(self.ticket.is_some());
@@ -875,7 +879,7 @@ impl DocActor {
         if self.doc_heads() != self.stored.heads {
             let link = self.peers.get(&conn).map(|slot| slot.link.clone());
             let Some(link) = link else { return };
-            let doc = self.doc.as_ref().expect("hot");
+            let doc = self.doc.as_deref().expect("hot");
             let touched = match guarded(|| doc.make_patches(&mut patches)) {
                 Ok(patches) => Touched::from_patches(&patches),
                 Err(_) => Touched::everything(),
@@ -913,7 +917,7 @@ impl DocActor {
 
     fn doc_heads(&self) -> Vec<ChangeHash> {
         self.doc
-            .as_ref()
+            .as_deref()
             .map(Automerge::get_heads)
             .unwrap_or_default()
     }
@@ -929,7 +933,7 @@ impl DocActor {
         user_id: Option<&str>,
         device: &str,
     ) -> Result<Vec<ChangeHash>, SyncError> {
-        let doc = self.doc.as_ref().expect("hot");
+        let doc = self.doc.as_deref().expect("hot");
         let heads = doc.get_heads();
         if heads == self.stored.heads {
             return Ok(heads);
@@ -994,7 +998,7 @@ impl DocActor {
                     (None, _) => Vec::new(),
                 };
                 if let Some(ticket) = ticket {
-                    self.ticket = Some(ticket);
+                    self.ticket = Some(Box::new(ticket));
                     self.projection = projection;
                 }
                 let after = self.projection.as_ref().map(Audience::of);
@@ -1067,7 +1071,7 @@ impl DocActor {
         if self.stored.incremental_chunks < limits.compact_after_chunks {
             return;
         }
-        let Some(doc) = self.doc.as_ref() else {
+        let Some(doc) = self.doc.as_deref() else {
             return;
         };
         let Ok(snapshot) = guarded(|| doc.save()) else {
@@ -1093,7 +1097,7 @@ impl DocActor {
 
     /// Sends each peer (or only `only`) what it is missing.
     fn sync_peers(&mut self, only: Option<ConnId>) {
-        let Some(doc) = self.doc.as_ref() else {
+        let Some(doc) = self.doc.as_deref() else {
             return;
         };
         let has_content = !self.stored.heads.is_empty();
