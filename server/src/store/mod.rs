@@ -18,12 +18,15 @@ mod users;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
+use sqlx::{ConnectOptions, Connection as _};
 
 pub use blobs::BlobRow;
 pub use board::FieldWorker;
@@ -55,11 +58,17 @@ pub(crate) use with_pool;
 /// transaction; with every change on the same connection, its cache stays warm, instead of each
 /// change landing on the next connection of the pool and reading the tables' pages again (a cost
 /// that grows with the database).
+///
+/// The connection is held directly, not through a pool: a pool checks a SQLite connection with a
+/// round trip to its thread when lending it and again when it comes back, which would double the
+/// round trips of every change.
 macro_rules! with_writer {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
             $crate::store::Backend::Sqlite(_) => {
-                let $pool = &$store.sqlite_writer;
+                use sqlx::Connection as _;
+                let mut writer = $store.sqlite_writer.lock().await;
+                let $pool = writer.as_mut().ok_or(sqlx::Error::PoolClosed)?;
                 $body
             }
             $crate::store::Backend::Postgres($pool) => $body,
@@ -79,8 +88,8 @@ pub(crate) enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) backend: Backend,
-    /// SQLite only: the connection of [`with_writer!`] (unused on PostgreSQL).
-    pub(crate) sqlite_writer: SqlitePool,
+    /// SQLite only: the connection of [`with_writer!`] (`None` on PostgreSQL and once closed).
+    pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -90,10 +99,7 @@ impl Store {
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`) and runs the migrations.
     #[tracing::instrument(skip_all, fields(backend))]
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        // On PostgreSQL a pool that never connects stands in for the SQLite writer.
-        let mut sqlite_writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_lazy("sqlite::memory:")?;
+        let mut sqlite_writer = None;
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             tracing::Span::current().record("backend", "postgres");
             let pool = PgPoolOptions::new()
@@ -115,20 +121,16 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10));
             // The pool's page caches are small: every stored change (on the writer below) makes
             // them stale, so they mostly hold pages that will be thrown away.
+            // A SQLite connection cannot go stale: no round trip to check it before lending it.
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options.clone().pragma("cache_size", "-512"))
                 .await?;
             SQLITE_MIGRATIONS.run(&pool).await?;
             // Kept open for the life of the process, so its page cache is never lost; 16 MiB of
             // cache (the default is 2) holds the index pages a change touches in a large database.
-            sqlite_writer = SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(options.pragma("cache_size", "-16384"))
-                .await?;
+            sqlite_writer = Some(options.pragma("cache_size", "-16384").connect().await?);
             Backend::Sqlite(pool)
         } else {
             anyhow::bail!(
@@ -138,7 +140,7 @@ impl Store {
         };
         Ok(Self {
             backend,
-            sqlite_writer,
+            sqlite_writer: Arc::new(tokio::sync::Mutex::new(sqlite_writer)),
         })
     }
 
@@ -163,7 +165,12 @@ impl Store {
     /// Closes every connection; pending writes finish first.
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await);
-        self.sqlite_writer.close().await;
+        let writer = self.sqlite_writer.lock().await.take();
+        if let Some(writer) = writer
+            && let Err(err) = writer.close().await
+        {
+            tracing::warn!(%err, "could not close the SQLite writer cleanly");
+        }
     }
 }
 
