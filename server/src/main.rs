@@ -15,6 +15,15 @@ use campo_shared::ids::DependenciaCode;
 use campo_shared::role::Role;
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc instead of the system's allocator. The sync server allocates and frees many small
+/// objects per change; once thousands of documents have been loaded and dropped, glibc's malloc
+/// searches a fragmented heap on every allocation, and the CPU per change grew with the documents
+/// (`make bench-sync`, SQLite: 1.55 ms with none, 2.00 ms after 10,000); with mimalloc it stays
+/// flat (1.55 and 1.60 ms). Without transparent huge pages (`no_thp`): with them, an idle server
+/// held 80 MB instead of 57.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "campo",

@@ -11,6 +11,7 @@ async fn healthz_reports_the_database(backend: Backend) {
         Backend::Postgres => "postgres",
     };
     assert_eq!(reply.body["database"], expected);
+    assert_eq!(reply.body["documents_in_memory"], 0);
 }
 
 both_backends!(holidays_of_2026);
