@@ -292,14 +292,11 @@ impl Store {
     #[tracing::instrument(skip_all, fields(doc_id = change.doc_id, bytes = change.data.len()))]
     pub async fn commit_change(&self, change: &CommitChange<'_>) -> sqlx::Result<Committed> {
         let now = now_ms();
-        if let (Backend::Sqlite(_), Some(p), Some(previous), Some(number)) = (
-            &self.backend,
-            change.projection,
-            change.previous,
-            change.number,
-        ) && only_ticket_row_changes(p, previous)
+        if let (Some(p), Some(previous), Some(number)) =
+            (change.projection, change.previous, change.number)
+            && only_ticket_row_changes(p, previous)
         {
-            return self.commit_sqlite_batch(change, p, number, now).await;
+            return self.commit_in_one_round_trip(change, p, number, now).await;
         }
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -345,12 +342,13 @@ impl Store {
         })
     }
 
-    /// [`Store::commit_change`] on SQLite for the most common change: one to a numbered ticket
-    /// that leaves its visit, absence, equipment and photo rows as they were (a comment, a
-    /// triage event). The chunk, the audit rows and the ticket's row go to the writer's thread as
-    /// one batch of statements between `begin` and `commit`: one round trip instead of five, each
-    /// of which wakes that thread and then this task.
-    async fn commit_sqlite_batch(
+    /// [`Store::commit_change`] for the most common change: one to a numbered ticket that leaves
+    /// its visit, absence, equipment and photo rows as they were (a comment, a triage event). The
+    /// chunk, the audit rows (from a JSON array) and the ticket's row reach the database in one
+    /// round trip instead of five (begin, chunk, audit, ticket, commit): on SQLite, each of those
+    /// wakes the connection's thread and then this task; on PostgreSQL, each is a network round
+    /// trip and a command for the server to process.
+    async fn commit_in_one_round_trip(
         &self,
         change: &CommitChange<'_>,
         p: &Projection,
@@ -358,7 +356,8 @@ impl Store {
         now: i64,
     ) -> sqlx::Result<Committed> {
         // `$1` to `$43` are the ticket's row; `$1` is also the document's id and `$43` the time.
-        const BATCH: &str = concat!(
+        // SQLite: statements between `begin` and `commit`, sent together.
+        const SQLITE: &str = concat!(
             "begin immediate;\n",
             upsert_ticket_sql!(),
             ";\ninsert into doc_chunks (doc_id, kind, data, created_at) values ($1, $44, $45, $43)
@@ -369,43 +368,61 @@ impl Store {
              on conflict (document_id, hash) do nothing;
              commit"
         );
+        // PostgreSQL: one statement, atomic by itself, whose parts are data-modifying `with`s.
+        const POSTGRES: &str = concat!(
+            "with ticket as (",
+            upsert_ticket_sql!(),
+            "), audit as (
+               insert into change_audit (document_id, hash, actor, user_id, device, received_at)
+               select $1, a ->> 0, a ->> 1, (select id from users where id = $46), $47, $43
+               from json_array_elements($48::json) a
+               on conflict (document_id, hash) do nothing)
+             insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $44, $45, $43)
+             returning id"
+        );
         let audit: Vec<[&str; 2]> = change
             .audit
             .iter()
             .map(|e| [e.hash.as_str(), e.actor.as_str()])
             .collect();
         let audit = serde_json::to_string(&audit).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let mut writer = self.sqlite_writer.lock().await;
-        let conn = writer.as_mut().ok_or(sqlx::Error::PoolClosed)?;
-        // Every row of every statement: stopping at the first would stop the batch there.
-        let done = bind_ticket!(
-            sqlx::query_scalar::<_, i64>(BATCH),
-            change.doc_id,
-            number,
-            &p.ticket,
-            Some(now)
-        )
-        .bind(change.kind.as_str())
-        .bind(change.data)
-        .bind(change.user_id)
-        .bind(change.device)
-        .bind(&audit)
-        .fetch_all(&mut *conn)
-        .await;
-        match done {
-            Ok(ids) => match ids.first() {
-                Some(&chunk_id) => Ok(Committed {
-                    chunk_id,
-                    number: Some(number.to_owned()),
-                }),
-                None => Err(sqlx::Error::RowNotFound),
-            },
-            Err(err) => {
-                // A statement failed: the transaction may still be open, and nothing of it must
-                // stay. (When `begin` itself failed there is nothing to roll back.)
-                let _ = sqlx::query("rollback").execute(&mut *conn).await;
-                Err(err)
+        macro_rules! batch {
+            ($sql:expr) => {
+                bind_ticket!(
+                    sqlx::query_scalar::<_, i64>($sql),
+                    change.doc_id,
+                    number,
+                    &p.ticket,
+                    Some(now)
+                )
+                .bind(change.kind.as_str())
+                .bind(change.data)
+                .bind(change.user_id)
+                .bind(change.device)
+                .bind(&audit)
+            };
+        }
+        // Every row of every statement: stopping at the first row would stop a SQLite batch there.
+        let ids = match &self.backend {
+            Backend::Sqlite(_) => {
+                let mut writer = self.sqlite_writer.lock().await;
+                let conn = writer.as_mut().ok_or(sqlx::Error::PoolClosed)?;
+                let done = batch!(SQLITE).fetch_all(&mut *conn).await;
+                if done.is_err() {
+                    // A statement failed and the transaction may still be open: nothing of it
+                    // must stay. (When `begin` itself failed there is nothing to roll back.)
+                    let _ = sqlx::query("rollback").execute(&mut *conn).await;
+                }
+                done?
             }
+            Backend::Postgres(pool) => batch!(POSTGRES).fetch_all(pool).await?,
+        };
+        match ids.first() {
+            Some(&chunk_id) => Ok(Committed {
+                chunk_id,
+                number: Some(number.to_owned()),
+            }),
+            None => Err(sqlx::Error::RowNotFound),
         }
     }
 
@@ -496,8 +513,8 @@ mod tests {
     }
 
     /// A change whose commit fails halfway leaves nothing behind (no chunk, no new ticket row),
-    /// and the next commit works: on SQLite, a comment is committed as one batch of statements,
-    /// and the failure comes after the ticket's row and the chunk were written.
+    /// and the next commit works. A comment is committed in one round trip; on SQLite, as a batch
+    /// of statements in which the failure comes after the ticket's row and the chunk were written.
     async fn a_failed_commit_leaves_nothing(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("store");
