@@ -44,7 +44,8 @@ pub struct Committed {
 }
 
 /// The statement that writes a ticket's row, binding `$1` to `$43` (see [`bind_ticket!`]): a
-/// literal, so that the SQLite batch of [`Store::commit_change`] can be assembled with `concat!`.
+/// literal, so that the one-round-trip commits of [`Store::commit_change`] can be assembled with
+/// `concat!`.
 macro_rules! upsert_ticket_sql {
     () => {
         "insert into tickets (
