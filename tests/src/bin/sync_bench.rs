@@ -104,6 +104,8 @@ struct ServerProc {
     target: Target,
     child: Child,
     pid: u32,
+    /// Where HTTP requests go (`http://127.0.0.1:<port>`).
+    base: String,
     ws_url: String,
     cookie: Option<String>,
     data_dir: TempDir,
@@ -175,6 +177,7 @@ impl ServerProc {
             target: Target::Node,
             child,
             pid,
+            base: format!("http://127.0.0.1:{port}"),
             ws_url: format!("ws://127.0.0.1:{port}/"),
             cookie: None,
             data_dir,
@@ -205,6 +208,7 @@ impl ServerProc {
             child,
             pid,
             ws_url: format!("{}/sync", base.replacen("http", "ws", 1)),
+            base,
             cookie: Some(cookie),
             data_dir: TempDir::new(),
             db: Some(db),
@@ -246,12 +250,7 @@ impl ServerProc {
         if self.target == Target::Node {
             return Ok(Duration::ZERO);
         }
-        let url = format!(
-            "{}/healthz",
-            self.ws_url
-                .trim_end_matches("/sync")
-                .replacen("ws", "http", 1)
-        );
+        let url = format!("{}/healthz", self.base);
         let http = reqwest::Client::new();
         loop {
             let health: serde_json::Value = http.get(&url).send().await?.json().await?;
@@ -401,10 +400,7 @@ async fn login(base: &str) -> anyhow::Result<String> {
 
 async fn coordinator(server: &ServerProc) -> Author {
     if let Some(cookie) = &server.cookie {
-        let base = server
-            .ws_url
-            .trim_end_matches("/sync")
-            .replacen("ws", "http", 1);
+        let base = &server.base;
         let me: Option<serde_json::Value> = async {
             reqwest::Client::new()
                 .get(format!("{base}/api/me"))
