@@ -939,12 +939,13 @@ impl DocActor {
             return Ok(heads);
         }
         let saved = guarded(|| {
+            // The changes' metadata only: the audit needs no encoded change.
             let audit: Vec<AuditEntry> = doc
-                .get_changes(&self.stored.heads)
+                .get_changes_meta(&self.stored.heads)
                 .iter()
                 .map(|change| AuditEntry {
-                    hash: change.hash().to_string(),
-                    actor: change.actor_id().to_hex_string(),
+                    hash: change.hash.to_string(),
+                    actor: change.actor.to_hex_string(),
                 })
                 .collect();
             (doc.save_after(&self.stored.heads), audit)
