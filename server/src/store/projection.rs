@@ -539,22 +539,25 @@ mod tests {
             .expect("trigger");
     }
 
-    /// A change whose commit fails halfway leaves nothing behind (no chunk, no new ticket row),
-    /// and the next commit works. A comment is committed in one round trip; on SQLite, as a batch
-    /// of statements in which the failure comes after the ticket's row and the chunk were written.
-    async fn a_failed_commit_leaves_nothing(backend: Backend) {
-        let db = TestDb::new(backend).await;
-        let store = Store::connect(&db.url).await.expect("store");
+    /// A ticket committed as new: its id, the number it got and its projection.
+    struct StoredTicket {
+        id: String,
+        number: String,
+        projection: Projection,
+    }
+
+    /// Ana files a ticket and the store commits it (a snapshot, numbered on the way).
+    async fn new_stored_ticket(store: &Store, text: &str) -> (Author, Automerge, StoredTicket) {
         let author = Author {
             id: "u-ana".into(),
             name: "Ana Pérez".into(),
             role: Role::Funcionario,
             dependencia: "TIC".into(),
         };
-        let mut doc = ticket_document(&new_ticket(&author, "La impresora no imprime."));
+        let doc = ticket_document(&new_ticket(&author, text));
         let id = campo_shared::ids::DocumentId::new().to_bs58check();
-        let first = projection(&doc);
-        let committed = store
+        let projection = projection(&doc);
+        let number = store
             .commit_change(&CommitChange {
                 doc_id: &id,
                 kind: ChunkKind::Snapshot,
@@ -562,13 +565,34 @@ mod tests {
                 audit: &audit(&doc, &[]),
                 user_id: None,
                 device: "api",
-                projection: Some(&first),
+                projection: Some(&projection),
                 previous: None,
                 number: None,
             })
             .await
-            .expect("the ticket is stored");
-        let number = committed.number.expect("a number");
+            .expect("the ticket is stored")
+            .number
+            .expect("a number");
+        let stored = StoredTicket {
+            id,
+            number,
+            projection,
+        };
+        (author, doc, stored)
+    }
+
+    /// A change whose commit fails halfway leaves nothing behind (no chunk, no new ticket row),
+    /// and the next commit works. A comment is committed in one round trip; on SQLite, as a batch
+    /// of statements in which the failure comes after the ticket's row and the chunk were written.
+    async fn a_failed_commit_leaves_nothing(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let (author, mut doc, stored) = new_stored_ticket(&store, "La impresora no imprime.").await;
+        let StoredTicket {
+            id,
+            number,
+            projection: first,
+        } = stored;
 
         let heads = doc.get_heads();
         add_comment(&mut doc, &author.id, "Sigue sin imprimir.");
@@ -621,31 +645,12 @@ mod tests {
     async fn a_one_round_trip_commit_updates_the_whole_row(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("store");
-        let author = Author {
-            id: "u-ana".into(),
-            name: "Ana Pérez".into(),
-            role: Role::Funcionario,
-            dependencia: "TIC".into(),
-        };
-        let mut doc = ticket_document(&new_ticket(&author, "El monitor parpadea."));
-        let id = campo_shared::ids::DocumentId::new().to_bs58check();
-        let mut previous = projection(&doc);
-        let number = store
-            .commit_change(&CommitChange {
-                doc_id: &id,
-                kind: ChunkKind::Snapshot,
-                data: &doc.save(),
-                audit: &audit(&doc, &[]),
-                user_id: None,
-                device: "api",
-                projection: Some(&previous),
-                previous: None,
-                number: None,
-            })
-            .await
-            .expect("the ticket is stored")
-            .number
-            .expect("a number");
+        let (author, mut doc, stored) = new_stored_ticket(&store, "El monitor parpadea.").await;
+        let StoredTicket {
+            id,
+            number,
+            projection: mut previous,
+        } = stored;
         let open = "resolved_at is null and closed_at is null and cancelled_at is null";
         assert_eq!(count(&store, open).await, 1);
 
