@@ -44,8 +44,9 @@ pub struct Committed {
 }
 
 /// The statement that writes a ticket's row, binding `$1` to `$43` (see [`bind_ticket!`]): a
-/// literal, so that the one-round-trip commits of [`Store::commit_change`] can be assembled with
-/// `concat!`.
+/// literal, so that the one-round-trip commit of [`Store::commit_change`] on PostgreSQL can be
+/// assembled with `concat!` (SQLite's batch updates the existing row instead, see
+/// `Store::commit_in_one_round_trip`).
 macro_rules! upsert_ticket_sql {
     () => {
         "insert into tickets (
