@@ -589,11 +589,7 @@ mod tests {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("store");
         let (author, mut doc, stored) = new_stored_ticket(&store, "La impresora no imprime.").await;
-        let StoredTicket {
-            id,
-            number,
-            projection: first,
-        } = stored;
+        let (id, number, first) = (stored.id, stored.number, stored.projection);
 
         let heads = doc.get_heads();
         add_comment(&mut doc, &author.id, "Sigue sin imprimir.");
@@ -647,11 +643,7 @@ mod tests {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("store");
         let (author, mut doc, stored) = new_stored_ticket(&store, "El monitor parpadea.").await;
-        let StoredTicket {
-            id,
-            number,
-            projection: mut previous,
-        } = stored;
+        let (id, number, mut previous) = (stored.id, stored.number, stored.projection);
         let open = "resolved_at is null and closed_at is null and cancelled_at is null";
         assert_eq!(count(&store, open).await, 1);
 
