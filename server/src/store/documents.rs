@@ -4,7 +4,15 @@
 //! snapshot in one transaction, naming them by id, so chunks written meanwhile by another replica
 //! are never lost.
 
-use super::{Store, now_ms, with_pool, with_writer};
+use super::sqlite_writer::{self, Args};
+use super::{Backend, Store, now_ms, with_pool};
+
+/// Stores one chunk: `$1` the document, `$2` its [`ChunkKind`], `$3` the bytes, `$4` the time.
+pub(crate) const INSERT_CHUNK: &str =
+    "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4) returning id";
+
+/// Deletes chunk `$2` of document `$1`.
+const DELETE_CHUNK: &str = "delete from doc_chunks where doc_id = $1 and id = $2";
 
 /// What a stored chunk holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +49,7 @@ impl Store {
         data: &[u8],
     ) -> sqlx::Result<i64> {
         with_pool!(self, pool => {
-            sqlx::query_scalar::<_, i64>(
-                "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)
-                 returning id",
-            )
+            sqlx::query_scalar::<_, i64>(INSERT_CHUNK)
             .bind(doc_id)
             .bind(kind.as_str())
             .bind(data)
@@ -109,28 +114,53 @@ impl Store {
         snapshot: &[u8],
         replaced: &[i64],
     ) -> sqlx::Result<i64> {
-        with_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let id = sqlx::query_scalar::<_, i64>(
-                "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)
-                 returning id",
-            )
+        let now = now_ms();
+        let pool = match &self.backend {
+            Backend::Postgres(pool) => pool,
+            Backend::Sqlite(_) => {
+                let doc_id = doc_id.to_owned();
+                let snapshot = snapshot.to_vec();
+                let replaced = replaced.to_vec();
+                return self
+                    .sqlite_writer()?
+                    .run(move |conn| {
+                        sqlite_writer::transaction(conn, |tx| {
+                            let id = sqlite_writer::query_scalar(
+                                tx,
+                                INSERT_CHUNK,
+                                &Args::default()
+                                    .bind(&doc_id)
+                                    .bind(ChunkKind::Snapshot.as_str())
+                                    .bind(&snapshot)
+                                    .bind(now),
+                            )?;
+                            for old in &replaced {
+                                let args = Args::default().bind(&doc_id).bind(old);
+                                sqlite_writer::execute(tx, DELETE_CHUNK, &args)?;
+                            }
+                            id.ok_or(rusqlite::Error::QueryReturnedNoRows)
+                        })
+                    })
+                    .await;
+            }
+        };
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<_, i64>(INSERT_CHUNK)
             .bind(doc_id)
             .bind(ChunkKind::Snapshot.as_str())
             .bind(snapshot)
-            .bind(now_ms())
+            .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            for old in replaced {
-                sqlx::query("delete from doc_chunks where doc_id = $1 and id = $2")
-                    .bind(doc_id)
-                    .bind(*old)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(id)
-        })
+        for old in replaced {
+            sqlx::query(DELETE_CHUNK)
+                .bind(doc_id)
+                .bind(*old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Number of stored documents (for the benchmark and health figures).

@@ -12,6 +12,7 @@ mod projection;
 mod reports;
 mod sessions;
 mod settings;
+mod sqlite_writer;
 mod sync_tokens;
 mod tickets;
 mod users;
@@ -23,10 +24,10 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Connection as _};
+
+use sqlite_writer::SqliteWriter;
 
 pub use blobs::BlobRow;
 pub use board::FieldWorker;
@@ -52,31 +53,6 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
-/// Like [`with_pool!`], for the writes of synced documents (every change a device sends): on
-/// SQLite they go through one dedicated connection. SQLite has one writer at a time anyway, and a
-/// connection forgets its whole page cache whenever another connection has written since its last
-/// transaction; with every change on the same connection, its cache stays warm, instead of each
-/// change landing on the next connection of the pool and reading the tables' pages again (a cost
-/// that grows with the database).
-///
-/// The connection is held directly, not through a pool: a pool checks a SQLite connection with a
-/// round trip to its thread when lending it and again when it comes back, which would double the
-/// round trips of every change.
-macro_rules! with_writer {
-    ($store:expr, $pool:ident => $body:expr) => {
-        match &$store.backend {
-            $crate::store::Backend::Sqlite(_) => {
-                use sqlx::Connection as _;
-                let mut writer = $store.sqlite_writer.lock().await;
-                let $pool = writer.as_mut().ok_or(sqlx::Error::PoolClosed)?;
-                $body
-            }
-            $crate::store::Backend::Postgres($pool) => $body,
-        }
-    };
-}
-pub(crate) use with_writer;
-
 /// Which database the store talks to.
 #[derive(Clone, Debug)]
 pub(crate) enum Backend {
@@ -88,8 +64,8 @@ pub(crate) enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) backend: Backend,
-    /// SQLite only: the connection of [`with_writer!`] (`None` on PostgreSQL and once closed).
-    pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
+    /// SQLite only: the one connection that writes synced documents (see [`SqliteWriter`]).
+    sqlite_writer: Option<Arc<SqliteWriter>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -128,9 +104,7 @@ impl Store {
                 .connect_with(options.clone().pragma("cache_size", "-512"))
                 .await?;
             SQLITE_MIGRATIONS.run(&pool).await?;
-            // Kept open for the life of the process, so its page cache is never lost; 16 MiB of
-            // cache (the default is 2) holds the index pages a change touches in a large database.
-            sqlite_writer = Some(options.pragma("cache_size", "-16384").connect().await?);
+            sqlite_writer = Some(Arc::new(SqliteWriter::open(options.get_filename())?));
             Backend::Sqlite(pool)
         } else {
             anyhow::bail!(
@@ -140,7 +114,7 @@ impl Store {
         };
         Ok(Self {
             backend,
-            sqlite_writer: Arc::new(tokio::sync::Mutex::new(sqlite_writer)),
+            sqlite_writer,
         })
     }
 
@@ -162,15 +136,17 @@ impl Store {
         with_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))
     }
 
+    /// The writer of synced documents on SQLite.
+    fn sqlite_writer(&self) -> sqlx::Result<&SqliteWriter> {
+        self.sqlite_writer.as_deref().ok_or(sqlx::Error::PoolClosed)
+    }
+
     /// Closes every connection; pending writes finish first.
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await);
-        let writer = self.sqlite_writer.lock().await.take();
-        if let Some(writer) = writer
-            && let Err(err) = writer.close().await
-        {
-            tracing::warn!(%err, "could not close the SQLite writer cleanly");
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close().await;
         }
+        with_pool!(self, pool => pool.close().await);
     }
 }
 

@@ -3,9 +3,10 @@
 
 use chrono::Datelike;
 
-use super::documents::ChunkKind;
+use super::documents::{ChunkKind, INSERT_CHUNK};
+use super::sqlite_writer::{self, Args};
 use super::tickets::ticket_number;
-use super::{Backend, Store, now_ms, with_pool, with_writer};
+use super::{Backend, Store, now_ms, with_pool};
 use crate::projection::Projection;
 
 /// One change recorded in the audit.
@@ -44,9 +45,8 @@ pub struct Committed {
 }
 
 /// The statement that writes a ticket's row, binding `$1` to `$43` (see [`bind_ticket!`]): a
-/// literal, so that the one-round-trip commit of [`Store::commit_change`] on PostgreSQL can be
-/// assembled with `concat!` (SQLite's batch updates the existing row instead, see
-/// `Store::commit_in_one_round_trip`).
+/// literal, so that the one-statement commit on PostgreSQL (`commit_in_one_statement`) can be
+/// assembled with `concat!`.
 macro_rules! upsert_ticket_sql {
     () => {
         "insert into tickets (
@@ -92,7 +92,8 @@ macro_rules! upsert_ticket_sql {
     };
 }
 
-/// Binds the arguments of [`upsert_ticket_sql!`] to `$query`, in order: the ticket's id, its
+/// Binds the arguments of [`upsert_ticket_sql!`] to `$query` (a sqlx query or the SQLite
+/// writer's [`Args`]), in order: the ticket's id, its
 /// number, the row `$t` and `$updated_at` (`Some(now)`, or `None` to keep the recorded time).
 macro_rules! bind_ticket {
     ($query:expr, $id:expr, $number:expr, $t:expr, $updated_at:expr) => {{
@@ -144,8 +145,63 @@ macro_rules! bind_ticket {
     }};
 }
 
-/// Writes the ticket's rows inside the transaction `$tx`. `$updated_at` is `Some(now)` for a
-/// new change and `None` to keep the recorded time (reprojection). Evaluates to the number.
+/// The statements that write a ticket's other rows: each list is deleted and written again when
+/// it changed. `$1` is always the ticket's id.
+const DELETE_VISITS: &str = "delete from ticket_visits where ticket_id = $1";
+const INSERT_VISIT: &str = "insert into ticket_visits (ticket_id, visit_id, technician_id,
+        started_at, ended_at, user_present, evidence, outcome, next_visit_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+const DELETE_ABSENCES: &str = "delete from ticket_absences where ticket_id = $1";
+const INSERT_ABSENCE: &str = "insert into ticket_absences (ticket_id, seq, started_at, ended_at)
+     values ($1, $2, $3, $4)";
+const DELETE_EQUIPMENT_EVENTS: &str = "delete from ticket_equipment_events where ticket_id = $1";
+const INSERT_EQUIPMENT_EVENT: &str =
+    "insert into ticket_equipment_events (ticket_id, seq, kind, at) values ($1, $2, $3, $4)";
+const DELETE_EQUIPMENT: &str = "delete from ticket_equipment where ticket_id = $1";
+const INSERT_EQUIPMENT: &str = "insert into ticket_equipment (ticket_id, code) values ($1, $2)";
+const DELETE_BLOBS: &str = "delete from ticket_blobs where ticket_id = $1";
+const INSERT_BLOB: &str = "insert into ticket_blobs (ticket_id, sha256) values ($1, $2)";
+
+/// The number of ticket `$1`, if it has one.
+const SELECT_NUMBER: &str = "select number from tickets where id = $1";
+/// Takes the next ticket number of year `$1`.
+const NEXT_NUMBER: &str = "insert into ticket_counters (year, last) values ($1, 1)
+     on conflict (year) do update set last = ticket_counters.last + 1
+     returning last";
+
+/// Records change `$2` (hash) by actor `$3` of document `$1`, delivered by user `$4` from
+/// device `$5` at `$6`.
+const INSERT_AUDIT: &str = "insert into change_audit (document_id, hash, actor, user_id, device,
+                                                    received_at)
+     values ($1, $2, $3, (select id from users where id = $4), $5, $6)
+     on conflict (document_id, hash) do nothing";
+
+/// Binds a visit's row (for [`INSERT_VISIT`]) to `$query`.
+macro_rules! bind_visit {
+    ($query:expr, $id:expr, $v:expr) => {{
+        let v: &crate::projection::VisitProjection = $v;
+        $query
+            .bind($id)
+            .bind(&v.visit_id)
+            .bind(&v.technician_id)
+            .bind(v.started_at)
+            .bind(v.ended_at)
+            .bind(v.user_present)
+            .bind(v.evidence)
+            .bind(&v.outcome)
+            .bind(v.next_visit_at)
+    }};
+}
+
+/// The year whose counter numbers a ticket created at `created_at` (Bogotá time).
+fn numbering_year(created_at: i64) -> i32 {
+    chrono::DateTime::from_timestamp_millis(created_at)
+        .map(|at| at.with_timezone(&campo_shared::calendar::bogota()).year())
+        .unwrap_or(1970)
+}
+
+/// Writes the ticket's rows inside the transaction `$tx` (sqlx). `$updated_at` is `Some(now)`
+/// for a new change and `None` to keep the recorded time (reprojection). Evaluates to the number.
 macro_rules! write_rows {
     ($tx:expr, $id:expr, $p:expr, $previous:expr, $known:expr, $updated_at:expr) => {{
         let id: &str = $id;
@@ -157,7 +213,7 @@ macro_rules! write_rows {
         let existing: Option<String> = match known {
             Some(number) => Some(number.to_owned()),
             None => {
-                sqlx::query_scalar("select number from tickets where id = $1")
+                sqlx::query_scalar(SELECT_NUMBER)
                     .bind(id)
                     .fetch_optional(&mut *$tx)
                     .await?
@@ -166,17 +222,11 @@ macro_rules! write_rows {
         let number = match existing {
             Some(number) => number,
             None => {
-                let year = chrono::DateTime::from_timestamp_millis(t.created_at)
-                    .map(|at| at.with_timezone(&campo_shared::calendar::bogota()).year())
-                    .unwrap_or(1970);
-                let seq: i64 = sqlx::query_scalar(
-                    "insert into ticket_counters (year, last) values ($1, 1)
-                     on conflict (year) do update set last = ticket_counters.last + 1
-                     returning last",
-                )
-                .bind(i64::from(year))
-                .fetch_one(&mut *$tx)
-                .await?;
+                let year = numbering_year(t.created_at);
+                let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
+                    .bind(i64::from(year))
+                    .fetch_one(&mut *$tx)
+                    .await?;
                 ticket_number(year, seq)
             }
         };
@@ -189,86 +239,68 @@ macro_rules! write_rows {
         )
         .execute(&mut *$tx)
         .await?;
-        if previous.is_none_or(|old| old.visits != p.visits) {
-            sqlx::query("delete from ticket_visits where ticket_id = $1")
+        let lists = ChangedLists::between(p, previous);
+        if lists.visits {
+            sqlx::query(DELETE_VISITS)
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
             for v in &p.visits {
-                sqlx::query(
-                    "insert into ticket_visits (ticket_id, visit_id, technician_id, started_at,
-                        ended_at, user_present, evidence, outcome, next_visit_at)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(id)
-                .bind(&v.visit_id)
-                .bind(&v.technician_id)
-                .bind(v.started_at)
-                .bind(v.ended_at)
-                .bind(v.user_present)
-                .bind(v.evidence)
-                .bind(&v.outcome)
-                .bind(v.next_visit_at)
-                .execute(&mut *$tx)
-                .await?;
+                bind_visit!(sqlx::query(INSERT_VISIT), id, v)
+                    .execute(&mut *$tx)
+                    .await?;
             }
         }
-        if previous.is_none_or(|old| old.absences != p.absences) {
-            sqlx::query("delete from ticket_absences where ticket_id = $1")
+        if lists.absences {
+            sqlx::query(DELETE_ABSENCES)
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
             for (seq, a) in p.absences.iter().enumerate() {
-                sqlx::query(
-                    "insert into ticket_absences (ticket_id, seq, started_at, ended_at)
-                     values ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(seq as i64)
-                .bind(a.start)
-                .bind(a.end)
-                .execute(&mut *$tx)
-                .await?;
+                sqlx::query(INSERT_ABSENCE)
+                    .bind(id)
+                    .bind(seq as i64)
+                    .bind(a.start)
+                    .bind(a.end)
+                    .execute(&mut *$tx)
+                    .await?;
             }
         }
-        if previous.is_none_or(|old| old.equipment_events != p.equipment_events) {
-            sqlx::query("delete from ticket_equipment_events where ticket_id = $1")
+        if lists.equipment_events {
+            sqlx::query(DELETE_EQUIPMENT_EVENTS)
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
             for (seq, e) in p.equipment_events.iter().enumerate() {
-                sqlx::query(
-                    "insert into ticket_equipment_events (ticket_id, seq, kind, at)
-                     values ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(seq as i64)
-                .bind(e.kind.as_str())
-                .bind(e.at)
-                .execute(&mut *$tx)
-                .await?;
+                sqlx::query(INSERT_EQUIPMENT_EVENT)
+                    .bind(id)
+                    .bind(seq as i64)
+                    .bind(e.kind.as_str())
+                    .bind(e.at)
+                    .execute(&mut *$tx)
+                    .await?;
             }
         }
-        if previous.is_none_or(|old| old.equipment != p.equipment) {
-            sqlx::query("delete from ticket_equipment where ticket_id = $1")
+        if lists.equipment {
+            sqlx::query(DELETE_EQUIPMENT)
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
             for code in &p.equipment {
-                sqlx::query("insert into ticket_equipment (ticket_id, code) values ($1, $2)")
+                sqlx::query(INSERT_EQUIPMENT)
                     .bind(id)
                     .bind(code)
                     .execute(&mut *$tx)
                     .await?;
             }
         }
-        if previous.is_none_or(|old| old.blobs != p.blobs) {
-            sqlx::query("delete from ticket_blobs where ticket_id = $1")
+        if lists.blobs {
+            sqlx::query(DELETE_BLOBS)
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
             for sha in &p.blobs {
-                sqlx::query("insert into ticket_blobs (ticket_id, sha256) values ($1, $2)")
+                sqlx::query(INSERT_BLOB)
                     .bind(id)
                     .bind(sha)
                     .execute(&mut *$tx)
@@ -279,13 +311,210 @@ macro_rules! write_rows {
     }};
 }
 
+/// Which of a ticket's lists of rows a change rewrites.
+#[derive(Debug, Clone, Copy)]
+struct ChangedLists {
+    visits: bool,
+    absences: bool,
+    equipment_events: bool,
+    equipment: bool,
+    blobs: bool,
+}
+
+impl ChangedLists {
+    /// The lists of `p` that differ from `previous`; all of them when it is not known.
+    fn between(p: &Projection, previous: Option<&Projection>) -> Self {
+        let Some(old) = previous else {
+            return Self {
+                visits: true,
+                absences: true,
+                equipment_events: true,
+                equipment: true,
+                blobs: true,
+            };
+        };
+        Self {
+            visits: old.visits != p.visits,
+            absences: old.absences != p.absences,
+            equipment_events: old.equipment_events != p.equipment_events,
+            equipment: old.equipment != p.equipment,
+            blobs: old.blobs != p.blobs,
+        }
+    }
+
+    fn none(self) -> bool {
+        !(self.visits || self.absences || self.equipment_events || self.equipment || self.blobs)
+    }
+}
+
 /// True when `p` writes no rows but the ticket's own, compared with `previous`.
 fn only_ticket_row_changes(p: &Projection, previous: &Projection) -> bool {
-    p.visits == previous.visits
-        && p.absences == previous.absences
-        && p.equipment_events == previous.equipment_events
-        && p.equipment == previous.equipment
-        && p.blobs == previous.blobs
+    ChangedLists::between(p, Some(previous)).none()
+}
+
+/// Updates ticket `$1`'s row from the arguments of [`upsert_ticket_sql!`], on SQLite, in two
+/// steps. SQLite rewrites an index entry whenever its column is assigned, even to the same value,
+/// and `tickets` has nine indexes: this first statement assigns the columns no index covers,
+/// [`UPDATE_INDEXED_COLUMNS`] the others only when one of them changed, which a comment or a
+/// triage note never does. A change then writes one page of `tickets` instead of about ten.
+const UPDATE_UNINDEXED_COLUMNS: &str = "update tickets set
+        requester_name = $4, location = $6, channel = $7, external_ref = $8, category = $9,
+        summary = $10, priority = $12, mode = $13, assignee_name = $15,
+        assignee_role = (select role from users where id = $14), registered_by = $16,
+        flags = $17, flag_kinds = $18, triaged_at = $20, responded_at = $21,
+        response_due = $22, resolution_due = $23, resolution = $25, next_visit_at = $28,
+        visits = $29, absent_visits = $30, workshop_sends = $31, contractor_sends = $32,
+        equipment_returns = $33, reopened = $34, duplicate_of = $35, report_summary = $36,
+        survey_at = $37, survey_channel = $38, survey_timeliness = $39,
+        survey_treatment = $40, survey_solution = $41, heads = $42, updated_at = $43
+     where id = $1";
+
+/// The second step of [`UPDATE_UNINDEXED_COLUMNS`]. The condition compares with the same
+/// `(select … where id = $n)` expressions the stored values came from, so a requester or
+/// assignee that starts or stops existing as a user is still picked up.
+const UPDATE_INDEXED_COLUMNS: &str = "update tickets set
+        requester_id = (select id from users where id = $3),
+        dependencia = (select code from dependencias where code = $5), state = $11,
+        assignee_id = (select id from users where id = $14), created_at = $19,
+        resolved_at = $24, closed_at = $26, cancelled_at = $27
+     where id = $1
+       and (requester_id is not (select id from users where id = $3)
+            or dependencia is not (select code from dependencias where code = $5)
+            or state is not $11
+            or assignee_id is not (select id from users where id = $14)
+            or created_at is not $19 or resolved_at is not $24
+            or closed_at is not $26 or cancelled_at is not $27)";
+
+/// A [`CommitChange`] as SQLite's writer thread takes it: owned, with the lists to rewrite
+/// already compared.
+struct SqliteCommit {
+    doc_id: String,
+    kind: ChunkKind,
+    data: Vec<u8>,
+    audit: Vec<AuditEntry>,
+    user_id: Option<String>,
+    device: String,
+    rows: Option<(Projection, ChangedLists)>,
+    number: Option<String>,
+    now: i64,
+}
+
+impl SqliteCommit {
+    fn new(change: &CommitChange<'_>, now: i64) -> Self {
+        Self {
+            doc_id: change.doc_id.to_owned(),
+            kind: change.kind,
+            data: change.data.to_vec(),
+            audit: change.audit.to_vec(),
+            user_id: change.user_id.map(str::to_owned),
+            device: change.device.to_owned(),
+            rows: change
+                .projection
+                .map(|p| (p.clone(), ChangedLists::between(p, change.previous))),
+            number: change.number.map(str::to_owned),
+            now,
+        }
+    }
+
+    /// The ticket's rows, the chunk and its audit rows, in one transaction.
+    fn write(self, conn: &mut rusqlite::Connection) -> rusqlite::Result<Committed> {
+        sqlite_writer::transaction(conn, |tx| {
+            let number = match &self.rows {
+                Some((p, lists)) => Some(self.write_rows(tx, p, *lists)?),
+                None => None,
+            };
+            let chunk = Args::default()
+                .bind(&self.doc_id)
+                .bind(self.kind.as_str())
+                .bind(&self.data)
+                .bind(self.now);
+            let chunk_id = sqlite_writer::query_scalar(tx, INSERT_CHUNK, &chunk)?
+                .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            for entry in &self.audit {
+                let audit = Args::default()
+                    .bind(&self.doc_id)
+                    .bind(&entry.hash)
+                    .bind(&entry.actor)
+                    .bind(&self.user_id)
+                    .bind(&self.device)
+                    .bind(self.now);
+                sqlite_writer::execute(tx, INSERT_AUDIT, &audit)?;
+            }
+            Ok(Committed { chunk_id, number })
+        })
+    }
+
+    /// [`write_rows!`] on the writer's connection. Returns the ticket's number.
+    fn write_rows(
+        &self,
+        tx: &rusqlite::Connection,
+        p: &Projection,
+        lists: ChangedLists,
+    ) -> rusqlite::Result<String> {
+        use sqlite_writer::{execute, query_scalar};
+        let id = self.doc_id.as_str();
+        let by_id = Args::default().bind(id);
+        let known = match &self.number {
+            Some(number) => Some(number.clone()),
+            None => query_scalar(tx, SELECT_NUMBER, &by_id)?,
+        };
+        let number = match known {
+            Some(number) => number,
+            None => {
+                let year = numbering_year(p.ticket.created_at);
+                let seq: i64 = query_scalar(tx, NEXT_NUMBER, &Args::default().bind(year))?
+                    .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                ticket_number(year, seq)
+            }
+        };
+        let ticket = bind_ticket!(Args::default(), id, &number, &p.ticket, Some(self.now));
+        if execute(tx, UPDATE_UNINDEXED_COLUMNS, &ticket)? == 1 {
+            execute(tx, UPDATE_INDEXED_COLUMNS, &ticket)?;
+        } else {
+            execute(tx, upsert_ticket_sql!(), &ticket)?;
+        }
+        if lists.visits {
+            execute(tx, DELETE_VISITS, &by_id)?;
+            for v in &p.visits {
+                execute(tx, INSERT_VISIT, &bind_visit!(Args::default(), id, v))?;
+            }
+        }
+        if lists.absences {
+            execute(tx, DELETE_ABSENCES, &by_id)?;
+            for (seq, a) in p.absences.iter().enumerate() {
+                let row = Args::default()
+                    .bind(id)
+                    .bind(seq as i64)
+                    .bind(a.start)
+                    .bind(a.end);
+                execute(tx, INSERT_ABSENCE, &row)?;
+            }
+        }
+        if lists.equipment_events {
+            execute(tx, DELETE_EQUIPMENT_EVENTS, &by_id)?;
+            for (seq, e) in p.equipment_events.iter().enumerate() {
+                let row = Args::default()
+                    .bind(id)
+                    .bind(seq as i64)
+                    .bind(e.kind.as_str())
+                    .bind(e.at);
+                execute(tx, INSERT_EQUIPMENT_EVENT, &row)?;
+            }
+        }
+        if lists.equipment {
+            execute(tx, DELETE_EQUIPMENT, &by_id)?;
+            for code in &p.equipment {
+                execute(tx, INSERT_EQUIPMENT, &Args::default().bind(id).bind(code))?;
+            }
+        }
+        if lists.blobs {
+            execute(tx, DELETE_BLOBS, &by_id)?;
+            for sha in &p.blobs {
+                execute(tx, INSERT_BLOB, &Args::default().bind(id).bind(sha))?;
+            }
+        }
+        Ok(number)
+    }
 }
 
 impl Store {
@@ -294,31 +523,32 @@ impl Store {
     #[tracing::instrument(skip_all, fields(doc_id = change.doc_id, bytes = change.data.len()))]
     pub async fn commit_change(&self, change: &CommitChange<'_>) -> sqlx::Result<Committed> {
         let now = now_ms();
+        let pool = match &self.backend {
+            Backend::Postgres(pool) => pool,
+            Backend::Sqlite(_) => {
+                let commit = SqliteCommit::new(change, now);
+                return self
+                    .sqlite_writer()?
+                    .run(move |conn| commit.write(conn))
+                    .await;
+            }
+        };
         if let (Some(p), Some(previous), Some(number)) =
             (change.projection, change.previous, change.number)
             && only_ticket_row_changes(p, previous)
         {
-            return self.commit_in_one_round_trip(change, p, number, now).await;
+            return commit_in_one_statement(pool, change, p, number, now).await;
         }
-        with_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let chunk_id: i64 = sqlx::query_scalar(
-                "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4)
-                 returning id",
-            )
+        let mut tx = pool.begin().await?;
+        let chunk_id: i64 = sqlx::query_scalar(INSERT_CHUNK)
             .bind(change.doc_id)
             .bind(change.kind.as_str())
             .bind(change.data)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            for entry in change.audit {
-                sqlx::query(
-                    "insert into change_audit (document_id, hash, actor, user_id, device,
-                                               received_at)
-                     values ($1, $2, $3, (select id from users where id = $4), $5, $6)
-                     on conflict (document_id, hash) do nothing",
-                )
+        for entry in change.audit {
+            sqlx::query(INSERT_AUDIT)
                 .bind(change.doc_id)
                 .bind(&entry.hash)
                 .bind(&entry.actor)
@@ -327,131 +557,20 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            }
-            let number = match change.projection {
-                Some(p) => Some(write_rows!(
-                    tx,
-                    change.doc_id,
-                    p,
-                    change.previous,
-                    change.number,
-                    Some(now)
-                )),
-                None => None,
-            };
-            tx.commit().await?;
-            Ok(Committed { chunk_id, number })
-        })
-    }
-
-    /// [`Store::commit_change`] for the most common change: one to a numbered ticket that leaves
-    /// its visit, absence, equipment and photo rows as they were (a comment, a triage event). The
-    /// chunk, the audit rows (from a JSON array) and the ticket's row reach the database in one
-    /// round trip instead of five (begin, chunk, audit, ticket, commit): on SQLite, each of those
-    /// wakes the connection's thread and then this task; on PostgreSQL, each is a network round
-    /// trip and a command for the server to process.
-    async fn commit_in_one_round_trip(
-        &self,
-        change: &CommitChange<'_>,
-        p: &Projection,
-        number: &str,
-        now: i64,
-    ) -> sqlx::Result<Committed> {
-        // `$1` to `$43` are the ticket's row; `$1` is also the document's id and `$43` the time.
-        // SQLite: statements between `begin` and `commit`, sent together. The row exists (the
-        // ticket has its number), so it is updated rather than upserted, in two steps: SQLite
-        // rewrites an index entry whenever its column is assigned, even to the same value, and
-        // `tickets` has nine indexes. The columns no index covers are always assigned; the
-        // indexed ones only when one of them changed, which a comment or a triage note never
-        // does. That writes one page of `tickets` per change instead of about ten.
-        const SQLITE: &str = "begin immediate;
-             update tickets set
-                requester_name = $4, location = $6, channel = $7, external_ref = $8,
-                category = $9, summary = $10, priority = $12, mode = $13, assignee_name = $15,
-                assignee_role = (select role from users where id = $14), registered_by = $16,
-                flags = $17, flag_kinds = $18, triaged_at = $20, responded_at = $21,
-                response_due = $22, resolution_due = $23, resolution = $25,
-                next_visit_at = $28, visits = $29, absent_visits = $30, workshop_sends = $31,
-                contractor_sends = $32, equipment_returns = $33, reopened = $34,
-                duplicate_of = $35, report_summary = $36, survey_at = $37,
-                survey_channel = $38, survey_timeliness = $39, survey_treatment = $40,
-                survey_solution = $41, heads = $42, updated_at = $43
-             where id = $1;
-             update tickets set
-                requester_id = (select id from users where id = $3),
-                dependencia = (select code from dependencias where code = $5), state = $11,
-                assignee_id = (select id from users where id = $14), created_at = $19,
-                resolved_at = $24, closed_at = $26, cancelled_at = $27
-             where id = $1
-               and (requester_id is not (select id from users where id = $3)
-                    or dependencia is not (select code from dependencias where code = $5)
-                    or state is not $11
-                    or assignee_id is not (select id from users where id = $14)
-                    or created_at is not $19 or resolved_at is not $24
-                    or closed_at is not $26 or cancelled_at is not $27);
-             insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $44, $45, $43)
-             returning id;
-             insert into change_audit (document_id, hash, actor, user_id, device, received_at)
-             select $1, value ->> 0, value ->> 1, (select id from users where id = $46), $47, $43
-             from json_each($48) where true
-             on conflict (document_id, hash) do nothing;
-             commit";
-        // PostgreSQL: one statement, atomic by itself, whose parts are data-modifying `with`s.
-        const POSTGRES: &str = concat!(
-            "with ticket as (",
-            upsert_ticket_sql!(),
-            "), audit as (
-               insert into change_audit (document_id, hash, actor, user_id, device, received_at)
-               select $1, a ->> 0, a ->> 1, (select id from users where id = $46), $47, $43
-               from json_array_elements($48::json) a
-               on conflict (document_id, hash) do nothing)
-             insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $44, $45, $43)
-             returning id"
-        );
-        let audit: Vec<[&str; 2]> = change
-            .audit
-            .iter()
-            .map(|e| [e.hash.as_str(), e.actor.as_str()])
-            .collect();
-        let audit = serde_json::to_string(&audit).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        macro_rules! batch {
-            ($sql:expr) => {
-                bind_ticket!(
-                    sqlx::query_scalar::<_, i64>($sql),
-                    change.doc_id,
-                    number,
-                    &p.ticket,
-                    Some(now)
-                )
-                .bind(change.kind.as_str())
-                .bind(change.data)
-                .bind(change.user_id)
-                .bind(change.device)
-                .bind(&audit)
-            };
         }
-        // Every row of every statement: stopping at the first row would stop a SQLite batch there.
-        let ids = match &self.backend {
-            Backend::Sqlite(_) => {
-                let mut writer = self.sqlite_writer.lock().await;
-                let conn = writer.as_mut().ok_or(sqlx::Error::PoolClosed)?;
-                let done = batch!(SQLITE).fetch_all(&mut *conn).await;
-                if done.is_err() {
-                    // A statement failed and the transaction may still be open: nothing of it
-                    // must stay. (When `begin` itself failed there is nothing to roll back.)
-                    let _ = sqlx::query("rollback").execute(&mut *conn).await;
-                }
-                done?
-            }
-            Backend::Postgres(pool) => batch!(POSTGRES).fetch_all(pool).await?,
+        let number = match change.projection {
+            Some(p) => Some(write_rows!(
+                tx,
+                change.doc_id,
+                p,
+                change.previous,
+                change.number,
+                Some(now)
+            )),
+            None => None,
         };
-        match ids.first() {
-            Some(&chunk_id) => Ok(Committed {
-                chunk_id,
-                number: Some(number.to_owned()),
-            }),
-            None => Err(sqlx::Error::RowNotFound),
-        }
+        tx.commit().await?;
+        Ok(Committed { chunk_id, number })
     }
 
     /// Rewrites a ticket's rows from its document (`campo reproject`), keeping its number and
@@ -490,6 +609,56 @@ impl Store {
                 .await
         })
     }
+}
+
+/// [`Store::commit_change`] on PostgreSQL for the most common change: one to a numbered ticket
+/// that leaves its visit, absence, equipment and photo rows as they were (a comment, a triage
+/// event). The chunk, the audit rows (from a JSON array) and the ticket's row go in one
+/// statement, atomic by itself, whose parts are data-modifying `with`s: one network round trip
+/// and one command for the server instead of five (begin, chunk, audit, ticket, commit).
+async fn commit_in_one_statement(
+    pool: &sqlx::PgPool,
+    change: &CommitChange<'_>,
+    p: &Projection,
+    number: &str,
+    now: i64,
+) -> sqlx::Result<Committed> {
+    // `$1` to `$43` are the ticket's row; `$1` is also the document's id and `$43` the time.
+    const SQL: &str = concat!(
+        "with ticket as (",
+        upsert_ticket_sql!(),
+        "), audit as (
+           insert into change_audit (document_id, hash, actor, user_id, device, received_at)
+           select $1, a ->> 0, a ->> 1, (select id from users where id = $46), $47, $43
+           from json_array_elements($48::json) a
+           on conflict (document_id, hash) do nothing)
+         insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $44, $45, $43)
+         returning id"
+    );
+    let audit: Vec<[&str; 2]> = change
+        .audit
+        .iter()
+        .map(|e| [e.hash.as_str(), e.actor.as_str()])
+        .collect();
+    let audit = serde_json::to_string(&audit).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let chunk_id = bind_ticket!(
+        sqlx::query_scalar::<_, i64>(SQL),
+        change.doc_id,
+        number,
+        &p.ticket,
+        Some(now)
+    )
+    .bind(change.kind.as_str())
+    .bind(change.data)
+    .bind(change.user_id)
+    .bind(change.device)
+    .bind(&audit)
+    .fetch_one(pool)
+    .await?;
+    Ok(Committed {
+        chunk_id,
+        number: Some(number.to_owned()),
+    })
 }
 
 #[cfg(test)]
@@ -583,8 +752,8 @@ mod tests {
     }
 
     /// A change whose commit fails halfway leaves nothing behind (no chunk, no new ticket row),
-    /// and the next commit works. A comment is committed in one round trip; on SQLite, as a batch
-    /// of statements in which the failure comes after the ticket's row and the chunk were written.
+    /// and the next commit works. A comment is committed in one statement on PostgreSQL; on
+    /// SQLite, the failure comes after the ticket's row and the chunk were written.
     async fn a_failed_commit_leaves_nothing(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("store");
@@ -636,10 +805,10 @@ mod tests {
         with_pool!(store, pool => sqlx::query_scalar(&sql).fetch_one(pool).await).expect("count")
     }
 
-    /// Changes committed in one round trip reach every column of the ticket's row and the
-    /// indexes the board and the reports read: those that change no indexed column (a comment)
-    /// and those that do (a closing).
-    async fn a_one_round_trip_commit_updates_the_whole_row(backend: Backend) {
+    /// Changes to a numbered ticket (updated in two steps on SQLite, in one statement on
+    /// PostgreSQL) reach every column of the ticket's row and the indexes the board and the
+    /// reports read: those that change no indexed column (a comment) and those that do (a closing).
+    async fn a_change_to_a_numbered_ticket_updates_the_whole_row(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.expect("store");
         let (author, mut doc, stored) = new_stored_ticket(&store, "El monitor parpadea.").await;
@@ -689,5 +858,5 @@ mod tests {
         store.close().await;
     }
 
-    both_backends!(a_one_round_trip_commit_updates_the_whole_row);
+    both_backends!(a_change_to_a_numbered_ticket_updates_the_whole_row);
 }
