@@ -93,8 +93,8 @@ macro_rules! upsert_ticket_sql {
 }
 
 /// Binds the arguments of [`upsert_ticket_sql!`] to `$query` (a sqlx query or the SQLite
-/// writer's [`Args`]), in order: the ticket's id, its
-/// number, the row `$t` and `$updated_at` (`Some(now)`, or `None` to keep the recorded time).
+/// writer's [`Args`]), in order: the ticket's id, its number, the row `$t` and `$updated_at`
+/// (`Some(now)`, or `None` to keep the recorded time).
 macro_rules! bind_ticket {
     ($query:expr, $id:expr, $number:expr, $t:expr, $updated_at:expr) => {{
         let t: &crate::projection::TicketProjection = $t;
