@@ -7,6 +7,7 @@
 pub mod account;
 pub mod calendar;
 pub mod ids;
+pub mod limits;
 pub mod role;
 pub mod rules;
 pub mod schema;

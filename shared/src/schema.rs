@@ -638,20 +638,6 @@ pub fn set_survey<D: autosurgeon::Doc>(doc: &mut D, survey: &Survey) -> Result<(
 
 pub use crate::account::FieldError;
 
-/// Limits of the request form, shared with the PWA so both refuse the same input.
-pub mod limits {
-    /// Longest description, in characters.
-    pub const DESCRIPTION_MAX: usize = 4000;
-    /// Longest name, location, category or reference, in characters.
-    pub const SHORT_TEXT_MAX: usize = 200;
-    /// Longest telephone extension, in digits.
-    pub const EXTENSION_MAX: usize = 10;
-    /// Most equipment codes on one request.
-    pub const EQUIPMENT_MAX: usize = 20;
-    /// Most photos on one request.
-    pub const PHOTOS_MAX: usize = 10;
-}
-
 /// Whether `s` is a SHA-256 in lower-case hex.
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64
@@ -662,7 +648,7 @@ pub fn is_sha256_hex(s: &str) -> bool {
 /// Checks a request as an official or a technician typed it. Every problem is reported at once,
 /// so the form can mark all the fields.
 pub fn validate_request(request: &Request) -> Result<(), Vec<FieldError>> {
-    use limits::*;
+    use crate::limits::{DESCRIPTION, EQUIPMENT, EXTENSION_DIGITS, REQUEST_PHOTOS, SHORT_TEXT};
     let mut errors = Vec::new();
     let mut push =
         |field: &'static str, message: String| errors.push(FieldError { field, message });
@@ -683,31 +669,31 @@ pub fn validate_request(request: &Request) -> Result<(), Vec<FieldError>> {
         "requester.id",
         "el usuario solicitante",
         &request.requester.id,
-        SHORT_TEXT_MAX,
+        SHORT_TEXT.max,
     );
     required(
         "requester.name",
         "el nombre del solicitante",
         &request.requester.name,
-        SHORT_TEXT_MAX,
+        SHORT_TEXT.max,
     );
     required(
         "location",
         "la ubicación (sede, piso, oficina)",
         &request.location,
-        SHORT_TEXT_MAX,
+        SHORT_TEXT.max,
     );
     required(
         "category",
         "la categoría",
         &request.category,
-        SHORT_TEXT_MAX,
+        SHORT_TEXT.max,
     );
     required(
         "description",
         "la descripción del problema",
         &request.description,
-        DESCRIPTION_MAX,
+        DESCRIPTION.max,
     );
 
     if let Err(e) = DependenciaCode::parse(&request.dependencia) {
@@ -715,25 +701,28 @@ pub fn validate_request(request: &Request) -> Result<(), Vec<FieldError>> {
     }
     if let Some(ext) = &request.phone_extension {
         let ext = ext.trim();
-        if ext.is_empty() || ext.len() > EXTENSION_MAX || !ext.bytes().all(|b| b.is_ascii_digit()) {
+        if ext.is_empty() || ext.len() > EXTENSION_DIGITS || !ext.bytes().all(|b| b.is_ascii_digit()) {
             push(
                 "phone_extension",
-                format!("La extensión debe tener de 1 a {EXTENSION_MAX} dígitos."),
+                format!("La extensión debe tener de 1 a {EXTENSION_DIGITS} dígitos."),
             );
         }
     }
     if let Some(r) = &request.external_ref
-        && r.chars().count() > SHORT_TEXT_MAX
+        && r.chars().count() > SHORT_TEXT.max
     {
         push(
             "external_ref",
-            format!("La referencia externa admite máximo {SHORT_TEXT_MAX} caracteres."),
+            format!(
+                "La referencia externa admite máximo {} caracteres.",
+                SHORT_TEXT.max
+            ),
         );
     }
-    if request.equipment.len() > EQUIPMENT_MAX {
+    if request.equipment.len() > EQUIPMENT.max {
         push(
             "equipment",
-            format!("Indique máximo {EQUIPMENT_MAX} equipos por solicitud."),
+            format!("Indique máximo {} equipos por solicitud.", EQUIPMENT.max),
         );
     }
     for code in &request.equipment {
@@ -741,10 +730,10 @@ pub fn validate_request(request: &Request) -> Result<(), Vec<FieldError>> {
             push("equipment", format!("{}.", capitalise(&e.to_string())));
         }
     }
-    if request.photos.len() > PHOTOS_MAX {
+    if request.photos.len() > REQUEST_PHOTOS.max {
         push(
             "photos",
-            format!("Adjunte máximo {PHOTOS_MAX} fotos por solicitud."),
+            format!("Adjunte máximo {} fotos por solicitud.", REQUEST_PHOTOS.max),
         );
     }
     if request.photos.iter().any(|p| !is_sha256_hex(p)) {
@@ -1106,7 +1095,7 @@ mod tests {
         assert!(errors[4].message.contains("«impresora»"));
 
         let mut r = request();
-        r.description = "x".repeat(limits::DESCRIPTION_MAX + 1);
+        r.description = "x".repeat(crate::limits::DESCRIPTION.max + 1);
         let errors = validate_request(&r).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(
@@ -1114,7 +1103,7 @@ mod tests {
             "La descripción del problema admite máximo 4000 caracteres; tiene 4001."
         );
         // Characters, not bytes: 4000 accented letters are fine.
-        r.description = "é".repeat(limits::DESCRIPTION_MAX);
+        r.description = "é".repeat(crate::limits::DESCRIPTION.max);
         assert_eq!(validate_request(&r), Ok(()));
     }
 

@@ -1,0 +1,285 @@
+//! Limits a person would expect of a ticket: how long each text may be, how many items each list
+//! may hold, and how large a change and a document may grow. One table, enforced by the sync
+//! server on every incoming change, by the REST API on what it writes, and by the PWA before it
+//! saves (it reads the same table from `pwa/src/limits.json`, which a test keeps equal to
+//! [`table_json`]).
+
+use serde::Serialize;
+
+use crate::schema::TicketDoc;
+
+/// A text field and its longest value, in characters (Unicode scalar values, as JavaScript's
+/// `[...s].length` counts them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TextLimit {
+    /// The field's key in the limits table (and in the PWA).
+    pub key: &'static str,
+    /// How people call it, with its article, for messages («el comentario»).
+    pub label: &'static str,
+    /// Longest value, in characters.
+    pub max: usize,
+}
+
+/// A list and the most items it may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ListLimit {
+    /// The list's key in the limits table.
+    pub key: &'static str,
+    /// How people call its items, plural («comentarios»).
+    pub label: &'static str,
+    /// Most items.
+    pub max: usize,
+}
+
+macro_rules! text_limits {
+    ($($name:ident = $key:literal, $label:literal, $max:expr;)*) => {
+        $(
+            #[doc = concat!("Longest ", $key, ".")]
+            pub const $name: TextLimit = TextLimit { key: $key, label: $label, max: $max };
+        )*
+        /// Every text limit, in the order of the documentation's table.
+        pub const TEXTS: &[TextLimit] = &[$($name),*];
+    };
+}
+
+macro_rules! list_limits {
+    ($($name:ident = $key:literal, $label:literal, $max:expr;)*) => {
+        $(
+            #[doc = concat!("Most items of ", $key, ".")]
+            pub const $name: ListLimit = ListLimit { key: $key, label: $label, max: $max };
+        )*
+        /// Every list limit, in the order of the documentation's table.
+        pub const LISTS: &[ListLimit] = &[$($name),*];
+    };
+}
+
+text_limits! {
+    DESCRIPTION = "description", "la descripción del problema", 4000;
+    SHORT_TEXT = "short_text", "este campo", 200;
+    COMMENT = "comment", "el comentario", 4000;
+    DIAGNOSIS = "diagnosis", "el diagnóstico", 4000;
+    ACTIONS = "actions", "las acciones realizadas", 4000;
+    TESTS = "tests", "las pruebas", 4000;
+    NOTE = "note", "la nota", 2000;
+    REASON = "reason", "el motivo", 1000;
+    SUMMARY = "summary", "el resumen del informe", 4000;
+    RESULTS = "results", "los resultados del informe", 4000;
+    SURVEY_COMMENT = "survey_comment", "el comentario de la encuesta", 2000;
+    CONDITION = "condition", "el estado del equipo", 1000;
+}
+
+list_limits! {
+    EVENTS = "events", "eventos", 1000;
+    VISITS = "visits", "visitas", 100;
+    COMMENTS = "comments", "comentarios", 500;
+    EVIDENCE = "evidence", "fotos por visita", 20;
+    REQUEST_PHOTOS = "request_photos", "fotos por solicitud", 10;
+    EQUIPMENT = "equipment", "equipos por solicitud", 20;
+}
+
+/// Largest total of the changes one sync message brings, in bytes. A day of a phone's offline
+/// work is far below it; it bounds the work one message can cause before the rules judge it.
+pub const CHANGE_BYTES: usize = 1024 * 1024;
+
+/// Largest stored size of one ticket document, in bytes.
+pub const DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Longest telephone extension, in digits.
+pub const EXTENSION_DIGITS: usize = 10;
+
+/// A value over its limit; the message names the field and the limit, in Spanish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct OverLimit {
+    /// Where, as a path in the ticket (`comments[3].text`).
+    pub field: String,
+    /// What a person reads.
+    pub message: String,
+}
+
+impl TextLimit {
+    /// Checks `value` (at `field`) against the limit.
+    pub fn check(&self, field: impl Into<String>, value: &str) -> Result<(), OverLimit> {
+        let chars = value.chars().count();
+        if chars <= self.max {
+            return Ok(());
+        }
+        Err(OverLimit {
+            field: field.into(),
+            message: format!(
+                "{} admite máximo {} caracteres; tiene {chars}.",
+                capitalise(self.label),
+                self.max
+            ),
+        })
+    }
+}
+
+impl ListLimit {
+    /// Checks a list of `len` items (at `field`) against the limit.
+    pub fn check(&self, field: impl Into<String>, len: usize) -> Result<(), OverLimit> {
+        if len <= self.max {
+            return Ok(());
+        }
+        Err(OverLimit {
+            field: field.into(),
+            message: format!(
+                "Se admiten máximo {} {}; el caso tendría {len}.",
+                self.max, self.label
+            ),
+        })
+    }
+}
+
+/// Checks every text and list of a ticket against the table; the first value over its limit.
+pub fn check_ticket(doc: &TicketDoc) -> Result<(), OverLimit> {
+    let request = &doc.request;
+    DESCRIPTION.check("request.description", &request.description)?;
+    for (field, value) in [
+        ("request.requester.id", &request.requester.id),
+        ("request.requester.name", &request.requester.name),
+        ("request.dependencia", &request.dependencia),
+        ("request.location", &request.location),
+        ("request.category", &request.category),
+    ] {
+        SHORT_TEXT.check(field, value)?;
+    }
+    for value in [&request.phone_extension, &request.external_ref]
+        .into_iter()
+        .flatten()
+    {
+        SHORT_TEXT.check("request", value)?;
+    }
+    EQUIPMENT.check("request.equipment", request.equipment.len())?;
+    REQUEST_PHOTOS.check("request.photos", request.photos.len())?;
+    for (i, code) in request.equipment.iter().enumerate() {
+        SHORT_TEXT.check(format!("request.equipment[{i}]"), code)?;
+    }
+
+    EVENTS.check("events", doc.events.len())?;
+    for (i, event) in doc.events.iter().enumerate() {
+        SHORT_TEXT.check(format!("events[{i}].author"), &event.author)?;
+        let data = &event.data;
+        if let Some(reason) = &data.reason {
+            REASON.check(format!("events[{i}].data.reason"), reason)?;
+        }
+        if let Some(assignee) = &data.assignee {
+            SHORT_TEXT.check(format!("events[{i}].data.assignee.id"), &assignee.id)?;
+            SHORT_TEXT.check(format!("events[{i}].data.assignee.name"), &assignee.name)?;
+        }
+        if let Some(url) = &data.duplicate_of {
+            SHORT_TEXT.check(format!("events[{i}].data.duplicate_of"), url)?;
+        }
+    }
+
+    VISITS.check("visits", doc.visits.len())?;
+    for (i, visit) in doc.visits.iter().enumerate() {
+        SHORT_TEXT.check(format!("visits[{i}].technician"), &visit.technician)?;
+        NOTE.check(format!("visits[{i}].note"), &visit.note)?;
+        DIAGNOSIS.check(format!("visits[{i}].diagnosis"), &visit.diagnosis)?;
+        ACTIONS.check(format!("visits[{i}].actions"), &visit.actions)?;
+        TESTS.check(format!("visits[{i}].tests"), &visit.tests)?;
+        EVIDENCE.check(format!("visits[{i}].evidence"), visit.evidence.len())?;
+        for (j, photo) in visit.evidence.iter().enumerate() {
+            SHORT_TEXT.check(format!("visits[{i}].evidence[{j}].sha256"), &photo.sha256)?;
+        }
+        if let Some(custody) = &visit.custody {
+            EQUIPMENT.check(
+                format!("visits[{i}].custody.equipment"),
+                custody.equipment.len(),
+            )?;
+            for (field, value) in [
+                ("from", &custody.from),
+                ("to", &custody.to),
+                ("place", &custody.place),
+            ] {
+                SHORT_TEXT.check(format!("visits[{i}].custody.{field}"), value)?;
+            }
+            for code in &custody.equipment {
+                SHORT_TEXT.check(format!("visits[{i}].custody.equipment"), code)?;
+            }
+            CONDITION.check(format!("visits[{i}].custody.condition"), &custody.condition)?;
+        }
+    }
+
+    if let Some(report) = &doc.report {
+        SHORT_TEXT.check("report.author", &report.author)?;
+        SUMMARY.check("report.summary", &report.summary)?;
+        RESULTS.check("report.results", &report.results)?;
+    }
+    if let Some(survey) = &doc.survey {
+        SHORT_TEXT.check("survey.by", &survey.by)?;
+        SURVEY_COMMENT.check("survey.answers.comment", &survey.answers.comment)?;
+    }
+
+    COMMENTS.check("comments", doc.comments.len())?;
+    for (i, comment) in doc.comments.iter().enumerate() {
+        SHORT_TEXT.check(format!("comments[{i}].author"), &comment.author)?;
+        COMMENT.check(format!("comments[{i}].text"), &comment.text)?;
+    }
+    Ok(())
+}
+
+/// The table as the PWA reads it (`pwa/src/limits.json`): texts and lists by key, and the byte
+/// limits.
+pub fn table_json() -> String {
+    let texts: serde_json::Map<String, serde_json::Value> = TEXTS
+        .iter()
+        .map(|t| (t.key.to_string(), t.max.into()))
+        .collect();
+    let lists: serde_json::Map<String, serde_json::Value> = LISTS
+        .iter()
+        .map(|l| (l.key.to_string(), l.max.into()))
+        .collect();
+    let table = serde_json::json!({
+        "text": texts,
+        "lists": lists,
+        "extension_digits": EXTENSION_DIGITS,
+        "change_bytes": CHANGE_BYTES,
+        "document_bytes": DOCUMENT_BYTES,
+    });
+    let mut json = serde_json::to_string_pretty(&table).expect("a table of numbers");
+    json.push('\n');
+    json
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The PWA reads the same numbers: regenerate with `CAMPO_WRITE_LIMITS=1 cargo test -p
+    /// campo-shared limits` after changing the table.
+    #[test]
+    fn the_pwa_reads_the_same_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../pwa/src/limits.json");
+        let expected = table_json();
+        if std::env::var_os("CAMPO_WRITE_LIMITS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(
+            actual, expected,
+            "pwa/src/limits.json differs from campo-shared's table; regenerate it with \
+             CAMPO_WRITE_LIMITS=1 cargo test -p campo-shared limits"
+        );
+    }
+
+    #[test]
+    fn a_long_comment_is_refused_naming_the_field_and_the_limit() {
+        let err = COMMENT.check("comments[0].text", &"a".repeat(4001)).unwrap_err();
+        assert_eq!(err.field, "comments[0].text");
+        assert_eq!(
+            err.message,
+            "El comentario admite máximo 4000 caracteres; tiene 4001."
+        );
+        assert!(COMMENT.check("comments[0].text", &"é".repeat(4000)).is_ok());
+    }
+}
