@@ -110,6 +110,13 @@ export function addLocalTicket(t: LocalTicket): void {
   localStorage.setItem(LOCAL_KEY, JSON.stringify(localTickets.value))
 }
 
+/** Forgets a ticket created here (its creation was discarded: the server never had it). */
+export function removeLocalTicket(url: string): void {
+  if (!localTickets.value.some(t => t.url === url)) return
+  localTickets.value = localTickets.value.filter(t => t.url !== url)
+  localStorage.setItem(LOCAL_KEY, JSON.stringify(localTickets.value))
+}
+
 function store(tickets: AgendaTicket[]): void {
   const first = cachedAgenda.value === null
   const cached = { fetchedAt: Date.now(), tickets }

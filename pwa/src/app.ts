@@ -5,9 +5,9 @@ import { effect } from "@preact/signals"
 import { clearAgenda, followAgenda, prefetch, refreshAgenda, stopFollowingAgenda } from "./agenda"
 import { refreshCalendar } from "./calendar"
 import { clearCatalog, refreshCatalog, refreshDependencias } from "./catalog"
-import { pendingPhotos, photoQueue, startPhotoUploads } from "./photoService"
+import { pendingPhotos, photoQueue, refusedPhotos, startPhotoUploads } from "./photoService"
 import { logout, recheck } from "./session"
-import { connected, loadedTickets, pendingChanges, plainDoc, startRepo, unknownDocs, wipeDocuments } from "./sync"
+import { connected, loadedTickets, pendingChanges, plainDoc, refusedDocs, startRepo, unknownDocs, wipeDocuments } from "./sync"
 
 let started = false
 
@@ -33,7 +33,13 @@ async function onlineContact(): Promise<void> {
 }
 
 export function hasUnsyncedWork(): boolean {
-  return pendingChanges.value > 0 || pendingPhotos.value > 0 || unknownDocs.value > 0
+  return (
+    pendingChanges.value > 0 ||
+    pendingPhotos.value > 0 ||
+    unknownDocs.value > 0 ||
+    refusedPhotos.value > 0 ||
+    Object.keys(refusedDocs.value).length > 0
+  )
 }
 
 /** A JSON file with every ticket on the phone and the photos not yet uploaded (base64). */

@@ -1,6 +1,7 @@
 // Every text the app shows, in Spanish (es-CO). Labels of the domain's values follow
 // campo-shared's `label()` functions word for word.
 
+import type { ListKey, TextKey } from "./limits"
 import type { Channel, EventKind, Mode, Outcome, Priority, Role, State } from "./schema"
 
 /** Ends a sentence with a period, unless it already ends with one ("… 9:00 a. m."). */
@@ -50,6 +51,93 @@ export const t = {
     photoFailed: (n: number) =>
       n === 1 ? "1 foto no se pudo enviar; se reintentará" : `${n} fotos no se pudieron enviar; se reintentarán`,
     offlineGrant: (until: string) => `Uso sin conexión autorizado hasta ${until}.`,
+    refused: "Trabajo rechazado por el servidor",
+    refusedCount: (changes: number, photos: number) => {
+      const parts: string[] = []
+      if (changes > 0) parts.push(changes === 1 ? "1 caso" : `${changes} casos`)
+      if (photos > 0) parts.push(photos === 1 ? "1 foto" : `${photos} fotos`)
+      // Agrees with what was refused: «1 foto rechazada», «2 casos rechazados», «1 caso y 1 foto rechazados».
+      const plural = changes + photos > 1
+      const feminine = changes === 0
+      return `${parts.join(" y ")} rechazad${feminine ? "a" : "o"}${plural ? "s" : ""}`
+    },
+    open: "Ver pendientes",
+  },
+
+  // The outbox: what the phone has not yet saved on the server, and what the server refused.
+  outbox: {
+    title: "Bandeja de salida",
+    intro:
+      "Lo que este teléfono tiene por enviar al servidor. Mientras algo esté aquí sin «Guardado en el servidor», " +
+      "no borre los datos del navegador ni cierre la sesión.",
+    empty: "Nada pendiente: todo su trabajo está guardado en el servidor.",
+    tickets: "Cambios en casos",
+    photos: "Fotos",
+    notes: "Avisos de la conexión",
+    newTicket: "Caso nuevo",
+    changes: (n: number) => (n === 1 ? "1 cambio sin confirmar" : `${n} cambios sin confirmar`),
+    onPhone: "En el teléfono",
+    sending: "Enviando",
+    saved: "Guardado en el servidor",
+    refused: (reason: string) => `Rechazado: ${reason}`,
+    noReason: "el servidor no dio el motivo.",
+    refusedTicketHelp:
+      "El servidor no aceptó estos cambios. Los cambios que haga después en este caso tampoco se podrán guardar " +
+      "hasta que descarte los rechazados.",
+    photoOf: (ticket: string) => `Foto de ${ticket}`,
+    photoWithoutTicket: "Foto de una solicitud",
+    open: "Abrir el caso",
+    retry: "Reintentar",
+    discard: "Descartar",
+    discardTicket: "Descartar mis cambios de este caso",
+    confirmDiscardTicket: (ticket: string) =>
+      `¿Descartar los cambios de ${ticket} que están en este teléfono? Lo rechazado y todo lo que haya hecho ` +
+      "en este caso sin guardar en el servidor se perderá; el teléfono volverá a tomar el caso como está en el servidor.",
+    confirmDiscardNewTicket:
+      "¿Descartar este caso nuevo? El servidor no lo tiene: la solicitud y todo lo registrado en ella se perderá.",
+    confirmDiscardPhoto: "¿Descartar esta foto? Se borra del teléfono y el servidor nunca la tendrá.",
+    confirm: "Sí, descartar",
+    discardNeedsServer: "Para descartar, conéctese: el teléfono debe tomar de nuevo el caso del servidor.",
+    willRetry: "No se pudo enviar; se reintentará sola.",
+    dismiss: "Entendido",
+  },
+
+  photo: {
+    notAnImage: (name: string) =>
+      `«${name}» no es una foto (JPEG, PNG, WebP, HEIC o GIF). Tome la foto de nuevo o elija otra imagen.`,
+    unsupported: (name: string) =>
+      `El teléfono no pudo convertir «${name}» a JPEG y el servidor solo admite fotos JPEG, PNG o WebP. ` +
+      "Tome la foto con la cámara de Campo o elija otra imagen.",
+    remove: "Quitar foto",
+    removeOf: (n: number) => `Quitar la foto ${n}`,
+    tooLarge: "La foto pesa más de lo que el servidor admite.",
+    refusedStatus: (status: number) => `el servidor respondió ${status}.`,
+  },
+
+  limits: {
+    count: (n: number, max: number) => `${n} de ${max} caracteres`,
+    text: {
+      description: "la descripción del problema",
+      short_text: "este campo",
+      comment: "el comentario",
+      diagnosis: "el diagnóstico",
+      actions: "las acciones realizadas",
+      tests: "las pruebas",
+      note: "la nota",
+      reason: "el motivo",
+      summary: "el resumen del informe",
+      results: "los resultados del informe",
+      survey_comment: "el comentario de la encuesta",
+      condition: "el estado del equipo",
+    } satisfies Record<TextKey, string>,
+    lists: {
+      events: "eventos",
+      visits: "visitas",
+      comments: "comentarios",
+      evidence: "fotos por visita",
+      request_photos: "fotos por solicitud",
+      equipment: "equipos por solicitud",
+    } satisfies Record<ListKey, string>,
   },
 
   update: {
@@ -560,6 +648,8 @@ export const t = {
     custodyTitle: "Custodia del equipo",
     custodyTo: "Quién lo recibe",
     custodyPlace: "A dónde va",
+    custodyToLabel: "quién recibe el equipo",
+    custodyPlaceLabel: "a dónde va el equipo",
     custodyCondition: "Estado en que se entrega (marcas, piezas faltantes)",
     custodyEquipment: "Códigos de los equipos (separados por coma)",
     saveIntervention: "Finalizar visita",

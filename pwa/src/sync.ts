@@ -1,12 +1,13 @@
 // The Automerge repo of the phone: ticket documents in IndexedDB, synced with the server over
 // the WebSocket `/sync` (the session cookie authenticates the upgrade). Tracks which documents
-// the server has acknowledged, per document, and keeps that in localStorage so the pending count
-// is right also when the app opens offline.
+// the server has acknowledged, per document, and which it refused (with its reason), and keeps
+// both in localStorage so the outbox and the status bar are right also when the app opens offline.
 
 import { computed, signal } from "@preact/signals"
 import {
   type AutomergeUrl,
   type DocHandle,
+  type DocumentId,
   type PeerId,
   Repo,
   type StorageId,
@@ -14,12 +15,14 @@ import {
   initializeWasm,
 } from "@automerge/automerge-repo/slim"
 import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
-import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import wasmUrl from "@automerge/automerge/automerge.wasm?url"
 import type { TicketDoc } from "./schema"
+import { CampoSocket, type ServerError } from "./syncSocket"
+import { type Refusals, noteServerError, settleRefusal, type SyncNote } from "./outbox"
 import { unacknowledgedChanges } from "./syncStatus"
 
 const ACK_KEY = "campo.ack"
+const REFUSED_KEY = "campo.refused"
 const SERVER_KEY = "campo.serverStorageId"
 
 let serverPeer: PeerId | null = null
@@ -33,8 +36,43 @@ export const pendingByDoc = signal<Record<string, number>>({})
 /** Documents the server has never acknowledged (created here and never synced, or never heard). */
 export const unknownDocs = computed(() => Object.keys(pendingByDoc.value).filter(url => !ack[url]).length)
 export const pendingChanges = computed(() => Object.values(pendingByDoc.value).reduce((a, b) => a + b, 0))
+/** Documents whose changes the server refused, by URL, with its reason (kept across restarts). */
+export const refusedDocs = signal<Refusals>(readRefusals())
+/** Errors the server gave about the connection, not about one document (this session only). */
+export const syncNotes = signal<SyncNote[]>([])
+/** When each document's changes were last all acknowledged (this session), for the outbox. */
+export const savedAt = signal<Record<string, number>>({})
+/** Whether the server has ever acknowledged the document (else it is new, made on this phone). */
+export function serverKnows(url: string): boolean {
+  return ack[url] !== undefined
+}
 /** Bumped after changes of tracked documents, so views re-read them. */
 export const docsVersion = signal(0)
+
+function readRefusals(): Refusals {
+  try {
+    return (JSON.parse(localStorage.getItem(REFUSED_KEY) ?? "{}") as Refusals | null) ?? {}
+  } catch {
+    return {}
+  }
+}
+
+function saveRefusals(next: Refusals): void {
+  refusedDocs.value = next
+  localStorage.setItem(REFUSED_KEY, JSON.stringify(next))
+}
+
+/** An `error` message of the server: a refused document, or a note about the connection. */
+function onServerError(error: ServerError): void {
+  console.warn("Campo: the sync server reported an error", error)
+  const next = noteServerError({ refused: refusedDocs.value, notes: syncNotes.value }, error, Date.now())
+  if (next.refused !== refusedDocs.value) saveRefusals(next.refused)
+  syncNotes.value = next.notes
+}
+
+export function dismissNote(at: number): void {
+  syncNotes.value = syncNotes.value.filter(n => n.at !== at)
+}
 
 function serverStorageId(): StorageId | null {
   return (localStorage.getItem(SERVER_KEY) as StorageId | null) ?? null
@@ -51,7 +89,7 @@ export function startRepo(): Promise<Repo> {
 async function createRepo(): Promise<Repo> {
   await initializeWasm(wasmUrl)
   const scheme = location.protocol === "https:" ? "wss:" : "ws:"
-  const network = new WebSocketClientAdapter(`${scheme}//${location.host}/sync`, 2000)
+  const network = new CampoSocket(`${scheme}//${location.host}/sync`, 2000, onServerError)
   const repo = new Repo({
     storage: new IndexedDBStorageAdapter("campo"),
     network: [network],
@@ -88,7 +126,14 @@ function recount(url: AutomergeUrl, handle: DocHandle<TicketDoc>): void {
   const doc = handle.doc()
   if (!doc) return
   const pending = unacknowledgedChanges(doc, ack[url] ?? [])
-  if (pendingByDoc.value[url] !== pending) pendingByDoc.value = { ...pendingByDoc.value, [url]: pending }
+  const before = pendingByDoc.value[url]
+  if (before !== pending) pendingByDoc.value = { ...pendingByDoc.value, [url]: pending }
+  if (pending === 0 && ack[url]) {
+    if (before !== undefined && before > 0) savedAt.value = { ...savedAt.value, [url]: Date.now() }
+    // The server now holds every change of this phone: whatever it refused was taken after all.
+    const settled = settleRefusal(refusedDocs.value, url)
+    if (settled !== refusedDocs.value) saveRefusals(settled)
+  }
 }
 
 const dirty = new Set<AutomergeUrl>()
@@ -170,9 +215,35 @@ export async function createTicket(doc: TicketDoc): Promise<DocHandle<TicketDoc>
   return track(r.create<TicketDoc>(doc))
 }
 
+/**
+ * Throws away the phone's copy of a ticket (the changes the server refused, and any made after
+ * them, which depend on them) and, when the server has the ticket, takes the server's again.
+ * Resolves once the phone's copy is gone; the server's arrives by sync.
+ */
+export async function discardTicket(url: string): Promise<void> {
+  const r = await startRepo()
+  const id = url as AutomergeUrl
+  const knownByServer = serverKnows(url)
+  const documentId = id.replace(/^automerge:/, "") as DocumentId
+  handles.delete(id)
+  r.delete(id)
+  // The repo removes the stored copy too, without waiting: wait here, so nothing of it is loaded back.
+  await r.storageSubsystem?.removeDoc(documentId)
+  delete ack[url]
+  localStorage.setItem(ACK_KEY, JSON.stringify(ack))
+  const { [url]: _pending, ...rest } = pendingByDoc.value
+  pendingByDoc.value = rest
+  saveRefusals(settleRefusal(refusedDocs.value, url))
+  docsVersion.value++
+  if (knownByServer) void findTicket(id).catch(err => console.warn(`Campo: ticket ${url} not available again yet`, err))
+}
+
 /** Deletes every ticket document of this phone (after a user change, never with pending work). */
 export async function wipeDocuments(): Promise<void> {
   localStorage.removeItem(ACK_KEY)
+  localStorage.removeItem(REFUSED_KEY)
+  refusedDocs.value = {}
+  syncNotes.value = []
   for (const key of Object.keys(ack)) delete ack[key]
   handles.clear()
   pendingByDoc.value = {}

@@ -3,7 +3,7 @@
 // "Guardado en el servidor" is a promise to the technician that it is safe to lose the phone. It
 // is shown only when, for every ticket document on the phone, the heads the server acknowledged
 // (the server commits a change before acknowledging it) cover every local change, and every
-// photo has been uploaded.
+// photo has been uploaded; never while the server has refused something the phone still holds.
 
 import * as A from "@automerge/automerge/slim"
 import { t } from "./es"
@@ -20,7 +20,7 @@ export function unacknowledgedChanges(doc: A.Doc<unknown>, ackHeads: readonly st
   return A.getChanges(acknowledged, doc).length
 }
 
-export type SyncKind = "offline" | "syncing" | "saved"
+export type SyncKind = "offline" | "syncing" | "saved" | "refused"
 
 export interface SyncInputs {
   /** The WebSocket to the server is open and the server answered the handshake. */
@@ -33,6 +33,10 @@ export interface SyncInputs {
   failedPhotos: number
   /** Documents whose acknowledgement is still unknown (never heard from the server). */
   unknownDocs: number
+  /** Documents whose changes the server refused. */
+  refusedDocs: number
+  /** Photos the server refused. */
+  refusedPhotos: number
 }
 
 export interface SyncView {
@@ -42,9 +46,14 @@ export interface SyncView {
 }
 
 export function syncView(s: SyncInputs): SyncView {
-  const detail = [t.sync.pending(s.pendingChanges, s.pendingPhotos)]
+  const detail: string[] = []
+  if (s.pendingChanges > 0 || s.pendingPhotos > 0) detail.push(t.sync.pending(s.pendingChanges, s.pendingPhotos))
   if (s.failedPhotos > 0) detail.push(t.sync.photoFailed(s.failedPhotos))
+  const refused = s.refusedDocs + s.refusedPhotos
+  if (refused > 0) detail.push(t.sync.refusedCount(s.refusedDocs, s.refusedPhotos))
+  if (detail.length === 0) detail.push(t.sync.pending(0, 0))
   if (!s.connected) return { kind: "offline", label: t.sync.offline, detail: detail.join(" · ") }
+  if (refused > 0) return { kind: "refused", label: t.sync.refused, detail: detail.join(" · ") }
   const done = s.pendingChanges === 0 && s.pendingPhotos === 0 && s.unknownDocs === 0
   if (done) return { kind: "saved", label: t.sync.saved, detail: detail.join(" · ") }
   return { kind: "syncing", label: t.sync.syncing, detail: detail.join(" · ") }

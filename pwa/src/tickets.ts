@@ -123,10 +123,56 @@ export function finishIntervention(
     visit.tests = f.tests.trim()
     visit.outcome = f.outcome
     visit.ended_at = now
-    for (const p of f.photos) visit.evidence.push(p)
+    const have = new Set(visit.evidence.map(p => String(p.sha256)))
+    for (const p of f.photos) if (!have.has(p.sha256)) visit.evidence.push(p)
     if (f.custody) visit.custody = { ...f.custody, from: user.id, at: now }
     d.events.push(event(user, OUTCOME_EVENT[f.outcome], now, { visit: visitId }))
   })
+}
+
+/** The open visit `visitId` of `user` in the document (only its technician edits it while open). */
+function openVisitOf(d: TicketDoc, user: User, visitId: string): Visit | undefined {
+  const visit = d.visits.find(v => String(v.id) === visitId)
+  if (!visit || visit.ended_at != null || String(visit.technician) !== user.id) return undefined
+  return visit
+}
+
+/** Photos taken during an intervention go into its open visit at once, so closing the app keeps them. */
+export function addEvidence(handle: DocHandle<TicketDoc>, user: User, visitId: string, photos: Photo[]): void {
+  const doc = handle.doc()
+  const visit = doc && openVisitOf(doc, user, visitId)
+  if (!visit) throw new Error(`visit ${visitId} is not an open visit of ${user.id}`)
+  const have = new Set(visit.evidence.map(p => String(p.sha256)))
+  const fresh = photos.filter(p => !have.has(p.sha256))
+  if (fresh.length === 0) return
+  handle.change(d => {
+    const v = openVisitOf(d, user, visitId)
+    if (v) for (const p of fresh) v.evidence.push(p)
+  })
+}
+
+/**
+ * Takes a photo out of the open visit `visitId` of `user` (allowed until the visit ends).
+ * Returns whether it was there.
+ */
+export function removeEvidence(handle: DocHandle<TicketDoc>, user: User, visitId: string, sha256: string): boolean {
+  const doc = handle.doc()
+  const visit = doc && openVisitOf(doc, user, visitId)
+  if (!visit || !visit.evidence.some(p => String(p.sha256) === sha256)) return false
+  handle.change(d => {
+    const v = openVisitOf(d, user, visitId)
+    const i = v ? v.evidence.findIndex(p => String(p.sha256) === sha256) : -1
+    if (v && i >= 0) v.evidence.splice(i, 1)
+  })
+  return true
+}
+
+/** Whether the ticket refers to the photo (request photos or a visit's evidence). */
+export function refersTo(doc: TicketDoc, sha256: string): boolean {
+  return (
+    doc.request.photos.some(p => String(p) === sha256) ||
+    doc.visits.some(v => v.evidence.some(p => String(p.sha256) === sha256))
+  )
 }
 
 export function fileReport(handle: DocHandle<TicketDoc>, user: User, summary: string, results: string, now: number): void {

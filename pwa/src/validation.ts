@@ -2,25 +2,25 @@
 // campo-shared (`validate_request`, `validate_survey`) where the server checks the same thing.
 
 import { t } from "./es"
+import { LIMITS, type TextKey, chars, overList, overText } from "./limits"
 import { OUTCOMES, isSha256Hex, parseEquipmentCode, type Outcome } from "./schema"
 
 export type Errors = Record<string, string>
 
-export const LIMITS = {
-  descriptionMax: 4000,
-  shortTextMax: 200,
-  extensionMax: 10,
-  equipmentMax: 20,
-  photosMax: 10,
+function required(errors: Errors, field: string, label: string, value: string, max: number): void {
+  const n = chars(value.trim())
+  if (n === 0) errors[field] = `Escriba ${label}.`
+  else if (n > max) {
+    const capital = label.charAt(0).toUpperCase() + label.slice(1)
+    errors[field] = `${capital} admite máximo ${max} caracteres; tiene ${n}.`
+  }
 }
 
-function required(errors: Errors, field: string, label: string, value: string, max: number): void {
-  const chars = [...value.trim()].length
-  if (chars === 0) errors[field] = `Escriba ${label}.`
-  else if (chars > max) {
-    const capital = label.charAt(0).toUpperCase() + label.slice(1)
-    errors[field] = `${capital} admite máximo ${max} caracteres; tiene ${chars}.`
-  }
+/** Sets `errors[field]` when the (trimmed, as saved) text is longer than its limit. */
+function limit(errors: Errors, field: string, key: TextKey, value: string, label?: string): void {
+  if (errors[field]) return
+  const over = overText(key, value.trim(), label)
+  if (over) errors[field] = over
 }
 
 /** Splits "gn-1, GN-2" into valid normalised codes and the invalid pieces. */
@@ -48,20 +48,22 @@ export interface RequestForm {
 
 export function validateRequest(f: RequestForm): Errors {
   const e: Errors = {}
-  required(e, "requesterName", "el nombre del solicitante", f.requesterName, LIMITS.shortTextMax)
-  required(e, "location", "la ubicación (sede, piso, oficina)", f.location, LIMITS.shortTextMax)
-  required(e, "category", "la categoría", f.category, LIMITS.shortTextMax)
-  required(e, "description", "la descripción del problema", f.description, LIMITS.descriptionMax)
+  const short = LIMITS.text.short_text
+  required(e, "requesterName", "el nombre del solicitante", f.requesterName, short)
+  required(e, "location", "la ubicación (sede, piso, oficina)", f.location, short)
+  required(e, "category", "la categoría", f.category, short)
+  required(e, "description", "la descripción del problema", f.description, LIMITS.text.description)
   if (!/^[A-Z0-9](?:[A-Z0-9-]{0,14}[A-Z0-9])?$/.test(f.dependencia.trim().toUpperCase()) || f.dependencia.trim().length < 2)
     e.dependencia = t.newRequest.chooseDependencia + "."
   const ext = f.extension.trim()
-  if (ext !== "" && !new RegExp(`^[0-9]{1,${LIMITS.extensionMax}}$`).test(ext))
-    e.extension = `La extensión lleva solo números, máximo ${LIMITS.extensionMax}.`
+  if (ext !== "" && !new RegExp(`^[0-9]{1,${LIMITS.extensionDigits}}$`).test(ext))
+    e.extension = `La extensión debe tener de 1 a ${LIMITS.extensionDigits} dígitos.`
   const { codes, invalid } = splitCodes(f.equipment)
   if (invalid.length > 0)
     e.equipment = `Código de equipo no válido: «${invalid[0]}»; se esperan letras, un guion y números, por ejemplo GN-000123.`
-  else if (codes.length > LIMITS.equipmentMax) e.equipment = `Máximo ${LIMITS.equipmentMax} equipos por solicitud.`
-  if (f.photos.length > LIMITS.photosMax) e.photos = `Máximo ${LIMITS.photosMax} fotos por solicitud.`
+  else if (codes.length > LIMITS.lists.equipment) e.equipment = `Indique máximo ${LIMITS.lists.equipment} equipos por solicitud.`
+  if (f.photos.length > LIMITS.lists.request_photos)
+    e.photos = `Adjunte máximo ${LIMITS.lists.request_photos} fotos por solicitud.`
   else if (f.photos.some(p => !isSha256Hex(p))) e.photos = t.errors.generic
   return e
 }
@@ -75,7 +77,12 @@ export interface AbsentForm {
 export function validateAbsent(f: AbsentForm, now: number): Errors {
   const e: Errors = {}
   if (f.photos < 1) e.photos = t.visit.photoRequired
+  else {
+    const over = overList("evidence", f.photos)
+    if (over) e.photos = over
+  }
   if (f.note.trim() === "") e.note = t.visit.noteRequired
+  limit(e, "note", "note", f.note)
   if (f.nextVisitAt === null) e.nextVisitAt = t.visit.nextVisitRequired
   else if (f.nextVisitAt <= now) e.nextVisitAt = t.visit.nextVisitPast
   return e
@@ -89,6 +96,9 @@ export interface InterventionForm {
   custodyTo: string
   custodyPlace: string
   custodyEquipment: string
+  custodyCondition: string
+  /** Photos of the visit. */
+  photos: number
 }
 
 /** Whether the outcome moves equipment (so a custody record is required). */
@@ -101,12 +111,22 @@ export function validateIntervention(f: InterventionForm): Errors {
   if (f.diagnosis.trim() === "") e.diagnosis = t.visit.diagnosisRequired
   if (f.actions.trim() === "") e.actions = t.visit.actionsRequired
   if (f.tests.trim() === "") e.tests = t.visit.testsRequired
+  limit(e, "diagnosis", "diagnosis", f.diagnosis)
+  limit(e, "actions", "actions", f.actions)
+  limit(e, "tests", "tests", f.tests)
+  const photos = overList("evidence", f.photos)
+  if (photos) e.photos = photos
   if (!(OUTCOMES as readonly string[]).includes(f.outcome)) e.outcome = t.visit.outcomeRequired
   if (movesEquipment(f.outcome)) {
     if (f.custodyTo.trim() === "") e.custodyTo = t.visit.custodyToRequired
     if (f.custodyPlace.trim() === "") e.custodyPlace = t.visit.custodyPlaceRequired
     const { codes, invalid } = splitCodes(f.custodyEquipment)
     if (codes.length === 0 || invalid.length > 0) e.custodyEquipment = t.visit.custodyEquipmentRequired
+    else if (codes.length > LIMITS.lists.equipment)
+      e.custodyEquipment = `Indique máximo ${LIMITS.lists.equipment} equipos por solicitud.`
+    limit(e, "custodyTo", "short_text", f.custodyTo, t.visit.custodyToLabel)
+    limit(e, "custodyPlace", "short_text", f.custodyPlace, t.visit.custodyPlaceLabel)
+    limit(e, "custodyCondition", "condition", f.custodyCondition)
   }
   return e
 }
@@ -115,6 +135,7 @@ export interface SurveyForm {
   timeliness: number
   treatment: number
   solution: number
+  comment?: string
 }
 
 export function validateSurvey(f: SurveyForm): Errors {
@@ -123,11 +144,25 @@ export function validateSurvey(f: SurveyForm): Errors {
     const v = f[key]
     if (!Number.isInteger(v) || v < 1 || v > 5) e[key] = t.survey.ratingRequired
   }
+  limit(e, "comment", "survey_comment", f.comment ?? "")
   return e
 }
 
-export function validateReport(summary: string): Errors {
+export function validateReport(summary: string, results = ""): Errors {
   const e: Errors = {}
   if (summary.trim() === "") e.summary = t.report.summaryRequired
+  limit(e, "summary", "summary", summary)
+  limit(e, "results", "results", results)
   return e
+}
+
+/** A comment on a ticket: empty is not sent; over the limit is refused with the server's words. */
+export function validateComment(text: string): string | null {
+  return overText("comment", text.trim())
+}
+
+/** The coordinator's reason (cancellation, reopening, phone resolution, duplicate note). */
+export function validateReason(text: string, required: string | null): string | null {
+  if (required !== null && text.trim() === "") return required
+  return overText("reason", text.trim())
 }

@@ -165,7 +165,7 @@ describe("the request form", () => {
       description: "Escriba la descripción del problema.",
       category: "Escriba la categoría.",
       location: "Escriba la ubicación (sede, piso, oficina).",
-      extension: "La extensión lleva solo números, máximo 10.",
+      extension: "La extensión debe tener de 1 a 10 dígitos.",
     })
     expect(validateOfficial(official, { ...form, dependencia: "" }).dependencia).toBe("Elija la dependencia.")
   })

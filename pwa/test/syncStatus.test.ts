@@ -34,7 +34,15 @@ describe("unacknowledged changes", () => {
 })
 
 describe("status shown", () => {
-  const all = { connected: true, pendingChanges: 0, pendingPhotos: 0, failedPhotos: 0, unknownDocs: 0 }
+  const all = {
+    connected: true,
+    pendingChanges: 0,
+    pendingPhotos: 0,
+    failedPhotos: 0,
+    unknownDocs: 0,
+    refusedDocs: 0,
+    refusedPhotos: 0,
+  }
 
   it("says «Guardado en el servidor» only when every change and photo reached the server", () => {
     expect(syncView(all)).toMatchObject({ kind: "saved", label: "Guardado en el servidor" })

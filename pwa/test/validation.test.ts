@@ -2,7 +2,18 @@ import { describe, expect, it } from "vitest"
 import { codeFromQr, fold, type TicketEvent } from "../src/schema"
 import { DEFAULT_WINDOWS, businessMs } from "../src/calendar"
 import { fromBogotaInput, toBogotaInput } from "../src/time"
-import { splitCodes, validateAbsent, validateIntervention, validateRequest, validateSurvey } from "../src/validation"
+import table from "../src/limits.json"
+import { LIMITS, overList, overText } from "../src/limits"
+import {
+  splitCodes,
+  validateAbsent,
+  validateComment,
+  validateIntervention,
+  validateReason,
+  validateReport,
+  validateRequest,
+  validateSurvey,
+} from "../src/validation"
 
 const request = {
   requesterName: "María Fernanda López",
@@ -49,7 +60,16 @@ describe("visit forms", () => {
   })
 
   it("an intervention that moves equipment needs its custody", () => {
-    const base = { diagnosis: "Fusor dañado", actions: "Se retira", tests: "Ninguna", custodyTo: "", custodyPlace: "", custodyEquipment: "" }
+    const base = {
+      diagnosis: "Fusor dañado",
+      actions: "Se retira",
+      tests: "Ninguna",
+      custodyTo: "",
+      custodyPlace: "",
+      custodyEquipment: "",
+      custodyCondition: "",
+      photos: 0,
+    }
     expect(validateIntervention({ ...base, outcome: "resolved" })).toEqual({})
     const errors = validateIntervention({ ...base, outcome: "workshop" })
     expect(Object.keys(errors).sort()).toEqual(["custodyEquipment", "custodyPlace", "custodyTo"])
@@ -119,5 +139,102 @@ describe("business time", () => {
   it("skips holidays", () => {
     // Monday 23 March 2026 is a holiday (San José, moved): Friday 17:00 to Tuesday 09:00 is 2 h.
     expect(businessMs(at("2026-03-20T22:00:00Z"), at("2026-03-24T14:00:00Z"), cal)).toBe(2 * 3600_000)
+  })
+})
+
+describe("limits before saving", () => {
+  it("reads the numbers from the table campo-shared generates", () => {
+    expect(LIMITS.text).toEqual(table.text)
+    expect(LIMITS.lists).toEqual(table.lists)
+    expect(LIMITS.extensionDigits).toBe(table.extension_digits)
+  })
+
+  it("names the field and the limit with the server's words", () => {
+    const max = LIMITS.text.comment
+    expect(validateComment("x".repeat(max))).toBeNull()
+    expect(validateComment("x".repeat(max + 1))).toBe(`El comentario admite máximo ${max} caracteres; tiene ${max + 1}.`)
+    expect(overList("evidence", LIMITS.lists.evidence + 1)).toBe(
+      `Se admiten máximo ${LIMITS.lists.evidence} fotos por visita; el caso tendría ${LIMITS.lists.evidence + 1}.`,
+    )
+    expect(overList("evidence", LIMITS.lists.evidence)).toBeNull()
+  })
+
+  it("counts Unicode code points, as the server does, on the text as saved (trimmed)", () => {
+    const max = LIMITS.text.comment
+    // Each emoji is two UTF-16 units but one character.
+    expect(validateComment("📷".repeat(max))).toBeNull()
+    expect(validateComment(`  ${"ñ".repeat(max)}  \n`)).toBeNull()
+    expect(overText("comment", "📷".repeat(max + 1))).toBe(`El comentario admite máximo ${max} caracteres; tiene ${max + 1}.`)
+  })
+
+  it("checks every text of the visit forms", () => {
+    const now = Date.parse("2026-03-02T15:00:00Z")
+    const note = "n".repeat(LIMITS.text.note + 1)
+    expect(validateAbsent({ photos: 1, note, nextVisitAt: now + 1 }, now).note).toBe(
+      `La nota admite máximo ${LIMITS.text.note} caracteres; tiene ${LIMITS.text.note + 1}.`,
+    )
+    expect(validateAbsent({ photos: LIMITS.lists.evidence + 1, note: "ok", nextVisitAt: now + 1 }, now).photos).toContain(
+      "fotos por visita",
+    )
+    const long = (key: keyof typeof LIMITS.text) => "x".repeat(LIMITS.text[key] + 1)
+    const errors = validateIntervention({
+      diagnosis: long("diagnosis"),
+      actions: long("actions"),
+      tests: long("tests"),
+      outcome: "workshop",
+      custodyTo: long("short_text"),
+      custodyPlace: "Taller",
+      custodyEquipment: "GN-000101",
+      custodyCondition: long("condition"),
+      photos: LIMITS.lists.evidence + 1,
+    })
+    expect(errors).toEqual({
+      diagnosis: `El diagnóstico admite máximo ${LIMITS.text.diagnosis} caracteres; tiene ${LIMITS.text.diagnosis + 1}.`,
+      actions: `Las acciones realizadas admite máximo ${LIMITS.text.actions} caracteres; tiene ${LIMITS.text.actions + 1}.`,
+      tests: `Las pruebas admite máximo ${LIMITS.text.tests} caracteres; tiene ${LIMITS.text.tests + 1}.`,
+      custodyTo: `Quién recibe el equipo admite máximo ${LIMITS.text.short_text} caracteres; tiene ${LIMITS.text.short_text + 1}.`,
+      custodyCondition: `El estado del equipo admite máximo ${LIMITS.text.condition} caracteres; tiene ${LIMITS.text.condition + 1}.`,
+      photos: `Se admiten máximo ${LIMITS.lists.evidence} fotos por visita; el caso tendría ${LIMITS.lists.evidence + 1}.`,
+    })
+  })
+
+  it("checks the report, the survey comment and the coordinator's reasons", () => {
+    const summary = "s".repeat(LIMITS.text.summary + 1)
+    const results = "r".repeat(LIMITS.text.results + 1)
+    expect(validateReport(summary, results)).toEqual({
+      summary: `El resumen del informe admite máximo ${LIMITS.text.summary} caracteres; tiene ${LIMITS.text.summary + 1}.`,
+      results: `Los resultados del informe admite máximo ${LIMITS.text.results} caracteres; tiene ${LIMITS.text.results + 1}.`,
+    })
+    const comment = "c".repeat(LIMITS.text.survey_comment + 1)
+    expect(validateSurvey({ timeliness: 5, treatment: 5, solution: 5, comment }).comment).toBe(
+      `El comentario de la encuesta admite máximo ${LIMITS.text.survey_comment} caracteres; tiene ${LIMITS.text.survey_comment + 1}.`,
+    )
+    expect(validateReason(" ", "Escriba el motivo.")).toBe("Escriba el motivo.")
+    expect(validateReason("", null)).toBeNull()
+    expect(validateReason("m".repeat(LIMITS.text.reason + 1), null)).toBe(
+      `El motivo admite máximo ${LIMITS.text.reason} caracteres; tiene ${LIMITS.text.reason + 1}.`,
+    )
+  })
+
+  it("checks the request's lists", () => {
+    const base = {
+      requesterName: "Ana",
+      dependencia: "SALUD",
+      location: "Piso 1",
+      extension: "",
+      category: "Software",
+      description: "No abre.",
+      equipment: "",
+      photos: [],
+    }
+    const many = Array.from({ length: LIMITS.lists.equipment + 1 }, (_, i) => `GN-${String(i).padStart(6, "0")}`).join(",")
+    expect(validateRequest({ ...base, equipment: many }).equipment).toBe(
+      `Indique máximo ${LIMITS.lists.equipment} equipos por solicitud.`,
+    )
+    const photos = Array.from({ length: LIMITS.lists.request_photos + 1 }, (_, i) => String(i % 10).repeat(64))
+    expect(validateRequest({ ...base, photos }).photos).toBe(`Adjunte máximo ${LIMITS.lists.request_photos} fotos por solicitud.`)
+    expect(validateRequest({ ...base, extension: "1".repeat(LIMITS.extensionDigits + 1) }).extension).toBe(
+      `La extensión debe tener de 1 a ${LIMITS.extensionDigits} dígitos.`,
+    )
   })
 })

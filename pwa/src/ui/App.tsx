@@ -2,7 +2,7 @@ import { useRegisterSW } from "virtual:pwa-register/preact"
 import { useState } from "preact/hooks"
 import { exportUnsynced, endSession, hasUnsyncedWork } from "../app"
 import { t } from "../es"
-import { pendingPhotos } from "../photoService"
+import { pendingPhotos, refusedPhotos } from "../photoService"
 import type { Role } from "../schema"
 import { grant } from "../session"
 import { pendingChanges } from "../sync"
@@ -19,6 +19,7 @@ import { MyRequestsView } from "./office/MyRequestsView"
 import { RequestFormView } from "./office/RequestFormView"
 import { RequestView } from "./office/RequestView"
 import { SettingsView } from "./office/SettingsView"
+import { OutboxView } from "./OutboxView"
 import { go, path, route } from "./router"
 import { ScanView } from "./ScanView"
 import { StatusBar } from "./StatusBar"
@@ -56,7 +57,7 @@ function Logout() {
   if (warning)
     return (
       <div class="warning" role="alert">
-        <p>{t.logout.unsynced(t.sync.pending(pendingChanges.value, pendingPhotos.value))}</p>
+        <p>{t.logout.unsynced(t.sync.pending(pendingChanges.value, pendingPhotos.value + refusedPhotos.value))}</p>
         <button type="button" onClick={() => void download()}>
           {t.logout.export}
         </button>
@@ -151,6 +152,9 @@ export function App() {
         break
       case "monthly":
         screen = <MonthlyReportView />
+        break
+      case "outbox":
+        screen = <OutboxView />
         break
       case "ticket":
         // An official follows its own request; the field roles and coordinators work on it.

@@ -6,7 +6,7 @@ import { t } from "../es"
 import { currentUser } from "../session"
 import { fileReport, recordSurvey } from "../tickets"
 import { type Errors, validateReport, validateSurvey } from "../validation"
-import { Field, Screen, useTicket } from "./common"
+import { Counter, Field, Screen, useTicket } from "./common"
 import { go, ticketPath } from "./router"
 
 export function ReportView(props: { id: string }) {
@@ -17,7 +17,7 @@ export function ReportView(props: { id: string }) {
   const [errors, setErrors] = useState<Errors>({})
   function save(e: Event) {
     e.preventDefault()
-    const found = validateReport(summary)
+    const found = validateReport(summary, results)
     setErrors(found)
     if (Object.keys(found).length > 0 || !handle) return
     fileReport(handle, currentUser(), summary, results, Date.now())
@@ -28,9 +28,11 @@ export function ReportView(props: { id: string }) {
       <form class="form" onSubmit={save} noValidate>
         <Field label={t.report.summary} error={errors.summary}>
           <textarea name="summary" rows={4} value={summary} onInput={e => setSummary(e.currentTarget.value)} />
+          <Counter limit="summary" value={summary} />
         </Field>
-        <Field label={t.report.results}>
+        <Field label={t.report.results} error={errors.results}>
           <textarea name="results" rows={3} value={results} onInput={e => setResults(e.currentTarget.value)} />
+          <Counter limit="results" value={results} />
         </Field>
         <button type="submit" class="primary">
           {t.report.submit}
@@ -50,7 +52,7 @@ export function SurveyView(props: { id: string }) {
   const [errors, setErrors] = useState<Errors>({})
   function save(e: Event) {
     e.preventDefault()
-    const found = validateSurvey(answers)
+    const found = validateSurvey({ ...answers, comment })
     setErrors(found)
     if (Object.keys(found).length > 0 || !handle) return
     recordSurvey(handle, currentUser(), { ...answers, comment: comment.trim() }, Date.now())
@@ -81,8 +83,9 @@ export function SurveyView(props: { id: string }) {
             {errors[q] && <span class="error">{errors[q]}</span>}
           </fieldset>
         ))}
-        <Field label={t.survey.comment}>
+        <Field label={t.survey.comment} error={errors.comment}>
           <textarea name="comment" rows={2} value={comment} onInput={e => setComment(e.currentTarget.value)} />
+          <Counter limit="survey_comment" value={comment} />
         </Field>
         <button type="submit" class="primary">
           {t.survey.submit}

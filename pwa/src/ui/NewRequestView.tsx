@@ -9,7 +9,8 @@ import { currentUser } from "../session"
 import { createTicket } from "../sync"
 import { newTicketDoc } from "../tickets"
 import { type Errors, splitCodes, validateRequest } from "../validation"
-import { Field, Screen } from "./common"
+import { LIMITS } from "../limits"
+import { Counter, Field, Screen } from "./common"
 import { go, ticketPath } from "./router"
 
 export function NewRequestView() {
@@ -73,7 +74,7 @@ export function NewRequestView() {
     <Screen title={t.newRequest.title} back="/">
       <form class="form" onSubmit={e => void save(e)} noValidate>
         <Field label={t.newRequest.requesterName} error={errors.requesterName}>
-          <input name="requesterName" value={form.requesterName} onInput={set("requesterName")} />
+          <input name="requesterName" maxLength={LIMITS.text.short_text} value={form.requesterName} onInput={set("requesterName")} />
         </Field>
         <Field label={t.newRequest.dependencia} error={errors.dependencia}>
           {dependencias.value.length > 0 ? (
@@ -90,10 +91,10 @@ export function NewRequestView() {
           )}
         </Field>
         <Field label={t.newRequest.location} error={errors.location}>
-          <input name="location" value={form.location} onInput={set("location")} />
+          <input name="location" maxLength={LIMITS.text.short_text} value={form.location} onInput={set("location")} />
         </Field>
         <Field label={t.newRequest.extension} error={errors.extension}>
-          <input name="extension" inputMode="numeric" value={form.extension} onInput={set("extension")} />
+          <input name="extension" maxLength={LIMITS.extensionDigits} inputMode="numeric" value={form.extension} onInput={set("extension")} />
         </Field>
         <Field label={t.newRequest.category} error={errors.category}>
           <select name="category" value={form.category} onChange={set("category")}>
@@ -107,6 +108,7 @@ export function NewRequestView() {
         </Field>
         <Field label={t.newRequest.description} error={errors.description}>
           <textarea name="description" rows={4} value={form.description} onInput={set("description")} />
+          <Counter limit="description" value={form.description} />
         </Field>
         <Field label={t.newRequest.equipment} error={errors.equipment}>
           <input name="equipment" autocapitalize="characters" value={form.equipment} onInput={set("equipment")} />

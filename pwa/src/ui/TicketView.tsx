@@ -6,7 +6,8 @@ import { allowed, fold, ordered, type TicketDoc } from "../schema"
 import { currentUser } from "../session"
 import { addComment } from "../tickets"
 import { formatDateTime } from "../time"
-import { PhotoThumb, Screen, useTicket } from "./common"
+import { validateComment } from "../validation"
+import { Counter, PhotoThumb, Screen, useTicket } from "./common"
 import { TriagePanel } from "./office/TriagePanel"
 import { go, ticketPath } from "./router"
 
@@ -25,6 +26,7 @@ export function TicketView(props: { id: string }) {
   const url = `automerge:${props.id}`
   const { handle, doc, failed } = useTicket(props.id)
   const [comment, setComment] = useState("")
+  const [commentError, setCommentError] = useState<string | null>(null)
   useEffect(() => markSeen(url), [url])
   void catalog.value
   if (failed) return <Screen title={t.ticket.request} back="/"><p class="empty">{t.ticket.notAvailable}</p></Screen>
@@ -203,6 +205,9 @@ export function TicketView(props: { id: string }) {
           onSubmit={e => {
             e.preventDefault()
             if (comment.trim() === "") return
+            const over = validateComment(comment)
+            setCommentError(over)
+            if (over) return
             addComment(handle, user, comment, Date.now())
             setComment("")
           }}
@@ -211,9 +216,17 @@ export function TicketView(props: { id: string }) {
             name="comment"
             rows={2}
             placeholder={t.ticket.commentPlaceholder}
+            aria-label={t.ticket.commentPlaceholder}
+            aria-invalid={commentError ? true : undefined}
             value={comment}
             onInput={e => setComment(e.currentTarget.value)}
           />
+          <Counter limit="comment" value={comment} />
+          {commentError && (
+            <span class="error" role="alert">
+              {commentError}
+            </span>
+          )}
           <button type="submit">{t.ticket.addComment}</button>
         </form>
       </section>

@@ -3,12 +3,13 @@
 
 import { useEffect, useState } from "preact/hooks"
 import { outcomeLabel, t } from "../es"
+import { LIMITS } from "../limits"
 import { OUTCOMES, fold, type Outcome, type Photo, type Position } from "../schema"
 import { currentUser } from "../session"
-import { finishIntervention, recordAbsent, startIntervention } from "../tickets"
+import { addEvidence, finishIntervention, recordAbsent, removeEvidence, startIntervention } from "../tickets"
 import { formatDateTime, fromBogotaInput } from "../time"
 import { type Errors, movesEquipment, splitCodes, validateAbsent, validateIntervention } from "../validation"
-import { Field, Screen, useTicket } from "./common"
+import { Counter, Field, Screen, useTicket } from "./common"
 import { PhotoPicker } from "./PhotoPicker"
 import { go, ticketPath } from "./router"
 
@@ -101,6 +102,7 @@ function AbsentForm(props: { id: string; startedAt: number }) {
         />
         <Field label={t.visit.note} error={errors.note}>
           <textarea name="note" rows={3} value={note} onInput={e => setNote(e.currentTarget.value)} />
+          <Counter limit="note" value={note} />
         </Field>
         <label class="check">
           <input type="checkbox" name="notice" checked={noticeLeft} onChange={e => setNoticeLeft(e.currentTarget.checked)} />
@@ -121,7 +123,18 @@ function InterventionForm(props: { id: string; visitId: string }) {
   const url = `automerge:${props.id}`
   const { handle, doc } = useTicket(props.id)
   const position = usePosition()
-  const [photos, setPhotos] = useState<Photo[]>([])
+  // Photos go into the open visit as they are taken (and can be taken out until it ends).
+  const visit = doc?.visits.find(v => String(v.id) === props.visitId)
+  const photos: Photo[] = (visit?.evidence ?? []).map(p => ({ ...p, sha256: String(p.sha256) }))
+  function setPhotos(next: Photo[]) {
+    if (!handle) return
+    const user = currentUser()
+    const keep = new Set(next.map(p => p.sha256))
+    for (const p of photos) if (!keep.has(p.sha256)) removeEvidence(handle, user, props.visitId, p.sha256)
+    const have = new Set(photos.map(p => p.sha256))
+    const added = next.filter(p => !have.has(p.sha256))
+    if (added.length > 0) addEvidence(handle, user, props.visitId, added)
+  }
   const [diagnosis, setDiagnosis] = useState("")
   const [actions, setActions] = useState("")
   const [tests, setTests] = useState("")
@@ -133,7 +146,17 @@ function InterventionForm(props: { id: string; visitId: string }) {
   const [errors, setErrors] = useState<Errors>({})
   function save(e: Event) {
     e.preventDefault()
-    const form = { diagnosis, actions, tests, outcome, custodyTo, custodyPlace, custodyEquipment: equipment }
+    const form = {
+      diagnosis,
+      actions,
+      tests,
+      outcome,
+      custodyTo,
+      custodyPlace,
+      custodyEquipment: equipment,
+      custodyCondition: condition,
+      photos: photos.length,
+    }
     const found = validateIntervention(form)
     setErrors(found)
     if (Object.keys(found).length > 0 || !handle || outcome === "") return
@@ -161,14 +184,17 @@ function InterventionForm(props: { id: string; visitId: string }) {
         <PositionLine position={position} />
         <Field label={t.visit.diagnosis} error={errors.diagnosis}>
           <textarea name="diagnosis" rows={3} value={diagnosis} onInput={e => setDiagnosis(e.currentTarget.value)} />
+          <Counter limit="diagnosis" value={diagnosis} />
         </Field>
         <Field label={t.visit.actions} error={errors.actions}>
           <textarea name="actions" rows={3} value={actions} onInput={e => setActions(e.currentTarget.value)} />
+          <Counter limit="actions" value={actions} />
         </Field>
         <Field label={t.visit.tests} error={errors.tests}>
           <textarea name="tests" rows={3} value={tests} onInput={e => setTests(e.currentTarget.value)} />
+          <Counter limit="tests" value={tests} />
         </Field>
-        <PhotoPicker ticket={url} photos={photos} position={position ?? null} onChange={setPhotos} />
+        <PhotoPicker ticket={url} photos={photos} position={position ?? null} onChange={setPhotos} error={errors.photos} />
         <fieldset class={`field${errors.outcome ? " invalid" : ""}`}>
           <legend class="label">{t.visit.outcome}</legend>
           {OUTCOMES.map(o => (
@@ -186,13 +212,24 @@ function InterventionForm(props: { id: string; visitId: string }) {
               <input name="custodyEquipment" value={equipment} onInput={e => setEquipment(e.currentTarget.value)} />
             </Field>
             <Field label={t.visit.custodyTo} error={errors.custodyTo}>
-              <input name="custodyTo" value={custodyTo} onInput={e => setCustodyTo(e.currentTarget.value)} />
+              <input
+                name="custodyTo"
+                maxLength={LIMITS.text.short_text}
+                value={custodyTo}
+                onInput={e => setCustodyTo(e.currentTarget.value)}
+              />
             </Field>
             <Field label={t.visit.custodyPlace} error={errors.custodyPlace}>
-              <input name="custodyPlace" value={custodyPlace} onInput={e => setCustodyPlace(e.currentTarget.value)} />
+              <input
+                name="custodyPlace"
+                maxLength={LIMITS.text.short_text}
+                value={custodyPlace}
+                onInput={e => setCustodyPlace(e.currentTarget.value)}
+              />
             </Field>
-            <Field label={t.visit.custodyCondition}>
+            <Field label={t.visit.custodyCondition} error={errors.custodyCondition}>
               <textarea name="custodyCondition" rows={2} value={condition} onInput={e => setCondition(e.currentTarget.value)} />
+              <Counter limit="condition" value={condition} />
             </Field>
           </fieldset>
         )}

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks"
 import type { AutomergeUrl, DocHandle } from "@automerge/automerge-repo/slim"
 import { dependencias } from "../catalog"
 import { t } from "../es"
+import { LIMITS, type TextKey, chars } from "../limits"
 import type { TicketDoc } from "../schema"
 import { docsVersion, findTicket, loadedTicket, plainDoc } from "../sync"
 import { photoUrl } from "../photoService"
@@ -52,6 +53,14 @@ export function Field(props: { label: string; error?: string | undefined; childr
       )}
     </label>
   )
+}
+
+/** «3950 de 4000 caracteres» under a text once it nears its limit (at 80 %), red past it. */
+export function Counter(props: { limit: TextKey; value: string }) {
+  const max = LIMITS.text[props.limit]
+  const n = chars(props.value.trim())
+  if (n < max * 0.8) return null
+  return <span class={`counter${n > max ? " over" : ""}`}>{t.limits.count(n, max)}</span>
 }
 
 /** The ticket document with `id` (the URL without `automerge:`), re-read on every change. */

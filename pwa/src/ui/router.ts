@@ -31,6 +31,7 @@ export type Route =
   | { name: "intake" }
   | { name: "settings" }
   | { name: "monthly" }
+  | { name: "outbox" }
   | { name: "notFound" }
 
 export function route(p: string): Route {
@@ -46,6 +47,7 @@ export function route(p: string): Route {
   if (parts[0] === "recepcion") return { name: "intake" }
   if (parts[0] === "ajustes") return { name: "settings" }
   if (parts[0] === "informe") return { name: "monthly" }
+  if (parts[0] === "pendientes") return { name: "outbox" }
   if (parts[0] === "escanear") return { name: "scan", ticket: params.get("caso") }
   if (parts[0] === "equipos" && parts[1]) return { name: "equipment", code: parts[1] }
   if (parts[0] === "casos" && parts[1]) {

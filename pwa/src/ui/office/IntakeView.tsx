@@ -10,7 +10,8 @@ import { categories, channelLabel, t } from "../../es"
 import { type UserView, createTicket, listUsers, messageOf, FormError } from "../../officeApi"
 import { formatDuration } from "../../time"
 import { type Errors, splitCodes, validateRequest } from "../../validation"
-import { DependenciaSelect, Field } from "../common"
+import { LIMITS } from "../../limits"
+import { Counter, DependenciaSelect, Field } from "../common"
 import { go } from "../router"
 import "./office.css"
 
@@ -179,6 +180,7 @@ export function IntakeView() {
             <Field label={t.intake.externalRef[form.channel]} error={errors.externalRef}>
               <input
                 name="externalRef"
+                maxLength={LIMITS.text.short_text}
                 placeholder={t.intake.externalRefPlaceholder[form.channel]}
                 value={form.externalRef}
                 onInput={set("externalRef")}
@@ -201,11 +203,11 @@ export function IntakeView() {
                 <DependenciaSelect value={form.dependencia} none={t.newRequest.chooseDependencia} onChange={set("dependencia")} />
               </Field>
               <Field label={t.intake.extension} error={errors.extension}>
-                <input name="extension" inputMode="numeric" value={form.extension} onInput={set("extension")} />
+                <input name="extension" maxLength={LIMITS.extensionDigits} inputMode="numeric" value={form.extension} onInput={set("extension")} />
               </Field>
             </div>
             <Field label={t.intake.location} error={errors.location}>
-              <input name="location" value={form.location} onInput={set("location")} />
+              <input name="location" maxLength={LIMITS.text.short_text} value={form.location} onInput={set("location")} />
             </Field>
             <Field label={t.intake.category} error={errors.category}>
               <select name="category" value={form.category} onChange={set("category")}>
@@ -219,6 +221,7 @@ export function IntakeView() {
             </Field>
             <Field label={t.intake.description} error={errors.description}>
               <textarea name="description" rows={4} value={form.description} onInput={set("description")} />
+              <Counter limit="description" value={form.description} />
             </Field>
             <Field label={t.intake.equipment} error={errors.equipment}>
               <input name="equipment" autocapitalize="characters" value={form.equipment} onInput={set("equipment")} />

@@ -11,7 +11,8 @@ import type { Photo } from "../../schema"
 import { currentUser } from "../../session"
 import { createTicket } from "../../sync"
 import type { Errors } from "../../validation"
-import { DependenciaSelect, Field, Screen } from "../common"
+import { LIMITS } from "../../limits"
+import { Counter, DependenciaSelect, Field, Screen } from "../common"
 import { PhotoPicker } from "../PhotoPicker"
 import { go, ticketPath } from "../router"
 import { StickerScanner } from "./StickerScanner"
@@ -119,6 +120,7 @@ export function RequestFormView() {
 
         <Field label={t.office.description} error={errors.description}>
           <textarea name="description" rows={4} value={form.description} onInput={set("description")} aria-describedby="description-hint" />
+          <Counter limit="description" value={form.description} />
         </Field>
         <p class="hint field-hint" id="description-hint">
           {t.office.descriptionHint}
@@ -217,13 +219,13 @@ export function RequestFormView() {
           )}
         </fieldset>
 
-        <PhotoPicker ticket="solicitud-nueva" label={t.office.photos} photos={photos} position={null} onChange={p => (setPhotos(p), clear("photos"))} error={errors.photos} />
+        <PhotoPicker ticket="solicitud-nueva" limit="request_photos" label={t.office.photos} photos={photos} position={null} onChange={p => (setPhotos(p), clear("photos"))} error={errors.photos} />
 
         <Field label={t.office.location} error={errors.location}>
-          <input name="location" value={form.location} onInput={set("location")} autocomplete="off" />
+          <input name="location" maxLength={LIMITS.text.short_text} value={form.location} onInput={set("location")} autocomplete="off" />
         </Field>
         <Field label={t.office.extension} error={errors.extension}>
-          <input name="extension" inputMode="numeric" value={form.extension} onInput={set("extension")} />
+          <input name="extension" maxLength={LIMITS.extensionDigits} inputMode="numeric" value={form.extension} onInput={set("extension")} />
         </Field>
 
         {errors.form && (

@@ -12,7 +12,8 @@ import { type OfficeTicket, awaitsSurvey, cancelReason, formatWhen, isFinished, 
 import type { TicketDoc, Visit } from "../../schema"
 import { currentUser } from "../../session"
 import { addComment } from "../../tickets"
-import { PhotoThumb, Screen, useTicket } from "../common"
+import { validateComment } from "../../validation"
+import { Counter, PhotoThumb, Screen, useTicket } from "../common"
 import { go, ticketPath } from "../router"
 import { requestFacts } from "./requestFacts"
 
@@ -61,6 +62,7 @@ function VisitCard(props: { visit: Visit; who: string; now: number }) {
 
 function Messages(props: { doc: TicketDoc; onSend: (text: string) => void; names: Map<string, string> }) {
   const [text, setText] = useState("")
+  const [error, setError] = useState<string | null>(null)
   const o = t.office
   return (
     <section aria-labelledby="messages">
@@ -80,13 +82,22 @@ function Messages(props: { doc: TicketDoc; onSend: (text: string) => void; names
         onSubmit={e => {
           e.preventDefault()
           if (text.trim() === "") return
+          const over = validateComment(text)
+          setError(over)
+          if (over) return
           props.onSend(text)
           setText("")
         }}
       >
-        <label class="field">
+        <label class={`field${error ? " invalid" : ""}`}>
           <span class="label">{o.commentLabel}</span>
           <textarea name="comment" rows={2} value={text} onInput={e => setText(e.currentTarget.value)} />
+          <Counter limit="comment" value={text} />
+          {error && (
+            <span class="error" role="alert">
+              {error}
+            </span>
+          )}
         </label>
         <button type="submit">{o.addComment}</button>
       </form>

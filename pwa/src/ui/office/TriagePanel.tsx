@@ -10,7 +10,9 @@ import { channelLabel, modeLabel, priorityLabel, stateLabel, t } from "../../es"
 import { type Action, type UserView, act, listUsers, messageOf } from "../../officeApi"
 import { MODES, type Mode, PRIORITIES, type Priority, type State, allowed } from "../../schema"
 import { formatDateTime } from "../../time"
-import { Field, useTicket } from "../common"
+import { LIMITS } from "../../limits"
+import { validateReason } from "../../validation"
+import { Counter, Field, useTicket } from "../common"
 import "./office.css"
 
 /** The projection's row of a ticket (GET /api/tickets/{id}), the fields the panel shows. */
@@ -57,13 +59,15 @@ function ReasonForm(props: {
       class="form"
       onSubmit={async e => {
         e.preventDefault()
-        if (text.trim() === "") return setError(props.required)
+        const problem = validateReason(text, props.required)
+        if (problem) return setError(problem)
         setError(undefined)
         if (await props.onSubmit(text.trim())) setText("")
       }}
     >
       <Field label={props.label} error={error}>
         <textarea name={props.name} rows={2} value={text} onInput={e => setText(e.currentTarget.value)} />
+        <Counter limit="reason" value={text} />
       </Field>
       <button type="submit" class={props.danger ? "danger" : ""} disabled={props.busy}>
         {props.busy ? t.intake.working : props.submit}
@@ -281,6 +285,8 @@ export function TriagePanel(props: { id: string }) {
             onSubmit={e => {
               e.preventDefault()
               if (duplicateOf.trim() === "") return setFieldErrors({ duplicate_of: t.intake.duplicateRequired })
+              const over = validateReason(duplicateNote, null)
+              if (over) return setFieldErrors({ reason: over })
               const action: Action = { action: "duplicada", duplicate_of: duplicateOf.trim() }
               if (duplicateNote.trim()) action.reason = duplicateNote.trim()
               void run(action)
@@ -295,8 +301,13 @@ export function TriagePanel(props: { id: string }) {
                 onInput={e => setDuplicateOf(e.currentTarget.value)}
               />
             </Field>
-            <Field label={t.intake.duplicateReason}>
-              <input name="duplicate-reason" value={duplicateNote} onInput={e => setDuplicateNote(e.currentTarget.value)} />
+            <Field label={t.intake.duplicateReason} error={fieldErrors.reason}>
+              <input
+                name="duplicate-reason"
+                maxLength={LIMITS.text.reason}
+                value={duplicateNote}
+                onInput={e => setDuplicateNote(e.currentTarget.value)}
+              />
             </Field>
             <button type="submit" disabled={busy}>
               {busy ? t.intake.working : t.intake.duplicateSubmit}
