@@ -22,6 +22,7 @@
 //! Writing from Rust always uses scalar strings and signed ints.
 
 pub mod incremental;
+pub mod shape;
 pub mod wire;
 
 use automerge::{ObjType, ROOT, Value};
@@ -701,7 +702,10 @@ pub fn validate_request(request: &Request) -> Result<(), Vec<FieldError>> {
     }
     if let Some(ext) = &request.phone_extension {
         let ext = ext.trim();
-        if ext.is_empty() || ext.len() > EXTENSION_DIGITS || !ext.bytes().all(|b| b.is_ascii_digit()) {
+        if ext.is_empty()
+            || ext.len() > EXTENSION_DIGITS
+            || !ext.bytes().all(|b| b.is_ascii_digit())
+        {
             push(
                 "phone_extension",
                 format!("La extensión debe tener de 1 a {EXTENSION_DIGITS} dígitos."),

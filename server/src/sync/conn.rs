@@ -422,6 +422,7 @@ async fn write_loop(
                 sender_id: documents.peer_id().to_owned(),
                 target_id: target,
                 message: reason.reason.clone(),
+                document_id: None,
             };
             let _ = ws_tx.send(WsMessage::Binary(error.encode().into())).await;
         }

@@ -195,7 +195,13 @@ struct Inner {
     closing: watch::Sender<bool>,
     /// The SLA policy the projection computes deadlines with.
     sla: Mutex<Arc<Sla>>,
+    /// Heavy Automerge work (a large message, loading or compacting a large document) runs on a
+    /// blocking thread, this many at a time, so that it never holds every runtime thread.
+    heavy: tokio::sync::Semaphore,
 }
+
+/// Work on more bytes than this runs off the runtime's threads (see [`Documents::offload`]).
+const HEAVY_BYTES: usize = 64 * 1024;
 
 /// The documents in memory and the connected peers. Cheap to clone; lives in `AppState`.
 #[derive(Clone)]
@@ -230,8 +236,23 @@ impl Documents {
                 contacts,
                 closing: watch::channel(false).0,
                 sla: Mutex::new(Arc::new(Sla::default())),
+                heavy: tokio::sync::Semaphore::new(heavy_permits()),
             }),
         }
+    }
+
+    /// Runs `f`, Automerge work on about `bytes` bytes. Small work runs in place (most changes:
+    /// a hop to another thread would cost more than the work). Heavy work waits for one of the
+    /// few heavy slots and runs there as blocking work, so the runtime's other tasks, every
+    /// other user's requests, move to another thread meanwhile.
+    async fn offload<T>(&self, bytes: usize, f: impl FnOnce() -> T) -> T {
+        let multi_thread = tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread;
+        if bytes < HEAVY_BYTES || !multi_thread {
+            return f();
+        }
+        let _permit = self.inner.heavy.acquire().await;
+        tokio::task::block_in_place(f)
     }
 
     pub fn limits(&self) -> &Limits {
@@ -626,7 +647,10 @@ impl DocActor {
             stored.bytes = bytes.len();
             stored.incremental_chunks = chunks.len().saturating_sub(1);
             stored.incremental_bytes = chunks.iter().skip(1).map(|c| c.data.len()).sum();
-            guarded(|| Automerge::load(&bytes))?.map_err(|e| SyncError::Corrupt(e.to_string()))?
+            let hub = self.hub.clone();
+            hub.offload(bytes.len(), || guarded(|| Automerge::load(&bytes)))
+                .await?
+                .map_err(|e| SyncError::Corrupt(e.to_string()))?
         };
         let doc = doc.with_actor(self.hub.inner.actor.clone());
         stored.heads = doc.get_heads();
@@ -742,6 +766,19 @@ impl DocActor {
         link.send(frame);
     }
 
+    /// Tells a peer that the server refused its changes of this document, and why. The peer
+    /// stops syncing the document on this connection; what it sends later is judged afresh.
+    fn send_refusal(&self, link: &PeerLink, message: String) {
+        let frame = Message::Error {
+            sender_id: self.hub.inner.peer_id.to_string(),
+            target_id: link.peer_id.to_string(),
+            message,
+            document_id: Some(self.id_text.clone()),
+        }
+        .encode();
+        link.send(frame);
+    }
+
     /// Checks the changes a peer just delivered, which touched `touched`, against the write rules;
     /// returns the ticket they leave.
     fn check_incoming(
@@ -774,11 +811,15 @@ impl DocActor {
             user_id: &peer.user_id,
             role: peer.role,
         };
-        rules::check_change(
-            writer,
-            self.ticket.as_ref().map(|t| &t.ticket),
-            &after.ticket,
-        )?;
+        let before = self.ticket.as_deref();
+        match guarded(|| rules::check_change(writer, doc, before, &after, touched)) {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(Violation(
+                    "Regla «documento de caso válido»: el documento no se puede leer.".into(),
+                ));
+            }
+        }
         Ok(after)
     }
 
@@ -825,6 +866,20 @@ impl DocActor {
             }
         };
         let incoming: usize = message.changes.iter().map(<[u8]>::len).sum();
+        if incoming > campo_shared::limits::CHANGE_BYTES {
+            let link = slot.link.clone();
+            self.peers.remove(&conn);
+            self.send_refusal(
+                &link,
+                format!(
+                    "Los cambios enviados ocupan {} KB y el máximo por envío es {} KB; \
+                     nada se guardó.",
+                    incoming.div_ceil(1024),
+                    campo_shared::limits::CHANGE_BYTES / 1024
+                ),
+            );
+            return;
+        }
         let limit = self.hub.inner.limits.max_document_bytes;
         if self.stored.bytes + incoming > limit {
             slot.link.close(CloseReason::policy(format!(
@@ -840,9 +895,14 @@ impl DocActor {
         // The patches tell which parts of a known ticket the changes touched, so that checking
         // them reads only those again (see `check_incoming`).
         let mut patches = PatchLog::new(self.ticket.is_some());
-        let received = guarded(|| {
-            doc.receive_sync_message_log_patches(&mut slot.state, message, &mut patches)
-        });
+        let hub = self.hub.clone();
+        let received = hub
+            .offload(incoming, || {
+                guarded(|| {
+                    doc.receive_sync_message_log_patches(&mut slot.state, message, &mut patches)
+                })
+            })
+            .await;
         match received {
             Ok(Ok(())) => {}
             Ok(Err(err)) => {
@@ -880,11 +940,23 @@ impl DocActor {
             let link = self.peers.get(&conn).map(|slot| slot.link.clone());
             let Some(link) = link else { return };
             let doc = self.doc.as_deref().expect("hot");
-            let touched = match guarded(|| doc.make_patches(&mut patches)) {
-                Ok(patches) => Touched::from_patches(&patches),
-                Err(_) => Touched::everything(),
-            };
-            match self.check_incoming(&link, &touched) {
+            // What the patches show, and what the changes' operations write to (a write of the
+            // value a field already had shows in no patch).
+            let stored_heads = &self.stored.heads;
+            let known = self.ticket.is_some();
+            let touched = guarded(|| {
+                let mut touched = Touched::from_patches(&doc.make_patches(&mut patches));
+                if known {
+                    touched.add_changes(doc, &doc.get_changes(stored_heads));
+                }
+                touched
+            })
+            .unwrap_or_else(|_| Touched::everything());
+            let hub = self.hub.clone();
+            let checked = hub
+                .offload(incoming, || self.check_incoming(&link, &touched))
+                .await;
+            match checked {
                 Ok(after) => ticket = Some(after),
                 Err(violation) => {
                     tracing::info!(doc = %self.id_text, user = %link.user_id, %violation, "change refused");
@@ -892,13 +964,7 @@ impl DocActor {
                     // and the peer hears why.
                     self.peers.remove(&conn);
                     self.drop_document();
-                    let frame = Message::Error {
-                        sender_id: self.hub.inner.peer_id.to_string(),
-                        target_id: link.peer_id.to_string(),
-                        message: violation.0,
-                    }
-                    .encode();
-                    link.send(frame);
+                    self.send_refusal(&link, violation.0);
                     return;
                 }
             }
@@ -1075,7 +1141,11 @@ impl DocActor {
         let Some(doc) = self.doc.as_deref() else {
             return;
         };
-        let Ok(snapshot) = guarded(|| doc.save()) else {
+        let hub = self.hub.clone();
+        let Ok(snapshot) = hub
+            .offload(self.stored.bytes, || guarded(|| doc.save()))
+            .await
+        else {
             return;
         };
         match self
@@ -1188,6 +1258,14 @@ fn readable(projection: &Option<Projection>, stored: bool, link: &PeerLink) -> b
         Some(projection) => Audience::of(projection).may_read(&link.user_id, link.role),
         None => !stored || link.role == Role::Coordinador,
     }
+}
+
+/// Heavy slots: all cores but one, at least one.
+fn heavy_permits() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1))
+        .unwrap_or(1)
+        .max(1)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -63,7 +63,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_message_bytes: 16 * 1024 * 1024,
-            max_document_bytes: 64 * 1024 * 1024,
+            max_document_bytes: campo_shared::limits::DOCUMENT_BYTES,
             max_docs_per_connection: 50_000,
             messages_per_second: 5_000,
             message_burst: 100_000,

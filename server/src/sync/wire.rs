@@ -44,10 +44,13 @@ pub enum Message {
         metadata: PeerMetadata,
         selected_version: String,
     },
+    /// An error, in Spanish. Campo names the document when the error is a refused change of it
+    /// (`documentId`, which the official client ignores and the PWA reads).
     Error {
         sender_id: String,
         target_id: String,
         message: String,
+        document_id: Option<String>,
     },
     Leave {
         sender_id: String,
@@ -298,6 +301,7 @@ impl Message {
                 sender_id,
                 target_id: f.target_id.unwrap_or_default(),
                 message: f.message.unwrap_or_default(),
+                document_id: f.document_id,
             },
             "leave" => Message::Leave { sender_id },
             "request" => Message::Request {
@@ -386,11 +390,17 @@ impl Message {
                 sender_id,
                 target_id,
                 message,
+                document_id,
             } => {
-                e.map(4)?.str("type")?.str("error")?;
+                e.map(if document_id.is_some() { 5 } else { 4 })?
+                    .str("type")?
+                    .str("error")?;
                 e.str("senderId")?.str(sender_id)?;
                 e.str("message")?.str(message)?;
                 e.str("targetId")?.str(target_id)?;
+                if let Some(id) = document_id {
+                    e.str("documentId")?.str(id)?;
+                }
             }
             Message::Leave { sender_id } => {
                 e.map(2)?.str("type")?.str("leave")?;

@@ -10,7 +10,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{ObjId, ObjType, Patch, PatchAction, Prop, ROOT, Value, ValueRef};
+use automerge::{
+    Automerge, Change, ObjId, ObjType, Patch, PatchAction, Prop, ROOT, Value, ValueRef, legacy,
+};
 use autosurgeon::hydrate::MaybeMissing;
 use autosurgeon::{Hydrate, HydrateError, ReadDoc};
 
@@ -71,17 +73,77 @@ impl Touched {
         touched
     }
 
-    fn key(&self, key: &str) -> bool {
+    /// Adds what the operations of `changes`, applied to `doc`, write to, whatever their patches
+    /// show: an operation that writes the value a field already had makes no patch, yet it is a
+    /// write (concurrent with another device's, it may win over it), and the rules must judge it.
+    /// An operation on an object that is no longer visible (deleted, or a losing conflict) marks
+    /// everything as touched.
+    pub fn add_changes(&mut self, doc: &Automerge, changes: &[Change]) {
+        let mut seen: HashSet<String> = HashSet::new();
+        for change in changes {
+            for op in change.decode().operations {
+                let obj = op.obj.to_string();
+                if !seen.insert(obj.clone()) && !matches!(op.obj, legacy::ObjectId::Root) {
+                    continue;
+                }
+                let Ok(obj) = doc.import_obj(&obj) else {
+                    self.everything = true;
+                    return;
+                };
+                if obj == ROOT {
+                    match op.key {
+                        legacy::Key::Map(key) => {
+                            self.root_keys.insert(key.to_string());
+                        }
+                        legacy::Key::Seq(_) => self.everything = true,
+                    }
+                    continue;
+                }
+                self.objects.insert(obj.clone());
+                let Ok(parents) = automerge::ReadDoc::parents(doc, &obj) else {
+                    self.everything = true;
+                    return;
+                };
+                for parent in parents {
+                    if !parent.visible {
+                        self.everything = true;
+                        return;
+                    }
+                    if parent.obj == ROOT {
+                        match parent.prop {
+                            Prop::Map(key) => {
+                                self.root_keys.insert(key);
+                            }
+                            Prop::Seq(_) => self.everything = true,
+                        }
+                    } else {
+                        self.objects.insert(parent.obj);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the root field `key` (or anything below it) may have changed.
+    pub fn key(&self, key: &str) -> bool {
         self.everything || self.root_keys.contains(key)
     }
 
-    fn object(&self, obj: &ObjId) -> bool {
+    /// Whether the object `obj` (or anything below it) may have changed.
+    pub fn object(&self, obj: &ObjId) -> bool {
         self.everything || self.objects.contains(obj)
+    }
+
+    /// Whether anything at all may have changed.
+    pub fn anything(&self) -> bool {
+        self.everything || !self.root_keys.is_empty()
     }
 }
 
-/// A ticket as read from its document, with the object id of each event, visit and comment (so
-/// that the next reading can tell which ones changed).
+/// A ticket as read from its document, with the object id of each list and of each event, visit
+/// and comment: the next reading reuses the items whose objects a change did not touch, and the
+/// write rules tell an existing item from a new one by its object, never by the `id` a client
+/// wrote into it.
 #[derive(Debug, Clone)]
 pub struct HydratedTicket {
     /// The ticket.
@@ -89,6 +151,29 @@ pub struct HydratedTicket {
     events: Vec<Option<ObjId>>,
     visits: Vec<Option<ObjId>>,
     comments: Vec<Option<ObjId>>,
+    lists: [Option<ObjId>; 3],
+}
+
+/// The root lists of a ticket, by position in [`HydratedTicket::list`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootList {
+    /// `events`.
+    Events = 0,
+    /// `visits`.
+    Visits = 1,
+    /// `comments`.
+    Comments = 2,
+}
+
+impl RootList {
+    /// The list's key in the document.
+    pub const fn key(self) -> &'static str {
+        match self {
+            RootList::Events => "events",
+            RootList::Visits => "visits",
+            RootList::Comments => "comments",
+        }
+    }
 }
 
 impl HydratedTicket {
@@ -109,6 +194,21 @@ impl HydratedTicket {
             (again, whole) => panic!("incremental reading: {again:?} but {whole:?}"),
         }
         again
+    }
+
+    /// The object of a root list (`None`: the document has no such list).
+    pub fn list(&self, list: RootList) -> Option<&ObjId> {
+        self.lists[list as usize].as_ref()
+    }
+
+    /// The objects of the list's items, in document order (`None` for an item that is not a
+    /// map, which no ticket that reads has).
+    pub fn items(&self, list: RootList) -> &[Option<ObjId>] {
+        match list {
+            RootList::Events => &self.events,
+            RootList::Visits => &self.visits,
+            RootList::Comments => &self.comments,
+        }
     }
 }
 
@@ -131,16 +231,16 @@ fn read<D: ReadDoc>(
         Some(old) if !touched.key("request") => old.request.clone(),
         _ => autosurgeon::hydrate_prop(doc, &ROOT, "request")?,
     };
-    let (events, event_ids) = list(
+    let (events, event_ids, events_list) = list(
         doc,
         "events",
-        previous.map(|p| (&p.ticket.events[..], &p.events[..])),
+        previous.map(|p| (&p.ticket.events[..], &p.events[..], &p.lists[0])),
         touched,
     )?;
-    let (visits, visit_ids) = list(
+    let (visits, visit_ids, visits_list) = list(
         doc,
         "visits",
-        previous.map(|p| (&p.ticket.visits[..], &p.visits[..])),
+        previous.map(|p| (&p.ticket.visits[..], &p.visits[..], &p.lists[1])),
         touched,
     )?;
     let report = match old {
@@ -151,10 +251,10 @@ fn read<D: ReadDoc>(
         Some(old) if !touched.key("survey") => old.survey.clone(),
         _ => optional(doc, "survey")?,
     };
-    let (comments, comment_ids) = list(
+    let (comments, comment_ids, comments_list) = list(
         doc,
         "comments",
-        previous.map(|p| (&p.ticket.comments[..], &p.comments[..])),
+        previous.map(|p| (&p.ticket.comments[..], &p.comments[..], &p.lists[2])),
         touched,
     )?;
     Ok(HydratedTicket {
@@ -170,6 +270,7 @@ fn read<D: ReadDoc>(
         events: event_ids,
         visits: visit_ids,
         comments: comment_ids,
+        lists: [events_list, visits_list, comments_list],
     })
 }
 
@@ -179,20 +280,24 @@ fn optional<D: ReadDoc, T: Hydrate + Default>(doc: &D, key: &str) -> Result<T, D
     Ok(value.unwrap_or_else(Default::default))
 }
 
-type Items<T> = (Vec<T>, Vec<Option<ObjId>>);
+/// A list's items, their objects, and the list's own object.
+type Items<T> = (Vec<T>, Vec<Option<ObjId>>, Option<ObjId>);
+
+/// A list's previous reading: its items, their objects, and the list's object.
+type OldItems<'a, T> = (&'a [T], &'a [Option<ObjId>], &'a Option<ObjId>);
 
 /// The list at `ROOT[key]` (missing: empty), reusing the items of `old` whose objects were not
 /// touched.
 fn list<D: ReadDoc, T: Hydrate + Clone>(
     doc: &D,
     key: &str,
-    old: Option<(&[T], &[Option<ObjId>])>,
+    old: Option<OldItems<'_, T>>,
     touched: &Touched,
 ) -> Result<Items<T>, DocError> {
-    if let Some((items, ids)) = old
+    if let Some((items, ids, list)) = old
         && !touched.key(key)
     {
-        return Ok((items.to_vec(), ids.to_vec()));
+        return Ok((items.to_vec(), ids.to_vec(), list.clone()));
     }
     let list = match doc.get(&ROOT, key).map_err(HydrateError::from)? {
         Some((Value::Object(ObjType::List), list)) => list,
@@ -200,11 +305,11 @@ fn list<D: ReadDoc, T: Hydrate + Clone>(
         _ => {
             let items: Vec<T> = optional(doc, key)?;
             let ids = vec![None; items.len()];
-            return Ok((items, ids));
+            return Ok((items, ids, None));
         }
     };
     let reusable: HashMap<&ObjId, &T> = match old {
-        Some((items, ids)) => ids
+        Some((items, ids, _)) => ids
             .iter()
             .zip(items)
             .filter_map(|(id, item)| Some((id.as_ref()?, item)))
@@ -230,7 +335,7 @@ fn list<D: ReadDoc, T: Hydrate + Clone>(
         items.push(item);
         ids.push(id);
     }
-    Ok((items, ids))
+    Ok((items, ids, Some(list)))
 }
 
 #[cfg(test)]

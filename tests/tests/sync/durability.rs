@@ -8,6 +8,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc};
 use campo_shared::ids::DocumentId;
+use campo_shared::schema::Visit;
 use campo_tests::{Backend, both_backends};
 
 use crate::support::{DEADLINE, RawPeer, Server};
@@ -24,9 +25,14 @@ struct Outcome {
 async fn burst(mut peer: RawPeer, progress: Arc<AtomicUsize>, user_id: String) -> Outcome {
     let document = DocumentId::new().to_bs58check();
     let mut doc = AutoCommit::new();
-    crate::support::ticket_doc(&user_id)
-        .reconcile_into(&mut doc)
-        .expect("a ticket");
+    let mut ticket = crate::support::ticket_doc(&user_id);
+    ticket
+        .visits
+        .push(Visit::start(&user_id, ticket.events[0].at, true));
+    ticket.reconcile_into(&mut doc).expect("a ticket");
+    // Each change rewrites the visit's note (a coordinator may edit any visit).
+    let visits = doc.get(ROOT, "visits").expect("visits").expect("a list").1;
+    let visit = doc.get(&visits, 0).expect("visit").expect("a visit").1;
     let mut state = sync::State::new();
     let mut written: Vec<ChangeHash> = Vec::new();
     let mut acked = 0usize;
@@ -35,7 +41,7 @@ async fn burst(mut peer: RawPeer, progress: Arc<AtomicUsize>, user_id: String) -
         tokio::select! {
             _ = ticker.tick() => {
                 let n = written.len();
-                doc.put(ROOT, format!("cambio{n}"), n as i64).expect("put");
+                doc.put(&visit, "note", format!("Cambio {n}")).expect("put");
                 written.push(doc.get_heads()[0]);
             }
             frame = peer.recv() => {

@@ -84,7 +84,7 @@ async fn malformed_input_harms_only_its_connection(backend: Backend) {
     let mut good = NodePeer::spawn().await;
     good.connect(&server.sync_url(&admin).await).await;
     let created = good
-        .cmd(json!({"cmd": "create", "doc": {"titulo": "Sigue funcionando", "n": 0}, "ticket": owner}))
+        .cmd(json!({"cmd": "create", "doc": {}, "ticket": owner}))
         .await;
     let url = created["url"].as_str().unwrap().to_owned();
     good.cmd(json!({"cmd": "wait-saved", "url": url})).await;
@@ -172,10 +172,10 @@ async fn malformed_input_harms_only_its_connection(backend: Backend) {
     assert!(reason.contains("Demasiados mensajes"), "{reason}");
 
     // The good client never noticed: it still syncs and the server still answers.
-    good.cmd(json!({"cmd": "change", "url": url, "key": "n", "value": 1}))
+    good.cmd(json!({"cmd": "comment", "url": url, "userId": owner["userId"], "text": "Sigue funcionando"}))
         .await;
     let saved = good.cmd(json!({"cmd": "wait-saved", "url": url})).await;
-    assert_eq!(saved["doc"]["n"], 1);
+    assert_eq!(saved["doc"]["comments"][0]["text"], "Sigue funcionando");
     assert!(server.alive().await);
 }
 both_backends!(malformed_input_harms_only_its_connection);

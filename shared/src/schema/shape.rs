@@ -1,0 +1,270 @@
+//! The keys a ticket document may hold, as data: a change that writes a key the schema does not
+//! name (at the root or nested anywhere) is refused, so that nothing the readers ignore can ride
+//! along in a document and reach other devices.
+//!
+//! Only the shape of maps and lists is checked here; the value of each field is checked by
+//! reading the ticket ([`super::TicketDoc`]), which refuses a value of the wrong kind.
+
+use automerge::{ObjId, ObjType, ROOT, ValueRef};
+use autosurgeon::ReadDoc;
+
+use super::incremental::Touched;
+
+/// What may stand at a place of the document.
+#[derive(Debug)]
+enum Shape {
+    /// A scalar, or a string written as a Text object.
+    Leaf,
+    /// A map with these keys (each optional).
+    Map(&'static [(&'static str, Shape)]),
+    /// A list of items of one shape.
+    List(&'static Shape),
+}
+
+use Shape::{Leaf, List, Map};
+
+const PERSON: Shape = Map(&[("id", Leaf), ("name", Leaf)]);
+
+const REQUEST: Shape = Map(&[
+    ("requester", PERSON),
+    ("dependencia", Leaf),
+    ("location", Leaf),
+    ("phone_extension", Leaf),
+    ("channel", Leaf),
+    ("external_ref", Leaf),
+    ("category", Leaf),
+    ("description", Leaf),
+    ("equipment", List(&Leaf)),
+    ("photos", List(&Leaf)),
+]);
+
+const EVENT: Shape = Map(&[
+    ("id", Leaf),
+    ("at", Leaf),
+    ("author", Leaf),
+    ("author_role", Leaf),
+    ("kind", Leaf),
+    (
+        "data",
+        Map(&[
+            ("priority", Leaf),
+            ("mode", Leaf),
+            ("assignee", PERSON),
+            ("resolution_due", Leaf),
+            ("visit", Leaf),
+            ("next_visit_at", Leaf),
+            ("duplicate_of", Leaf),
+            ("reason", Leaf),
+        ]),
+    ),
+]);
+
+const PHOTO: Shape = Map(&[
+    ("sha256", Leaf),
+    ("captured_at", Leaf),
+    (
+        "position",
+        Map(&[("lat", Leaf), ("lon", Leaf), ("accuracy_m", Leaf)]),
+    ),
+]);
+
+const VISIT: Shape = Map(&[
+    ("id", Leaf),
+    ("technician", Leaf),
+    ("started_at", Leaf),
+    ("ended_at", Leaf),
+    ("user_present", Leaf),
+    ("evidence", List(&PHOTO)),
+    ("note", Leaf),
+    ("notice_left", Leaf),
+    ("next_visit_at", Leaf),
+    ("diagnosis", Leaf),
+    ("actions", Leaf),
+    ("tests", Leaf),
+    ("outcome", Leaf),
+    (
+        "custody",
+        Map(&[
+            ("equipment", List(&Leaf)),
+            ("from", Leaf),
+            ("to", Leaf),
+            ("place", Leaf),
+            ("at", Leaf),
+            ("condition", Leaf),
+        ]),
+    ),
+]);
+
+const TICKET: Shape = Map(&[
+    ("schema", Leaf),
+    ("request", REQUEST),
+    ("events", List(&EVENT)),
+    ("visits", List(&VISIT)),
+    (
+        "report",
+        Map(&[
+            ("author", Leaf),
+            ("at", Leaf),
+            ("summary", Leaf),
+            ("results", Leaf),
+        ]),
+    ),
+    (
+        "survey",
+        Map(&[
+            ("answered_at", Leaf),
+            ("by", Leaf),
+            ("channel", Leaf),
+            (
+                "answers",
+                Map(&[
+                    ("timeliness", Leaf),
+                    ("treatment", Leaf),
+                    ("solution", Leaf),
+                    ("comment", Leaf),
+                ]),
+            ),
+        ]),
+    ),
+    ("comments", List(&COMMENT)),
+]);
+
+const COMMENT: Shape = Map(&[("id", Leaf), ("author", Leaf), ("at", Leaf), ("text", Leaf)]);
+
+/// Checks that every map the change touched (`touched`) holds only keys the schema names, and
+/// that objects stand only where the schema has maps, lists or text. The error is the path of the
+/// first offending place (`events[2].data.extra`).
+pub fn check_keys<D: ReadDoc>(doc: &D, touched: &Touched) -> Result<(), String> {
+    walk(doc, &ROOT, &TICKET, touched, &mut String::new())
+}
+
+fn walk<D: ReadDoc>(
+    doc: &D,
+    obj: &ObjId,
+    shape: &Shape,
+    touched: &Touched,
+    path: &mut String,
+) -> Result<(), String> {
+    match shape {
+        Leaf => Ok(()),
+        Map(fields) => {
+            for entry in doc.map_range(obj, ..) {
+                let at = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&entry.key);
+                let Some((_, field)) = fields.iter().find(|(name, _)| *name == entry.key) else {
+                    return Err(std::mem::take(path));
+                };
+                value_at(doc, &entry.value, || entry.id(), field, touched, path)?;
+                path.truncate(at);
+            }
+            Ok(())
+        }
+        List(item) => {
+            for entry in doc.list_range(obj, ..) {
+                let at = path.len();
+                path.push_str(&format!("[{}]", entry.index));
+                value_at(doc, &entry.value, || entry.id(), item, touched, path)?;
+                path.truncate(at);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Checks one value against its shape, descending into objects the change touched.
+fn value_at<D: ReadDoc>(
+    doc: &D,
+    value: &ValueRef<'_>,
+    id: impl FnOnce() -> ObjId,
+    shape: &Shape,
+    touched: &Touched,
+    path: &mut String,
+) -> Result<(), String> {
+    let ValueRef::Object(kind) = value else {
+        // A scalar stands for a leaf, or for an absent map (null); a list must be a list.
+        return match shape {
+            List(_) => Err(std::mem::take(path)),
+            _ => Ok(()),
+        };
+    };
+    let fits = matches!(
+        (shape, kind),
+        (Leaf, ObjType::Text) | (Map(_), ObjType::Map | ObjType::Table) | (List(_), ObjType::List)
+    );
+    if !fits {
+        return Err(std::mem::take(path));
+    }
+    let child = id();
+    if !matches!(shape, Leaf) && touched.object(&child) {
+        walk(doc, &child, shape, touched, path)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::TicketDoc;
+    use crate::schema::tests::{registered, request};
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ScalarValue};
+
+    fn doc() -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        TicketDoc::new(request(), registered(1_000))
+            .reconcile_into(&mut doc)
+            .unwrap();
+        doc
+    }
+
+    fn object(doc: &AutoCommit, obj: &ObjId, prop: impl Into<automerge::Prop>) -> ObjId {
+        doc.get(obj, prop).unwrap().expect("present").1
+    }
+
+    #[test]
+    fn a_ticket_as_written_has_only_known_keys() {
+        assert_eq!(check_keys(&doc(), &Touched::everything()), Ok(()));
+    }
+
+    #[test]
+    fn unknown_keys_are_named_wherever_they_are() {
+        let mut root = doc();
+        root.put(&ROOT, "admin", true).unwrap();
+        assert_eq!(
+            check_keys(&root, &Touched::everything()),
+            Err("admin".into())
+        );
+
+        let mut nested = doc();
+        let events = object(&nested, &ROOT, "events");
+        let first = object(&nested, &events, 0);
+        let data = object(&nested, &first, "data");
+        nested.put(&data, "approved_by", "jefe").unwrap();
+        assert_eq!(
+            check_keys(&nested, &Touched::everything()),
+            Err("events[0].data.approved_by".into())
+        );
+
+        let mut wrong_kind = doc();
+        wrong_kind
+            .put_object(&ROOT, "comments", ObjType::Map)
+            .unwrap();
+        assert_eq!(
+            check_keys(&wrong_kind, &Touched::everything()),
+            Err("comments".into())
+        );
+
+        let mut text_list = doc();
+        let request = object(&text_list, &ROOT, "request");
+        text_list
+            .put(&request, "photos", ScalarValue::Int(1))
+            .unwrap();
+        assert_eq!(
+            check_keys(&text_list, &Touched::everything()),
+            Err("request.photos".into())
+        );
+    }
+}
