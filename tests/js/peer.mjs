@@ -4,7 +4,8 @@
 // until their deadline and fail with a message when it passes.
 //
 // Commands: connect {url}, disconnect, create {doc, ticket?}, find {url}, change {url, key, value},
-// push {url, key, value}, remove {url, key, index}, state {url}, wait-value {url, key, value},
+// push {url, key, value}, insert {url, key, index, value}, replace {url, key}, remove {url, key,
+// index}, state {url}, wait-value {url, key, value},
 // wait-saved {url}, broadcast {url, message}, wait-ephemeral {url}, wait-error, exit; for Campo
 // ticket documents: create-ticket {user: {userId, userName, role, dependencia}},
 // comment {url, userId, text}, wait-length {url, key, length}.
@@ -128,6 +129,23 @@ const commands = {
     handle.change(d => {
       if (!Array.isArray(d[key])) d[key] = []
       d[key].push(value)
+    })
+    return state(handle)
+  },
+  // Inserts `value` as a new item at `index` of the list `key`, as a client that bypasses the
+  // PWA could.
+  async insert({ url, key, index, value }) {
+    const handle = handleOf(url)
+    handle.change(d => {
+      d[key].splice(index, 0, value)
+    })
+    return state(handle)
+  },
+  // Replaces the list `key` by a new list with the same content.
+  async replace({ url, key }) {
+    const handle = handleOf(url)
+    handle.change(d => {
+      d[key] = JSON.parse(JSON.stringify(d[key]))
     })
     return state(handle)
   },

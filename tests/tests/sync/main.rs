@@ -4,6 +4,7 @@
 mod access;
 mod board;
 mod durability;
+mod forgery;
 mod hostile;
 mod js;
 mod office;
