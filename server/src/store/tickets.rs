@@ -240,6 +240,34 @@ impl Store {
     }
 
     /// Whether `viewer` may read a ticket that references the photo `sha256`.
+    /// Whether `viewer` may cite the photo `sha256` in a ticket: it is not on the server yet (a
+    /// phone may sync a visit before its photos; only who holds the bytes can name it), or the
+    /// viewer uploaded it, or the viewer may read a ticket that holds it. Citing a photo grants
+    /// its readers access, so nobody reaches a photo by naming its hash.
+    pub async fn may_cite_blob(&self, viewer: Viewer<'_>, sha256: &str) -> sqlx::Result<bool> {
+        let sql = format!(
+            "select case
+                 when not exists (select 1 from blobs where sha256 = $3) then 1
+                 when exists (select 1 from blob_uploaders where sha256 = $3 and user_id = $1)
+                     then 1
+                 when exists (select 1 from tickets
+                              where {VISIBLE}
+                                and id in (select ticket_id from ticket_blobs where sha256 = $3))
+                     then 1
+                 else 0
+             end"
+        );
+        let n: i32 = with_pool!(self, pool => {
+            sqlx::query_scalar(&sql)
+                .bind(viewer.user_id)
+                .bind(viewer.role)
+                .bind(sha256)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(n > 0)
+    }
+
     pub async fn blob_visible(&self, viewer: Viewer<'_>, sha256: &str) -> sqlx::Result<bool> {
         let sql = format!(
             "select count(*) from tickets

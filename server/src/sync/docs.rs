@@ -26,13 +26,14 @@ use automerge::{ActorId, Automerge, ChangeHash, PatchLog};
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
 use campo_shared::rules::{self, Violation, Writer};
+use campo_shared::schema::TicketDoc;
 use campo_shared::schema::incremental::{HydratedTicket, Touched};
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::Limits;
 use super::wire::Message;
 use crate::projection::{Audience, Projection, Sla, project};
-use crate::store::{AuditEntry, ChunkKind, CommitChange, Store};
+use crate::store::{AuditEntry, ChunkKind, CommitChange, Store, Viewer};
 
 /// Identifies one WebSocket connection for the life of the process.
 pub type ConnId = u64;
@@ -766,6 +767,41 @@ impl DocActor {
         link.send(frame);
     }
 
+    /// Refuses a change that cites a photo its writer may not read (see
+    /// [`Store::may_cite_blob`]): citing a photo in a ticket lets the ticket's readers see it.
+    async fn check_citations(&self, peer: &PeerLink, after: &TicketDoc) -> Result<(), Violation> {
+        if peer.role == Role::Coordinador {
+            return Ok(());
+        }
+        let before = self.ticket.as_deref().map(|t| &t.ticket);
+        let cited: std::collections::HashSet<&str> = before.map(photos).unwrap_or_default();
+        let viewer = Viewer {
+            user_id: &peer.user_id,
+            role: peer.role.as_str(),
+        };
+        for sha256 in photos(after).difference(&cited) {
+            match self.hub.inner.store.may_cite_blob(viewer, sha256).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(Violation(format!(
+                        "Regla «fotos propias»: la foto {}… no la subió usted ni está en un caso \
+                         que usted pueda ver.",
+                        &sha256[..sha256.len().min(12)]
+                    )));
+                }
+                Err(err) => {
+                    tracing::error!(doc = %self.id_text, %err, "could not check a photo citation");
+                    return Err(Violation(
+                        "El servidor no pudo revisar las fotos del cambio. Se reenviará al \
+                         reconectar."
+                            .into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Tells a peer that the server refused its changes of this document, and why. The peer
     /// stops syncing the document on this connection; what it sends later is judged afresh.
     fn send_refusal(&self, link: &PeerLink, message: String) {
@@ -953,9 +989,14 @@ impl DocActor {
             })
             .unwrap_or_else(|_| Touched::everything());
             let hub = self.hub.clone();
-            let checked = hub
+            let mut checked = hub
                 .offload(incoming, || self.check_incoming(&link, &touched))
                 .await;
+            if let Ok(after) = &checked
+                && let Err(violation) = self.check_citations(&link, &after.ticket).await
+            {
+                checked = Err(violation);
+            }
             match checked {
                 Ok(after) => ticket = Some(after),
                 Err(violation) => {
@@ -1258,6 +1299,16 @@ fn readable(projection: &Option<Projection>, stored: bool, link: &PeerLink) -> b
         Some(projection) => Audience::of(projection).may_read(&link.user_id, link.role),
         None => !stored || link.role == Role::Coordinador,
     }
+}
+
+/// The photos a ticket cites: the request's and the visits' evidence.
+fn photos(ticket: &TicketDoc) -> std::collections::HashSet<&str> {
+    let request = ticket.request.photos.iter().map(String::as_str);
+    let evidence = ticket
+        .visits
+        .iter()
+        .flat_map(|v| v.evidence.iter().map(|p| p.sha256.as_str()));
+    request.chain(evidence).collect()
 }
 
 /// Heavy slots: all cores but one, at least one.

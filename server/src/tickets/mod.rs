@@ -199,6 +199,21 @@ async fn create(
         photos: body.photos,
     };
     validate_request(&request).map_err(AppError::Validation)?;
+    if user.role != Role::Coordinador {
+        let viewer = Viewer {
+            user_id: &user.id,
+            role: user.role.as_str(),
+        };
+        for sha256 in &request.photos {
+            if !state.store.may_cite_blob(viewer, sha256).await? {
+                return Err(FieldError::new(
+                    "photos",
+                    "Una de las fotos no la subió usted ni está en un caso que usted pueda ver.",
+                )
+                .into());
+            }
+        }
+    }
     if !state
         .store
         .list_dependencias()

@@ -380,3 +380,45 @@ async fn a_photo_follows_its_ticket(backend: Backend) {
     );
 }
 both_backends!(a_photo_follows_its_ticket);
+
+/// Knowing a photo's hash gives nothing: an official who cites another's photo in a request of its
+/// own is refused and still cannot read it; a photo nobody has uploaded yet may be cited (a phone
+/// syncs a request before its photos), and its own uploader cites it freely.
+async fn a_known_hash_grants_no_access(backend: Backend) {
+    let app = TestApp::spawn_demo(backend).await;
+    let official = app.login("mlopez", campo_tests::DEMO_PASSWORD).await;
+    let other = app.login("cperez", campo_tests::DEMO_PASSWORD).await;
+    let photo = plain_jpeg(320, 240);
+    let hash = sha256(&photo);
+    assert_eq!(upload(&official, photo).await.status, 201);
+    let request = |photos: Vec<String>| {
+        json!({"description": "La pantalla parpadea.", "category": "Monitor",
+               "location": "Piso 2", "photos": photos})
+    };
+    let created = official
+        .post("/api/tickets", &request(vec![hash.clone()]))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+
+    let stolen = other
+        .post("/api/tickets", &request(vec![hash.clone()]))
+        .await;
+    assert_eq!(stolen.status, 422, "{}", stolen.body);
+    assert!(
+        stolen.body.to_string().contains("no la subió usted"),
+        "{}",
+        stolen.body
+    );
+    assert_eq!(other.get(&format!("/api/blobs/{hash}")).await.status, 403);
+
+    let own = plain_jpeg(200, 100);
+    let own_hash = sha256(&own);
+    let not_yet = other
+        .post("/api/tickets", &request(vec![own_hash.clone()]))
+        .await;
+    assert_eq!(not_yet.status, 201, "{}", not_yet.body);
+    assert_eq!(upload(&other, own).await.status, 201);
+    let again = other.post("/api/tickets", &request(vec![own_hash])).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+}
+both_backends!(a_known_hash_grants_no_access);

@@ -220,3 +220,64 @@ async fn huge_texts_are_refused_and_others_keep_working(backend: Backend) {
     assert_eq!(texts, ["Llego en diez minutos."]);
 }
 both_backends!(huge_texts_are_refused_and_others_keep_working);
+
+/// A técnico cannot reach another case's photo by citing its hash in a visit of its own: the
+/// change is refused and the photo stays unreadable to it.
+async fn a_visit_cannot_cite_anothers_photo(backend: Backend) {
+    use image::{ImageEncoder, Rgb, RgbImage};
+    use sha2::{Digest, Sha256};
+
+    let server = Server::spawn(backend, &[]).await;
+    let o = office(&server).await;
+    let (tecnico2_id, _) = me(&o.tecnico2).await;
+    let image = RgbImage::from_fn(64, 48, |x, y| Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
+    let mut photo = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut photo, 90)
+        .write_image(&image, 64, 48, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let hash: String = Sha256::digest(&photo)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let uploaded = o
+        .ana
+        .send(
+            o.ana
+                .http()
+                .put(o.ana.url(&format!("/api/blobs/{hash}")))
+                .header("content-type", "image/jpeg")
+                .body(photo),
+        )
+        .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let filed = o
+        .ana
+        .post(
+            "/api/tickets",
+            &json!({"description": "Pantalla rota.", "category": "Monitor",
+                    "location": "Piso 2", "photos": [hash]}),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+
+    let (_, url) = assigned_ticket(&o.admin, &o.beto, &tecnico2_id).await;
+    let mut tech = NodePeer::spawn().await;
+    tech.connect(&server.sync_url(&o.tecnico2).await).await;
+    tech.cmd(json!({"cmd": "find", "url": url})).await;
+    let mut visit = campo_shared::schema::Visit::start(tecnico2_id.clone(), now_ms(), false);
+    visit.evidence.push(campo_shared::schema::Photo {
+        sha256: hash.clone(),
+        captured_at: now_ms(),
+        position: None,
+    });
+    tech.cmd(json!({"cmd": "push", "url": url, "key": "visits",
+                    "value": serde_json::to_value(&visit).unwrap()}))
+        .await;
+    let message = error_of(&mut tech).await;
+    assert!(message.contains("fotos propias"), "{message}");
+    let stored = stored_ticket(&server.stored(&url).await.expect("stored"));
+    assert!(stored.visits.is_empty());
+    let seen = o.tecnico2.get(&format!("/api/blobs/{hash}")).await;
+    assert_eq!(seen.status, 403);
+}
+both_backends!(a_visit_cannot_cite_anothers_photo);
