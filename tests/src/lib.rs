@@ -7,6 +7,7 @@
 pub mod photo;
 pub mod smtp;
 pub mod ticket;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -269,7 +270,8 @@ impl TestApp {
 }
 
 /// Runs a `campo` CLI command against `db`; `password` goes in `CAMPO_PASSWORD`.
-/// Starts `campo serve --listen 127.0.0.1:0` on `db` with extra options and environment, and
+/// Starts `campo serve --listen 127.0.0.1:0` (or the `--listen` of `options`) on `db` with extra
+/// options and environment, and
 /// waits (up to two minutes) until it listens. Returns the process and its base URL; its stdout
 /// keeps being drained so the server never blocks on a full pipe.
 pub async fn spawn_campo(
@@ -278,8 +280,11 @@ pub async fn spawn_campo(
     env: &[(String, String)],
 ) -> anyhow::Result<(Child, String)> {
     let mut command = Command::new(campo_bin());
+    command.arg("serve");
+    if !options.contains(&"--listen") {
+        command.args(["--listen", "127.0.0.1:0"]);
+    }
     command
-        .args(["serve", "--listen", "127.0.0.1:0"])
         .args(options)
         .env("CAMPO_DATA_DIR", db.dir.path())
         .env("DATABASE_URL", &db.url)
@@ -365,15 +370,29 @@ impl Reply {
 pub struct Client {
     base: String,
     http: reqwest::Client,
+    cookies: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl Client {
     pub fn new(base: String) -> Self {
+        let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(cookies.clone())
             .build()
             .expect("http client");
-        Self { base, http }
+        Self {
+            base,
+            http,
+            cookies,
+        }
+    }
+
+    /// The `Cookie` header this client would send to `base` (its session), if any.
+    pub fn cookie_header(&self, base: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = base.parse().ok()?;
+        let value = self.cookies.cookies(&url)?;
+        value.to_str().ok().map(str::to_owned)
     }
 
     pub fn http(&self) -> &reqwest::Client {

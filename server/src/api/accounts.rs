@@ -134,7 +134,9 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Response> {
+    // Deleting the session revokes its sync tokens too (they reference it).
     state.store.delete_session(&user.session).await?;
+    state.documents.disconnect_session(&user.session);
     let cookie = state.cookie.clear();
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
@@ -354,6 +356,7 @@ async fn update_user(
             "Es el único coordinador activo: cree o active otro coordinador antes de desactivarlo o cambiar su rol.".into(),
         ));
     }
+    let changes_password = password.is_some();
     let password_hash = match password {
         Some(p) => Some(state.passwords.hash(p.expose()).await?),
         None => None,
@@ -369,8 +372,13 @@ async fn update_user(
     match state.store.update_user(&id, changes).await {
         Ok(Some(row)) => {
             tracing::info!(by = %user.id, user_id = %row.id, active = row.active, "user updated");
-            if !row.active || row.role != current.role {
+            let new_password = changes_password;
+            if !row.active || row.role != current.role || new_password {
                 // Its phones stop syncing now; they reconnect (or not) with what it may do now.
+                // A new password or deactivation ended its sessions, and their sync tokens.
+                if row.role != current.role {
+                    state.store.delete_sync_tokens_of(&row.id).await?;
+                }
                 state.documents.disconnect_user(&row.id);
             }
             Ok(Json(row.into()))

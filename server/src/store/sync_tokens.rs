@@ -1,4 +1,5 @@
-//! Single-use tokens for the `/sync` WebSocket, keyed by their SHA-256.
+//! Tokens for the `/sync` WebSocket of non-browser clients, keyed by their SHA-256. Each belongs to
+//! the session that asked for it and dies with it.
 
 use super::{Store, with_pool};
 
@@ -7,38 +8,55 @@ impl Store {
     pub async fn insert_sync_token(
         &self,
         token_hash: &str,
+        session_hash: &str,
         user_id: &str,
         expires_at: i64,
     ) -> sqlx::Result<()> {
         with_pool!(self, pool => {
-            sqlx::query("insert into sync_tokens (token_hash, user_id, expires_at) values ($1, $2, $3)")
-                .bind(token_hash)
-                .bind(user_id)
-                .bind(expires_at)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            sqlx::query(
+                "insert into sync_tokens (token_hash, session_hash, user_id, expires_at)
+                 values ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(session_hash)
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
 
-    /// Deletes the token and returns its user when it had not expired at `now`. A token works
-    /// once: two replicas racing for it cannot both delete the row.
+    /// The user and session of a token that has not expired at `now`. A token serves every
+    /// (re)connection of its short life; it ends with its session.
     #[tracing::instrument(skip_all)]
-    pub async fn take_sync_token(
+    pub async fn sync_token(
         &self,
         token_hash: &str,
         now: i64,
-    ) -> sqlx::Result<Option<String>> {
-        let row = with_pool!(self, pool => {
-            sqlx::query_as::<_, (String, i64)>(
-                "delete from sync_tokens where token_hash = $1 returning user_id, expires_at",
+    ) -> sqlx::Result<Option<(String, String)>> {
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, (String, String)>(
+                "select user_id, session_hash from sync_tokens
+                 where token_hash = $1 and expires_at > $2",
             )
             .bind(token_hash)
+            .bind(now)
             .fetch_optional(pool)
             .await
-        })?;
-        Ok(row.and_then(|(user, expires_at)| (expires_at > now).then_some(user)))
+        })
+    }
+
+    /// Revokes every sync token of a user (its role changed).
+    pub async fn delete_sync_tokens_of(&self, user_id: &str) -> sqlx::Result<u64> {
+        with_pool!(self, pool => {
+            sqlx::query("delete from sync_tokens where user_id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
     }
 
     pub async fn delete_expired_sync_tokens(&self, now: i64) -> sqlx::Result<u64> {

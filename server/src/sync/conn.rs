@@ -14,7 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 
 use super::SyncUser;
-use super::docs::{CloseReason, DocCmd, Documents, JoinRefused, PeerLink, SyncCmd};
+use super::docs::{CloseReason, DocCmd, Documents, PeerLink, SyncCmd};
 use super::wire::{Message, PROTOCOL_V1, PeerMetadata};
 use crate::store::now_ms;
 
@@ -203,15 +203,11 @@ async fn serve(
                 peer_id: sender_id.clone().into(),
                 user_id: user_id.clone(),
                 role: user.role,
+                session: user.session.clone().into(),
                 outbox: outbox.clone(),
                 kill: kill.clone(),
             };
-            if documents.join(new_link.clone()) == Err(JoinRefused::OtherUser) {
-                close(CloseReason::policy(
-                    "Ese identificador de par ya está conectado por otro usuario.",
-                ));
-                break;
-            }
+            documents.join(new_link.clone());
             *peer_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(new_link.peer_id.clone());
             documents.touch_device(&user_id, &new_link.peer_id);
             last_touch = now_ms();
@@ -356,7 +352,7 @@ async fn serve(
         reason: String::new(),
     });
     if let Some(link) = &link {
-        documents.leave(&link.peer_id, conn);
+        documents.leave(link.conn);
     }
     for (_, inbox) in docs {
         let _ = inbox.send(DocCmd::Leave { conn }).await;

@@ -72,6 +72,7 @@ fn connect(
         peer_id: format!("cliente-{i}").into(),
         user_id: "u".into(),
         role: campo_shared::role::Role::Coordinador,
+        session: "sesion".into(),
         outbox: tx,
         kill: Arc::new(kill),
     };

@@ -70,6 +70,8 @@ pub struct PeerLink {
     pub peer_id: Arc<str>,
     pub user_id: Arc<str>,
     pub role: Role,
+    /// Hash of the session the connection belongs to.
+    pub session: Arc<str>,
     pub outbox: mpsc::Sender<Vec<u8>>,
     pub kill: Arc<watch::Sender<Option<CloseReason>>>,
 }
@@ -186,7 +188,9 @@ struct Inner {
     actor: ActorId,
     storage_id: tokio::sync::OnceCell<String>,
     actors: Mutex<HashMap<DocumentId, (u64, mpsc::Sender<DocCmd>)>>,
-    peers: Mutex<HashMap<String, PeerLink>>,
+    /// Every joined connection, by the server's own connection id: a peer id is only what the
+    /// client calls itself, and two connections may well claim the same one.
+    peers: Mutex<HashMap<ConnId, PeerLink>>,
     next_id: AtomicU64,
     hot: AtomicUsize,
     pressure: Notify,
@@ -208,13 +212,6 @@ const HEAVY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct Documents {
     inner: Arc<Inner>,
-}
-
-/// Why a peer could not join.
-#[derive(Debug, PartialEq, Eq)]
-pub enum JoinRefused {
-    /// The peer id is connected for another user.
-    OtherUser,
 }
 
 impl Documents {
@@ -341,41 +338,56 @@ impl Documents {
         self.inner.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Registers a peer id for a connection. The same user's older connection with that id is
-    /// closed (a reconnecting device); another user's is kept and this one refused.
-    pub fn join(&self, link: PeerLink) -> Result<(), JoinRefused> {
+    /// Registers a joined connection. Past [`Limits::sockets_per_user`] connections of one user,
+    /// the oldest is closed: a phone that reconnects leaves no pile of half-dead sockets behind,
+    /// and one account cannot hold the server's sockets.
+    pub fn join(&self, link: PeerLink) {
         let mut peers = lock(&self.inner.peers);
-        if let Some(existing) = peers.get(&*link.peer_id)
-            && existing.conn != link.conn
-        {
-            if existing.user_id != link.user_id && !existing.is_closed() {
-                return Err(JoinRefused::OtherUser);
+        peers.retain(|_, p| !p.is_closed());
+        let mut own: Vec<ConnId> = peers
+            .values()
+            .filter(|p| p.user_id == link.user_id)
+            .map(|p| p.conn)
+            .collect();
+        let cap = self.inner.limits.sockets_per_user.max(1);
+        if own.len() >= cap {
+            own.sort_unstable();
+            for conn in &own[..=own.len() - cap] {
+                if let Some(old) = peers.remove(conn) {
+                    old.close(CloseReason::policy(
+                        "Se abrieron demasiadas conexiones con su cuenta; se cerró la más antigua.",
+                    ));
+                }
             }
-            existing.close(CloseReason::policy(
-                "Este dispositivo abrió otra conexión; se cerró la anterior.",
-            ));
         }
-        peers.insert(link.peer_id.to_string(), link);
-        Ok(())
+        peers.insert(link.conn, link);
     }
 
     /// Closes every sync connection of a user (disabled, or given another role).
     pub fn disconnect_user(&self, user_id: &str) {
-        for link in lock(&self.inner.peers).values() {
-            if &*link.user_id == user_id {
-                link.close(CloseReason::policy(
-                    "Su cuenta cambió; vuelva a iniciar sesión para sincronizar.",
-                ));
-            }
+        self.disconnect(
+            |link| &*link.user_id == user_id,
+            "Su cuenta cambió; vuelva a iniciar sesión para sincronizar.",
+        );
+    }
+
+    /// Closes every sync connection of a session (its user logged out).
+    pub fn disconnect_session(&self, session_hash: &str) {
+        self.disconnect(
+            |link| &*link.session == session_hash,
+            "Su sesión terminó; vuelva a iniciar sesión para sincronizar.",
+        );
+    }
+
+    fn disconnect(&self, which: impl Fn(&PeerLink) -> bool, reason: &str) {
+        for link in lock(&self.inner.peers).values().filter(|l| which(l)) {
+            link.close(CloseReason::policy(reason));
         }
     }
 
-    /// Forgets a connection's peer id (only if it is still that connection's).
-    pub fn leave(&self, peer_id: &str, conn: ConnId) {
-        let mut peers = lock(&self.inner.peers);
-        if peers.get(peer_id).is_some_and(|p| p.conn == conn) {
-            peers.remove(peer_id);
-        }
+    /// Forgets a connection.
+    pub fn leave(&self, conn: ConnId) {
+        lock(&self.inner.peers).remove(&conn);
     }
 
     /// Observes every stored change.

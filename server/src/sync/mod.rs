@@ -57,6 +57,9 @@ pub struct Limits {
     pub outbox_frames: usize,
     /// Interval of WebSocket pings; a client silent for three intervals is disconnected.
     pub keepalive: Duration,
+    /// Sync connections one user may hold; past it the oldest is closed
+    /// (`CAMPO_SYNC_SOCKETS_PER_USER`).
+    pub sockets_per_user: usize,
 }
 
 impl Default for Limits {
@@ -72,6 +75,7 @@ impl Default for Limits {
             compact_after_chunks: 64,
             outbox_frames: 100_000,
             keepalive: Duration::from_secs(20),
+            sockets_per_user: 8,
         }
     }
 }
@@ -101,6 +105,9 @@ impl Limits {
         if let Some(v) = var("CAMPO_SYNC_MAX_LOADED_DOCS") {
             limits.max_loaded_docs = v;
         }
+        if let Some(v) = var("CAMPO_SYNC_SOCKETS_PER_USER") {
+            limits.sockets_per_user = v;
+        }
         if let Some(v) = var::<u64>("CAMPO_SYNC_IDLE_SECS") {
             limits.idle_unload = Duration::from_secs(v);
         }
@@ -120,8 +127,8 @@ struct TokenBody {
     token: String,
 }
 
-/// `POST /api/sync-token`: a single-use token, valid for two minutes, that opens `/sync?token=…`
-/// as the logged-in user.
+/// `POST /api/sync-token`: a token, valid for two minutes, that opens `/sync?token=…` as the
+/// logged-in user, as often as the client reconnects in that time; it ends with the session.
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 async fn issue_token(
     State(state): State<AppState>,
@@ -134,6 +141,7 @@ async fn issue_token(
         .store
         .insert_sync_token(
             &token_hash(&token),
+            &user.session,
             &user.id,
             now + SYNC_TOKEN_TTL.as_millis() as i64,
         )
@@ -152,6 +160,8 @@ pub struct SyncUser {
     pub id: String,
     pub username: String,
     pub role: Role,
+    /// Hash of the session the connection belongs to: ending it closes the connection.
+    pub session: String,
 }
 
 /// `GET /sync`: checks the `Origin` and the user (token or session cookie), then upgrades to a
@@ -203,9 +213,9 @@ async fn authenticate(
     token: Option<&str>,
 ) -> Result<SyncUser, AppError> {
     if let Some(token) = token {
-        let user_id = state
+        let (user_id, session) = state
             .store
-            .take_sync_token(&token_hash(token), now_ms())
+            .sync_token(&token_hash(token), now_ms())
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let user = state
@@ -219,6 +229,7 @@ async fn authenticate(
             id: user.id,
             username: user.username,
             role,
+            session,
         });
     }
     let user = CurrentUser::from_request_parts(parts, state).await?;
@@ -226,6 +237,7 @@ async fn authenticate(
         id: user.id,
         username: user.username,
         role: user.role,
+        session: user.session,
     })
 }
 

@@ -7,8 +7,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::support::{Field, NodePeer, RawPeer, Server, encode};
 
-/// The socket cannot be opened without a session or a valid token, a token works once, a foreign
-/// origin is refused, and a peer id connected for one user cannot be taken by another.
+/// The socket cannot be opened without a session or a valid token, a foreign origin is refused,
+/// a token serves the reconnects of its short life, and a peer id is only a name: another user
+/// claiming it takes nothing from the first.
 async fn authentication_comes_first(backend: Backend) {
     let server = Server::spawn(backend, &[]).await;
     let admin = server.login("admin").await;
@@ -23,13 +24,12 @@ async fn authentication_comes_first(backend: Backend) {
     let forged = tokio_tungstenite::connect_async(format!("{ws_base}/sync?token=abc")).await;
     assert!(forged.is_err_and(|e| e.to_string().contains("401")));
 
+    // The official JavaScript adapter reconnects with the same URL: the token serves again.
     let url = server.sync_url(&admin).await;
-    let first = RawPeer::join(&url, "equipo-1").await.expect("token works");
-    let again = tokio_tungstenite::connect_async(&url).await;
-    assert!(
-        again.is_err_and(|e| e.to_string().contains("401")),
-        "a token works once"
-    );
+    let mut first = RawPeer::join(&url, "equipo-1").await.expect("token works");
+    let _again = RawPeer::join(&url, "equipo-9")
+        .await
+        .expect("a token serves the reconnects of its life");
 
     let mut request = server.sync_url(&admin).await.into_client_request().unwrap();
     request
@@ -38,21 +38,116 @@ async fn authentication_comes_first(backend: Backend) {
     let foreign = tokio_tungstenite::connect_async(request).await;
     assert!(foreign.is_err_and(|e| e.to_string().contains("403")));
 
-    // Another user claiming the same peer id is refused; the first connection keeps working.
-    let stolen = RawPeer::join(&server.sync_url(&tecnico).await, "equipo-1").await;
-    assert!(stolen.is_err(), "a peer id of another user is refused");
-    drop(first);
-
-    // The same user reconnecting with its peer id replaces its old connection.
-    let mut old = RawPeer::join(&server.sync_url(&admin).await, "equipo-2")
+    // Another user claiming the same peer id gets a connection of its own; the first one is
+    // untouched and still answered.
+    let mut other = RawPeer::join(&server.sync_url(&tecnico).await, "equipo-1")
         .await
-        .expect("join");
-    let _new = RawPeer::join(&server.sync_url(&admin).await, "equipo-2")
-        .await
-        .expect("rejoin");
-    assert!(old.closed_with().await.is_some());
+        .expect("the same name, another connection");
+    let unknown = campo_shared::ids::DocumentId::new().to_bs58check();
+    for peer in [&mut first, &mut other] {
+        peer.send_sync(&unknown, &empty_sync_message())
+            .await
+            .expect("send");
+        let answer = peer.recv().await.expect("an answer");
+        assert_eq!(answer.document_id, unknown, "{answer:?}");
+    }
 }
 both_backends!(authentication_comes_first);
+
+/// A sync message that has nothing and asks for everything.
+fn empty_sync_message() -> Vec<u8> {
+    use automerge::sync::{self, SyncDoc};
+    automerge::Automerge::new()
+        .generate_sync_message(&mut sync::State::new())
+        .expect("a first message")
+        .encode()
+}
+
+/// Logging out closes the session's live sockets at once and revokes its tokens; deactivating a
+/// user closes all of its sockets.
+async fn sessions_end_everywhere(backend: Backend) {
+    let server = Server::spawn(backend, &[]).await;
+    let admin = server.login("admin").await;
+    let tecnico = server.login("tecnico1").await;
+    let url = server.sync_url(&tecnico).await;
+    let mut by_token = RawPeer::join(&url, "telefono").await.expect("join");
+    let mut by_cookie = RawPeer::join_with_cookie(&server, &tecnico, "navegador")
+        .await
+        .expect("join with the session cookie");
+    let other_session = server.login("tecnico1").await;
+    let mut elsewhere = RawPeer::join(&server.sync_url(&other_session).await, "tableta")
+        .await
+        .expect("join");
+
+    let reply = tecnico.post("/api/logout", &json!({})).await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    for peer in [&mut by_token, &mut by_cookie] {
+        let reason = peer.closed_with().await.expect("closed at logout");
+        assert!(reason.contains("sesión terminó"), "{reason}");
+    }
+    let reused = tokio_tungstenite::connect_async(&url).await;
+    assert!(
+        reused.is_err_and(|e| e.to_string().contains("401")),
+        "the session's token died with it"
+    );
+
+    // The other session of the same user was not touched by that logout; deactivation ends it.
+    let unknown = campo_shared::ids::DocumentId::new().to_bs58check();
+    elsewhere
+        .send_sync(&unknown, &empty_sync_message())
+        .await
+        .expect("still open");
+    assert!(elsewhere.recv().await.is_some(), "still answered");
+    let users = admin.get("/api/users?role=tecnico").await.body;
+    let id = users.as_array().unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = admin
+        .patch(&format!("/api/users/{id}"), &json!({"active": false}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reason = elsewhere
+        .closed_with()
+        .await
+        .expect("closed at deactivation");
+    assert!(reason.contains("Su cuenta cambió"), "{reason}");
+}
+both_backends!(sessions_end_everywhere);
+
+/// The official JavaScript client reconnects by itself after the server restarts, with the
+/// same URL, and its offline work reaches the server.
+async fn the_js_adapter_reconnects_after_a_restart(backend: Backend) {
+    let server = Server::spawn(backend, &[]).await;
+    let admin = server.login("admin").await;
+    let owner = server.ticket_owner(&admin).await;
+    let mut peer = NodePeer::spawn().await;
+    let url = server.sync_url(&admin).await;
+    peer.connect(&url).await;
+    let created = peer
+        .cmd(json!({"cmd": "create", "doc": {}, "ticket": owner}))
+        .await;
+    let doc_url = created["url"].as_str().unwrap().to_owned();
+    peer.cmd(json!({"cmd": "wait-saved", "url": doc_url})).await;
+
+    let server = server.restart_in_place().await;
+    peer.cmd(
+        json!({"cmd": "comment", "url": doc_url, "userId": owner["userId"],
+                    "text": "Escrito mientras el servidor reiniciaba."}),
+    )
+    .await;
+    let saved = peer.cmd(json!({"cmd": "wait-saved", "url": doc_url})).await;
+    assert_eq!(
+        saved["doc"]["comments"][0]["text"],
+        "Escrito mientras el servidor reiniciaba."
+    );
+    let stored = server.stored(&doc_url).await.expect("stored");
+    assert_eq!(crate::support::heads_hex(&stored), {
+        let heads: Vec<String> = serde_json::from_value(saved["heads"].clone()).unwrap();
+        heads
+    });
+}
+both_backends!(the_js_adapter_reconnects_after_a_restart);
 
 /// Sends `frame` on a fresh joined connection and returns the reason the server closed it with.
 async fn close_reason(server: &Server, client: &campo_tests::Client, frame: Vec<u8>) -> String {

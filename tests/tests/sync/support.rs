@@ -59,7 +59,15 @@ impl Server {
     }
 
     async fn start(db: TestDb, env: Vec<(String, String)>) -> anyhow::Result<Self> {
-        let (child, base) = spawn_campo(&db, &[], &env).await?;
+        Self::start_with(db, env, &[]).await
+    }
+
+    async fn start_with(
+        db: TestDb,
+        env: Vec<(String, String)>,
+        options: &[&str],
+    ) -> anyhow::Result<Self> {
+        let (child, base) = spawn_campo(&db, options, &env).await?;
         Ok(Self {
             base,
             db,
@@ -84,6 +92,25 @@ impl Server {
             let _ = child.kill().await;
         }
         Self::start(db, env).await.expect("restart campo")
+    }
+
+    /// Stops the server (SIGTERM) and starts it again on the same database and the same port, so
+    /// that clients reconnect with the URLs they have.
+    pub async fn restart_in_place(self) -> Self {
+        let address = self.base.trim_start_matches("http://").to_owned();
+        let Server {
+            db, env, mut child, ..
+        } = self;
+        if let Some(pid) = child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
+            let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+            let _ = child.kill().await;
+        }
+        Self::start_with(db, env, &["--listen", &address])
+            .await
+            .expect("restart campo on the same port")
     }
 
     pub async fn login(&self, user: &str) -> Client {
@@ -423,6 +450,41 @@ impl RawPeer {
                 Ok(WsMessage::Close(_)) | Err(_) => return None,
             }
         }
+    }
+
+    /// Opens the socket with a browser's session cookie (and the server's own origin), and
+    /// completes the handshake.
+    pub async fn join_with_cookie(
+        server: &Server,
+        client: &Client,
+        peer_id: &str,
+    ) -> anyhow::Result<Self> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let cookies = client
+            .cookie_header(&server.base)
+            .context("no session cookie")?;
+        let mut request =
+            format!("{}/sync", server.base.replacen("http", "ws", 1)).into_client_request()?;
+        request.headers_mut().insert("cookie", cookies.parse()?);
+        request.headers_mut().insert("origin", server.base.parse()?);
+        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+        let mut peer = Self {
+            ws,
+            peer_id: peer_id.to_owned(),
+            server_id: String::new(),
+        };
+        let join = encode(&[
+            ("type", Field::Text("join")),
+            ("senderId", Field::Text(peer_id)),
+            ("supportedProtocolVersions", Field::Texts(&["1"])),
+        ]);
+        peer.send_raw(join).await?;
+        let frame = peer.recv().await.context("no answer to join")?;
+        if frame.kind != "peer" {
+            bail!("expected peer, got {frame:?}");
+        }
+        peer.server_id = frame.sender_id;
+        Ok(peer)
     }
 
     /// Reads until the server closes; returns the `error` message it sent before closing.
