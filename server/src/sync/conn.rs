@@ -204,6 +204,7 @@ async fn serve(
                 user_id: user_id.clone(),
                 role: user.role,
                 session: user.session.clone().into(),
+                unknown: Arc::default(),
                 outbox: outbox.clone(),
                 kill: kill.clone(),
             };

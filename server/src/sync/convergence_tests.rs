@@ -73,6 +73,7 @@ fn connect(
         user_id: "u".into(),
         role: campo_shared::role::Role::Coordinador,
         session: "sesion".into(),
+        unknown: Arc::default(),
         outbox: tx,
         kill: Arc::new(kill),
     };

@@ -72,8 +72,74 @@ pub struct PeerLink {
     pub role: Role,
     /// Hash of the session the connection belongs to.
     pub session: Arc<str>,
+    /// What the connection may still ask of documents the server does not have.
+    pub unknown: Arc<UnknownBudget>,
     pub outbox: mpsc::Sender<Vec<u8>>,
     pub kill: Arc<watch::Sender<Option<CloseReason>>>,
+}
+
+/// Asking for documents the server does not have costs the asker, not the server: a connection
+/// may wait for at most [`UnknownBudget::MAX_WAITING`] of them at once (beyond, it is told they are
+/// unavailable and not remembered), and ask for at most [`UnknownBudget::PER_SECOND`] a second
+/// (with a burst of [`UnknownBudget::BURST`]); past that its connection is closed.
+#[derive(Debug)]
+pub struct UnknownBudget {
+    waiting: AtomicUsize,
+    asked: Mutex<(f64, Instant)>,
+}
+
+impl Default for UnknownBudget {
+    fn default() -> Self {
+        Self {
+            waiting: AtomicUsize::new(0),
+            asked: Mutex::new((Self::BURST, Instant::now())),
+        }
+    }
+}
+
+impl UnknownBudget {
+    /// Unknown documents one connection may wait for at once.
+    pub const MAX_WAITING: usize = 64;
+    /// Sustained requests for unknown documents per second.
+    pub const PER_SECOND: f64 = 20.0;
+    /// Requests for unknown documents in a burst.
+    pub const BURST: f64 = 200.0;
+
+    /// Takes one request from the budget; false when the connection asks too fast.
+    fn ask(&self) -> bool {
+        let mut asked = lock(&self.asked);
+        let now = Instant::now();
+        let (tokens, at) = *asked;
+        let tokens =
+            (tokens + now.duration_since(at).as_secs_f64() * Self::PER_SECOND).min(Self::BURST);
+        if tokens < 1.0 {
+            *asked = (tokens, now);
+            return false;
+        }
+        *asked = (tokens - 1.0, now);
+        true
+    }
+
+    /// A place among the documents the connection waits for, while there is one.
+    fn wait(self: &Arc<Self>) -> Option<Waiting> {
+        let taken = self
+            .waiting
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < Self::MAX_WAITING).then_some(n + 1)
+            })
+            .is_ok();
+        taken.then(|| Waiting(self.clone()))
+    }
+}
+
+/// A connection waiting for a document the server does not have yet; dropping it frees the place.
+#[derive(Debug)]
+struct Waiting(Arc<UnknownBudget>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl PeerLink {
@@ -524,7 +590,7 @@ struct PeerSlot {
     state: sync::State,
     /// The peer asked for a document the server does not have; it gets the document as soon as
     /// someone else provides it.
-    waiting: bool,
+    waiting: Option<Waiting>,
 }
 
 struct DocActor {
@@ -900,7 +966,7 @@ impl DocActor {
         let slot = self.peers.entry(conn).or_insert_with(|| PeerSlot {
             link: peer.clone(),
             state: sync::State::new(),
-            waiting: false,
+            waiting: None,
         });
         slot.link = peer;
         let message = match sync::Message::decode(&data) {
@@ -970,17 +1036,24 @@ impl DocActor {
             }
         }
         if request && !exists && asks_nothing && self.doc_heads().is_empty() {
-            // Neither side has the document: say so, and remember that this peer wants it.
+            // Neither side has the document: say so, and remember that this peer wants it while
+            // its budget allows. Nothing stays in memory but the waiting peer.
             if let Some(slot) = self.peers.get_mut(&conn) {
-                slot.waiting = true;
-                let frame = Message::DocUnavailable {
-                    sender_id: self.hub.inner.peer_id.to_string(),
-                    target_id: slot.link.peer_id.to_string(),
-                    document_id: self.id_text.clone(),
+                let link = slot.link.clone();
+                if !link.unknown.ask() {
+                    link.close(CloseReason::policy(
+                        "Demasiadas solicitudes de documentos que no existen; espere un momento.",
+                    ));
+                    self.peers.remove(&conn);
+                } else {
+                    slot.waiting = link.unknown.wait();
+                    if slot.waiting.is_none() {
+                        self.peers.remove(&conn);
+                    }
+                    self.send_unavailable(&link);
                 }
-                .encode();
-                slot.link.send(frame);
             }
+            self.go_cold();
             return;
         }
         let mut ticket = None;
@@ -1178,7 +1251,7 @@ impl DocActor {
                     PeerSlot {
                         link,
                         state: sync::State::new(),
-                        waiting: false,
+                        waiting: None,
                     },
                 );
             }
@@ -1231,11 +1304,11 @@ impl DocActor {
             if only.is_some_and(|c| c != *conn) {
                 continue;
             }
-            if slot.waiting {
+            if slot.waiting.is_some() {
                 if !has_content {
                     continue;
                 }
-                slot.waiting = false;
+                slot.waiting = None;
             }
             if !readable(&self.projection, has_content, &slot.link) {
                 gone.push(*conn);

@@ -54,6 +54,50 @@ async fn authentication_comes_first(backend: Backend) {
 }
 both_backends!(authentication_comes_first);
 
+/// Asking for documents that do not exist costs the asker: past its budget its connection is
+/// closed with the reason, and an honest técnico keeps syncing meanwhile.
+async fn asking_for_unknown_documents_costs_the_asker(backend: Backend) {
+    let server = Server::spawn(backend, &[]).await;
+    let admin = server.login("admin").await;
+    let owner = server.ticket_owner(&admin).await;
+    let mut honest = NodePeer::spawn().await;
+    honest.connect(&server.sync_url(&admin).await).await;
+    let created = honest
+        .cmd(json!({"cmd": "create", "doc": {}, "ticket": owner}))
+        .await;
+    let url = created["url"].as_str().unwrap().to_owned();
+
+    let tecnico = server.login("tecnico1").await;
+    let mut flood = RawPeer::join(&server.sync_url(&tecnico).await, "inundador")
+        .await
+        .expect("join");
+    let ask = empty_sync_message();
+    let mut answered = 0;
+    let reason = loop {
+        let id = campo_shared::ids::DocumentId::new().to_bs58check();
+        flood.send_request(&id, &ask).await.expect("send");
+        let frame = flood.recv().await.expect("an answer");
+        if frame.kind == "error" {
+            break frame.message;
+        }
+        assert_eq!(frame.kind, "doc-unavailable");
+        answered += 1;
+        assert!(answered <= 1_000, "the server kept answering");
+    };
+    assert!(reason.contains("Demasiadas solicitudes"), "{reason}");
+    assert!(answered >= 100, "an honest burst is answered: {answered}");
+
+    honest
+        .cmd(
+            json!({"cmd": "comment", "url": url, "userId": owner["userId"],
+                    "text": "Sigo trabajando."}),
+        )
+        .await;
+    let saved = honest.cmd(json!({"cmd": "wait-saved", "url": url})).await;
+    assert_eq!(saved["doc"]["comments"][0]["text"], "Sigo trabajando.");
+}
+both_backends!(asking_for_unknown_documents_costs_the_asker);
+
 /// A sync message that has nothing and asks for everything.
 fn empty_sync_message() -> Vec<u8> {
     use automerge::sync::{self, SyncDoc};

@@ -427,8 +427,22 @@ impl RawPeer {
     }
 
     pub async fn send_sync(&mut self, document_id: &str, data: &[u8]) -> anyhow::Result<()> {
+        self.send_doc_message("sync", document_id, data).await
+    }
+
+    /// Asks for a document, as a client that does not have it does.
+    pub async fn send_request(&mut self, document_id: &str, data: &[u8]) -> anyhow::Result<()> {
+        self.send_doc_message("request", document_id, data).await
+    }
+
+    async fn send_doc_message(
+        &mut self,
+        kind: &str,
+        document_id: &str,
+        data: &[u8],
+    ) -> anyhow::Result<()> {
         let frame = encode(&[
-            ("type", Field::Text("sync")),
+            ("type", Field::Text(kind)),
             ("senderId", Field::Text(&self.peer_id.clone())),
             ("targetId", Field::Text(&self.server_id.clone())),
             ("documentId", Field::Text(document_id)),
