@@ -204,7 +204,7 @@ async fn serve(
                 user_id: user_id.clone(),
                 role: user.role,
                 session: user.session.clone().into(),
-                unknown: Arc::default(),
+                unknown: documents.unknown_budget(&user_id),
                 outbox: outbox.clone(),
                 kill: kill.clone(),
             };

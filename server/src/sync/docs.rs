@@ -78,10 +78,11 @@ pub struct PeerLink {
     pub kill: Arc<watch::Sender<Option<CloseReason>>>,
 }
 
-/// Asking for documents the server does not have costs the asker, not the server: a connection
-/// may wait for at most [`UnknownBudget::MAX_WAITING`] of them at once (beyond, it is told they are
-/// unavailable and not remembered), and ask for at most [`UnknownBudget::PER_SECOND`] a second
-/// (with a burst of [`UnknownBudget::BURST`]); past that its connection is closed.
+/// Asking for documents the server does not have costs the asker, not the server: a user's
+/// connections together may wait for at most [`UnknownBudget::MAX_WAITING`] of them at once
+/// (beyond, they are told they are unavailable and not remembered), and ask for at most
+/// [`UnknownBudget::PER_SECOND`] a second (with a burst of [`UnknownBudget::BURST`]); past that
+/// the asking connection is closed. Reconnecting does not refill the budget: it is the user's.
 #[derive(Debug)]
 pub struct UnknownBudget {
     waiting: AtomicUsize,
@@ -98,8 +99,8 @@ impl Default for UnknownBudget {
 }
 
 impl UnknownBudget {
-    /// Unknown documents one connection may wait for at once.
-    pub const MAX_WAITING: usize = 64;
+    /// Unknown documents one user may wait for at once.
+    pub const MAX_WAITING: usize = 256;
     /// Sustained requests for unknown documents per second.
     pub const PER_SECOND: f64 = 20.0;
     /// Requests for unknown documents in a burst.
@@ -254,6 +255,8 @@ struct Inner {
     actor: ActorId,
     storage_id: tokio::sync::OnceCell<String>,
     actors: Mutex<HashMap<DocumentId, (u64, mpsc::Sender<DocCmd>)>>,
+    /// Each user's budget for unknown documents, shared by its connections.
+    unknown: Mutex<HashMap<Arc<str>, Arc<UnknownBudget>>>,
     /// Every joined connection, by the server's own connection id: a peer id is only what the
     /// client calls itself, and two connections may well claim the same one.
     peers: Mutex<HashMap<ConnId, PeerLink>>,
@@ -293,6 +296,7 @@ impl Documents {
                 storage_id: tokio::sync::OnceCell::new(),
                 actors: Mutex::new(HashMap::new()),
                 peers: Mutex::new(HashMap::new()),
+                unknown: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
                 hot: AtomicUsize::new(0),
                 pressure: Notify::new(),
@@ -427,6 +431,14 @@ impl Documents {
             }
         }
         peers.insert(link.conn, link);
+    }
+
+    /// The budget for unknown documents of a user's connections.
+    pub fn unknown_budget(&self, user_id: &Arc<str>) -> Arc<UnknownBudget> {
+        lock(&self.inner.unknown)
+            .entry(user_id.clone())
+            .or_default()
+            .clone()
     }
 
     /// Closes every sync connection of a user (disabled, or given another role).
