@@ -5,6 +5,14 @@
 //! fields, decimal comma, no thousands separator, dates as `dd/mm/aaaa hh:mm` in Bogota time.
 //! Percentages are written as numbers (`75,0`, the header says «%») so a spreadsheet can compute
 //! with them. The XLSX has real numbers and real dates (Bogota time) with display formats.
+//!
+//! Text that people typed (descriptions, categories, names) never runs as a formula (OWASP's CSV
+//! injection): a text cell that starts like one (`=`, `+`, `-`, `@`, tab, carriage return) gets a
+//! leading `'` in the CSV, which Excel and LibreOffice read as «this is text», and Excel's quote
+//! prefix in the XLSX (what Excel itself records when a person types `'=…`: the cell shows the
+//! text as typed and stays text when edited). Numbers are written as numbers, never touched.
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
@@ -47,13 +55,30 @@ impl Cell {
     }
 
     /// As a CSV field: like [`Cell::display`] but empty for «nothing» and an ASCII minus, so a
-    /// spreadsheet reads numbers.
+    /// spreadsheet reads numbers; text that starts like a formula is kept as text.
     pub fn csv(&self) -> String {
         match self {
+            Cell::Text(t) => csv_text(t).into_owned(),
             Cell::Num(None, _) | Cell::Delta(None, _) => String::new(),
             Cell::Delta(Some(v), d) => decimal(*v, *d),
             other => other.display(),
         }
+    }
+}
+
+/// Whether a spreadsheet would take `text` for a formula: it starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return (OWASP's list for CSV injection).
+pub fn starts_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Text as a CSV field: one that starts like a formula gets a leading `'`, so Excel and
+/// LibreOffice show it as text instead of running it.
+pub fn csv_text(text: &str) -> Cow<'_, str> {
+    if starts_like_formula(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -387,7 +412,7 @@ pub fn detail_csv(report: &Report) -> anyhow::Result<Vec<u8>> {
     w.write_record(DETAIL_HEADER)?;
     for row in &report.detail {
         let fields = detail_values(row).map(|v| match v {
-            DetailValue::Text(t) => t.to_owned(),
+            DetailValue::Text(t) => csv_text(t).into_owned(),
             DetailValue::Int(i) => i.to_string(),
             DetailValue::Num(n) => n.map_or(String::new(), |n| decimal(n, 1)),
             DetailValue::Time(t) => t.map_or(String::new(), super::figures::datetime_text),
@@ -402,12 +427,12 @@ pub fn detail_csv(report: &Report) -> anyhow::Result<Vec<u8>> {
 pub fn general_csv(report: &Report, heading: &[String]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv_writer();
     for line in heading {
-        w.write_record([line])?;
+        w.write_record([csv_text(line).as_ref()])?;
     }
     w.write_record([""])?;
     for s in sections(&report.general) {
-        w.write_record([&s.title])?;
-        w.write_record(&s.header)?;
+        w.write_record([csv_text(&s.title).as_ref()])?;
+        w.write_record(s.header.iter().map(|h| csv_text(h).into_owned()))?;
         for row in &s.rows {
             w.write_record(row.iter().map(Cell::csv))?;
         }
@@ -427,10 +452,28 @@ fn excel_date(date: NaiveDate) -> f64 {
     (date - epoch).num_days() as f64
 }
 
+/// Writes text in a cell; text that starts like a formula gets the quote prefix, so Excel and
+/// LibreOffice show it as text and keep it text when someone edits the cell.
+fn write_text(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    text: &str,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    if starts_like_formula(text) {
+        sheet.write_string_with_format(row, col, text, &format.clone().set_quote_prefix())?;
+    } else {
+        sheet.write_string_with_format(row, col, text, format)?;
+    }
+    Ok(())
+}
+
 /// The report as an XLSX workbook: sheet «General» (the sections) and «Detalle» (one row per
 /// ticket).
 pub fn xlsx(report: &Report, heading: &[String]) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
+    let plain = Format::new();
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
     let head = Format::new()
@@ -459,19 +502,16 @@ pub fn xlsx(report: &Report, heading: &[String]) -> Result<Vec<u8>, XlsxError> {
     }
     let mut row = 0u32;
     for (i, line) in heading.iter().enumerate() {
-        if i == 0 {
-            sheet.write_string_with_format(row, 0, line, &title)?;
-        } else {
-            sheet.write_string(row, 0, line)?;
-        }
+        let format = if i == 0 { &title } else { &plain };
+        write_text(sheet, row, 0, line, format)?;
         row += 1;
     }
     row += 1;
     for s in sections(&report.general) {
-        sheet.write_string_with_format(row, 0, &s.title, &bold)?;
+        write_text(sheet, row, 0, &s.title, &bold)?;
         row += 1;
         for (col, h) in s.header.iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, h, &head)?;
+            write_text(sheet, row, col as u16, h, &head)?;
         }
         row += 1;
         for cells in &s.rows {
@@ -479,7 +519,7 @@ pub fn xlsx(report: &Report, heading: &[String]) -> Result<Vec<u8>, XlsxError> {
                 let col = col as u16;
                 match cell {
                     Cell::Text(t) => {
-                        sheet.write_string(row, col, t)?;
+                        write_text(sheet, row, col, t, &plain)?;
                     }
                     Cell::Int(v) => {
                         sheet.write_number_with_format(row, col, *v as f64, &formats[0])?;
@@ -505,7 +545,7 @@ pub fn xlsx(report: &Report, heading: &[String]) -> Result<Vec<u8>, XlsxError> {
         }
         if s.title.starts_with("Satisfacción de") {
             for note in question_notes(&report.general) {
-                sheet.write_string(row, 0, &note)?;
+                write_text(sheet, row, 0, &note, &plain)?;
                 row += 1;
             }
         }
@@ -532,7 +572,7 @@ pub fn xlsx(report: &Report, heading: &[String]) -> Result<Vec<u8>, XlsxError> {
             match value {
                 DetailValue::Text(t) => {
                     if !t.is_empty() {
-                        sheet.write_string(row, col, t)?;
+                        write_text(sheet, row, col, t, &plain)?;
                     }
                 }
                 DetailValue::Int(v) => {

