@@ -949,4 +949,233 @@ mod tests {
         assert!(err.0.contains("identificadores únicos"), "{err}");
         let _ = EventId::new();
     }
+
+    /// What a generated change does, and whether the rules must let it through.
+    #[derive(Debug, Clone)]
+    enum Attempt {
+        /// A comment of the writer's own.
+        Comment,
+        /// An event the writer's role may write, signed by the writer.
+        PermittedEvent(usize),
+        /// The note of the técnico's visit.
+        VisitNote,
+        /// A new event or comment carrying the id of an existing one, at an index.
+        DuplicateId { comment: bool, index: usize },
+        /// A root list rewritten with its own content.
+        ReplaceList(usize),
+        /// A key the schema does not name, at the root or nested in a new comment or event.
+        UnknownField(usize),
+        /// A field of an existing event or comment written again.
+        EditSealed { comment: bool, index: usize },
+        /// A new event or comment signed by someone else.
+        ForgedAuthor { comment: bool },
+        /// An item removed from a root list.
+        Delete(usize),
+        /// A comment over its length limit.
+        LongComment,
+    }
+
+    const USERS: [(&str, Role); 4] = [
+        (OFFICIAL, Role::Funcionario),
+        (TECH, Role::Tecnico),
+        ("u-contractor", Role::Contratista),
+        (COORD, Role::Coordinador),
+    ];
+
+    fn attempt() -> impl proptest::strategy::Strategy<Value = Attempt> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Attempt::Comment),
+            (0..16usize).prop_map(Attempt::PermittedEvent),
+            Just(Attempt::VisitNote),
+            (any::<bool>(), 0..4usize)
+                .prop_map(|(comment, index)| Attempt::DuplicateId { comment, index }),
+            (0..3usize).prop_map(Attempt::ReplaceList),
+            (0..3usize).prop_map(Attempt::UnknownField),
+            (any::<bool>(), 0..4usize)
+                .prop_map(|(comment, index)| Attempt::EditSealed { comment, index }),
+            any::<bool>().prop_map(|comment| Attempt::ForgedAuthor { comment }),
+            (0..3usize).prop_map(Attempt::Delete),
+            Just(Attempt::LongComment),
+        ]
+    }
+
+    /// Does `attempt` as `(user, role)` on a device copy; returns whether the rules must accept
+    /// it. `seq` makes texts and times distinct.
+    fn perform(
+        d: &mut AutoCommit,
+        now: &TicketDoc,
+        (user, role): (&str, Role),
+        attempt: &Attempt,
+        seq: i64,
+    ) -> bool {
+        let at = 100 + seq;
+        let list_key = |i: usize| ["events", "visits", "comments"][i % 3];
+        match attempt {
+            Attempt::Comment => {
+                append_comment(d, &comment(user, &format!("Nota {seq}"))).unwrap();
+                true
+            }
+            Attempt::PermittedEvent(i) => {
+                let kinds: Vec<EventKind> = crate::role::PERMISSIONS
+                    .iter()
+                    .filter(|(_, roles)| roles.contains(&role))
+                    .map(|(kind, _)| *kind)
+                    .collect();
+                let kind = kinds[i % kinds.len()];
+                append_event(d, &Event::new(kind, at, user, role)).unwrap();
+                true
+            }
+            Attempt::VisitNote => {
+                let mut visit = now.visits[0].clone();
+                visit.note = format!("Nota de visita {seq}");
+                update_visit(d, &visit).unwrap();
+                role == Role::Coordinador || user == TECH
+            }
+            Attempt::DuplicateId {
+                comment: true,
+                index,
+            } => {
+                let mut copy = comment(user, "Copia");
+                copy.id = now.comments[index % now.comments.len()].id;
+                let comments = object(d, &ROOT, "comments");
+                autosurgeon::reconcile_insert(d, comments, index % 2, &copy).unwrap();
+                false
+            }
+            Attempt::DuplicateId {
+                comment: false,
+                index,
+            } => {
+                let mut copy = Event::new(EventKind::Registered, at, user, role);
+                copy.id = now.events[index % now.events.len()].id;
+                insert_event(d, index % 2, &copy);
+                false
+            }
+            Attempt::ReplaceList(i) => {
+                let key = list_key(*i);
+                let list = d.put_object(&ROOT, key, ObjType::List).unwrap();
+                match key {
+                    "events" => {
+                        for (j, e) in now.events.iter().enumerate() {
+                            autosurgeon::reconcile_insert(d, list.clone(), j, e).unwrap();
+                        }
+                    }
+                    "visits" => {
+                        for (j, v) in now.visits.iter().enumerate() {
+                            autosurgeon::reconcile_insert(d, list.clone(), j, v).unwrap();
+                        }
+                    }
+                    _ => {
+                        for (j, c) in now.comments.iter().enumerate() {
+                            autosurgeon::reconcile_insert(d, list.clone(), j, c).unwrap();
+                        }
+                    }
+                }
+                false
+            }
+            Attempt::UnknownField(0) => {
+                d.put(&ROOT, "aprobado", true).unwrap();
+                false
+            }
+            Attempt::UnknownField(1) => {
+                append_comment(d, &comment(user, "Con extra")).unwrap();
+                let comments = object(d, &ROOT, "comments");
+                let last = object(d, &comments, d.length(&comments) - 1);
+                d.put(&last, "extra", 1).unwrap();
+                false
+            }
+            Attempt::UnknownField(_) => {
+                append_event(d, &Event::new(EventKind::Registered, at, user, role)).unwrap();
+                let events = object(d, &ROOT, "events");
+                let last = object(d, &events, d.length(&events) - 1);
+                let data = object(d, &last, "data");
+                d.put(&data, "aprobado_por", user).unwrap();
+                false
+            }
+            Attempt::EditSealed { comment, index } => {
+                let key = if *comment { "comments" } else { "events" };
+                let list = object(d, &ROOT, key);
+                let item = object(d, &list, index % d.length(&list));
+                let field = if *comment { "text" } else { "kind" };
+                let value = if *comment { "Cambiado" } else { "anulada" };
+                d.put(&item, field, value).unwrap();
+                false
+            }
+            Attempt::ForgedAuthor { comment: true } => {
+                let other = if user == OFFICIAL { TECH } else { OFFICIAL };
+                append_comment(d, &comment(other, "Firmado por otro")).unwrap();
+                false
+            }
+            Attempt::ForgedAuthor { comment: false } => {
+                let other = if user == COORD { TECH } else { COORD };
+                let event = Event::new(EventKind::Registered, at, other, role);
+                append_event(d, &event).unwrap();
+                false
+            }
+            Attempt::Delete(i) => {
+                let list = object(d, &ROOT, list_key(*i));
+                d.delete(&list, 0).unwrap();
+                false
+            }
+            Attempt::LongComment => {
+                let long = "x".repeat(crate::limits::COMMENT.max + 1);
+                append_comment(d, &comment(user, &long)).unwrap();
+                false
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Random changes by every role, honest and forged: the rules accept exactly the
+        /// allowed ones, so the server's document always equals the document built from the
+        /// allowed changes alone.
+        #[test]
+        fn the_stored_ticket_holds_only_allowed_changes(
+            steps in proptest::collection::vec((0..4usize, attempt()), 1..24)
+        ) {
+            let mut start = ticket();
+            start.events.push(
+                Event::new(EventKind::Assigned, 2, COORD, Role::Coordinador).with_data(EventData {
+                    assignee: Some(Person { id: TECH.into(), name: "Técnico".into() }),
+                    ..EventData::default()
+                }),
+            );
+            start.visits.push(Visit::start(TECH, 3, true));
+            start.comments.push(comment(OFFICIAL, "Primer comentario"));
+            let mut server = stored(&start);
+            let mut model = stored(&start);
+            for (seq, (who, attempt)) in steps.iter().enumerate() {
+                let (user, role) = USERS[*who];
+                let now = HydratedTicket::read(&server).unwrap().ticket;
+                let mut allowed = false;
+                let verdict = deliver(&mut server, writer(user, role), |d| {
+                    allowed = perform(d, &now, (user, role), attempt, seq as i64);
+                });
+                proptest::prop_assert_eq!(
+                    verdict.is_ok(),
+                    allowed,
+                    "{:?} by {:?}: {:?}",
+                    attempt,
+                    role,
+                    verdict
+                );
+                if allowed {
+                    let mut device = device(&model);
+                    let model_now = HydratedTicket::read(&model).unwrap().ticket;
+                    perform(&mut device, &model_now, (user, role), attempt, seq as i64);
+                    model.apply_changes(device.get_changes(&model.get_heads())).unwrap();
+                }
+            }
+            let stored_ticket = HydratedTicket::read(&server).unwrap().ticket;
+            let model_ticket = HydratedTicket::read(&model).unwrap().ticket;
+            proptest::prop_assert_eq!(stored_ticket.events.len(), model_ticket.events.len());
+            proptest::prop_assert_eq!(&stored_ticket.visits, &model_ticket.visits);
+            let texts = |t: &TicketDoc| t.comments.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(texts(&stored_ticket), texts(&model_ticket));
+            let kinds = |t: &TicketDoc| t.events.iter().map(|e| (e.kind, e.author.clone())).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(kinds(&stored_ticket), kinds(&model_ticket));
+        }
+    }
 }
