@@ -123,13 +123,24 @@ impl AppError {
                 "Envíe los datos como JSON (Content-Type: application/json).".into()
             }
             AppError::TooManyRequests { retry_after_secs } => format!(
-                "Demasiados intentos fallidos. Espere {retry_after_secs} segundos y vuelva a intentarlo."
+                "Demasiados intentos fallidos desde este equipo. Espere {} y vuelva a \
+                 intentarlo; si olvidó su contraseña, pida a un coordinador que se la cambie.",
+                wait_text(*retry_after_secs)
             ),
             AppError::Database(_) | AppError::Internal(_) => {
                 "Ocurrió un error interno. Intente de nuevo; si persiste, avise al administrador."
                     .into()
             }
         }
+    }
+}
+
+/// A wait as people say it: «1 segundo», «40 segundos», «2 minutos», «15 minutos».
+fn wait_text(secs: u64) -> String {
+    match secs {
+        0 | 1 => "1 segundo".into(),
+        2..=90 => format!("{secs} segundos"),
+        _ => format!("{} minutos", secs.div_ceil(60)),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use campo_server::auth::Passwords;
-use campo_server::config::Config;
+use campo_server::config::{Config, TrustedProxies};
 use campo_server::store::{NewUser, Store, is_foreign_key_violation, is_unique_violation};
 use campo_server::{AppState, demo, serve, shutdown_signal};
 use campo_shared::account::{Email, FullName, NewPassword, Username};
@@ -85,6 +85,10 @@ struct ServeArgs {
     /// Remitente de las notificaciones (Campo <campo@midominio.gov.co>).
     #[arg(long, env = "CAMPO_SMTP_FROM")]
     smtp_from: Option<String>,
+    /// Proxies inversos de confianza (direcciones IP o rangos CIDR separados por comas): solo de
+    /// ellos se lee la dirección del cliente en X-Forwarded-For. Vacío: no se confía en ninguno.
+    #[arg(long, env = "CAMPO_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
     /// Carga la organización de demostración antes de iniciar.
     #[arg(long)]
     demo: bool,
@@ -149,6 +153,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let (store, database_url) = open_store(&cli.storage).await?;
     match cli.command {
         Command::Serve(args) => {
+            // Checked before anything else happens, so a typo stops the start with its reason.
+            let trusted_proxies =
+                TrustedProxies::parse(&args.trusted_proxies).map_err(anyhow::Error::msg)?;
             if args.demo {
                 print_demo(&demo::load(&store).await?);
             }
@@ -162,6 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 session_absolute: Duration::from_secs(args.session_max_days * 24 * 3600),
                 smtp_url: args.smtp_url,
                 smtp_from: args.smtp_from,
+                trusted_proxies,
             };
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await

@@ -1,10 +1,9 @@
 //! Login, logout, the current user, and account administration by coordinators.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -13,7 +12,7 @@ use campo_shared::role::Role;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::AppState;
-use crate::auth::{CurrentUser, new_session_token, token_hash};
+use crate::auth::{ClientAddress, CurrentUser, new_session_token, token_hash};
 use crate::error::{ApiResult, AppError, Json};
 use crate::store::{
     NewUser, UserChanges, UserRow, is_foreign_key_violation, is_unique_violation, now_ms,
@@ -66,7 +65,7 @@ struct LoginBody {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     Json(body): Json<LoginBody>,
 ) -> ApiResult<Response> {
     if body.username.trim().is_empty() || body.password.is_empty() {
@@ -82,12 +81,14 @@ async fn login(
         .as_ref()
         .map(|u| u.as_str().to_owned())
         .unwrap_or_else(|| "(inválido)".to_owned());
-    let address = peer.ip();
-    if let Err(retry) = state.limiter.check(&limiter_key, address, Instant::now()) {
-        return Err(AppError::TooManyRequests {
+    let delay = state
+        .limiter
+        .check(&limiter_key, address, Instant::now())
+        .map_err(|retry| AppError::TooManyRequests {
             retry_after_secs: retry.0,
-        });
-    }
+        })?;
+    // Failures from elsewhere slow this account down (a few seconds at most), never keep it out.
+    tokio::time::sleep(delay).await;
     let password_ok_len =
         body.password.chars().count() <= campo_shared::account::PASSWORD_MAX_CHARS;
     let user = match (&username, password_ok_len) {
@@ -108,7 +109,7 @@ async fn login(
             return Err(AppError::InvalidCredentials);
         }
     };
-    state.limiter.success(&limiter_key);
+    state.limiter.success(&limiter_key, address);
     let token = new_session_token();
     let now = now_ms();
     let expires_at = now + state.config.session_absolute.as_millis() as i64;

@@ -1,13 +1,15 @@
 //! Accounts and sessions: password hashing, server-side sessions behind a cookie, the login
-//! rate limiter and the `Origin` check for state-changing requests (OWASP ASVS level 2 as the
+//! rate limiter, the client's address (behind trusted proxies) and the `Origin` check for state-changing requests (OWASP ASVS level 2 as the
 //! reference).
 
+mod client_address;
 mod limiter;
 mod origin;
 mod password;
 mod session;
 
-pub use limiter::{LoginLimiter, RetryAfter};
+pub use client_address::{ClientAddress, client_address};
+pub use limiter::{LoginLimiter, MAX_ACCOUNT_DELAY, RetryAfter};
 pub use origin::{check_origin, origin_ok};
 pub use password::{Passwords, hash_password_blocking};
 pub use session::{CurrentUser, SessionCookie, new_session_token, token_hash};

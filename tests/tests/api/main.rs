@@ -7,6 +7,7 @@ mod demo;
 mod equipment;
 mod health;
 mod labels;
+mod login_throttle;
 mod notifications;
 mod photos;
 mod reports;
