@@ -60,6 +60,24 @@ async function logInAsOfficial(page) {
   await page.getByRole("heading", { name: "Mis solicitudes" }).waitFor()
 }
 
+/**
+ * Collects what the Content-Security-Policy refused on `page`: Chromium's console reports
+ * («Refused to …») and the page's `securitypolicyviolation` events.
+ */
+async function watchCsp(page) {
+  const violations = []
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", e =>
+      console.error(`securitypolicyviolation: ${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} sample ${JSON.stringify(e.sample)}`),
+    )
+  })
+  page.on("console", message => {
+    const text = message.text()
+    if (text.startsWith("Refused to") || text.startsWith("securitypolicyviolation:")) violations.push(text)
+  })
+  return violations
+}
+
 test("an official asks for help online and offline, sees the promised time and answers the survey", async () => {
   const campo = await Campo.create()
   cleanup.push(() => campo.dispose())
@@ -68,6 +86,11 @@ test("an official asks for help online and offline, sees the promised time and a
   const browser = await launch(await qrVideo(`${campo.base}/e/GN-000101`))
   cleanup.push(() => browser.close())
   const page = await (await phone(browser, campo.base)).newPage()
+  // The whole story (the app shell, Automerge's and the scanner's WebAssembly, the camera, photos
+  // shown from the phone, the service worker, sync) runs under the server's CSP without a refusal.
+  const cspViolations = await watchCsp(page)
+  const served = await fetch(campo.base)
+  assert.match(served.headers.get("content-security-policy") ?? "", /script-src 'self'/)
 
   // The demo official's own request is listed; the inventory of Hacienda reaches the phone.
   await logInAsOfficial(page)
@@ -266,4 +289,5 @@ test("an official asks for help online and offline, sees the promised time and a
   const surveyDoc = await coordinatorPeer.docWhen(`automerge:${onlineId}`, "the survey in the document", d => d.survey)
   assert.equal(surveyDoc.survey.by, official.id)
   assert.equal(surveyDoc.survey.answers.comment, "Muy amable el técnico.")
+  assert.deepEqual(cspViolations, [])
 })

@@ -51,9 +51,10 @@ export async function exportUnsynced(): Promise<Blob> {
       sha256: p.sha256,
       type: p.type,
       ticket: p.ticket,
+      refusal: p.refusal ?? null,
       base64: toBase64(p.bytes),
     }))
-  const tickets = loadedTickets().map(h => ({ url: h.url, doc: plainDoc(h) }))
+  const tickets = loadedTickets().map(h => ({ url: h.url, refusal: refusedDocs.value[h.url] ?? null, doc: plainDoc(h) }))
   return new Blob([JSON.stringify({ exportedAt: new Date().toISOString(), tickets, photos }, null, 1)], {
     type: "application/json",
   })

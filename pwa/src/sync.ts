@@ -33,8 +33,13 @@ const ack: Record<string, string[]> = JSON.parse(localStorage.getItem(ACK_KEY) ?
 export const connected = signal(false)
 /** Unacknowledged changes per document URL. */
 export const pendingByDoc = signal<Record<string, number>>({})
+/** Bumped whenever `ack` changes (it is a plain object, so computed values must be told). */
+const ackVersion = signal(0)
 /** Documents the server has never acknowledged (created here and never synced, or never heard). */
-export const unknownDocs = computed(() => Object.keys(pendingByDoc.value).filter(url => !ack[url]).length)
+export const unknownDocs = computed(() => {
+  void ackVersion.value
+  return Object.keys(pendingByDoc.value).filter(url => !ack[url]).length
+})
 export const pendingChanges = computed(() => Object.values(pendingByDoc.value).reduce((a, b) => a + b, 0))
 /** Documents whose changes the server refused, by URL, with its reason (kept across restarts). */
 export const refusedDocs = signal<Refusals>(readRefusals())
@@ -120,6 +125,7 @@ async function createRepo(): Promise<Repo> {
 function saveAck(url: AutomergeUrl, hexHeads: string[]): void {
   ack[url] = hexHeads
   localStorage.setItem(ACK_KEY, JSON.stringify(ack))
+  ackVersion.value++
 }
 
 function recount(url: AutomergeUrl, handle: DocHandle<TicketDoc>): void {
@@ -231,6 +237,7 @@ export async function discardTicket(url: string): Promise<void> {
   await r.storageSubsystem?.removeDoc(documentId)
   delete ack[url]
   localStorage.setItem(ACK_KEY, JSON.stringify(ack))
+  ackVersion.value++
   const { [url]: _pending, ...rest } = pendingByDoc.value
   pendingByDoc.value = rest
   saveRefusals(settleRefusal(refusedDocs.value, url))
@@ -245,6 +252,7 @@ export async function wipeDocuments(): Promise<void> {
   refusedDocs.value = {}
   syncNotes.value = []
   for (const key of Object.keys(ack)) delete ack[key]
+  ackVersion.value++
   handles.clear()
   pendingByDoc.value = {}
   await new Promise<void>(resolve => {

@@ -103,5 +103,8 @@ export function PhotoThumb(props: { sha256: string }) {
       if (url?.startsWith("blob:")) URL.revokeObjectURL(url)
     }
   }, [props.sha256])
-  return src ? <img class="thumb" src={src} alt="" loading="lazy" /> : <span class="thumb" />
+  const [broken, setBroken] = useState(false)
+  // A photo the browser cannot show (a refused file, say) is an empty square, not a broken icon.
+  if (!src || broken) return <span class="thumb" />
+  return <img class="thumb" src={src} alt="" loading="lazy" onError={() => setBroken(true)} />
 }
