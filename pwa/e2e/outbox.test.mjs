@@ -329,3 +329,31 @@ test("a change the server refuses is shown with its reason, survives an offline 
   const doc = await peer.docWhen(url, "the new comment on the server", d => d.comments.some(c => c.text === "Repuesto pedido al almacén."))
   assert.ok(!doc.comments.some(c => c.text === "Comentario que el servidor no acepta."))
 })
+
+test("texts over campo-shared's limits are refused before saving, with the field and the limit", async () => {
+  const campo = await Campo.create()
+  cleanup.push(() => campo.dispose())
+  const { page } = await technicianOnPrinter(campo)
+  const comments = await page.locator(".card.comment").count()
+
+  // 4001 characters, one of them outside the Basic Multilingual Plane (two UTF-16 units, one character).
+  await page.getByPlaceholder("Escriba un comentario").fill(`📷${"x".repeat(4000)}`)
+  await page.getByText("4001 de 4000 caracteres").waitFor()
+  await page.getByRole("button", { name: "Agregar comentario" }).click()
+  await page.getByRole("alert").filter({ hasText: "El comentario admite máximo 4000 caracteres; tiene 4001." }).waitFor()
+  assert.equal(await page.locator(".card.comment").count(), comments, "nothing was saved")
+  assert.equal(await page.locator('[data-sync="saved"]').count(), 1)
+
+  await startIntervention(page)
+  await page.getByLabel("Diagnóstico (falla confirmada)").fill("d".repeat(4001))
+  await page.getByLabel("Acciones realizadas").fill("Se limpió el rodillo.")
+  await page.getByLabel("Pruebas realizadas y resultado mostrado al usuario").fill("Diez páginas sin atascos.")
+  await page.getByLabel("Resuelto", { exact: true }).check()
+  await page.getByRole("button", { name: "Finalizar visita" }).click()
+  await page.getByText("El diagnóstico admite máximo 4000 caracteres; tiene 4001.").waitFor()
+  await page.getByRole("heading", { name: "Intervención" }).waitFor()
+  await page.getByLabel("Diagnóstico (falla confirmada)").fill("d".repeat(4000))
+  await page.getByRole("button", { name: "Finalizar visita" }).click()
+  await page.getByRole("heading", { name: "Informe de cierre" }).waitFor()
+  await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
+})

@@ -156,9 +156,20 @@ export function validateReport(summary: string, results = ""): Errors {
   return e
 }
 
-/** A comment on a ticket: empty is not sent; over the limit is refused with the server's words. */
-export function validateComment(text: string): string | null {
-  return overText("comment", text.trim())
+/** A comment on a ticket with `existing` comments: over a limit is refused with the server's words. */
+export function validateComment(text: string, existing = 0): string | null {
+  return overText("comment", text.trim()) ?? overList("comments", existing + 1)
+}
+
+/**
+ * What the ticket's lists would hold after a save (`events`, `visits` added to what it has): the
+ * server's message when a list would pass its limit, else null.
+ */
+export function validateGrowth(
+  doc: { events: readonly unknown[]; visits: readonly unknown[] },
+  add: { events: number; visits?: number },
+): string | null {
+  return overList("visits", doc.visits.length + (add.visits ?? 0)) ?? overList("events", doc.events.length + add.events)
 }
 
 /** The coordinator's reason (cancellation, reopening, phone resolution, duplicate note). */

@@ -8,6 +8,7 @@ import {
   splitCodes,
   validateAbsent,
   validateComment,
+  validateGrowth,
   validateIntervention,
   validateReason,
   validateReport,
@@ -235,6 +236,28 @@ describe("limits before saving", () => {
     expect(validateRequest({ ...base, photos }).photos).toBe(`Adjunte máximo ${LIMITS.lists.request_photos} fotos por solicitud.`)
     expect(validateRequest({ ...base, extension: "1".repeat(LIMITS.extensionDigits + 1) }).extension).toBe(
       `La extensión debe tener de 1 a ${LIMITS.extensionDigits} dígitos.`,
+    )
+  })
+})
+
+describe("list limits of a ticket", () => {
+  const list = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+  it("refuses a comment past the ticket's comment limit", () => {
+    const max = LIMITS.lists.comments
+    expect(validateComment("Listo.", max - 1)).toBeNull()
+    expect(validateComment("Listo.", max)).toBe(`Se admiten máximo ${max} comentarios; el caso tendría ${max + 1}.`)
+  })
+
+  it("refuses a visit or an event past the ticket's limits", () => {
+    const events = LIMITS.lists.events
+    const visits = LIMITS.lists.visits
+    expect(validateGrowth({ events: list(events - 2), visits: list(visits - 1) }, { visits: 1, events: 2 })).toBeNull()
+    expect(validateGrowth({ events: list(0), visits: list(visits) }, { visits: 1, events: 2 })).toBe(
+      `Se admiten máximo ${visits} visitas; el caso tendría ${visits + 1}.`,
+    )
+    expect(validateGrowth({ events: list(events), visits: list(0) }, { events: 1 })).toBe(
+      `Se admiten máximo ${events} eventos; el caso tendría ${events + 1}.`,
     )
   })
 })

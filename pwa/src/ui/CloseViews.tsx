@@ -5,19 +5,21 @@ import { useState } from "preact/hooks"
 import { t } from "../es"
 import { currentUser } from "../session"
 import { fileReport, recordSurvey } from "../tickets"
-import { type Errors, validateReport, validateSurvey } from "../validation"
+import { type Errors, validateGrowth, validateReport, validateSurvey } from "../validation"
 import { Counter, Field, Screen, useTicket } from "./common"
 import { go, ticketPath } from "./router"
 
 export function ReportView(props: { id: string }) {
   const url = `automerge:${props.id}`
-  const { handle } = useTicket(props.id)
+  const { handle, doc } = useTicket(props.id)
   const [summary, setSummary] = useState("")
   const [results, setResults] = useState("")
   const [errors, setErrors] = useState<Errors>({})
   function save(e: Event) {
     e.preventDefault()
     const found = validateReport(summary, results)
+    const full = doc && validateGrowth(doc, { events: 1 })
+    if (full) found.form = full
     setErrors(found)
     if (Object.keys(found).length > 0 || !handle) return
     fileReport(handle, currentUser(), summary, results, Date.now())
@@ -34,6 +36,11 @@ export function ReportView(props: { id: string }) {
           <textarea name="results" rows={3} value={results} onInput={e => setResults(e.currentTarget.value)} />
           <Counter limit="results" value={results} />
         </Field>
+        {errors.form && (
+          <p class="error" role="alert">
+            {errors.form}
+          </p>
+        )}
         <button type="submit" class="primary">
           {t.report.submit}
         </button>
@@ -46,13 +53,15 @@ const QUESTIONS = ["timeliness", "treatment", "solution"] as const
 
 export function SurveyView(props: { id: string }) {
   const url = `automerge:${props.id}`
-  const { handle } = useTicket(props.id)
+  const { handle, doc } = useTicket(props.id)
   const [answers, setAnswers] = useState({ timeliness: 0, treatment: 0, solution: 0 })
   const [comment, setComment] = useState("")
   const [errors, setErrors] = useState<Errors>({})
   function save(e: Event) {
     e.preventDefault()
     const found = validateSurvey({ ...answers, comment })
+    const full = doc && validateGrowth(doc, { events: 1 })
+    if (full) found.form = full
     setErrors(found)
     if (Object.keys(found).length > 0 || !handle) return
     recordSurvey(handle, currentUser(), { ...answers, comment: comment.trim() }, Date.now())
@@ -87,6 +96,11 @@ export function SurveyView(props: { id: string }) {
           <textarea name="comment" rows={2} value={comment} onInput={e => setComment(e.currentTarget.value)} />
           <Counter limit="survey_comment" value={comment} />
         </Field>
+        {errors.form && (
+          <p class="error" role="alert">
+            {errors.form}
+          </p>
+        )}
         <button type="submit" class="primary">
           {t.survey.submit}
         </button>

@@ -9,8 +9,9 @@ import { t } from "../es"
 import { codeFromQr } from "../schema"
 import { readQr } from "../scanner"
 import { currentUser } from "../session"
-import { findTicket } from "../sync"
+import { findTicket, plainDoc } from "../sync"
 import { addComment } from "../tickets"
+import { validateComment } from "../validation"
 import { formatDateTime } from "../time"
 import { Field, Screen } from "./common"
 import { go, ticketPath } from "./router"
@@ -71,7 +72,10 @@ export function ScanView(props: { ticket: string | null }) {
     if (!props.ticket || !code) return
     const handle = await findTicket(`automerge:${props.ticket}` as AutomergeUrl)
     const item = lookup(code)
-    addComment(handle, currentUser(), item ? t.ticket.scanned(code, describe(item)) : t.ticket.scannedUnknown(code), Date.now())
+    const text = item ? t.ticket.scanned(code, describe(item)) : t.ticket.scannedUnknown(code)
+    const over = validateComment(text, plainDoc(handle)?.comments.length ?? 0)
+    if (over) return setMessage(over)
+    addComment(handle, currentUser(), text, Date.now())
     setAttached(true)
   }
 
@@ -114,6 +118,11 @@ export function ScanView(props: { ticket: string | null }) {
             </button>
           )}
           {attached && <p class="ok">{t.scan.attached}</p>}
+          {!attached && message && (
+            <p class="error" role="alert">
+              {message}
+            </p>
+          )}
           {!props.ticket && item && (
             <button type="button" onClick={() => go(`/equipos/${code}`)}>
               {t.equipment.title}

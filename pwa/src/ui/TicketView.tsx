@@ -205,7 +205,7 @@ export function TicketView(props: { id: string }) {
           onSubmit={e => {
             e.preventDefault()
             if (comment.trim() === "") return
-            const over = validateComment(comment)
+            const over = validateComment(comment, doc.comments.length)
             setCommentError(over)
             if (over) return
             addComment(handle, user, comment, Date.now())

@@ -8,7 +8,7 @@ import { OUTCOMES, fold, type Outcome, type Photo, type Position } from "../sche
 import { currentUser } from "../session"
 import { addEvidence, finishIntervention, recordAbsent, removeEvidence, startIntervention } from "../tickets"
 import { formatDateTime, fromBogotaInput } from "../time"
-import { type Errors, movesEquipment, splitCodes, validateAbsent, validateIntervention } from "../validation"
+import { type Errors, movesEquipment, splitCodes, validateAbsent, validateGrowth, validateIntervention } from "../validation"
 import { Counter, Field, Screen, useTicket } from "./common"
 import { PhotoPicker } from "./PhotoPicker"
 import { go, ticketPath } from "./router"
@@ -48,6 +48,16 @@ export function VisitView(props: { id: string }) {
   if (open && String(open.technician) === user.id)
     return <InterventionForm id={props.id} visitId={String(open.id)} />
   if (answer === "absent") return <AbsentForm id={props.id} startedAt={startedAt} />
+  // A visit adds one visit and two events (started, then absent or finished).
+  const full = validateGrowth(doc, { visits: 1, events: 2 })
+  if (full)
+    return (
+      <Screen title={t.ticket.startVisit} back={ticketPath(url)}>
+        <p class="error" role="alert">
+          {full}
+        </p>
+      </Screen>
+    )
   return (
     <Screen title={t.ticket.startVisit} back={ticketPath(url)}>
       <p class="question">{t.visit.question}</p>

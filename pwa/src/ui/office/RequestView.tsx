@@ -82,7 +82,7 @@ function Messages(props: { doc: TicketDoc; onSend: (text: string) => void; names
         onSubmit={e => {
           e.preventDefault()
           if (text.trim() === "") return
-          const over = validateComment(text)
+          const over = validateComment(text, props.doc.comments.length)
           setError(over)
           if (over) return
           props.onSend(text)
