@@ -74,6 +74,9 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    let security_headers = Arc::new(web::SecurityHeaders::new(
+        state.config.public_url.as_deref(),
+    ));
     Router::new()
         .merge(sync::router())
         .merge(api::router())
@@ -90,6 +93,11 @@ pub fn router(state: AppState) -> Router {
             auth::check_origin,
         ))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        // Every response, errors included, gets the CSP and the other protective headers.
+        .layer(axum::middleware::map_response_with_state(
+            security_headers,
+            web::add_security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -8,12 +8,17 @@
 //! - An app route (`/casos/…`, `/equipos/GN-000123`) gets `index.html`; the server's own paths
 //!   (`/api`, `/sync`, `/e`, `/healthz`) and missing files with an extension get a 404 instead.
 //! - Without a build, every page explains in Spanish how to make one.
+//!
+//! [`SecurityHeaders`] is the one layer that gives every response of the server (the PWA, its
+//! assets, the API, the plain pages) its Content-Security-Policy and the other protective headers.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -77,13 +82,139 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     response
 }
 
+/// The style attribute of the placeholder in the PWA's `index.html` («Cargando Campo…»), the only
+/// inline style the built PWA has; the CSP allows exactly this value.
+const PWA_PLACEHOLDER_STYLE: &str = "font-family:sans-serif;padding:1rem";
+
+/// The style attribute of the server's own plain pages (the missing build, an unknown sticker);
+/// the CSP allows exactly this value.
+pub const PLAIN_PAGE_STYLE: &str =
+    "font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem";
+
+/// The headers every response carries, built once at start.
+///
+/// The Content-Security-Policy allows scripts, styles, workers, fonts and the manifest only from
+/// Campo itself, never inline nor evaluated: `'wasm-unsafe-eval'` lets the page compile
+/// WebAssembly (Automerge and the zxing barcode reader, both served from `/assets/`) without
+/// allowing `eval`. (cbor-x, inside automerge-repo, tries `new Function("")` once per page load
+/// and decodes without compiling code when refused; `'report-sample'` shows the refused code in
+/// violation events, which is how the browser test tells that probe from a real need.) Images may also be `data:` (the report's charts) and `blob:` (photos waiting
+/// on the phone). Connections go to the same origin; CSP Level 3 browsers let `'self'` cover the
+/// `/sync` WebSocket, and with `CAMPO_PUBLIC_URL` its `ws(s)://` address is named as well, for
+/// older ones. No site may frame Campo (`frame-ancestors 'none'`, and `X-Frame-Options` for old
+/// browsers). Style attributes are allowed only with the exact values above, by hash.
+pub struct SecurityHeaders {
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl SecurityHeaders {
+    pub fn new(public_url: Option<&str>) -> Self {
+        let socket = public_url.and_then(websocket_origin);
+        let connect = match &socket {
+            Some(origin) => format!("'self' {origin}"),
+            None => "'self'".to_owned(),
+        };
+        let style_hashes = [PWA_PLACEHOLDER_STYLE, PLAIN_PAGE_STYLE]
+            .map(|style| format!("'sha256-{}'", base64(&Sha256::digest(style.as_bytes()))))
+            .join(" ");
+        let csp = [
+            "default-src 'self'".to_owned(),
+            "script-src 'self' 'wasm-unsafe-eval' 'report-sample'".to_owned(),
+            "style-src 'self'".to_owned(),
+            format!("style-src-attr 'unsafe-hashes' {style_hashes}"),
+            "img-src 'self' data: blob:".to_owned(),
+            format!("connect-src {connect}"),
+            "object-src 'none'".to_owned(),
+            "base-uri 'none'".to_owned(),
+            "form-action 'self'".to_owned(),
+            "frame-ancestors 'none'".to_owned(),
+        ]
+        .join("; ");
+        let header = |name: &'static str, value: &str| {
+            (
+                HeaderName::from_static(name),
+                HeaderValue::from_str(value).expect("a valid header value"),
+            )
+        };
+        Self {
+            headers: vec![
+                header("content-security-policy", &csp),
+                header("x-content-type-options", "nosniff"),
+                header("referrer-policy", "same-origin"),
+                header(
+                    "permissions-policy",
+                    "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()",
+                ),
+                header("x-frame-options", "DENY"),
+            ],
+        }
+    }
+
+    /// The Content-Security-Policy, as sent.
+    pub fn content_security_policy(&self) -> &str {
+        self.headers[0].1.to_str().unwrap_or_default()
+    }
+}
+
+/// Middleware (`axum::middleware::map_response_with_state`): adds the headers a response does not
+/// set itself.
+pub async fn add_security_headers(
+    State(headers): State<Arc<SecurityHeaders>>,
+    mut response: Response,
+) -> Response {
+    let map = response.headers_mut();
+    for (name, value) in &headers.headers {
+        map.entry(name).or_insert_with(|| value.clone());
+    }
+    response
+}
+
+/// `https://campo.example.gov.co/x` → `wss://campo.example.gov.co`.
+fn websocket_origin(public_url: &str) -> Option<String> {
+    let (scheme, rest) = public_url.split_once("://")?;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "https" => "wss",
+        "http" => "ws",
+        _ => return None,
+    };
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|h| !h.is_empty())?;
+    let origin = format!("{scheme}://{host}");
+    // Only what a CSP source may hold: no spaces, quotes or semicolons.
+    origin
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || ":/.-[]_".contains(c))
+        .then_some(origin)
+}
+
+/// Standard base64 with padding (for the CSP's hashes).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn missing_build(dir: &Path) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"es-CO\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Falta compilar la aplicación · Campo</title></head>\
-         <body style=\"font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem\">\
-         <h1>Falta compilar la aplicación</h1>\
+         <body style=\"{style}\"><h1>Falta compilar la aplicación</h1>\
          <p>El servidor de Campo está funcionando, pero no encuentra la aplicación web en \
          <code>{}</code>.</p>\
          <p>Desde la raíz del repositorio, ejecute <code>make run</code> (compila la aplicación y \
@@ -91,7 +222,8 @@ fn missing_build(dir: &Path) -> Response {
          <pre>cd pwa &amp;&amp; npm ci &amp;&amp; npm run build</pre>\
          <p>Si la aplicación está en otro directorio, indíquelo con <code>--pwa-dir</code> o la \
          variable <code>CAMPO_PWA_DIR</code>.</p></body></html>",
-        escape(&dir.display().to_string())
+        escape(&dir.display().to_string()),
+        style = PLAIN_PAGE_STYLE,
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -126,6 +258,75 @@ mod tests {
             "/ebook",
         ] {
             assert!(!is_server_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn the_policy_names_the_public_websocket_and_allows_no_inline_script() {
+        let local = SecurityHeaders::new(None);
+        let csp = local.content_security_policy();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'report-sample';"),
+            "{csp}"
+        );
+        assert!(csp.contains("connect-src 'self';"), "{csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"));
+        // The hash of the PWA's placeholder style, as a browser computes it (`openssl dgst
+        // -sha256 -binary | base64` of the attribute's value).
+        assert!(
+            csp.contains("'sha256-UFuWhW59JWkAv+evPIGb5St+4+rgaUBUG3ffYT/xsC4='"),
+            "{csp}"
+        );
+        let public = SecurityHeaders::new(Some("https://campo.gobernacion.gov.co/"));
+        assert!(
+            public
+                .content_security_policy()
+                .contains("connect-src 'self' wss://campo.gobernacion.gov.co;")
+        );
+        assert_eq!(
+            websocket_origin("http://127.0.0.1:8080"),
+            Some("ws://127.0.0.1:8080".into())
+        );
+        assert_eq!(websocket_origin("campo.gov.co"), None);
+        assert_eq!(websocket_origin("https://a b"), None);
+    }
+
+    #[test]
+    fn every_style_attribute_of_the_pwa_shell_is_one_the_policy_allows() {
+        // The PWA's index.html (its source; the build copies it): if someone adds or changes an
+        // inline style there, this fails before a browser refuses it.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../pwa/index.html");
+        let html = std::fs::read_to_string(path).expect("pwa/index.html");
+        let styles: Vec<&str> = html
+            .split("style=\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        assert!(!html.contains("<style"), "index.html has a <style> element");
+        assert!(
+            !html.contains("<script>"),
+            "index.html has an inline script"
+        );
+        for style in styles {
+            assert!(
+                [PWA_PLACEHOLDER_STYLE, PLAIN_PAGE_STYLE].contains(&style),
+                "index.html has style=\"{style}\", which the Content-Security-Policy refuses"
+            );
         }
     }
 

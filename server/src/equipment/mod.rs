@@ -411,11 +411,12 @@ async fn sticker_address(State(state): State<AppState>, Path(code): Path<String>
         let html = format!(
             "<!doctype html><html lang=\"es-CO\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title} · Campo</title></head><body style=\"font-family:sans-serif;\
-             max-width:32rem;margin:2rem auto;padding:0 1rem\"><h1>{title}</h1><p>{text}</p>\
-             <p><a href=\"/\">Ir a Campo</a></p></body></html>",
+             <title>{title} · Campo</title></head><body style=\"{style}\"><h1>{title}</h1>\
+             <p>{text}</p><p><a href=\"/\">Ir a Campo</a></p></body></html>",
             title = escape(title),
-            text = escape(text)
+            text = escape(text),
+            // The one style attribute the Content-Security-Policy allows on the server's pages.
+            style = crate::web::PLAIN_PAGE_STYLE,
         );
         (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
     };

@@ -5,6 +5,7 @@ mod accounts;
 mod bad_input;
 mod demo;
 mod equipment;
+mod headers;
 mod health;
 mod labels;
 mod login_throttle;
