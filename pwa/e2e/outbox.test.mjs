@@ -275,6 +275,13 @@ test("a change the server refuses is shown with its reason, survives an offline 
   await page.locator('[data-sync="refused"]').waitFor({ timeout: 30_000 })
   assert.ok(refused.length > 0)
   await page.locator(".status-detail", { hasText: "1 cambio por enviar · 1 caso rechazado" }).waitFor()
+  // The ticket itself says so.
+  const banner = page.locator(".refused-banner")
+  await banner.waitFor()
+  assert.equal(
+    (await banner.locator("p").textContent()).trim(),
+    `El servidor rechazó cambios de este caso hechos en este teléfono: ${REASON} Revíselos en la bandeja de salida.`,
+  )
   await page.getByRole("link", { name: "Ver pendientes" }).click()
   const item = page.locator(`.outbox-item[data-url="${url}"]`)
   await item.waitFor()
@@ -317,6 +324,7 @@ test("a change the server refuses is shown with its reason, survives an offline 
   await page.getByRole("heading", { name: number }).waitFor()
   await page.getByRole("heading", { name: "Comentarios" }).waitFor()
   assert.equal(await page.getByText("Comentario que el servidor no acepta.").count(), 0, "the refused comment is gone")
+  assert.equal(await page.locator(".refused-banner").count(), 0)
 
   // The ticket works as before: a new comment reaches the server.
   refuse = null

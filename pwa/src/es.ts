@@ -81,6 +81,8 @@ export const t = {
     saved: "Guardado en el servidor",
     refused: (reason: string) => `Rechazado: ${reason}`,
     noReason: "el servidor no dio el motivo.",
+    ticketRefused: (reason: string) =>
+      `El servidor rechazó cambios de este caso hechos en este teléfono: ${stop(reason)} Revíselos en la bandeja de salida.`,
     refusedTicketHelp:
       "El servidor no aceptó estos cambios. Los cambios que haga después en este caso tampoco se podrán guardar " +
       "hasta que descarte los rechazados.",

@@ -7,7 +7,7 @@ import { currentUser } from "../session"
 import { addComment } from "../tickets"
 import { formatDateTime } from "../time"
 import { validateComment } from "../validation"
-import { Counter, PhotoThumb, Screen, useTicket } from "./common"
+import { Counter, PhotoThumb, RefusedBanner, Screen, useTicket } from "./common"
 import { TriagePanel } from "./office/TriagePanel"
 import { go, ticketPath } from "./router"
 
@@ -44,6 +44,7 @@ export function TicketView(props: { id: string }) {
 
   return (
     <Screen title={info?.number ?? t.agenda.noNumber} back="/">
+      <RefusedBanner url={url} />
       <p class="state-line">
         <span class={`badge state-${f.state}`}>{stateLabel[f.state]}</span>
         {f.priority && <span class={`badge prio-${f.priority}`}>{priorityLabel[f.priority]}</span>}

@@ -7,7 +7,7 @@ import { dependencias } from "../catalog"
 import { t } from "../es"
 import { LIMITS, type TextKey, chars } from "../limits"
 import type { TicketDoc } from "../schema"
-import { docsVersion, findTicket, loadedTicket, plainDoc } from "../sync"
+import { docsVersion, findTicket, loadedTicket, plainDoc, refusedDocs } from "../sync"
 import { photoUrl } from "../photoService"
 import { go } from "./router"
 
@@ -52,6 +52,20 @@ export function Field(props: { label: string; error?: string | undefined; childr
         </span>
       )}
     </label>
+  )
+}
+
+/** When the server refused changes of this ticket: the reason, and the way to the outbox. */
+export function RefusedBanner(props: { url: string }) {
+  const refusal = refusedDocs.value[props.url]
+  if (!refusal) return null
+  return (
+    <div class="warning refused-banner" role="alert">
+      <p>{t.outbox.ticketRefused(refusal.reason)}</p>
+      <button type="button" onClick={() => go("/pendientes")}>
+        {t.outbox.title}
+      </button>
+    </div>
   )
 }
 

@@ -13,7 +13,7 @@ import type { TicketDoc, Visit } from "../../schema"
 import { currentUser } from "../../session"
 import { addComment } from "../../tickets"
 import { validateComment } from "../../validation"
-import { Counter, PhotoThumb, Screen, useTicket } from "../common"
+import { Counter, PhotoThumb, RefusedBanner, Screen, useTicket } from "../common"
 import { go, ticketPath } from "../router"
 import { requestFacts } from "./requestFacts"
 
@@ -132,6 +132,7 @@ export function RequestView(props: { id: string }) {
 
   return (
     <Screen title={title} back="/">
+      <RefusedBanner url={url} />
       <p class={`plain-status big state-${f.state}`}>{statusLine(f, now)}</p>
       {reason && (
         <p>
