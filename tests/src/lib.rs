@@ -5,6 +5,7 @@
 //! each test gets its own database, dropped at the end.
 
 pub mod photo;
+pub mod raw_peer;
 pub mod smtp;
 pub mod ticket;
 pub mod xlsx;

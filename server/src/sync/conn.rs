@@ -329,6 +329,14 @@ async fn serve(
             }
             continue;
         }
+        // Opening a document by asking for it, without content, costs the user's budget before
+        // anything is loaded; pushing a new document is judged by the write rules instead.
+        if opens_without_content(&cmd) && !peer.unknown.ask() {
+            close(CloseReason::policy(
+                "Demasiadas solicitudes de documentos; espere un momento.",
+            ));
+            break;
+        }
         if docs.len() >= limits.max_docs_per_connection {
             close(CloseReason::policy(format!(
                 "Demasiados documentos en una conexión (máximo {}).",
@@ -360,6 +368,19 @@ async fn serve(
     }
     drop(outbox);
     let _ = writer.await;
+}
+
+/// Whether a first message about a document asks for it without bringing changes: a `request`,
+/// a `sync` with no changes, or an ephemeral message.
+fn opens_without_content(cmd: &DocCmd) -> bool {
+    match cmd {
+        DocCmd::Sync(sync) => {
+            sync.request
+                || automerge::sync::Message::decode(&sync.data)
+                    .map_or(true, |m| m.changes.is_empty())
+        }
+        _ => true,
+    }
 }
 
 async fn write_loop(

@@ -115,7 +115,7 @@ async fn sessions_end_everywhere(backend: Backend) {
     let tecnico = server.login("tecnico1").await;
     let url = server.sync_url(&tecnico).await;
     let mut by_token = RawPeer::join(&url, "telefono").await.expect("join");
-    let mut by_cookie = RawPeer::join_with_cookie(&server, &tecnico, "navegador")
+    let mut by_cookie = crate::support::join_with_cookie(&server, &tecnico, "navegador")
         .await
         .expect("join with the session cookie");
     let other_session = server.login("tecnico1").await;

@@ -6,20 +6,16 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use automerge::Automerge;
 use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, run_cli, spawn_campo};
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::TcpStream;
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// How long any awaited condition may take before the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(30);
+pub use campo_tests::raw_peer::{DEADLINE, Field, RawPeer, encode};
 
 /// A `campo serve` started with extra environment (sync limits), restartable on its database.
 pub struct Server {
@@ -335,180 +331,20 @@ impl Drop for NodePeer {
     }
 }
 
-/// A raw peer speaking the protocol frame by frame, for the tests that need precise control
-/// (hostile input, acknowledgements).
-pub struct RawPeer {
-    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    pub peer_id: String,
-    pub server_id: String,
-}
-
-/// Fields of a frame the server sent.
-#[derive(Debug, Default)]
-pub struct Frame {
-    pub kind: String,
-    pub sender_id: String,
-    pub document_id: String,
-    pub data: Vec<u8>,
-    pub message: String,
-}
-
-pub fn decode(frame: &[u8]) -> Frame {
-    let mut d = minicbor::Decoder::new(frame);
-    let mut out = Frame::default();
-    let len = d.map().expect("map").expect("definite map");
-    for _ in 0..len {
-        let key = d.str().expect("key").to_owned();
-        match key.as_str() {
-            "type" => out.kind = d.str().expect("type").to_owned(),
-            "senderId" => out.sender_id = d.str().expect("sender").to_owned(),
-            "documentId" => out.document_id = d.str().expect("doc").to_owned(),
-            "message" => out.message = d.str().expect("message").to_owned(),
-            "data" => out.data = d.bytes().expect("data").to_vec(),
-            _ => d.skip().expect("skip"),
-        }
-    }
-    out
-}
-
-/// Encodes a map of text keys to text or byte values, as cbor-x would.
-pub fn encode(fields: &[(&str, Field<'_>)]) -> Vec<u8> {
-    let mut e = minicbor::Encoder::new(Vec::new());
-    e.map(fields.len() as u64).expect("encode");
-    for (key, value) in fields {
-        e.str(key).expect("encode");
-        match value {
-            Field::Text(t) => e.str(t).expect("encode"),
-            Field::Bytes(b) => e.bytes(b).expect("encode"),
-            Field::Texts(list) => {
-                e.array(list.len() as u64).expect("encode");
-                for t in *list {
-                    e.str(t).expect("encode");
-                }
-                &mut e
-            }
-        };
-    }
-    e.into_writer()
-}
-
-pub enum Field<'a> {
-    Text(&'a str),
-    Bytes(&'a [u8]),
-    Texts(&'a [&'a str]),
-}
-
-impl RawPeer {
-    /// Opens the socket and completes the handshake.
-    pub async fn join(url: &str, peer_id: &str) -> anyhow::Result<Self> {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
-        let mut peer = Self {
-            ws,
-            peer_id: peer_id.to_owned(),
-            server_id: String::new(),
-        };
-        let join = encode(&[
-            ("type", Field::Text("join")),
-            ("senderId", Field::Text(peer_id)),
-            ("supportedProtocolVersions", Field::Texts(&["1"])),
-        ]);
-        peer.send_raw(join).await?;
-        let frame = peer.recv().await.context("no answer to join")?;
-        if frame.kind != "peer" {
-            bail!("expected peer, got {frame:?}");
-        }
-        peer.server_id = frame.sender_id;
-        Ok(peer)
-    }
-
-    pub async fn send_raw(&mut self, bytes: Vec<u8>) -> anyhow::Result<()> {
-        self.ws.send(WsMessage::Binary(bytes.into())).await?;
-        Ok(())
-    }
-
-    pub async fn send_sync(&mut self, document_id: &str, data: &[u8]) -> anyhow::Result<()> {
-        self.send_doc_message("sync", document_id, data).await
-    }
-
-    /// Asks for a document, as a client that does not have it does.
-    pub async fn send_request(&mut self, document_id: &str, data: &[u8]) -> anyhow::Result<()> {
-        self.send_doc_message("request", document_id, data).await
-    }
-
-    async fn send_doc_message(
-        &mut self,
-        kind: &str,
-        document_id: &str,
-        data: &[u8],
-    ) -> anyhow::Result<()> {
-        let frame = encode(&[
-            ("type", Field::Text(kind)),
-            ("senderId", Field::Text(&self.peer_id.clone())),
-            ("targetId", Field::Text(&self.server_id.clone())),
-            ("documentId", Field::Text(document_id)),
-            ("data", Field::Bytes(data)),
-        ]);
-        self.send_raw(frame).await
-    }
-
-    /// The next protocol frame; `None` when the server closed the socket (or the deadline).
-    pub async fn recv(&mut self) -> Option<Frame> {
-        loop {
-            let next = tokio::time::timeout(DEADLINE, self.ws.next())
-                .await
-                .ok()??;
-            match next {
-                Ok(WsMessage::Binary(bytes)) => return Some(decode(&bytes)),
-                Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => continue,
-                Ok(WsMessage::Text(_)) => continue,
-                Ok(WsMessage::Close(_)) | Err(_) => return None,
-            }
-        }
-    }
-
-    /// Opens the socket with a browser's session cookie (and the server's own origin), and
-    /// completes the handshake.
-    pub async fn join_with_cookie(
-        server: &Server,
-        client: &Client,
-        peer_id: &str,
-    ) -> anyhow::Result<Self> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let cookies = client
-            .cookie_header(&server.base)
-            .context("no session cookie")?;
-        let mut request =
-            format!("{}/sync", server.base.replacen("http", "ws", 1)).into_client_request()?;
-        request.headers_mut().insert("cookie", cookies.parse()?);
-        request.headers_mut().insert("origin", server.base.parse()?);
-        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
-        let mut peer = Self {
-            ws,
-            peer_id: peer_id.to_owned(),
-            server_id: String::new(),
-        };
-        let join = encode(&[
-            ("type", Field::Text("join")),
-            ("senderId", Field::Text(peer_id)),
-            ("supportedProtocolVersions", Field::Texts(&["1"])),
-        ]);
-        peer.send_raw(join).await?;
-        let frame = peer.recv().await.context("no answer to join")?;
-        if frame.kind != "peer" {
-            bail!("expected peer, got {frame:?}");
-        }
-        peer.server_id = frame.sender_id;
-        Ok(peer)
-    }
-
-    /// Reads until the server closes; returns the `error` message it sent before closing.
-    pub async fn closed_with(&mut self) -> Option<String> {
-        let mut error = None;
-        while let Some(frame) = self.recv().await {
-            if frame.kind == "error" {
-                error = Some(frame.message);
-            }
-        }
-        error
-    }
+/// Opens a raw peer's socket with a browser's session cookie (and the server's own origin), and
+/// completes the handshake.
+pub async fn join_with_cookie(
+    server: &Server,
+    client: &Client,
+    peer_id: &str,
+) -> anyhow::Result<RawPeer> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let cookies = client
+        .cookie_header(&server.base)
+        .context("no session cookie")?;
+    let mut request =
+        format!("{}/sync", server.base.replacen("http", "ws", 1)).into_client_request()?;
+    request.headers_mut().insert("cookie", cookies.parse()?);
+    request.headers_mut().insert("origin", server.base.parse()?);
+    RawPeer::join_request(request, peer_id).await
 }
