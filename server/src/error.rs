@@ -46,10 +46,13 @@ pub enum AppError {
     /// 429: too many attempts; retry after the given number of seconds.
     #[error("demasiados intentos")]
     TooManyRequests { retry_after_secs: u64 },
-    /// 500: the database failed; details are logged, never returned.
+    /// 500: the database failed; details are logged, never returned. 503 when the store cannot
+    /// write now (full or read-only disk, database unreachable or read-only), which is not a bug
+    /// and passes: see [`AppError::storage_unavailable`].
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    /// 500: anything else unexpected; details are logged, never returned.
+    /// 500: anything else unexpected; details are logged, never returned. 503 when its cause is
+    /// a store or disk that cannot write now.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -79,8 +82,42 @@ struct FieldBody<'a> {
     message: &'a str,
 }
 
+/// What people read when the server cannot save: nothing they did is wrong, and waiting helps.
+pub const STORAGE_UNAVAILABLE: &str = "El servidor no puede guardar datos en este momento. \
+     Intente de nuevo en unos minutos; si sigue igual, avise al administrador (el disco del \
+     servidor puede estar lleno o la base de datos en solo lectura).";
+
+/// True when an I/O error means the disk cannot take writes (full, read-only, over quota).
+pub fn is_disk_unavailable(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{QuotaExceeded, ReadOnlyFilesystem, StorageFull};
+    matches!(err.kind(), StorageFull | ReadOnlyFilesystem | QuotaExceeded)
+}
+
 impl AppError {
+    /// True for a database or internal error whose cause is a store or disk that cannot write
+    /// now: answered with 503 and [`STORAGE_UNAVAILABLE`] instead of a 500.
+    pub fn storage_unavailable(&self) -> bool {
+        match self {
+            AppError::Database(err) => crate::store::is_storage_unavailable(err),
+            AppError::Internal(err) => err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<sqlx::Error>()
+                    .is_some_and(crate::store::is_storage_unavailable)
+                    || cause
+                        .downcast_ref::<std::io::Error>()
+                        .is_some_and(is_disk_unavailable)
+            }),
+            _ => false,
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
+        if self.storage_unavailable() {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "almacenamiento_no_disponible",
+            );
+        }
         match self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "solicitud_invalida"),
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "datos_invalidos"),
@@ -104,6 +141,9 @@ impl AppError {
     }
 
     fn message(&self) -> String {
+        if self.storage_unavailable() {
+            return STORAGE_UNAVAILABLE.into();
+        }
         match self {
             AppError::BadRequest(msg) | AppError::NotFound(msg) | AppError::Conflict(msg) => {
                 msg.clone()
@@ -149,6 +189,8 @@ impl IntoResponse for AppError {
         let (status, code) = self.status_and_code();
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = ?self, "internal error");
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::error!(error = ?self, "the store cannot write");
         }
         let fields = match &self {
             AppError::Validation(errors) => errors

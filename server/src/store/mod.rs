@@ -165,3 +165,27 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 pub fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_foreign_key_violation())
 }
+
+/// True when `err` says the store cannot take writes now, through no fault of the request: a
+/// full or read-only disk, an I/O error, a database that is unreachable, shutting down or
+/// read-only (a standby after a failover). The API answers these with 503, not 500.
+pub fn is_storage_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Extended result codes keep the primary one in the low byte: SQLITE_READONLY
+                // (8), SQLITE_IOERR (10), SQLITE_FULL (13), SQLITE_CANTOPEN (14).
+                code.parse::<i32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 8 | 10 | 13 | 14))
+            } else {
+                // SQLSTATE: class 53 (insufficient resources: disk full, out of memory, too many
+                // connections), read-only transaction, I/O error, shutting down or starting up.
+                code.starts_with("53")
+                    || ["25006", "58030", "57P01", "57P02", "57P03"].contains(&code.as_ref())
+            }
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        _ => false,
+    }
+}
