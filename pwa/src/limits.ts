@@ -29,7 +29,8 @@ function capitalise(text: string): string {
 export function overText(key: TextKey, value: string, label: string = t.limits.text[key]): string | null {
   const max = LIMITS.text[key]
   const n = chars(value)
-  return n > max ? `${capitalise(label)} admite máximo ${max} caracteres; tiene ${n}.` : null
+  const verb = (table.plural_texts as string[]).includes(key) ? "admiten" : "admite"
+  return n > max ? `${capitalise(label)} ${verb} máximo ${max} caracteres; tiene ${n}.` : null
 }
 
 /** «Se admiten máximo 20 fotos por visita; el caso tendría 21.», or null within the limit. */

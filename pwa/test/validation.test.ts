@@ -191,8 +191,8 @@ describe("limits before saving", () => {
     })
     expect(errors).toEqual({
       diagnosis: `El diagnóstico admite máximo ${LIMITS.text.diagnosis} caracteres; tiene ${LIMITS.text.diagnosis + 1}.`,
-      actions: `Las acciones realizadas admite máximo ${LIMITS.text.actions} caracteres; tiene ${LIMITS.text.actions + 1}.`,
-      tests: `Las pruebas admite máximo ${LIMITS.text.tests} caracteres; tiene ${LIMITS.text.tests + 1}.`,
+      actions: `Las acciones realizadas admiten máximo ${LIMITS.text.actions} caracteres; tiene ${LIMITS.text.actions + 1}.`,
+      tests: `Las pruebas admiten máximo ${LIMITS.text.tests} caracteres; tiene ${LIMITS.text.tests + 1}.`,
       custodyTo: `Quién recibe el equipo admite máximo ${LIMITS.text.short_text} caracteres; tiene ${LIMITS.text.short_text + 1}.`,
       custodyCondition: `El estado del equipo admite máximo ${LIMITS.text.condition} caracteres; tiene ${LIMITS.text.condition + 1}.`,
       photos: `Se admiten máximo ${LIMITS.lists.evidence} fotos por visita; el caso tendría ${LIMITS.lists.evidence + 1}.`,
@@ -204,7 +204,7 @@ describe("limits before saving", () => {
     const results = "r".repeat(LIMITS.text.results + 1)
     expect(validateReport(summary, results)).toEqual({
       summary: `El resumen del informe admite máximo ${LIMITS.text.summary} caracteres; tiene ${LIMITS.text.summary + 1}.`,
-      results: `Los resultados del informe admite máximo ${LIMITS.text.results} caracteres; tiene ${LIMITS.text.results + 1}.`,
+      results: `Los resultados del informe admiten máximo ${LIMITS.text.results} caracteres; tiene ${LIMITS.text.results + 1}.`,
     })
     const comment = "c".repeat(LIMITS.text.survey_comment + 1)
     expect(validateSurvey({ timeliness: 5, treatment: 5, solution: 5, comment }).comment).toBe(

@@ -16,6 +16,8 @@ pub struct TextLimit {
     pub key: &'static str,
     /// How people call it, with its article, for messages («el comentario»).
     pub label: &'static str,
+    /// Whether the label is plural («las pruebas admiten…»).
+    pub plural: bool,
     /// Longest value, in characters.
     pub max: usize,
 }
@@ -32,10 +34,11 @@ pub struct ListLimit {
 }
 
 macro_rules! text_limits {
-    ($($name:ident = $key:literal, $label:literal, $max:expr;)*) => {
+    ($($name:ident = $key:literal, $label:literal, $plural:literal, $max:expr;)*) => {
         $(
             #[doc = concat!("Longest ", $key, ".")]
-            pub const $name: TextLimit = TextLimit { key: $key, label: $label, max: $max };
+            pub const $name: TextLimit =
+                TextLimit { key: $key, label: $label, plural: $plural, max: $max };
         )*
         /// Every text limit, in the order of the documentation's table.
         pub const TEXTS: &[TextLimit] = &[$($name),*];
@@ -54,18 +57,18 @@ macro_rules! list_limits {
 }
 
 text_limits! {
-    DESCRIPTION = "description", "la descripción del problema", 4000;
-    SHORT_TEXT = "short_text", "este campo", 200;
-    COMMENT = "comment", "el comentario", 4000;
-    DIAGNOSIS = "diagnosis", "el diagnóstico", 4000;
-    ACTIONS = "actions", "las acciones realizadas", 4000;
-    TESTS = "tests", "las pruebas", 4000;
-    NOTE = "note", "la nota", 2000;
-    REASON = "reason", "el motivo", 1000;
-    SUMMARY = "summary", "el resumen del informe", 4000;
-    RESULTS = "results", "los resultados del informe", 4000;
-    SURVEY_COMMENT = "survey_comment", "el comentario de la encuesta", 2000;
-    CONDITION = "condition", "el estado del equipo", 1000;
+    DESCRIPTION = "description", "la descripción del problema", false, 4000;
+    SHORT_TEXT = "short_text", "este campo", false, 200;
+    COMMENT = "comment", "el comentario", false, 4000;
+    DIAGNOSIS = "diagnosis", "el diagnóstico", false, 4000;
+    ACTIONS = "actions", "las acciones realizadas", true, 4000;
+    TESTS = "tests", "las pruebas", true, 4000;
+    NOTE = "note", "la nota", false, 2000;
+    REASON = "reason", "el motivo", false, 1000;
+    SUMMARY = "summary", "el resumen del informe", false, 4000;
+    RESULTS = "results", "los resultados del informe", true, 4000;
+    SURVEY_COMMENT = "survey_comment", "el comentario de la encuesta", false, 2000;
+    CONDITION = "condition", "el estado del equipo", false, 1000;
 }
 
 list_limits! {
@@ -107,8 +110,9 @@ impl TextLimit {
         Err(OverLimit {
             field: field.into(),
             message: format!(
-                "{} admite máximo {} caracteres; tiene {chars}.",
+                "{} {} máximo {} caracteres; tiene {chars}.",
                 capitalise(self.label),
+                if self.plural { "admiten" } else { "admite" },
                 self.max
             ),
         })
@@ -251,8 +255,8 @@ pub fn check_comment(i: usize, comment: &Comment) -> Result<(), OverLimit> {
     COMMENT.check(format!("comments[{i}].text"), &comment.text)
 }
 
-/// The table as the PWA reads it (`pwa/src/limits.json`): texts and lists by key, and the byte
-/// limits.
+/// The table as the PWA reads it (`pwa/src/limits.json`): texts and lists by key, which texts
+/// have a plural name (for the agreement of «admite»), and the byte limits.
 pub fn table_json() -> String {
     let texts: serde_json::Map<String, serde_json::Value> = TEXTS
         .iter()
@@ -262,8 +266,10 @@ pub fn table_json() -> String {
         .iter()
         .map(|l| (l.key.to_string(), l.max.into()))
         .collect();
+    let plural: Vec<&str> = TEXTS.iter().filter(|t| t.plural).map(|t| t.key).collect();
     let table = serde_json::json!({
         "text": texts,
+        "plural_texts": plural,
         "lists": lists,
         "extension_digits": EXTENSION_DIGITS,
         "change_bytes": CHANGE_BYTES,

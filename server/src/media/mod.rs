@@ -291,19 +291,36 @@ async fn upload(
     Ok((StatusCode::CREATED, axum::Json(Stored::from(row))).into_response())
 }
 
-/// `HEAD /api/blobs/{sha256}`: 200 when the server has the photo, 404 otherwise, so a phone uploads
-/// only what is missing. Any logged-in user may ask: it takes the hash to ask.
+/// `HEAD /api/blobs/{sha256}`: 200 when the server has the photo and the user may read it, 404
+/// otherwise, so a phone uploads what is missing *for it*: a user who took the same picture as
+/// someone else uploads it too, and so becomes one of its uploaders (and may cite it in a ticket).
+/// The answer never tells whether someone else's photo exists.
 async fn exists(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(sha256): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let hash = parse_sha256(&sha256)?;
-    Ok(if state.store.blob(&hash).await?.is_some() {
+    Ok(if may_read(&state, &user, &hash).await? {
         StatusCode::OK
     } else {
         StatusCode::NOT_FOUND
     })
+}
+
+/// Whether the photo is on the server and `user` may read it: coordinators, whoever uploaded it,
+/// and whoever may read a ticket that cites it.
+async fn may_read(state: &AppState, user: &CurrentUser, hash: &str) -> Result<bool, AppError> {
+    if state.store.blob(hash).await?.is_none() {
+        return Ok(false);
+    }
+    let viewer = Viewer {
+        user_id: &user.id,
+        role: user.role.as_str(),
+    };
+    Ok(user.role == Role::Coordinador
+        || state.store.is_blob_uploader(hash, &user.id).await?
+        || state.store.blob_visible(viewer, hash).await?)
 }
 
 async fn display(
@@ -334,16 +351,7 @@ async fn serve(
     if state.store.blob(&hash).await?.is_none() {
         return Err(not_found());
     }
-    // Readable by coordinators, by whoever sent the bytes, and by whoever may read a ticket
-    // that references the photo.
-    let viewer = Viewer {
-        user_id: &user.id,
-        role: user.role.as_str(),
-    };
-    if user.role != Role::Coordinador
-        && !state.store.is_blob_uploader(&hash, &user.id).await?
-        && !state.store.blob_visible(viewer, &hash).await?
-    {
+    if !may_read(&state, &user, &hash).await? {
         return Err(AppError::Forbidden);
     }
     let bytes = state

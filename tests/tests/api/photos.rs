@@ -410,6 +410,17 @@ async fn a_known_hash_grants_no_access(backend: Backend) {
         stolen.body
     );
     assert_eq!(other.get(&format!("/api/blobs/{hash}")).await.status, 403);
+    assert_eq!(
+        head(&other, &hash).await,
+        404,
+        "HEAD does not tell whether another's photo exists"
+    );
+
+    // Who took the same picture uploads it too, and may then cite it.
+    assert_eq!(upload(&other, plain_jpeg(320, 240)).await.status, 200);
+    assert_eq!(head(&other, &hash).await, 200);
+    let same = other.post("/api/tickets", &request(vec![hash.clone()])).await;
+    assert_eq!(same.status, 201, "{}", same.body);
 
     let own = plain_jpeg(200, 100);
     let own_hash = sha256(&own);
