@@ -309,6 +309,32 @@ mod tests {
         );
     }
 
+    /// The operators' page lists the same table.
+    #[test]
+    fn the_docs_list_the_same_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/integridad.md");
+        let page = std::fs::read_to_string(path).expect("docs/integridad.md");
+        let row = |key: &str| {
+            page.lines()
+                .find(|l| l.starts_with(&format!("| `{key}` |")))
+                .unwrap_or_else(|| panic!("docs/integridad.md has no row for `{key}`"))
+                .to_owned()
+        };
+        for text in TEXTS {
+            let line = row(text.key);
+            assert!(
+                line.ends_with(&format!("| {} caracteres |", text.max)),
+                "{line}"
+            );
+        }
+        for list in LISTS {
+            let line = row(list.key);
+            assert!(line.ends_with(&format!("| {} |", list.max)), "{line}");
+        }
+        assert!(row("change_bytes").ends_with(&format!("| {} MiB |", CHANGE_BYTES >> 20)));
+        assert!(row("document_bytes").ends_with(&format!("| {} MiB |", DOCUMENT_BYTES >> 20)));
+    }
+
     #[test]
     fn a_long_comment_is_refused_naming_the_field_and_the_limit() {
         let err = COMMENT
