@@ -77,7 +77,7 @@ const commands = {
     adapter.receiveMessage = bytes => {
       try {
         const message = decode(new Uint8Array(bytes))
-        if (message?.type === "error") errors.push(message.message)
+        if (message?.type === "error") errors.push(message)
       } catch {}
       receive(bytes)
     }
@@ -179,7 +179,8 @@ const commands = {
   },
   async "wait-error"() {
     await until("an error message from the server", () => errors.length > 0)
-    return { message: errors.shift() }
+    const { message, documentId } = errors.shift()
+    return { message, documentId: documentId ?? null }
   },
   async broadcast({ url, message }) {
     handleOf(url).broadcast(message)

@@ -845,6 +845,19 @@ impl DocActor {
         readable(&self.projection, !self.stored.heads.is_empty(), peer)
     }
 
+    /// Whether the ticket was once assigned to the peer's user (it knows the ticket already).
+    fn was_assigned(&self, peer: &PeerLink) -> bool {
+        self.ticket.as_ref().is_some_and(|t| {
+            t.ticket.events.iter().any(|e| {
+                e.kind == campo_shared::workflow::EventKind::Assigned
+                    && e.data
+                        .assignee
+                        .as_ref()
+                        .is_some_and(|a| *a.id == *peer.user_id)
+            })
+        })
+    }
+
     /// Tells a peer the server has no such document (also said of a forbidden one).
     fn send_unavailable(&self, link: &PeerLink) {
         let frame = Message::DocUnavailable {
@@ -967,9 +980,22 @@ impl DocActor {
         let device = peer.peer_id.clone();
         let user_id = peer.user_id.clone();
         if !self.may_read(&peer) {
-            // Unknown and forbidden documents get the same answer.
             self.peers.remove(&conn);
-            self.send_unavailable(&peer);
+            let doc = self.doc.as_deref().expect("hot");
+            if self.was_assigned(&peer) && brings_work(doc, &data) {
+                // Work a técnico did offline on a case reassigned meanwhile: it is not stored,
+                // and the phone must say so rather than keep "sending" it.
+                self.send_refusal(
+                    &peer,
+                    "Regla «caso asignado»: este caso se asignó a otra persona mientras usted \
+                     trabajaba sin conexión; lo que registró no se guardó en el servidor. Avise \
+                     al coordinador."
+                        .into(),
+                );
+            } else {
+                // Unknown and forbidden documents get the same answer.
+                self.send_unavailable(&peer);
+            }
             self.denied.insert(conn, peer);
             return;
         }
@@ -1388,6 +1414,16 @@ fn readable(projection: &Option<Projection>, stored: bool, link: &PeerLink) -> b
         Some(projection) => Audience::of(projection).may_read(&link.user_id, link.role),
         None => !stored || link.role == Role::Coordinador,
     }
+}
+
+/// Whether a sync message shows work the server does not have: changes, or heads it lacks.
+fn brings_work(doc: &Automerge, data: &[u8]) -> bool {
+    sync::Message::decode(data).is_ok_and(|m| {
+        !m.changes.is_empty()
+            || m.heads
+                .iter()
+                .any(|h| automerge::ReadDoc::get_change_by_hash(doc, h).is_none())
+    })
 }
 
 /// The photos a ticket cites: the request's and the visits' evidence.

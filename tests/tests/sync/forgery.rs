@@ -281,3 +281,47 @@ async fn a_visit_cannot_cite_anothers_photo(backend: Backend) {
     assert_eq!(seen.status, 403);
 }
 both_backends!(a_visit_cannot_cite_anothers_photo);
+
+/// A técnico works offline on a case that the coordinator reassigns meanwhile: its work is not
+/// stored, and its phone is told so, naming the case, instead of "sending" it forever; a former
+/// técnico with nothing pending only hears that the case is unavailable.
+async fn work_on_a_case_reassigned_offline_is_refused_plainly(backend: Backend) {
+    let server = Server::spawn(backend, &[]).await;
+    let o = office(&server).await;
+    let (tecnico1_id, _) = me(&o.tecnico1).await;
+    let (tecnico2_id, _) = me(&o.tecnico2).await;
+    let (id, url) = assigned_ticket(&o.admin, &o.ana, &tecnico1_id).await;
+
+    let mut phone = NodePeer::spawn().await;
+    phone.connect(&server.sync_url(&o.tecnico1).await).await;
+    phone.cmd(json!({"cmd": "find", "url": url})).await;
+    phone.disconnect().await;
+    phone
+        .cmd(json!({"cmd": "comment", "url": url, "userId": tecnico1_id,
+                    "text": "Revisé el cable de red."}))
+        .await;
+    act(
+        &o.admin,
+        &id,
+        json!({"action": "asignada", "assignee_id": tecnico2_id}),
+    )
+    .await;
+
+    phone.connect(&server.sync_url(&o.tecnico1).await).await;
+    let error = phone.cmd(json!({"cmd": "wait-error"})).await;
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("se asignó a otra persona"), "{message}");
+    assert_eq!(
+        error["documentId"].as_str(),
+        Some(url.trim_start_matches("automerge:"))
+    );
+    let stored = stored_ticket(&server.stored(&url).await.expect("stored"));
+    assert!(stored.comments.is_empty());
+
+    // Another device of the same técnico, with nothing pending, is only told it is unavailable.
+    let mut tablet = NodePeer::spawn().await;
+    tablet.connect(&server.sync_url(&o.tecnico1).await).await;
+    let found = tablet.try_cmd(json!({"cmd": "find", "url": url})).await;
+    assert!(found.is_err_and(|e| e.contains("unavailable")));
+}
+both_backends!(work_on_a_case_reassigned_offline_is_refused_plainly);
