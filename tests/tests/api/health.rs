@@ -239,6 +239,9 @@ async fn a_data_directory_that_cannot_be_written_is_reported_not_hidden(backend:
 async fn a_read_only_postgresql_answers_logins_with_503() {
     let app = TestApp::spawn(Backend::Postgres).await;
     let credentials = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    // Campo announces its address before its start-up writes (projection, settings) are done;
+    // it answers requests only once they are.
+    assert_eq!(app.anonymous().get("/healthz").await.status, 200);
     set_read_only(&app, true).await;
     let login = app.anonymous().post("/api/login", &credentials).await;
     assert_eq!(login.status, 503, "{}", login.body);
