@@ -248,7 +248,7 @@ async fn serve(
                 DocCmd::Sync(Box::new(SyncCmd {
                     peer: peer.clone(),
                     data,
-                    request: true,
+                    opening: None,
                 })),
             ),
             Message::Sync {
@@ -261,7 +261,7 @@ async fn serve(
                 DocCmd::Sync(Box::new(SyncCmd {
                     peer: peer.clone(),
                     data,
-                    request: false,
+                    opening: None,
                 })),
             ),
             ref m @ Message::Ephemeral {
@@ -329,20 +329,23 @@ async fn serve(
             }
             continue;
         }
-        // Opening a document by asking for it, without content, costs the user's budget before
-        // anything is loaded; pushing a new document is judged by the write rules instead.
-        if opens_without_content(&cmd) && !peer.unknown.ask() {
-            close(CloseReason::policy(
-                "Demasiadas solicitudes de documentos; espere un momento.",
-            ));
-            break;
-        }
         if docs.len() >= limits.max_docs_per_connection {
             close(CloseReason::policy(format!(
                 "Demasiados documentos en una conexión (máximo {}).",
                 limits.max_docs_per_connection
             )));
             break;
+        }
+        // Opening a document takes one of the user's few opening places until its task has
+        // answered: a flood of requests for documents waits here (and TCP slows its sender)
+        // instead of piling up tasks in the server.
+        let mut cmd = cmd;
+        if let DocCmd::Sync(sync) = &mut cmd {
+            let opening = tokio::select! {
+                permit = peer.unknown.opening() => permit,
+                _ = killed.changed() => break,
+            };
+            sync.opening = Some(opening);
         }
         match documents.send(document, cmd).await {
             Ok(inbox) => {
@@ -368,19 +371,6 @@ async fn serve(
     }
     drop(outbox);
     let _ = writer.await;
-}
-
-/// Whether a first message about a document asks for it without bringing changes: a `request`,
-/// a `sync` with no changes, or an ephemeral message.
-fn opens_without_content(cmd: &DocCmd) -> bool {
-    match cmd {
-        DocCmd::Sync(sync) => {
-            sync.request
-                || automerge::sync::Message::decode(&sync.data)
-                    .map_or(true, |m| m.changes.is_empty())
-        }
-        _ => true,
-    }
 }
 
 async fn write_loop(

@@ -96,7 +96,7 @@ async fn deliver(
                     DocCmd::Sync(Box::new(SyncCmd {
                         peer,
                         data,
-                        request: false,
+                        opening: None,
                     })),
                 )
                 .await

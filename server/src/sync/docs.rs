@@ -78,14 +78,16 @@ pub struct PeerLink {
     pub kill: Arc<watch::Sender<Option<CloseReason>>>,
 }
 
-/// Asking for documents costs the asker, not the server: a user's connections together may open
-/// at most [`UnknownBudget::PER_SECOND`] documents a second by asking for them, without bringing
-/// content (with a burst of [`UnknownBudget::BURST`]; past that the asking connection is closed),
-/// and wait for at most [`UnknownBudget::MAX_WAITING`] documents the server does not have
-/// (beyond, they are told they are unavailable and not remembered). Reconnecting does not refill
-/// the budget: it is the user's.
+/// Asking for documents costs the asker, not the server. A user's connections together open at
+/// most [`UnknownBudget::OPENING`] documents at a time (a first message waits in its connection
+/// until a place is free, so a flood is slowed at the socket, not piled up in the server); they
+/// may ask for documents the server does not have at most [`UnknownBudget::PER_SECOND`] a second
+/// (with a burst of [`UnknownBudget::BURST`]; past that the asking connection is closed); and
+/// wait for at most [`UnknownBudget::MAX_WAITING`] of those (beyond, they are told they are
+/// unavailable and not remembered). Reconnecting refills nothing: the budget is the user's.
 #[derive(Debug)]
 pub struct UnknownBudget {
+    opening: Arc<tokio::sync::Semaphore>,
     waiting: AtomicUsize,
     asked: Mutex<(f64, Instant)>,
 }
@@ -93,6 +95,7 @@ pub struct UnknownBudget {
 impl Default for UnknownBudget {
     fn default() -> Self {
         Self {
+            opening: Arc::new(tokio::sync::Semaphore::new(Self::OPENING)),
             waiting: AtomicUsize::new(0),
             asked: Mutex::new((Self::BURST, Instant::now())),
         }
@@ -100,12 +103,24 @@ impl Default for UnknownBudget {
 }
 
 impl UnknownBudget {
+    /// Documents one user's connections open at a time.
+    pub const OPENING: usize = 64;
+
+    /// Waits for an opening place.
+    pub async fn opening(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.opening
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed")
+    }
+
     /// Unknown documents one user may wait for at once.
     pub const MAX_WAITING: usize = 256;
-    /// Documents opened by asking, per second, sustained.
-    pub const PER_SECOND: f64 = 50.0;
-    /// Documents opened by asking in a burst (a phone opening its agenda after a restart).
-    pub const BURST: f64 = 500.0;
+    /// Requests for documents the server does not have, per second, sustained.
+    pub const PER_SECOND: f64 = 20.0;
+    /// Requests for documents the server does not have, in a burst.
+    pub const BURST: f64 = 200.0;
 
     /// Takes one request from the budget; false when the user asks too fast.
     pub fn ask(&self) -> bool {
@@ -237,7 +252,8 @@ pub(crate) enum DocCmd {
 pub(crate) struct SyncCmd {
     pub peer: PeerLink,
     pub data: Vec<u8>,
-    pub request: bool,
+    /// The user's opening place, held until the document's task has handled this first message.
+    pub opening: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// A change the server makes on behalf of `author`.
@@ -773,10 +789,15 @@ impl DocActor {
     async fn handle(&mut self, cmd: DocCmd) {
         match cmd {
             DocCmd::Sync(sync) => {
-                // A `request` and a `sync` are handled alike here: the connection already charged
-                // a request for a document to its user's budget.
-                let SyncCmd { peer, data, .. } = *sync;
+                // A `request` and a `sync` are handled alike; the opening place is freed once
+                // the message is handled.
+                let SyncCmd {
+                    peer,
+                    data,
+                    opening,
+                } = *sync;
                 self.receive_sync(peer, data).await;
+                drop(opening);
             }
             DocCmd::Ephemeral { from, message } => self.relay_ephemeral(from, *message),
             DocCmd::Leave { conn } => {
@@ -1077,11 +1098,18 @@ impl DocActor {
             // its user's budget allows. Nothing stays in memory but the waiting peer.
             if let Some(slot) = self.peers.get_mut(&conn) {
                 let link = slot.link.clone();
-                slot.waiting = link.unknown.wait();
-                if slot.waiting.is_none() {
+                if !link.unknown.ask() {
+                    link.close(CloseReason::policy(
+                        "Demasiadas solicitudes de documentos que no existen; espere un momento.",
+                    ));
                     self.peers.remove(&conn);
+                } else {
+                    slot.waiting = link.unknown.wait();
+                    if slot.waiting.is_none() {
+                        self.peers.remove(&conn);
+                    }
+                    self.send_unavailable(&link);
                 }
-                self.send_unavailable(&link);
             }
             self.go_cold();
             return;

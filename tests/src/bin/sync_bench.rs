@@ -203,7 +203,13 @@ impl ServerProc {
 
     async fn start_campo(target: Target, backend: Backend) -> anyhow::Result<Self> {
         let db = TestDb::new(backend).await;
-        let (child, base) = spawn_campo(&db, &["--demo"], &[]).await?;
+        // Every client of the benchmark is the same coordinator, thousands of sockets at once; a
+        // real office has one account per person, each held to eight sockets.
+        let env = [(
+            "CAMPO_SYNC_SOCKETS_PER_USER".to_owned(),
+            "100000".to_owned(),
+        )];
+        let (child, base) = spawn_campo(&db, &["--demo"], &env).await?;
         let pid = child.id().context("campo pid")?;
         let cookie = login(&base).await?;
         Ok(Self {
