@@ -419,7 +419,9 @@ async fn a_known_hash_grants_no_access(backend: Backend) {
     // Who took the same picture uploads it too, and may then cite it.
     assert_eq!(upload(&other, plain_jpeg(320, 240)).await.status, 200);
     assert_eq!(head(&other, &hash).await, 200);
-    let same = other.post("/api/tickets", &request(vec![hash.clone()])).await;
+    let same = other
+        .post("/api/tickets", &request(vec![hash.clone()]))
+        .await;
     assert_eq!(same.status, 201, "{}", same.body);
 
     let own = plain_jpeg(200, 100);
