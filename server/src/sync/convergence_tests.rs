@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ROOT};
+use automerge::{AutoCommit, ROOT, ReadDoc};
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
-use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc};
+use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc, Visit};
 use campo_shared::workflow::EventKind;
 use proptest::prelude::*;
 use tokio::sync::{mpsc, watch};
@@ -135,7 +135,8 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let documents = Documents::new(store.clone(), Limits::default());
     let id = DocumentId::new();
     let base = {
-        // A ticket registered by the clients' user; the edits below add fields beside it.
+        // A ticket registered by the clients' user, with six visits whose notes the edits below
+        // rewrite.
         let mut doc = AutoCommit::new();
         let request = Request {
             requester: Person {
@@ -153,9 +154,11 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             photos: Vec::new(),
         };
         let first = Event::new(EventKind::Registered, 1, "u", Role::Coordinador);
-        TicketDoc::new(request, first)
-            .reconcile_into(&mut doc)
-            .expect("ticket");
+        let mut ticket = TicketDoc::new(request, first);
+        for i in 0..6 {
+            ticket.visits.push(Visit::start("u", 2 + i, true));
+        }
+        ticket.reconcile_into(&mut doc).expect("ticket");
         doc
     };
     let mut clients: Vec<Client> = (0..3)
@@ -176,9 +179,16 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     for op in ops {
         match op {
             Op::Edit { client, key, value } => {
-                clients[client]
-                    .doc
-                    .put(ROOT, format!("k{key}"), value)
+                // Concurrent edits of the same visit's note conflict, as the root keys of a
+                // free-form document would; the clients' coordinator may edit any visit.
+                let doc = &mut clients[client].doc;
+                let visits = doc.get(ROOT, "visits").expect("visits").expect("a list").1;
+                let visit = doc
+                    .get(&visits, usize::from(key))
+                    .expect("visit")
+                    .expect("a visit")
+                    .1;
+                doc.put(&visit, "note", format!("Nota {value}"))
                     .expect("put");
             }
             Op::Generate { client } => {
