@@ -184,25 +184,31 @@ pub struct TestApp {
     child: Child,
 }
 
+/// Adds the coordinator `admin` (password [`ADMIN_PASSWORD`]) to `db` with `campo user add`.
+pub async fn add_admin(db: &TestDb) {
+    let made = run_cli(
+        db,
+        &[
+            "user",
+            "add",
+            "admin",
+            "--role",
+            "coordinador",
+            "--name",
+            "Admin Pruebas",
+        ],
+        Some(ADMIN_PASSWORD),
+    )
+    .await
+    .expect("run campo user add");
+    assert!(made.success, "{}", made.stderr);
+}
+
 impl TestApp {
     /// Starts Campo on a fresh database that holds one coordinator, `admin`.
     pub async fn spawn(backend: Backend) -> Self {
         let db = TestDb::new(backend).await;
-        run_cli(
-            &db,
-            &[
-                "user",
-                "add",
-                "admin",
-                "--role",
-                "coordinador",
-                "--name",
-                "Admin Pruebas",
-            ],
-            Some(ADMIN_PASSWORD),
-        )
-        .await
-        .expect("create admin");
+        add_admin(&db).await;
         Self::start(db).await.expect("start campo")
     }
 

@@ -1,7 +1,7 @@
 //! Every response carries the Content-Security-Policy and the other protective headers: the app
 //! shell, its hashed assets, the API (answers and errors) and the server's plain pages.
 
-use campo_tests::{ADMIN_PASSWORD, Backend, TempDir, TestDb, run_cli};
+use campo_tests::{Backend, TempDir, TestDb};
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
@@ -20,22 +20,7 @@ async fn every_response_carries_the_security_headers() {
     )
     .unwrap();
     let db = TestDb::new(Backend::Sqlite).await;
-    let made = run_cli(
-        &db,
-        &[
-            "user",
-            "add",
-            "admin",
-            "--role",
-            "coordinador",
-            "--name",
-            "Admin Pruebas",
-        ],
-        Some(ADMIN_PASSWORD),
-    )
-    .await
-    .unwrap();
-    assert!(made.success, "{}", made.stderr);
+    campo_tests::add_admin(&db).await;
     let pwa_dir = pwa.path().display().to_string();
     let app = campo_tests::TestApp::start_with(db, &["--pwa-dir", &pwa_dir])
         .await

@@ -1,4 +1,4 @@
-use campo_tests::{ADMIN_PASSWORD, Backend, TestApp, TestDb, both_backends, run_cli};
+use campo_tests::{ADMIN_PASSWORD, Backend, TestApp, TestDb, both_backends};
 use serde_json::json;
 
 both_backends!(healthz_reports_the_database);
@@ -173,22 +173,7 @@ async fn a_data_directory_that_cannot_be_written_is_reported_not_hidden(backend:
     // The data directory (photos; on SQLite also the database) on a small disk of its own.
     let db = TestDb::new(backend).await;
     let disk = Tmpfs::mount(db.dir.path(), "24m");
-    let made = run_cli(
-        &db,
-        &[
-            "user",
-            "add",
-            "admin",
-            "--role",
-            "coordinador",
-            "--name",
-            "Admin Pruebas",
-        ],
-        Some(ADMIN_PASSWORD),
-    )
-    .await
-    .unwrap();
-    assert!(made.success, "{}", made.stderr);
+    campo_tests::add_admin(&db).await;
     let app = TestApp::start(db).await.unwrap();
     let client = app.anonymous();
     assert_eq!(client.get("/healthz").await.status, 200);

@@ -4,9 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use campo_tests::{
-    ADMIN_PASSWORD, Backend, Client, Reply, TestDb, both_backends, run_cli, spawn_campo,
-};
+use campo_tests::{ADMIN_PASSWORD, Backend, Client, Reply, TestDb, both_backends, spawn_campo};
 use futures_util::future::join_all;
 use serde_json::json;
 
@@ -20,22 +18,7 @@ struct Campo {
 /// Starts Campo with extra environment, as an operator configures it.
 async fn spawn_with(backend: Backend, env: &[(&str, &str)]) -> Campo {
     let db = TestDb::new(backend).await;
-    let made = run_cli(
-        &db,
-        &[
-            "user",
-            "add",
-            "admin",
-            "--role",
-            "coordinador",
-            "--name",
-            "Admin Pruebas",
-        ],
-        Some(ADMIN_PASSWORD),
-    )
-    .await
-    .unwrap();
-    assert!(made.success, "{}", made.stderr);
+    campo_tests::add_admin(&db).await;
     let env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
