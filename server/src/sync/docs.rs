@@ -72,7 +72,7 @@ pub struct PeerLink {
     pub role: Role,
     /// Hash of the session the connection belongs to.
     pub session: Arc<str>,
-    /// What the connection may still ask of documents the server does not have.
+    /// What the user's connections may still open and ask (shared by all of them).
     pub unknown: Arc<UnknownBudget>,
     pub outbox: mpsc::Sender<Vec<u8>>,
     pub kill: Arc<watch::Sender<Option<CloseReason>>>,
@@ -137,7 +137,7 @@ impl UnknownBudget {
         true
     }
 
-    /// A place among the documents the connection waits for, while there is one.
+    /// A place among the unknown documents the user waits for, while there is one.
     fn wait(self: &Arc<Self>) -> Option<Waiting> {
         let taken = self
             .waiting
@@ -149,7 +149,7 @@ impl UnknownBudget {
     }
 }
 
-/// A connection waiting for a document the server does not have yet; dropping it frees the place.
+/// A peer waiting for a document the server does not have yet; dropping it frees the place.
 #[derive(Debug)]
 struct Waiting(Arc<UnknownBudget>);
 
