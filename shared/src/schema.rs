@@ -638,6 +638,7 @@ pub fn set_survey<D: autosurgeon::Doc>(doc: &mut D, survey: &Survey) -> Result<(
 }
 
 pub use crate::account::FieldError;
+use crate::limits::capitalise;
 
 /// Whether `s` is a SHA-256 in lower-case hex.
 pub fn is_sha256_hex(s: &str) -> bool {
@@ -772,14 +773,6 @@ pub fn validate_survey(survey: &Survey) -> Result<(), Vec<FieldError>> {
         Ok(())
     } else {
         Err(errors)
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
