@@ -33,7 +33,7 @@ export async function until(what, condition, ms = 30_000) {
   }
 }
 
-async function freePort() {
+export async function freePort() {
   const server = createServer()
   server.listen(0, "127.0.0.1")
   await once(server, "listening")
@@ -54,10 +54,14 @@ export class Campo {
     return campo
   }
 
-  async start() {
+  /**
+   * Starts the server on its port, or on `port` (the same data on another address: reachable from
+   * the office's desks but not from a phone that knows only the first one).
+   */
+  async start(port = this.port) {
     this.process = spawn(
       campoBin,
-      ["serve", "--demo", "--listen", `127.0.0.1:${this.port}`, "--pwa-dir", join(pwaDir, "dist")],
+      ["serve", "--demo", "--listen", `127.0.0.1:${port}`, "--pwa-dir", join(pwaDir, "dist")],
       {
         env: { ...process.env, CAMPO_DATA_DIR: this.dataDir, RUST_LOG: process.env.RUST_LOG ?? "warn" },
         // CAMPO_E2E_LOG=/path keeps the server's log (set RUST_LOG=info for every request).

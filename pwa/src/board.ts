@@ -208,10 +208,16 @@ export function countdown(
   return { kind, remainingMs, level }
 }
 
-/** The workflow's signals on a card: contradictions, absent visits, equipment away. */
-export function cardFlags(t: BoardTicket): ("contradiction" | "absent" | "workshop" | "contractor")[] {
-  const out: ("contradiction" | "absent" | "workshop" | "contractor")[] = []
-  if (t.flags.length > 0) out.push("contradiction")
+export type CardFlag = "contradiction" | "formerAssignee" | "absent" | "workshop" | "contractor"
+
+/**
+ * The workflow's signals on a card: contradictions (work recorded by a técnico no longer
+ * assigned named apart), absent visits, equipment away.
+ */
+export function cardFlags(t: BoardTicket): CardFlag[] {
+  const out: CardFlag[] = []
+  if (t.flags.includes("tecnico_no_asignado")) out.push("formerAssignee")
+  if (t.flags.some(k => k !== "tecnico_no_asignado")) out.push("contradiction")
   if (t.absent_visits > 0) out.push("absent")
   if (t.state === "en_taller") out.push("workshop")
   if (t.state === "con_contratista") out.push("contractor")

@@ -50,6 +50,7 @@ export const t = {
     },
     photoFailed: (n: number) =>
       n === 1 ? "1 foto no se pudo enviar; se reintentará" : `${n} fotos no se pudieron enviar; se reintentarán`,
+    notices: (n: number) => (n === 1 ? "1 aviso sobre su trabajo" : `${n} avisos sobre su trabajo`),
     offlineGrant: (until: string) => `Uso sin conexión autorizado hasta ${until}.`,
     refused: "Trabajo rechazado por el servidor",
     refusedCount: (changes: number, photos: number) => {
@@ -75,6 +76,8 @@ export const t = {
     photos: "Fotos",
     notes: "Avisos de la conexión",
     newTicket: "Caso nuevo",
+    ticket: "Caso",
+    understood: "Entendido",
     changes: (n: number) => (n === 1 ? "1 cambio sin confirmar" : `${n} cambios sin confirmar`),
     onPhone: "En el teléfono",
     sending: "Enviando",
@@ -295,6 +298,7 @@ export const t = {
     paused: "Solución: plazo detenido mientras el usuario está ausente",
     nearDeadline: "Plazo próximo a vencer",
     contradiction: "Eventos contradictorios por revisar",
+    formerAssignee: "Registrado por un técnico ya no asignado",
     absent: (n: number) => (n === 1 ? "Usuario ausente en una visita" : `Usuario ausente en ${n} visitas`),
     workshop: "Equipo en el taller",
     contractor: "Equipo con el contratista",

@@ -53,6 +53,30 @@ export function settleRefusal(refused: Refusals, url: string): Refusals {
   return rest
 }
 
+/**
+ * What the server said of work it kept on a case that is no longer this user's (an ephemeral
+ * message of kind `trabajo_de_no_asignado`, sent by the server's `sync/docs/former.rs`).
+ */
+export interface Notice {
+  message: string
+  at: number
+}
+
+/** Notices by document URL (`automerge:…`). */
+export type Notices = Record<string, Notice>
+
+/** The kind of the server's ephemeral message that says work was kept for a case now someone else's. */
+export const KEPT_KIND = "trabajo_de_no_asignado"
+
+/** The text of the server's notice, when `message` (a decoded ephemeral payload) is one. */
+export function keptNotice(message: unknown): string | null {
+  if (message === null || typeof message !== "object") return null
+  const m = message as Record<string, unknown>
+  if (m.type !== KEPT_KIND || typeof m.message !== "string") return null
+  const text = m.message.trim()
+  return text === "" ? null : text
+}
+
 /** Where a piece of work is: «En el teléfono», «Enviando», «Guardado en el servidor», «Rechazado». */
 export type ItemState = "phone" | "sending" | "saved" | "refused"
 
@@ -83,6 +107,8 @@ export interface TicketItem {
   reason: string | null
   /** Whether the server has the ticket (discarding then takes the server's copy again). */
   known: boolean
+  /** What the server said of this work, when it kept it on a case now someone else's. */
+  note: string | null
 }
 
 export interface TicketInputs {
@@ -91,6 +117,7 @@ export interface TicketInputs {
   /** Whether the server ever acknowledged the document. */
   known: (url: string) => boolean
   refused: Refusals
+  notices: Notices
   /** When each document's changes were all acknowledged, this session. */
   savedAt: Record<string, number>
   /** Ticket numbers (from the agenda), by URL. */
@@ -99,13 +126,19 @@ export interface TicketInputs {
   connected: boolean
 }
 
-export function ticketTitle(url: string, numbers: TicketInputs["numbers"]): string {
-  return numbers[url] ?? t.outbox.newTicket
+/** The ticket's number; «Caso» for one the server has but this phone has no number of. */
+export function ticketTitle(url: string, numbers: TicketInputs["numbers"], known = false): string {
+  return numbers[url] ?? (known ? t.outbox.ticket : t.outbox.newTicket)
 }
 
 /** Every ticket with work not on the server, refused, or saved this session. */
 export function ticketItems(i: TicketInputs): TicketItem[] {
-  const urls = new Set([...Object.keys(i.pendingByDoc), ...Object.keys(i.refused), ...Object.keys(i.savedAt)])
+  const urls = new Set([
+    ...Object.keys(i.pendingByDoc),
+    ...Object.keys(i.refused),
+    ...Object.keys(i.savedAt),
+    ...Object.keys(i.notices),
+  ])
   const items: TicketItem[] = []
   for (const url of urls) {
     const changes = i.pendingByDoc[url] ?? 0
@@ -114,19 +147,20 @@ export function ticketItems(i: TicketInputs): TicketItem[] {
     let state: ItemState
     if (refusal) state = "refused"
     else if (changes > 0 || !known) state = i.connected ? "sending" : "phone"
-    else if (i.savedAt[url] !== undefined) state = "saved"
+    else if (i.savedAt[url] !== undefined || i.notices[url] !== undefined) state = "saved"
     else continue
     items.push({
       url,
-      title: ticketTitle(url, i.numbers),
+      title: ticketTitle(url, i.numbers, known),
       summary: i.summaries[url] ?? "",
       changes,
       state,
       reason: refusal?.reason ?? null,
       known,
+      note: i.notices[url]?.message ?? null,
     })
   }
-  const when = (item: TicketItem) => i.refused[item.url]?.at ?? i.savedAt[item.url] ?? 0
+  const when = (item: TicketItem) => i.refused[item.url]?.at ?? i.savedAt[item.url] ?? i.notices[item.url]?.at ?? 0
   return items.sort((a, b) => ORDER[a.state] - ORDER[b.state] || when(b) - when(a) || a.url.localeCompare(b.url))
 }
 

@@ -270,6 +270,8 @@ export interface Folded {
   state: State
   /** Events kept but without effect (the coordinator reviews them). */
   flagged: string[]
+  /** Of those, the ones recorded by a técnico or contratista after the case went to someone else. */
+  noLongerAssigned: string[]
   priority: Priority | null
   mode: Mode | null
   assignee: Person | null
@@ -283,6 +285,7 @@ export function fold(events: readonly TicketEvent[]): Folded {
   const f: Folded = {
     state: "registrada",
     flagged: [],
+    noLongerAssigned: [],
     priority: null,
     mode: null,
     assignee: null,
@@ -291,6 +294,8 @@ export function fold(events: readonly TicketEvent[]): Folded {
     lastEventAt: null,
   }
   let registered = false
+  // Who was responsible before the current assignee (campo-shared `Folded::replaced`).
+  let replaced: string[] = []
   for (const e of ordered(events)) {
     const state = f.state
     f.lastEventAt = Math.max(f.lastEventAt ?? e.at, e.at)
@@ -298,6 +303,12 @@ export function fold(events: readonly TicketEvent[]): Folded {
     const next = transition(state, e.kind)
     if (next === null || !may(e.author_role, e.kind) || (e.kind === "registrada" && !firstRegistration)) {
       f.flagged.push(e.id)
+      continue
+    }
+    const fieldWorker = e.author_role === "tecnico" || e.author_role === "contratista"
+    if (fieldWorker && f.assignee !== null && f.assignee.id !== e.author && replaced.includes(e.author)) {
+      f.flagged.push(e.id)
+      f.noLongerAssigned.push(e.id)
       continue
     }
     const d = e.data ?? {}
@@ -310,7 +321,12 @@ export function fold(events: readonly TicketEvent[]): Folded {
         f.mode = d.mode ?? f.mode
         break
       case "asignada":
-        if (d.assignee) f.assignee = { id: String(d.assignee.id), name: String(d.assignee.name ?? "") }
+        if (d.assignee) {
+          const next = String(d.assignee.id)
+          const previous = f.assignee?.id
+          if (previous !== undefined && previous !== next) replaced = [...replaced.filter(id => id !== previous), previous]
+          f.assignee = { id: next, name: String(d.assignee.name ?? "") }
+        }
         f.mode = d.mode ?? f.mode
         break
       case "visita_iniciada":

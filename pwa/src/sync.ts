@@ -18,11 +18,12 @@ import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-index
 import wasmUrl from "@automerge/automerge/automerge.wasm?url"
 import type { TicketDoc } from "./schema"
 import { CampoSocket, type ServerError } from "./syncSocket"
-import { type Refusals, noteServerError, settleRefusal, type SyncNote } from "./outbox"
+import { type Notices, type Refusals, keptNotice, noteServerError, settleRefusal, type SyncNote } from "./outbox"
 import { unacknowledgedChanges } from "./syncStatus"
 
 const ACK_KEY = "campo.ack"
 const REFUSED_KEY = "campo.refused"
+const NOTICES_KEY = "campo.notices"
 const SERVER_KEY = "campo.serverStorageId"
 
 let serverPeer: PeerId | null = null
@@ -43,6 +44,8 @@ export const unknownDocs = computed(() => {
 export const pendingChanges = computed(() => Object.values(pendingByDoc.value).reduce((a, b) => a + b, 0))
 /** Documents whose changes the server refused, by URL, with its reason (kept across restarts). */
 export const refusedDocs = signal<Refusals>(readRefusals())
+/** What the server said of work it kept on cases now someone else's, by URL (kept across restarts). */
+export const docNotices = signal<Notices>(readNotices())
 /** Errors the server gave about the connection, not about one document (this session only). */
 export const syncNotes = signal<SyncNote[]>([])
 /** When each document's changes were last all acknowledged (this session), for the outbox. */
@@ -60,6 +63,25 @@ function readRefusals(): Refusals {
   } catch {
     return {}
   }
+}
+
+function readNotices(): Notices {
+  try {
+    return (JSON.parse(localStorage.getItem(NOTICES_KEY) ?? "{}") as Notices | null) ?? {}
+  } catch {
+    return {}
+  }
+}
+
+function saveNotices(next: Notices): void {
+  docNotices.value = next
+  localStorage.setItem(NOTICES_KEY, JSON.stringify(next))
+}
+
+/** The person read the server's notice about a case. */
+export function dismissNotice(url: string): void {
+  const { [url]: _read, ...rest } = docNotices.value
+  saveNotices(rest)
 }
 
 function saveRefusals(next: Refusals): void {
@@ -168,6 +190,11 @@ function track(handle: DocHandle<TicketDoc>): DocHandle<TicketDoc> {
   if (existing) return existing
   handles.set(url, handle)
   handle.on("change", () => scheduleRecount(url))
+  handle.on("ephemeral-message", ({ message }) => {
+    const text = keptNotice(message)
+    if (text !== null && docNotices.value[url]?.message !== text)
+      saveNotices({ ...docNotices.value, [url]: { message: text, at: Date.now() } })
+  })
   handle.on("remote-heads", ({ storageId, heads }) => {
     if (storageId !== serverStorageId()) return
     saveAck(url, decodeHeads(heads))
@@ -241,6 +268,7 @@ export async function discardTicket(url: string): Promise<void> {
   const { [url]: _pending, ...rest } = pendingByDoc.value
   pendingByDoc.value = rest
   saveRefusals(settleRefusal(refusedDocs.value, url))
+  dismissNotice(url)
   docsVersion.value++
   if (knownByServer) void findTicket(id).catch(err => console.warn(`Campo: ticket ${url} not available again yet`, err))
 }
@@ -250,6 +278,8 @@ export async function wipeDocuments(): Promise<void> {
   localStorage.removeItem(ACK_KEY)
   localStorage.removeItem(REFUSED_KEY)
   refusedDocs.value = {}
+  localStorage.removeItem(NOTICES_KEY)
+  docNotices.value = {}
   syncNotes.value = []
   for (const key of Object.keys(ack)) delete ack[key]
   ackVersion.value++

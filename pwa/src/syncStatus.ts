@@ -35,6 +35,8 @@ export interface SyncInputs {
   unknownDocs: number
   /** Documents whose changes the server refused. */
   refusedDocs: number
+  /** Cases whose work the server kept though they are someone else's now (unread notices). */
+  notices?: number
   /** Photos the server refused. */
   refusedPhotos: number
 }
@@ -51,6 +53,7 @@ export function syncView(s: SyncInputs): SyncView {
   if (s.failedPhotos > 0) detail.push(t.sync.photoFailed(s.failedPhotos))
   const refused = s.refusedDocs + s.refusedPhotos
   if (refused > 0) detail.push(t.sync.refusedCount(s.refusedDocs, s.refusedPhotos))
+  if ((s.notices ?? 0) > 0) detail.push(t.sync.notices(s.notices ?? 0))
   if (detail.length === 0) detail.push(t.sync.pending(0, 0))
   if (!s.connected) return { kind: "offline", label: t.sync.offline, detail: detail.join(" · ") }
   if (refused > 0) return { kind: "refused", label: t.sync.refused, detail: detail.join(" · ") }

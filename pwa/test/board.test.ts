@@ -202,6 +202,9 @@ describe("cards and workers", () => {
       "workshop",
     ])
     expect(cardFlags(ticket({ state: "con_contratista" }))).toEqual(["contractor"])
+    // Work of a técnico no longer assigned is named apart from other contradictions.
+    expect(cardFlags(ticket({ flags: ["tecnico_no_asignado"] }))).toEqual(["formerAssignee"])
+    expect(cardFlags(ticket({ flags: ["tecnico_no_asignado", "caso_cerrado"] }))).toEqual(["formerAssignee", "contradiction"])
   })
 
   it("tells a worker whose phone has not reached the server for a while", () => {

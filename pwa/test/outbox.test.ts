@@ -4,6 +4,7 @@ import {
   type QueuedPhotoInfo,
   SAVED_PHOTO_MS,
   type TicketInputs,
+  keptNotice,
   noteServerError,
   photoItems,
   settleRefusal,
@@ -55,6 +56,7 @@ describe("pending ticket changes", () => {
     pendingByDoc: {},
     known: () => true,
     refused: {},
+    notices: {},
     savedAt: {},
     numbers: { [A]: "SAT-2026-000123" },
     summaries: { [A]: "La impresora no imprime" },
@@ -72,6 +74,7 @@ describe("pending ticket changes", () => {
         state: "sending",
         reason: null,
         known: true,
+        note: null,
       },
     ])
     expect(ticketItems({ ...base, pendingByDoc: { [A]: 2 }, connected: false })[0]!.state).toBe("phone")
@@ -94,6 +97,21 @@ describe("pending ticket changes", () => {
     expect(items.map(i => [i.url, i.state, stateText(i.state, i.reason)])).toEqual([
       [B, "refused", `Rechazado: ${REASON}`],
       [A, "saved", "Guardado en el servidor"],
+    ])
+  })
+
+  it("lists work kept on a case now someone else's as saved, with the server's notice", () => {
+    const message = { type: "trabajo_de_no_asignado", message: "  Quedó guardado; el caso ya es de otra persona. " }
+    expect(keptNotice(message)).toBe("Quedó guardado; el caso ya es de otra persona.")
+    expect(keptNotice({ type: "otra_cosa", message: "x" })).toBeNull()
+    expect(keptNotice("texto")).toBeNull()
+    const items = ticketItems({
+      ...base,
+      numbers: {},
+      notices: { [B]: { message: "Quedó guardado; el caso ya es de otra persona.", at: 7 } },
+    })
+    expect(items.map(i => [i.title, i.state, stateText(i.state, i.reason), i.note])).toEqual([
+      ["Caso", "saved", "Guardado en el servidor", "Quedó guardado; el caso ya es de otra persona."],
     ])
   })
 
@@ -167,5 +185,14 @@ describe("the status bar with refused work", () => {
 
   it("says saved once the refused work is discarded", () => {
     expect(syncView(all)).toMatchObject({ kind: "saved", label: "Guardado en el servidor" })
+  })
+
+  it("says saved, with the notices about work kept on cases now someone else's", () => {
+    expect(syncView({ ...all, notices: 1 })).toEqual({
+      kind: "saved",
+      label: "Guardado en el servidor",
+      detail: "1 aviso sobre su trabajo",
+    })
+    expect(syncView({ ...all, notices: 2, pendingChanges: 1 }).detail).toBe("1 cambio por enviar · 2 avisos sobre su trabajo")
   })
 })

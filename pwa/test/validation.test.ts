@@ -122,6 +122,29 @@ describe("domain helpers", () => {
     expect(cancelled.state).toBe("usuario_ausente")
     expect(cancelled.flagged).toHaveLength(1)
   })
+
+  it("flags, like campo-shared, what a técnico records after the case went to someone else", () => {
+    const ev = (at: number, author: string, author_role: TicketEvent["author_role"], kind: TicketEvent["kind"], data = {}): TicketEvent => ({
+      id: `00000000-0000-4000-8000-${String(at).padStart(12, "0")}`,
+      at,
+      author,
+      author_role,
+      kind,
+      data,
+    })
+    const events = [
+      ev(1, "ana", "funcionario", "registrada"),
+      ev(2, "coord", "coordinador", "asignada", { assignee: { id: "t1", name: "Andrés" } }),
+      ev(3, "coord", "coordinador", "asignada", { assignee: { id: "t2", name: "Beatriz" } }),
+      ev(4, "t1", "tecnico", "visita_iniciada", { visit: "v1" }),
+    ]
+    const f = fold(events)
+    expect(f).toMatchObject({ state: "asignada", assignee: { id: "t2" } })
+    expect(f.noLongerAssigned).toEqual([events[3]!.id])
+    expect(f.flagged).toEqual([events[3]!.id])
+    // The new responsible's visit counts.
+    expect(fold([...events, ev(5, "t2", "tecnico", "visita_iniciada", { visit: "v2" })]).state).toBe("en_atencion")
+  })
 })
 
 describe("business time", () => {

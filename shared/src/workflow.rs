@@ -16,6 +16,10 @@
 //!   Consequences: the first closure wins and a second one is flagged; a visit on a cancelled or
 //!   closed ticket is flagged; a closure or cancellation while a visit is open is flagged (the
 //!   visit's work is not lost: it is in the document, and the coordinator decides).
+//! - **Responsibility.** An event of a técnico or contratista who was responsible for the case
+//!   and was replaced by someone else before the event (in fold order) is flagged, not applied:
+//!   work a phone recorded offline after the case was reassigned is kept, and the coordinator
+//!   sees it as «registrado por un técnico ya no asignado».
 //! - **Registration.** The ticket starts in `registrada`. The first `registrada` event is always
 //!   valid, wherever the clocks put it (a phone's clock may be behind the coordinator's);
 //!   any later one is flagged.
@@ -360,6 +364,8 @@ wire_enum! {
         OnClosed = "caso_cerrado",
         /// Any other event not valid from the state reached.
         InvalidTransition = "transicion_invalida",
+        /// Recorded by a técnico or contratista after the case was given to someone else.
+        NoLongerAssigned = "tecnico_no_asignado",
     }
 }
 
@@ -380,8 +386,7 @@ pub struct Flag {
 }
 
 impl Flag {
-    fn new(event: &Event, state: State) -> Self {
-        let kind = classify(event, state);
+    fn new(event: &Event, state: State, kind: FlagKind) -> Self {
         let action = event.kind.label();
         let message = match kind {
             FlagKind::NotPermitted => format!(
@@ -410,6 +415,11 @@ impl Flag {
             FlagKind::InvalidTransition => format!(
                 "«{action}» no es posible en estado «{}»; no se tuvo en cuenta.",
                 state.label()
+            ),
+            FlagKind::NoLongerAssigned => format!(
+                "«{action}» registrado por un técnico ya no asignado, cuando el caso ya era de \
+                 otra persona; quedó en el historial sin cambiar el estado. Revise con el \
+                 responsable actual."
             ),
         };
         Self {
@@ -514,6 +524,9 @@ pub struct Folded {
     pub survey_answered: bool,
     /// The time of the last event applied or flagged.
     pub last_event_at: Option<i64>,
+    /// Who was responsible before the current assignee (user ids, in order).
+    #[serde(default)]
+    pub replaced: Vec<String>,
 }
 
 impl Default for Folded {
@@ -542,6 +555,7 @@ impl Default for Folded {
             reopened: 0,
             survey_answered: false,
             last_event_at: None,
+            replaced: Vec::new(),
         }
     }
 }
@@ -574,9 +588,15 @@ impl Folded {
                 && (event.kind != K::Registered || first_registration)
         });
         let Some(next) = next else {
-            self.flags.push(Flag::new(event, state));
+            self.flags
+                .push(Flag::new(event, state, classify(event, state)));
             return;
         };
+        if self.no_longer_assigned(event) {
+            self.flags
+                .push(Flag::new(event, state, FlagKind::NoLongerAssigned));
+            return;
+        }
 
         let data = &event.data;
         let at = event.at;
@@ -595,8 +615,14 @@ impl Folded {
                 }
             }
             K::Assigned => {
-                if data.assignee.is_some() {
-                    self.assignee = data.assignee.clone();
+                if let Some(next) = &data.assignee {
+                    if let Some(previous) = self.assignee.take()
+                        && previous.id != next.id
+                    {
+                        self.replaced.retain(|id| *id != previous.id);
+                        self.replaced.push(previous.id);
+                    }
+                    self.assignee = Some(next.clone());
                 }
                 self.mode = data.mode.or(self.mode);
                 self.respond(at);
@@ -662,6 +688,13 @@ impl Folded {
             self.next_visit_at = None;
         }
         self.state = next;
+    }
+
+    /// Whether `event` is a field worker's, recorded after the case was given to someone else.
+    fn no_longer_assigned(&self, event: &Event) -> bool {
+        matches!(event.author_role, Role::Tecnico | Role::Contratista)
+            && self.assignee.as_ref().is_some_and(|a| a.id != event.author)
+            && self.replaced.contains(&event.author)
     }
 
     fn respond(&mut self, at: i64) {
@@ -1033,6 +1066,55 @@ mod tests {
             }]
         );
         assert_eq!(f.absent_pauses()[0].end, None);
+    }
+
+    #[test]
+    fn work_of_a_replaced_technician_is_kept_flagged_without_effect() {
+        let to_other = coord(K::Assigned, 3).with_data(EventData {
+            assignee: Some(Person {
+                id: "other".into(),
+                name: "Técnico Dos".into(),
+            }),
+            ..EventData::default()
+        });
+        // «tech» was responsible, the case went to «other» at minute 3, and «tech»'s phone,
+        // offline, recorded a visit at minute 5.
+        let events = vec![
+            registered(),
+            coord(K::Accepted, 1),
+            assigned(2),
+            to_other,
+            tech(K::VisitStarted, 5),
+            tech(K::Resolved, 6),
+        ];
+        let f = fold(&events);
+        assert_eq!(f.state, S::Assigned);
+        assert_eq!(f.assignee.as_ref().map(|a| a.id.as_str()), Some("other"));
+        let kinds: Vec<FlagKind> = f.flags.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, [FlagKind::NoLongerAssigned; 2]);
+        assert!(
+            f.flags[0]
+                .message
+                .contains("registrado por un técnico ya no asignado"),
+            "{}",
+            f.flags[0].message
+        );
+        // What it recorded before the reassignment, by its phone's clock, counts.
+        let mut earlier = events[..4].to_vec();
+        earlier[3].at = 10 * MIN;
+        earlier.push(tech(K::VisitStarted, 5));
+        earlier.push(tech(K::VisitEnded, 6));
+        let f = fold(&earlier);
+        assert!(f.flags.is_empty(), "{:?}", f.flags);
+        assert_eq!(f.visits, 1);
+        assert_eq!(f.assignee.as_ref().map(|a| a.id.as_str()), Some("other"));
+        // Given the case back, its work counts again.
+        let mut back = events[..4].to_vec();
+        back.push(assigned(4));
+        back.push(tech(K::VisitStarted, 5));
+        let f = fold(&back);
+        assert!(f.flags.is_empty(), "{:?}", f.flags);
+        assert_eq!(f.state, S::InProgress);
     }
 
     #[test]

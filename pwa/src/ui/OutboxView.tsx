@@ -8,7 +8,20 @@ import { t } from "../es"
 import { type ItemState, type PhotoItem, type TicketItem, photoItems, stateText, ticketItems } from "../outbox"
 import { discardPhoto, discardTicketChanges, retryPhoto } from "../outboxActions"
 import { queuedPhotos, sendingPhoto } from "../photoService"
-import { connected, dismissNote, docsVersion, loadedTicket, pendingByDoc, plainDoc, refusedDocs, savedAt, serverKnows, syncNotes } from "../sync"
+import {
+  connected,
+  dismissNote,
+  dismissNotice,
+  docNotices,
+  docsVersion,
+  loadedTicket,
+  pendingByDoc,
+  plainDoc,
+  refusedDocs,
+  savedAt,
+  serverKnows,
+  syncNotes,
+} from "../sync"
 import { formatDateTime } from "../time"
 import { PhotoThumb, Screen } from "./common"
 import { go, ticketPath } from "./router"
@@ -70,10 +83,20 @@ function TicketRow(props: { item: TicketItem }) {
       {item.summary && <p class="meta">{item.summary}</p>}
       {item.changes > 0 && <p class="meta">{t.outbox.changes(item.changes)}</p>}
       {item.state === "refused" && <p class="hint">{t.outbox.refusedTicketHelp}</p>}
+      {item.note && (
+        <p class="hint outbox-notice" role="status">
+          {item.note}
+        </p>
+      )}
       <div class="actions">
         <button type="button" onClick={() => go(ticketPath(item.url))}>
           {t.outbox.open}
         </button>
+        {item.note && (
+          <button type="button" onClick={() => dismissNotice(item.url)}>
+            {t.outbox.understood}
+          </button>
+        )}
         {item.state === "refused" && (
           <Discard
             label={t.outbox.discardTicket}
@@ -124,7 +147,7 @@ export function OutboxView() {
     numbers[tk.url] = tk.number
     summaries[tk.url] = tk.summary
   }
-  for (const url of Object.keys(pendingByDoc.value)) {
+  for (const url of [...Object.keys(pendingByDoc.value), ...Object.keys(docNotices.value)]) {
     if (summaries[url]) continue
     const doc = plainDoc(loadedTicket(url))
     if (doc) summaries[url] = String(doc.request.description).split("\n")[0]!.slice(0, 120)
@@ -133,6 +156,7 @@ export function OutboxView() {
     pendingByDoc: pendingByDoc.value,
     known: serverKnows,
     refused: refusedDocs.value,
+    notices: docNotices.value,
     savedAt: savedAt.value,
     numbers,
     summaries,

@@ -3,7 +3,7 @@
 import { t } from "../es"
 import { failedPhotos, pendingPhotos, refusedPhotos } from "../photoService"
 import { sessionExpired } from "../session"
-import { connected, pendingChanges, refusedDocs, unknownDocs } from "../sync"
+import { connected, docNotices, pendingChanges, refusedDocs, unknownDocs } from "../sync"
 import { syncView } from "../syncStatus"
 import { go } from "./router"
 
@@ -16,6 +16,7 @@ export function StatusBar() {
     unknownDocs: unknownDocs.value,
     refusedDocs: Object.keys(refusedDocs.value).length,
     refusedPhotos: refusedPhotos.value,
+    notices: Object.keys(docNotices.value).length,
   })
   return (
     <div class={`status status-${view.kind}`} role="status" aria-live="polite" data-sync={view.kind}>

@@ -186,6 +186,7 @@ export function TicketView(props: { id: string }) {
             <li key={String(e.id)} class={f.flagged.includes(String(e.id)) ? "flagged" : ""}>
               <span class="when">{formatDateTime(e.at)}</span> {eventLabel[e.kind] ?? String(e.kind)} · {name(String(e.author))} (
               {roleLabel[e.author_role] ?? String(e.author_role)})
+              {f.noLongerAssigned.includes(String(e.id)) && <span class="flag bad"> · {t.board.formerAssignee}</span>}
             </li>
           ))}
         </ol>

@@ -13,7 +13,7 @@ use campo_shared::calendar::BusinessCalendar;
 use campo_shared::role::Role;
 use campo_shared::schema::TicketDoc;
 use campo_shared::sla::{self, SlaPolicy};
-use campo_shared::workflow::{self, EventKind, Folded, Interval, Resolution, utc};
+use campo_shared::workflow::{self, EventKind, FlagKind, Folded, Interval, Resolution, utc};
 use serde::Serialize;
 
 /// Everything the `tickets` row holds about a ticket, except its id, number and `updated_at`.
@@ -190,9 +190,12 @@ pub fn heads_text(heads: &[ChangeHash]) -> String {
     hex.join(",")
 }
 
-/// Computes the rows of a ticket from its document.
+/// Computes the rows of a ticket from its document. `late_work` holds the items a former
+/// responsible delivered after being replaced (see [`campo_shared::handover`], which reads them
+/// from the Automerge history): they are flagged `tecnico_no_asignado` for the coordinator.
 pub fn project(
     doc: &TicketDoc,
+    late_work: &[String],
     heads: &[ChangeHash],
     policy: &SlaPolicy,
     calendar: &BusinessCalendar,
@@ -237,7 +240,17 @@ pub fn project(
         }
         _ => (None, None),
     };
-    let flag_kinds: Vec<&str> = folded.flags.iter().map(|f| f.kind.as_str()).collect();
+    let mut flag_kinds: Vec<&str> = folded.flags.iter().map(|f| f.kind.as_str()).collect();
+    // Late work the fold did not flag already (an event after the replacement by its device's
+    // clock is flagged there; a visit or comment, or an event timed before it, only here).
+    let late_unflagged = late_work
+        .iter()
+        .filter(|id| !folded.flags.iter().any(|f| f.event.to_string() == **id))
+        .count();
+    let no_longer_assigned = FlagKind::NoLongerAssigned.as_str();
+    if late_unflagged > 0 && !flag_kinds.contains(&no_longer_assigned) {
+        flag_kinds.push(no_longer_assigned);
+    }
     let ticket = TicketProjection {
         requester_id: request.requester.id.clone(),
         requester_name: request.requester.name.clone(),
@@ -253,7 +266,7 @@ pub fn project(
         assignee_id: folded.assignee.as_ref().map(|p| p.id.clone()),
         assignee_name: folded.assignee.as_ref().map(|p| p.name.clone()),
         registered_by: folded.registered_by.clone(),
-        flags: folded.flags.len() as i64,
+        flags: (folded.flags.len() + late_unflagged) as i64,
         flag_kinds: flag_kinds.join(","),
         created_at: folded
             .registered_at
@@ -380,7 +393,7 @@ mod tests {
             te(EventKind::EquipmentReturned, 49),
         ]);
         let sla = Sla::default();
-        let p = project(&doc, &[], &sla.policy, &sla.calendar);
+        let p = project(&doc, &[], &[], &sla.policy, &sla.calendar);
         assert_eq!(p.ticket.flags, 1);
         assert_eq!(
             p.absences,

@@ -56,7 +56,8 @@ pub async fn run(store: &Store) -> anyhow::Result<Summary> {
             summary.skipped += 1;
             continue;
         };
-        let projection = project(&ticket, &doc.get_heads(), &sla.policy, &sla.calendar);
+        let late = campo_shared::handover::work_after_replacement(&doc, &ticket);
+        let projection = project(&ticket, &late, &doc.get_heads(), &sla.policy, &sla.calendar);
         store.write_projection(&id, &projection).await?;
         summary.tickets += 1;
     }

@@ -676,7 +676,8 @@ mod tests {
     fn projection(doc: &Automerge) -> Projection {
         let ticket = TicketDoc::hydrate_from(doc).expect("a ticket");
         let sla = Sla::default();
-        project(&ticket, &doc.get_heads(), &sla.policy, &sla.calendar)
+        let late = campo_shared::handover::work_after_replacement(doc, &ticket);
+        project(&ticket, &late, &doc.get_heads(), &sla.policy, &sla.calendar)
     }
 
     fn audit(doc: &Automerge, after: &[automerge::ChangeHash]) -> Vec<AuditEntry> {

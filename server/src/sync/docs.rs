@@ -23,6 +23,7 @@ use std::time::Instant;
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, ChangeHash, PatchLog};
+use campo_shared::handover;
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
 use campo_shared::rules::{self, Violation, Writer};
@@ -35,6 +36,9 @@ use super::budget::{UnknownBudget, Waiting};
 use super::wire::Message;
 use crate::projection::{Audience, Projection, Sla, project};
 use crate::store::{AuditEntry, ChunkKind, CommitChange, Store, Viewer};
+use former::FormerSlot;
+
+mod former;
 
 /// Identifies one WebSocket connection for the life of the process.
 pub type ConnId = u64;
@@ -198,6 +202,8 @@ struct Inner {
     /// client calls itself, and two connections may well claim the same one.
     peers: Mutex<HashMap<ConnId, PeerLink>>,
     next_id: AtomicU64,
+    /// Count of the server's own ephemeral messages (its session is its peer id).
+    notices: AtomicU64,
     hot: AtomicUsize,
     pressure: Notify,
     changes: broadcast::Sender<DocChanged>,
@@ -235,6 +241,7 @@ impl Documents {
                 peers: Mutex::new(HashMap::new()),
                 unknown: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
+                notices: AtomicU64::new(0),
                 hot: AtomicUsize::new(0),
                 pressure: Notify::new(),
                 changes,
@@ -497,6 +504,7 @@ impl Documents {
             number: None,
             peers: HashMap::new(),
             denied: HashMap::new(),
+            former: HashMap::new(),
             last_activity: Instant::now(),
         };
         // Boxed: cold actors are many, and the task holds only a pointer to each.
@@ -560,6 +568,9 @@ struct DocActor {
     /// Connections that asked for the ticket and were refused: if an assignment gives them
     /// access, the server offers them the document without waiting for them to ask again.
     denied: HashMap<ConnId, PeerLink>,
+    /// Connections of users who were responsible for the ticket and no longer are, sending work
+    /// their device recorded meanwhile (see [`former`]).
+    former: HashMap<ConnId, FormerSlot>,
     last_activity: Instant,
 }
 
@@ -590,7 +601,12 @@ impl DocActor {
                     }
                     self.peers.retain(|_, p| !p.link.is_closed());
                     self.denied.retain(|_, link| !link.is_closed());
-                    if self.peers.is_empty() && self.denied.is_empty() && self.try_exit(&mut rx) {
+                    self.former.retain(|_, slot| !slot.link.is_closed());
+                    if self.peers.is_empty()
+                        && self.denied.is_empty()
+                        && self.former.is_empty()
+                        && self.try_exit(&mut rx)
+                    {
                         return;
                     }
                 }
@@ -610,7 +626,7 @@ impl DocActor {
                 limits.idle_unload
             };
             Some(self.last_activity + idle)
-        } else if self.peers.is_empty() && self.denied.is_empty() {
+        } else if self.peers.is_empty() && self.denied.is_empty() && self.former.is_empty() {
             Some(self.last_activity)
         } else {
             None
@@ -651,6 +667,8 @@ impl DocActor {
             self.hub.inner.hot.fetch_sub(1, Ordering::Relaxed);
         }
         self.ticket = None;
+        // A former assignee's view is rebuilt from the document if its device sends work again.
+        self.former.clear();
         // Keep only what a reconnecting peer would keep: the shared heads.
         for slot in self.peers.values_mut() {
             slot.state = sync::State::decode(&slot.state.encode()).unwrap_or_default();
@@ -691,10 +709,20 @@ impl DocActor {
                 .ok()
                 .map(Box::new)
         };
-        self.projection = self.ticket.as_ref().map(|hydrated| {
-            let sla = self.hub.sla();
-            project(&hydrated.ticket, &stored.heads, &sla.policy, &sla.calendar)
-        });
+        self.projection = match &self.ticket {
+            Some(hydrated) => {
+                let late = guarded(|| handover::work_after_replacement(&doc, &hydrated.ticket))?;
+                let sla = self.hub.sla();
+                Some(project(
+                    &hydrated.ticket,
+                    &late,
+                    &stored.heads,
+                    &sla.policy,
+                    &sla.calendar,
+                ))
+            }
+            None => None,
+        };
         self.stored = stored;
         self.doc = Some(Box::new(doc));
         if self.hub.inner.hot.fetch_add(1, Ordering::Relaxed) + 1
@@ -723,6 +751,7 @@ impl DocActor {
             DocCmd::Leave { conn } => {
                 self.peers.remove(&conn);
                 self.denied.remove(&conn);
+                self.former.remove(&conn);
             }
             DocCmd::View { f } => match self.ensure_hot().await {
                 Ok(()) => {
@@ -918,29 +947,24 @@ impl DocActor {
             return;
         }
         let conn = peer.conn;
-        let device = peer.peer_id.clone();
-        let user_id = peer.user_id.clone();
         if !self.may_read(&peer) {
             self.peers.remove(&conn);
             let doc = self.doc.as_deref().expect("hot");
-            if self.was_assigned(&peer) && brings_work(doc, &data) {
-                // Work a técnico did offline on a case reassigned meanwhile: it is not stored,
-                // and the phone must say so rather than keep "sending" it.
-                self.send_refusal(
-                    &peer,
-                    "Regla «caso asignado»: este caso se asignó a otra persona mientras usted \
-                     trabajaba sin conexión; lo que registró no se guardó en el servidor. Avise \
-                     al coordinador."
-                        .into(),
-                );
+            if self.former.contains_key(&conn)
+                || (self.was_assigned(&peer) && brings_work(doc, &data))
+            {
+                // Work a técnico's device recorded on a case given meanwhile to someone else.
+                self.denied.remove(&conn);
+                self.receive_from_former(peer, data).await;
             } else {
                 // Unknown and forbidden documents get the same answer.
                 self.send_unavailable(&peer);
+                self.denied.insert(conn, peer);
             }
-            self.denied.insert(conn, peer);
             return;
         }
         self.denied.remove(&conn);
+        self.former.remove(&conn);
         let slot = self.peers.entry(conn).or_insert_with(|| PeerSlot {
             link: peer.clone(),
             state: sync::State::new(),
@@ -1034,10 +1058,28 @@ impl DocActor {
             self.go_cold();
             return;
         }
+        let Some(link) = self.peers.get(&conn).map(|slot| slot.link.clone()) else {
+            return;
+        };
+        let before = self.stored.heads.clone();
+        if !self.admit(&link, incoming, patches).await {
+            return;
+        }
+        if self.stored.heads != before {
+            self.sync_peers(None);
+        } else {
+            self.sync_peers(Some(conn));
+        }
+        self.maybe_compact().await;
+    }
+
+    /// Checks the changes `link` just delivered into the document (their patches logged in
+    /// `patches`) against the write rules, and commits them. A refused change is neither stored
+    /// nor relayed: the document goes back to its stored state, and the peer hears why. Returns
+    /// whether the document is as stored (nothing new, or committed).
+    async fn admit(&mut self, link: &PeerLink, incoming: usize, mut patches: PatchLog) -> bool {
         let mut ticket = None;
         if self.doc_heads() != self.stored.heads {
-            let link = self.peers.get(&conn).map(|slot| slot.link.clone());
-            let Some(link) = link else { return };
             let doc = self.doc.as_deref().expect("hot");
             // What the patches show, and what the changes' operations write to (a write of the
             // value a field already had shows in no patch).
@@ -1053,10 +1095,10 @@ impl DocActor {
             .unwrap_or_else(|_| Touched::everything());
             let hub = self.hub.clone();
             let mut checked = hub
-                .offload(incoming, || self.check_incoming(&link, &touched))
+                .offload(incoming, || self.check_incoming(link, &touched))
                 .await;
             if let Ok(after) = &checked
-                && let Err(violation) = self.check_citations(&link, &after.ticket).await
+                && let Err(violation) = self.check_citations(link, &after.ticket).await
             {
                 checked = Err(violation);
             }
@@ -1066,23 +1108,17 @@ impl DocActor {
                     tracing::info!(doc = %self.id_text, user = %link.user_id, %violation, "change refused");
                     // Neither stored nor relayed: the document goes back to its stored state,
                     // and the peer hears why.
-                    self.peers.remove(&conn);
+                    self.peers.remove(&link.conn);
+                    self.former.remove(&link.conn);
                     self.drop_document();
-                    self.send_refusal(&link, violation.0);
-                    return;
+                    self.send_refusal(link, violation.0);
+                    return false;
                 }
             }
         }
-        let before = self.stored.heads.clone();
-        if self.persist(ticket, Some(&user_id), &device).await.is_err() {
-            return;
-        }
-        if self.stored.heads != before {
-            self.sync_peers(None);
-        } else {
-            self.sync_peers(Some(conn));
-        }
-        self.maybe_compact().await;
+        self.persist(ticket, Some(&link.user_id), &link.peer_id)
+            .await
+            .is_ok()
     }
 
     fn doc_heads(&self) -> Vec<ChangeHash> {
@@ -1127,10 +1163,26 @@ impl DocActor {
                 return Err(err);
             }
         };
-        let projection = ticket.as_ref().map(|ticket| {
-            let sla = self.hub.sla();
-            project(&ticket.ticket, &heads, &sla.policy, &sla.calendar)
-        });
+        let projection = match &ticket {
+            Some(ticket) => {
+                let late = match guarded(|| handover::work_after_replacement(doc, &ticket.ticket)) {
+                    Ok(late) => late,
+                    Err(err) => {
+                        self.drop_document();
+                        return Err(err);
+                    }
+                };
+                let sla = self.hub.sla();
+                Some(project(
+                    &ticket.ticket,
+                    &late,
+                    &heads,
+                    &sla.policy,
+                    &sla.calendar,
+                ))
+            }
+            None => None,
+        };
         let commit = CommitChange {
             doc_id: &self.id_text,
             kind: ChunkKind::Incremental,
@@ -1200,7 +1252,8 @@ impl DocActor {
     }
 
     /// After an assignment changes, peers that may no longer read the ticket stop syncing it,
-    /// and connections refused earlier that may read it now are offered it (by the
+    /// and connections refused earlier (or syncing as a former assignee) that may read it now
+    /// are offered it (by the
     /// [`Self::sync_peers`] that follows every stored change).
     fn update_access(&mut self) {
         let lost: Vec<ConnId> = self
@@ -1216,14 +1269,20 @@ impl DocActor {
             }
         }
         self.denied.retain(|_, link| !link.is_closed());
+        self.former.retain(|_, slot| !slot.link.is_closed());
         let gained: Vec<ConnId> = self
             .denied
             .iter()
+            .chain(self.former.iter().map(|(conn, slot)| (conn, &slot.link)))
             .filter(|(_, link)| self.may_read(link))
             .map(|(conn, _)| *conn)
             .collect();
         for conn in gained {
-            if let Some(link) = self.denied.remove(&conn) {
+            let link = match self.denied.remove(&conn) {
+                Some(link) => Some(link),
+                None => self.former.remove(&conn).map(|slot| slot.link),
+            };
+            if let Some(link) = link {
                 self.peers.insert(
                     conn,
                     PeerSlot {

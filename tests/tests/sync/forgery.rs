@@ -282,10 +282,10 @@ async fn a_visit_cannot_cite_anothers_photo(backend: Backend) {
 }
 both_backends!(a_visit_cannot_cite_anothers_photo);
 
-/// A técnico works offline on a case that the coordinator reassigns meanwhile: its work is not
-/// stored, and its phone is told so, naming the case, instead of "sending" it forever; a former
-/// técnico with nothing pending only hears that the case is unavailable.
-async fn work_on_a_case_reassigned_offline_is_refused_plainly(backend: Backend) {
+/// A técnico's phone records a visit and a comment offline while the coordinator gives the case
+/// to someone else. The work is kept, attributed and flagged for the coordinator; the phone is
+/// told it was saved, and why the case left its agenda, without reading what came after.
+async fn work_on_a_case_reassigned_offline_is_kept_and_flagged(backend: Backend) {
     let server = Server::spawn(backend, &[]).await;
     let o = office(&server).await;
     let (tecnico1_id, _) = me(&o.tecnico1).await;
@@ -296,6 +296,14 @@ async fn work_on_a_case_reassigned_offline_is_refused_plainly(backend: Backend) 
     phone.connect(&server.sync_url(&o.tecnico1).await).await;
     phone.cmd(json!({"cmd": "find", "url": url})).await;
     phone.disconnect().await;
+    // In the basement: nobody at the desk (two workflow events) and a comment.
+    for kind in [EventKind::VisitStarted, EventKind::UserAbsent] {
+        let event = Event::new(kind, now_ms(), &tecnico1_id, Role::Tecnico);
+        phone
+            .cmd(json!({"cmd": "push", "url": url, "key": "events",
+                        "value": serde_json::to_value(&event).unwrap()}))
+            .await;
+    }
     phone
         .cmd(json!({"cmd": "comment", "url": url, "userId": tecnico1_id,
                     "text": "Revisé el cable de red."}))
@@ -306,22 +314,86 @@ async fn work_on_a_case_reassigned_offline_is_refused_plainly(backend: Backend) 
         json!({"action": "asignada", "assignee_id": tecnico2_id}),
     )
     .await;
+    act(
+        &o.admin,
+        &id,
+        json!({"action": "priorizada", "priority": "alta"}),
+    )
+    .await;
 
     phone.connect(&server.sync_url(&o.tecnico1).await).await;
-    let error = phone.cmd(json!({"cmd": "wait-error"})).await;
-    let message = error["message"].as_str().unwrap();
-    assert!(message.contains("se asignó a otra persona"), "{message}");
+    let saved = phone.cmd(json!({"cmd": "wait-saved", "url": url})).await;
+    // The phone has nothing of what came after the reassignment.
+    let seen_kinds: Vec<&str> = saved["doc"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        error["documentId"].as_str(),
-        Some(url.trim_start_matches("automerge:"))
+        seen_kinds,
+        [
+            "registrada",
+            "aceptada",
+            "asignada",
+            "visita_iniciada",
+            "usuario_ausente"
+        ],
+        "{saved}"
     );
+    let notice = phone
+        .cmd(json!({"cmd": "wait-ephemeral", "url": url}))
+        .await;
+    assert_eq!(notice["message"]["type"], "trabajo_de_no_asignado");
+    let text = notice["message"]["message"].as_str().unwrap();
+    assert!(text.contains("quedó guardado"), "{text}");
+
+    // Stored, attributed, and flagged for the coordinator: the case is Diana's, awaiting her.
     let stored = stored_ticket(&server.stored(&url).await.expect("stored"));
-    assert!(stored.comments.is_empty());
+    assert_eq!(stored.comments.len(), 1);
+    assert_eq!(stored.comments[0].author, tecnico1_id);
+    let ticket = o.admin.get(&format!("/api/tickets/{id}")).await;
+    assert_eq!(ticket.status, 200, "{}", ticket.body);
+    assert_eq!(
+        ticket.body["flag_kinds"], "tecnico_no_asignado",
+        "{}",
+        ticket.body
+    );
+    assert_eq!(ticket.body["state"], "asignada", "{}", ticket.body);
+
+    // The new assignee sees the comment.
+    let mut tablet = NodePeer::spawn().await;
+    tablet.connect(&server.sync_url(&o.tecnico2).await).await;
+    tablet.cmd(json!({"cmd": "find", "url": url})).await;
+    tablet
+        .cmd(json!({"cmd": "wait-length", "url": url, "key": "comments", "length": 1}))
+        .await;
+
+    // A forgery through the same path is still refused: the former assignee may not set the
+    // priority.
+    let forged = Event::new(
+        EventKind::Prioritized,
+        now_ms(),
+        &tecnico1_id,
+        Role::Tecnico,
+    )
+    .with_data(EventData {
+        priority: Some(Priority::Baja),
+        ..EventData::default()
+    });
+    phone
+        .cmd(json!({"cmd": "push", "url": url, "key": "events",
+                    "value": serde_json::to_value(&forged).unwrap()}))
+        .await;
+    let refusal = error_of(&mut phone).await;
+    assert!(refusal.contains("Regla"), "{refusal}");
+    let stored = stored_ticket(&server.stored(&url).await.expect("stored"));
+    assert!(stored.events.iter().all(|e| e.id != forged.id));
 
     // Another device of the same técnico, with nothing pending, is only told it is unavailable.
-    let mut tablet = NodePeer::spawn().await;
-    tablet.connect(&server.sync_url(&o.tecnico1).await).await;
-    let found = tablet.try_cmd(json!({"cmd": "find", "url": url})).await;
+    let mut other = NodePeer::spawn().await;
+    other.connect(&server.sync_url(&o.tecnico1).await).await;
+    let found = other.try_cmd(json!({"cmd": "find", "url": url})).await;
     assert!(found.is_err_and(|e| e.contains("unavailable")));
 }
-both_backends!(work_on_a_case_reassigned_offline_is_refused_plainly);
+both_backends!(work_on_a_case_reassigned_offline_is_kept_and_flagged);

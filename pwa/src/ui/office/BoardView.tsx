@@ -101,6 +101,7 @@ function Card(props: {
       )}
       {(flags.length > 0 || tk.next_visit_at) && (
         <p class="flags">
+          {flags.includes("formerAssignee") && <span class="flag bad">{t.board.formerAssignee}</span>}
           {flags.includes("contradiction") && <span class="flag bad">{t.board.contradiction}</span>}
           {flags.includes("absent") && <span class="flag">{t.board.absent(tk.absent_visits)}</span>}
           {flags.includes("workshop") && <span class="flag">{t.board.workshop}</span>}
