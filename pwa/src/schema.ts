@@ -1,9 +1,14 @@
 // The ticket document, schema version 1, exactly as campo-shared defines it
 // (shared/src/schema.rs, shared/src/schema/wire.rs), the workflow's permission and transition
-// tables (shared/src/role.rs, shared/src/workflow.rs) and the fold of events into a state.
-// Times are ms since the Unix epoch, UTC. The server enforces the same tables.
+// tables and the fold of events into a state. Times are ms since the Unix epoch, UTC.
+//
+// The tables are campo-shared's own: `domain.json` is generated from shared/src/domain.rs (a Rust
+// test keeps it equal), and the enumerations below are checked against it by test/domain.test.ts,
+// as the fold is against the shared vectors of test/fold-vectors.json.
 
-export const SCHEMA_VERSION = 1
+import domain from "./domain.json"
+
+export const SCHEMA_VERSION = domain.schema_version
 
 export const ROLES = ["funcionario", "tecnico", "contratista", "coordinador"] as const
 export type Role = (typeof ROLES)[number]
@@ -177,29 +182,8 @@ export function newId(): string {
   return crypto.randomUUID()
 }
 
-const R = ROLES
-const FIELD: readonly Role[] = ["tecnico", "contratista", "coordinador"]
-
 /** Which roles may append each event kind (campo-shared `PERMISSIONS`). */
-export const PERMISSIONS: Record<EventKind, readonly Role[]> = {
-  registrada: R,
-  aceptada: ["coordinador"],
-  priorizada: ["coordinador"],
-  asignada: ["coordinador"],
-  visita_iniciada: FIELD,
-  usuario_ausente: FIELD,
-  visita_finalizada: FIELD,
-  enviada_taller: FIELD,
-  enviada_contratista: FIELD,
-  equipo_devuelto: FIELD,
-  resuelta: FIELD,
-  resuelta_telefono: ["coordinador"],
-  cerrada: FIELD,
-  anulada: ["coordinador"],
-  reabierta: ["coordinador"],
-  duplicada: ["coordinador"],
-  encuesta_respondida: R,
-}
+export const PERMISSIONS = domain.permissions as Record<EventKind, readonly Role[]>
 
 export function may(role: Role, kind: EventKind): boolean {
   return PERMISSIONS[kind].includes(role)
@@ -212,33 +196,8 @@ interface Transition {
   to: Next
 }
 
-const OPEN_BEFORE_VISIT: readonly State[] = ["registrada", "pendiente", "asignada", "usuario_ausente"]
-
 /** campo-shared `TRANSITIONS`, row by row. */
-export const TRANSITIONS: readonly Transition[] = [
-  { kind: "registrada", from: STATES, to: "stay" },
-  { kind: "aceptada", from: ["registrada"], to: "pendiente" },
-  {
-    kind: "priorizada",
-    from: ["registrada", "pendiente", "asignada", "en_atencion", "usuario_ausente", "en_taller", "con_contratista"],
-    to: "stay",
-  },
-  { kind: "asignada", from: OPEN_BEFORE_VISIT, to: "asignada" },
-  { kind: "asignada", from: ["en_taller", "con_contratista"], to: "stay" },
-  { kind: "visita_iniciada", from: OPEN_BEFORE_VISIT, to: "en_atencion" },
-  { kind: "usuario_ausente", from: ["en_atencion", "asignada", "usuario_ausente"], to: "usuario_ausente" },
-  { kind: "visita_finalizada", from: ["en_atencion"], to: "asignada" },
-  { kind: "enviada_taller", from: ["en_atencion", "asignada"], to: "en_taller" },
-  { kind: "enviada_contratista", from: ["en_atencion", "asignada", "en_taller"], to: "con_contratista" },
-  { kind: "equipo_devuelto", from: ["en_taller", "con_contratista"], to: "asignada" },
-  { kind: "resuelta", from: ["en_atencion", "asignada"], to: "resuelta" },
-  { kind: "resuelta_telefono", from: OPEN_BEFORE_VISIT, to: "resuelta" },
-  { kind: "cerrada", from: ["resuelta"], to: "cerrada" },
-  { kind: "anulada", from: OPEN_BEFORE_VISIT, to: "anulada" },
-  { kind: "reabierta", from: ["resuelta", "cerrada", "anulada"], to: "pendiente" },
-  { kind: "duplicada", from: OPEN_BEFORE_VISIT, to: "anulada" },
-  { kind: "encuesta_respondida", from: ["resuelta", "cerrada"], to: "stay" },
-]
+export const TRANSITIONS = domain.transitions as readonly Transition[]
 
 export function transition(state: State, kind: EventKind): State | null {
   const row = TRANSITIONS.find(t => t.kind === kind && t.from.includes(state))

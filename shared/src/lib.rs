@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod domain;
 pub mod handover;
 pub mod ids;
 pub mod limits;
