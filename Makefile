@@ -17,7 +17,7 @@ test:
 	bash .ci/test
 
 # Measures /sync against the published Node sync server of automerge-repo, side by side (see
-# «Rendimiento de la sincronización» in README.md). Not part of `make test`.
+# docs/rendimiento.md). Not part of `make test`.
 bench-sync:
 	cd tests/bench && npm install --no-audit --no-fund
 	cargo build --release --locked -p campo-server --bin campo -p campo-tests --bin sync_bench
