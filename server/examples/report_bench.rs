@@ -15,7 +15,9 @@
 use std::time::{Duration, Instant};
 
 use campo_server::projection::{EquipmentEvent, Sla};
-use campo_server::reports::figures::{self, Period, ReportTicket, ReportVisit};
+use campo_server::reports::figures;
+use campo_server::reports::period::Period;
+use campo_server::reports::ticket::{ReportTicket, ReportVisit};
 use campo_server::reports::{charts, export, pdf};
 use campo_server::store::{ReportFilters, Store};
 use campo_shared::workflow::{EventKind, Interval};

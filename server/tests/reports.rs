@@ -3,8 +3,10 @@
 //! they say, and the figures computed from the database equal the hand-counted ones.
 
 use campo_server::projection::Sla;
-use campo_server::reports::figures::{self, Period, ReportTicket};
+use campo_server::reports::figures;
 use campo_server::reports::fixture;
+use campo_server::reports::period::Period;
+use campo_server::reports::ticket::ReportTicket;
 use campo_server::store::{ReportFilters, Store};
 use campo_tests::{Backend, TestDb, both_backends};
 

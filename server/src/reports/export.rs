@@ -17,9 +17,8 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use super::figures::{
-    Breakdown, DetailRow, GeneralReport, Report, ResolutionMode, SatisfactionGroup, decimal,
-};
+use super::figures::{Breakdown, DetailRow, GeneralReport, Report, SatisfactionGroup, decimal};
+use super::ticket::ResolutionMode;
 
 /// One cell of a general table.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,8 @@
 
 use chrono::NaiveDate;
 
-use super::figures::{Period, ReportTicket, ReportVisit};
+use super::period::Period;
+use super::ticket::{ReportTicket, ReportVisit};
 use crate::projection::EquipmentEvent;
 use campo_shared::calendar::to_utc;
 use campo_shared::workflow::{EventKind, Interval};

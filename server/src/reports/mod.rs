@@ -16,8 +16,10 @@ pub mod figures;
 #[doc(hidden)]
 pub mod fixture;
 pub mod pdf;
+pub mod period;
 #[cfg(test)]
 mod tests;
+pub mod ticket;
 
 use std::str::FromStr;
 
@@ -35,7 +37,8 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, AppError};
 use crate::store::{ReportFilters, now_ms};
-use figures::{GeneralReport, Period, Report};
+use figures::{GeneralReport, Report};
+use period::{Period, PeriodError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,7 +75,7 @@ fn given(value: &Option<String>) -> Option<String> {
 impl ReportQuery {
     /// The period asked for, or a Spanish message saying how to ask.
     pub fn period(&self) -> Result<Period, AppError> {
-        let bad = |e: figures::PeriodError| AppError::BadRequest(e.to_string());
+        let bad = |e: PeriodError| AppError::BadRequest(e.to_string());
         match (given(&self.month), given(&self.from), given(&self.to)) {
             (Some(month), None, None) => Period::parse_month(&month).map_err(bad),
             (None, Some(from), Some(to)) => Period::parse_range(&from, &to).map_err(bad),
@@ -82,7 +85,7 @@ impl ReportQuery {
             (None, Some(_), None) | (None, None, Some(_)) => Err(AppError::BadRequest(
                 "Indique las dos fechas del rango: from y to (AAAA-MM-DD).".into(),
             )),
-            (None, None, None) => Err(bad(figures::PeriodError::Missing)),
+            (None, None, None) => Err(bad(PeriodError::Missing)),
         }
     }
 
@@ -106,11 +109,6 @@ impl ReportQuery {
     }
 }
 
-/// The organisation named on reports and stickers (`CAMPO_ORGANISATION`).
-pub fn organisation() -> String {
-    std::env::var("CAMPO_ORGANISATION").unwrap_or_else(|_| "Secretaría TIC".to_owned())
-}
-
 /// Computes the report a query asks for. Coordinators only.
 pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) -> ApiResult<Built> {
     user.require(&[Role::Coordinador])?;
@@ -128,6 +126,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) ->
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(Built {
+        organisation: state.config.organisation.clone(),
         report,
         period,
         filters: described,
@@ -140,6 +139,8 @@ pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) ->
 
 /// A computed report and what its header says.
 pub struct Built {
+    /// The organisation named in the heading (`CAMPO_ORGANISATION`).
+    pub organisation: String,
     pub report: Report,
     pub period: Period,
     /// The filters as people read them; empty when none.
@@ -151,7 +152,10 @@ impl Built {
     /// The lines that head the XLSX and CSV files.
     fn heading(&self) -> Vec<String> {
         let mut lines = vec![
-            format!("{} · Informe mensual de asistencia técnica", organisation()),
+            format!(
+                "{} · Informe mensual de asistencia técnica",
+                self.organisation
+            ),
             format!(
                 "Periodo: {} ({} a {})",
                 self.period.label(),
@@ -186,7 +190,7 @@ impl Built {
     }
 }
 
-fn describe_filters(f: &ReportFilters, tickets: &[figures::ReportTicket]) -> String {
+fn describe_filters(f: &ReportFilters, tickets: &[ticket::ReportTicket]) -> String {
     let mut parts = Vec::new();
     if let Some(d) = &f.dependencia {
         let name = tickets
@@ -285,13 +289,14 @@ async fn monthly_json(
         })
         .collect();
     let Built {
+        organisation,
         report,
         filters,
         generated,
         ..
     } = built;
     Ok(axum::Json(MonthlyJson {
-        organisation: organisation(),
+        organisation,
         generated,
         filters,
         general: report.general,
@@ -309,12 +314,16 @@ async fn monthly_pdf(
 ) -> ApiResult<Response> {
     let built = build(&state, &user, &query).await?;
     let general = built.report.general.clone();
-    let (generated, filters) = (built.generated.clone(), built.filters.clone());
+    let (organisation, generated, filters) = (
+        built.organisation.clone(),
+        built.generated.clone(),
+        built.filters.clone(),
+    );
     let bytes = tokio::task::spawn_blocking(move || {
         pdf::render(
             &general,
             &pdf::Heading {
-                organisation: &organisation(),
+                organisation: &organisation,
                 generated: &generated,
                 filters: &filters,
             },

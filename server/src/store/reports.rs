@@ -10,7 +10,7 @@ use super::{Store, with_pool};
 use campo_shared::workflow::{EventKind, Interval};
 
 use crate::projection::EquipmentEvent;
-use crate::reports::figures::{ReportTicket, ReportVisit};
+use crate::reports::ticket::{ReportTicket, ReportVisit};
 
 /// Filters of the report; `None` means any.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::reports::fixture::{at, month, october};
+use crate::reports::period::PeriodError;
 use campo_shared::sla::SlaPolicy;
 
 /// The October report under the default SLA policy (waiting for an absent user stops the
