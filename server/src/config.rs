@@ -1,41 +1,403 @@
-//! Configuration, from flags and the environment (`CAMPO_LISTEN`, `CAMPO_DATA_DIR`, `DATABASE_URL`,
-//! `CAMPO_PUBLIC_URL`, `CAMPO_PWA_DIR`, `CAMPO_SMTP_URL`, `CAMPO_SMTP_FROM`,
-//! `CAMPO_TRUSTED_PROXIES`).
+//! The configuration of Campo: every setting, read once at start from the command line's flags and
+//! the environment (a flag wins over its variable), each with its default, into one [`Config`].
+//! A bad value stops the start with a Spanish sentence that names the variable and says what is
+//! expected; `campo config` prints the result without passwords. The table of every variable, for
+//! people, is in `docs/operacion.md`.
+//!
+//! [`Config::from_lookup`] reads through a function from a variable's name to its value, so tests
+//! never touch the process environment; [`Config::load`] is that function over the real flags and
+//! environment, and the only place Campo reads its configuration from the environment.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
+
+use lettre::message::Mailbox;
+
+use crate::sync::Limits;
 
 /// Everything the server needs to know at start.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address the HTTP server listens on.
+    /// Address the HTTP server listens on (`CAMPO_LISTEN`).
     pub listen: SocketAddr,
-    /// Directory for the SQLite database and, later, the photos.
+    /// Directory for the SQLite database and the photos (`CAMPO_DATA_DIR`).
     pub data_dir: PathBuf,
-    /// `sqlite://…` or `postgres://…`.
+    /// `sqlite:…` or `postgres://…` (`DATABASE_URL`).
     pub database_url: String,
-    /// The address people use to reach Campo (`https://campo.example.gov.co`). When it is HTTPS,
-    /// cookies get `Secure` and the `__Host-` prefix; it is also the origin that state-changing
-    /// requests must come from. Without it the origin must match the request's `Host`.
+    /// The address people use to reach Campo (`https://campo.example.gov.co`, `CAMPO_PUBLIC_URL`).
+    /// When it is HTTPS, cookies get `Secure` and the `__Host-` prefix; it is also the origin that
+    /// state-changing requests must come from. Without it the origin must match the request's
+    /// `Host`.
     pub public_url: Option<String>,
-    /// The built PWA that the server serves (see [`crate::web`]).
+    /// The built PWA that the server serves (see [`crate::web`], `CAMPO_PWA_DIR`).
     pub pwa_dir: PathBuf,
-    /// A session unused for this long ends.
+    /// A session unused for this long ends (`CAMPO_SESSION_IDLE_MINUTES`).
     pub session_idle: Duration,
-    /// A session ends this long after login, used or not.
+    /// A session ends this long after login, used or not (`CAMPO_SESSION_MAX_DAYS`).
     pub session_absolute: Duration,
-    /// The mail server notifications go through (`smtp://host:25`, `smtps://user:pass@host`);
-    /// without it they are only recorded and shown in the app.
+    /// The mail server notifications go through (`smtp://host:25`, `smtps://user:pass@host`,
+    /// `CAMPO_SMTP_URL`); without it they are only recorded and shown in the app. When it is set,
+    /// `smtp_from` is too.
     pub smtp_url: Option<String>,
-    /// The sender of the notifications (`Campo <campo@example.gov.co>`).
-    pub smtp_from: Option<String>,
-    /// The reverse proxies whose `X-Forwarded-For` tells the client's address; nobody by default.
+    /// The sender of the notifications (`Campo <campo@example.gov.co>`, `CAMPO_SMTP_FROM`).
+    pub smtp_from: Option<Mailbox>,
+    /// The reverse proxies whose `X-Forwarded-For` tells the client's address; nobody by default
+    /// (`CAMPO_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// The organisation named on stickers and reports (`CAMPO_ORGANISATION`).
+    pub organisation: String,
+    /// What one sync connection and one document may use (`CAMPO_SYNC_…`).
+    pub sync_limits: Limits,
 }
 
+/// `CAMPO_LISTEN` when unset.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// `CAMPO_DATA_DIR` when unset, relative to the directory `campo` starts in.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+/// `CAMPO_SESSION_IDLE_MINUTES` when unset: twelve hours, a technician's working day plus margin,
+/// without a new login.
+pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 12 * 60;
+/// `CAMPO_SESSION_MAX_DAYS` when unset: a session never outlives a week, however often it is used.
+pub const DEFAULT_SESSION_MAX_DAYS: u32 = 7;
+/// `CAMPO_ORGANISATION` when unset.
+pub const DEFAULT_ORGANISATION: &str = "Secretaría TIC";
+
+/// The variables that a command-line flag may give instead, and that flag; errors name both.
+/// [`StorageFlags::get`] and [`ServeFlags::get`] answer for exactly these (a test checks it).
+pub const FLAGS: [(&str, &str); 10] = [
+    ("CAMPO_DATA_DIR", "--data-dir"),
+    ("DATABASE_URL", "--database-url"),
+    ("CAMPO_LISTEN", "--listen"),
+    ("CAMPO_PUBLIC_URL", "--public-url"),
+    ("CAMPO_PWA_DIR", "--pwa-dir"),
+    ("CAMPO_SESSION_IDLE_MINUTES", "--session-idle-minutes"),
+    ("CAMPO_SESSION_MAX_DAYS", "--session-max-days"),
+    ("CAMPO_SMTP_URL", "--smtp-url"),
+    ("CAMPO_SMTP_FROM", "--smtp-from"),
+    ("CAMPO_TRUSTED_PROXIES", "--trusted-proxies"),
+];
+
+/// The options every command takes (`campo --data-dir /var/lib/campo user add …`).
+#[derive(Debug, Default, clap::Args)]
+pub struct StorageFlags {
+    /// Directorio de datos: la base SQLite y las fotos (CAMPO_DATA_DIR; por defecto ./data).
+    #[arg(long, global = true, value_name = "DIRECTORIO")]
+    pub data_dir: Option<String>,
+    /// Base de datos: sqlite:… o postgres://… (DATABASE_URL; por defecto, SQLite en el directorio
+    /// de datos).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl StorageFlags {
+    /// The value given on the command line for `variable`.
+    pub fn get(&self, variable: &str) -> Option<&str> {
+        match variable {
+            "CAMPO_DATA_DIR" => self.data_dir.as_deref(),
+            "DATABASE_URL" => self.database_url.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The options of `campo serve` and `campo config`.
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeFlags {
+    /// Dirección y puerto donde escucha (CAMPO_LISTEN; por defecto 127.0.0.1:8080).
+    #[arg(long, value_name = "DIRECCIÓN:PUERTO")]
+    pub listen: Option<String>,
+    /// Dirección pública, https://campo.midominio.gov.co; con https las cookies son seguras
+    /// (CAMPO_PUBLIC_URL).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Directorio de la aplicación web compilada (CAMPO_PWA_DIR; por defecto pwa/dist).
+    #[arg(long, value_name = "DIRECTORIO")]
+    pub pwa_dir: Option<String>,
+    /// Minutos sin uso tras los que vence una sesión (CAMPO_SESSION_IDLE_MINUTES; por defecto 720).
+    #[arg(long, value_name = "MINUTOS")]
+    pub session_idle_minutes: Option<String>,
+    /// Días tras los que vence una sesión aunque se use (CAMPO_SESSION_MAX_DAYS; por defecto 7).
+    #[arg(long, value_name = "DÍAS")]
+    pub session_max_days: Option<String>,
+    /// Servidor de correo de las notificaciones, smtp://servidor:25 o
+    /// smtps://usuario:clave@servidor (CAMPO_SMTP_URL); sin él, las notificaciones solo se
+    /// muestran en la aplicación.
+    #[arg(long, value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Remitente de las notificaciones, «Campo <campo@midominio.gov.co>» (CAMPO_SMTP_FROM).
+    #[arg(long, value_name = "CORREO")]
+    pub smtp_from: Option<String>,
+    /// Proxies inversos de confianza, direcciones IP o rangos CIDR separados por comas: solo de
+    /// ellos se lee la dirección del cliente en X-Forwarded-For (CAMPO_TRUSTED_PROXIES; por
+    /// defecto ninguno).
+    #[arg(long, value_name = "LISTA")]
+    pub trusted_proxies: Option<String>,
+}
+
+impl ServeFlags {
+    /// The value given on the command line for `variable`.
+    pub fn get(&self, variable: &str) -> Option<&str> {
+        match variable {
+            "CAMPO_LISTEN" => self.listen.as_deref(),
+            "CAMPO_PUBLIC_URL" => self.public_url.as_deref(),
+            "CAMPO_PWA_DIR" => self.pwa_dir.as_deref(),
+            "CAMPO_SESSION_IDLE_MINUTES" => self.session_idle_minutes.as_deref(),
+            "CAMPO_SESSION_MAX_DAYS" => self.session_max_days.as_deref(),
+            "CAMPO_SMTP_URL" => self.smtp_url.as_deref(),
+            "CAMPO_SMTP_FROM" => self.smtp_from.as_deref(),
+            "CAMPO_TRUSTED_PROXIES" => self.trusted_proxies.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Every invalid value found, one Spanish sentence each (all of them, so one start shows
+/// everything to fix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
 impl Config {
+    /// The configuration from the command line's flags (those given win) and the process
+    /// environment. Only `serve` and `config` take `serve`'s flags; the other commands read the
+    /// same variables, so one environment file serves them all.
+    pub fn load(storage: &StorageFlags, serve: Option<&ServeFlags>) -> Result<Self, ConfigError> {
+        Self::from_flags_and(storage, serve, |variable| {
+            std::env::var_os(variable).map(|value| value.to_string_lossy().into_owned())
+        })
+    }
+
+    /// The configuration from the flags given and, for the others, `env`.
+    pub fn from_flags_and(
+        storage: &StorageFlags,
+        serve: Option<&ServeFlags>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::from_lookup(|variable| {
+            storage
+                .get(variable)
+                .or_else(|| serve.and_then(|serve| serve.get(variable)))
+                .map(str::to_owned)
+                .or_else(|| env(variable))
+        })
+    }
+
+    /// The configuration from `get`, which gives a variable's value by its name. An unset or
+    /// empty variable takes its default; surrounding spaces are ignored.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut read = Reader {
+            get,
+            errors: Vec::new(),
+        };
+        let listen = read
+            .optional("CAMPO_LISTEN", |text| {
+                text.parse::<SocketAddr>().map_err(|_| {
+                    invalid(
+                        text,
+                        "una dirección IP y un puerto, por ejemplo 127.0.0.1:8080 o 0.0.0.0:8080",
+                    )
+                })
+            })
+            .unwrap_or_else(|| {
+                DEFAULT_LISTEN
+                    .parse()
+                    .expect("the default address is valid")
+            });
+        let data_dir = PathBuf::from(
+            read.optional("CAMPO_DATA_DIR", |text| Ok(text.to_owned()))
+                .unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()),
+        );
+        let database_url = read
+            .optional("DATABASE_URL", |text| {
+                if text.starts_with("sqlite:")
+                    || text.starts_with("postgres://")
+                    || text.starts_with("postgresql://")
+                {
+                    Ok(text.to_owned())
+                } else {
+                    Err(invalid(
+                        &hide_password(text),
+                        "una dirección sqlite:… o postgres://…, por ejemplo \
+                         postgres://campo@127.0.0.1:5432/campo, o nada para usar SQLite en el \
+                         directorio de datos",
+                    ))
+                }
+            })
+            .unwrap_or_else(|| crate::store::Store::default_url(&data_dir));
+        let public_url = read.optional("CAMPO_PUBLIC_URL", |text| {
+            public_url_ok(text).then(|| text.to_owned()).ok_or_else(|| {
+                invalid(
+                    text,
+                    "la dirección con la que se abre Campo, con http:// o https:// y sin ruta, \
+                     por ejemplo https://campo.gobernacion.gov.co",
+                )
+            })
+        });
+        let pwa_dir = PathBuf::from(
+            read.optional("CAMPO_PWA_DIR", |text| Ok(text.to_owned()))
+                .unwrap_or_else(|| crate::web::DEFAULT_PWA_DIR.to_owned()),
+        );
+        let idle_minutes: u32 =
+            read.positive("CAMPO_SESSION_IDLE_MINUTES", DEFAULT_SESSION_IDLE_MINUTES);
+        let max_days: u32 = read.positive("CAMPO_SESSION_MAX_DAYS", DEFAULT_SESSION_MAX_DAYS);
+        let smtp_url = read.optional("CAMPO_SMTP_URL", |text| {
+            let scheme_ok = text.starts_with("smtp://") || text.starts_with("smtps://");
+            // lettre's own reading, the one the sender uses: host, port and `?tls=`.
+            let lettre_ok = scheme_ok
+                && lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(text).is_ok();
+            lettre_ok.then(|| text.to_owned()).ok_or_else(|| {
+                invalid(
+                    &hide_password(text),
+                    "una dirección smtp:// o smtps:// con el servidor de correo, por ejemplo \
+                     smtp://127.0.0.1:25 o smtps://usuario:clave@smtp.gobernacion.gov.co",
+                )
+            })
+        });
+        let smtp_from = read.optional("CAMPO_SMTP_FROM", |text| {
+            text.parse::<Mailbox>().map_err(|_| {
+                invalid(
+                    text,
+                    "una dirección de correo, con o sin nombre, por ejemplo «Campo \
+                     <campo@gobernacion.gov.co>»",
+                )
+            })
+        });
+        if smtp_url.is_some() && smtp_from.is_none() && read.value("CAMPO_SMTP_FROM").is_none() {
+            read.errors.push(format!(
+                "{}: falta. Con CAMPO_SMTP_URL se necesita el remitente de las notificaciones, \
+                 por ejemplo «Campo <campo@gobernacion.gov.co>».",
+                label("CAMPO_SMTP_FROM")
+            ));
+        }
+        let trusted_proxies = read
+            .optional("CAMPO_TRUSTED_PROXIES", TrustedProxies::parse)
+            .unwrap_or_default();
+        let organisation = read
+            .optional("CAMPO_ORGANISATION", |text| Ok(text.to_owned()))
+            .unwrap_or_else(|| DEFAULT_ORGANISATION.to_owned());
+        let defaults = Limits::default();
+        let idle_secs: u32 = read.positive(
+            "CAMPO_SYNC_IDLE_SECS",
+            u32::try_from(defaults.idle_unload.as_secs()).expect("sixty seconds"),
+        );
+        let sync_limits = Limits {
+            max_message_bytes: read
+                .positive("CAMPO_SYNC_MAX_MESSAGE_BYTES", defaults.max_message_bytes),
+            max_document_bytes: read
+                .positive("CAMPO_SYNC_MAX_DOCUMENT_BYTES", defaults.max_document_bytes),
+            max_docs_per_connection: read.positive(
+                "CAMPO_SYNC_MAX_DOCS_PER_CONNECTION",
+                defaults.max_docs_per_connection,
+            ),
+            messages_per_second: read.positive(
+                "CAMPO_SYNC_MESSAGES_PER_SECOND",
+                defaults.messages_per_second,
+            ),
+            message_burst: read.positive("CAMPO_SYNC_MESSAGE_BURST", defaults.message_burst),
+            max_loaded_docs: read.positive("CAMPO_SYNC_MAX_LOADED_DOCS", defaults.max_loaded_docs),
+            idle_unload: Duration::from_secs(idle_secs.into()),
+            sockets_per_user: read
+                .positive("CAMPO_SYNC_SOCKETS_PER_USER", defaults.sockets_per_user),
+            ..defaults
+        };
+        if !read.errors.is_empty() {
+            return Err(ConfigError(read.errors));
+        }
+        Ok(Self {
+            listen,
+            data_dir,
+            database_url,
+            public_url,
+            pwa_dir,
+            session_idle: Duration::from_secs(u64::from(idle_minutes) * 60),
+            session_absolute: Duration::from_secs(u64::from(max_days) * 24 * 3600),
+            smtp_url,
+            smtp_from,
+            trusted_proxies,
+            organisation,
+            sync_limits,
+        })
+    }
+
+    /// Every variable with its effective value, in the order of `docs/operacion.md`, passwords
+    /// replaced by `***`: what `campo config` prints. An unset optional value is empty.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        let limits = &self.sync_limits;
+        vec![
+            ("CAMPO_LISTEN", self.listen.to_string()),
+            ("CAMPO_DATA_DIR", self.data_dir.display().to_string()),
+            ("DATABASE_URL", hide_password(&self.database_url)),
+            (
+                "CAMPO_PUBLIC_URL",
+                self.public_url.clone().unwrap_or_default(),
+            ),
+            ("CAMPO_PWA_DIR", self.pwa_dir.display().to_string()),
+            (
+                "CAMPO_SESSION_IDLE_MINUTES",
+                (self.session_idle.as_secs() / 60).to_string(),
+            ),
+            (
+                "CAMPO_SESSION_MAX_DAYS",
+                (self.session_absolute.as_secs() / (24 * 3600)).to_string(),
+            ),
+            (
+                "CAMPO_SMTP_URL",
+                self.smtp_url
+                    .as_deref()
+                    .map(hide_password)
+                    .unwrap_or_default(),
+            ),
+            (
+                "CAMPO_SMTP_FROM",
+                self.smtp_from
+                    .as_ref()
+                    .map(Mailbox::to_string)
+                    .unwrap_or_default(),
+            ),
+            ("CAMPO_TRUSTED_PROXIES", self.trusted_proxies.to_string()),
+            ("CAMPO_ORGANISATION", self.organisation.clone()),
+            (
+                "CAMPO_SYNC_MAX_MESSAGE_BYTES",
+                limits.max_message_bytes.to_string(),
+            ),
+            (
+                "CAMPO_SYNC_MAX_DOCUMENT_BYTES",
+                limits.max_document_bytes.to_string(),
+            ),
+            (
+                "CAMPO_SYNC_MAX_DOCS_PER_CONNECTION",
+                limits.max_docs_per_connection.to_string(),
+            ),
+            (
+                "CAMPO_SYNC_MESSAGES_PER_SECOND",
+                limits.messages_per_second.to_string(),
+            ),
+            ("CAMPO_SYNC_MESSAGE_BURST", limits.message_burst.to_string()),
+            (
+                "CAMPO_SYNC_MAX_LOADED_DOCS",
+                limits.max_loaded_docs.to_string(),
+            ),
+            (
+                "CAMPO_SYNC_IDLE_SECS",
+                limits.idle_unload.as_secs().to_string(),
+            ),
+            (
+                "CAMPO_SYNC_SOCKETS_PER_USER",
+                limits.sockets_per_user.to_string(),
+            ),
+        ]
+    }
+
     /// True when Campo is reached over HTTPS.
     pub fn https(&self) -> bool {
         self.public_url
@@ -45,25 +407,129 @@ impl Config {
 
     /// Defaults for tests and embedding: SQLite in `data_dir`, port chosen by the caller.
     pub fn for_data_dir(data_dir: PathBuf) -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url: crate::store::Store::default_url(&data_dir),
-            data_dir,
-            public_url: None,
-            pwa_dir: PathBuf::from(crate::web::DEFAULT_PWA_DIR),
-            session_idle: DEFAULT_SESSION_IDLE,
-            session_absolute: DEFAULT_SESSION_ABSOLUTE,
-            smtp_url: None,
-            smtp_from: None,
-            trusted_proxies: TrustedProxies::default(),
-        }
+        let mut config = Self::from_lookup(|_| None).expect("the defaults are valid");
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.database_url = crate::store::Store::default_url(&data_dir);
+        config.data_dir = data_dir;
+        config
     }
 }
 
-/// Twelve hours: a technician's working day, plus margin, without a new login.
-pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(12 * 3600);
-/// Seven days: a session never outlives a week, however often it is used.
-pub const DEFAULT_SESSION_ABSOLUTE: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Reads variables through `get` and collects the errors.
+struct Reader<F> {
+    get: F,
+    errors: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    /// The variable's value without surrounding spaces; `None` when unset or empty.
+    fn value(&self, variable: &str) -> Option<String> {
+        (self.get)(variable)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// The variable read by `parse` when it is set; `None` when it is not, or when `parse` says
+    /// what is wrong (recorded after the variable's name).
+    fn optional<T>(
+        &mut self,
+        variable: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let value = self.value(variable)?;
+        match parse(&value) {
+            Ok(parsed) => Some(parsed),
+            Err(problem) => {
+                self.errors.push(format!("{}: {problem}", label(variable)));
+                None
+            }
+        }
+    }
+
+    /// A whole number greater than zero, `default` when unset.
+    fn positive<T>(&mut self, variable: &str, default: T) -> T
+    where
+        T: FromStr + PartialOrd + Default + fmt::Display + Copy,
+    {
+        self.optional(variable, |text| {
+            text.parse::<T>()
+                .ok()
+                .filter(|n| *n > T::default())
+                .ok_or_else(|| {
+                    invalid(
+                        text,
+                        &format!("un número entero mayor que cero, por ejemplo {default}"),
+                    )
+                })
+        })
+        .unwrap_or(default)
+    }
+}
+
+/// The variable's name in errors, with its flag when it has one: `CAMPO_LISTEN (--listen)`.
+fn label(variable: &str) -> String {
+    match FLAGS.iter().find(|(v, _)| *v == variable) {
+        Some((_, flag)) => format!("{variable} ({flag})"),
+        None => variable.to_owned(),
+    }
+}
+
+/// The common sentence: «value» no es válido; se espera ….
+fn invalid(value: &str, expected: &str) -> String {
+    format!("«{value}» no es válido; se espera {expected}.")
+}
+
+/// `http://` or `https://`, a host (and port), and at most a final `/`: browsers send the origin in
+/// that form, and [`crate::auth::origin_allowed`] compares it with this.
+fn public_url_ok(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+}
+
+/// The URL with its password, if any, replaced by `***`: in the user information
+/// (`postgres://campo:***@host/campo`) and in a `password=` parameter, which PostgreSQL also
+/// accepts. SQLite addresses are paths and carry none.
+pub fn hide_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    if scheme.starts_with("sqlite") {
+        return url.to_owned();
+    }
+    // Everything from the first `:` to the last `@` goes, so that a password holding a raw `@`,
+    // `/` or `?` is hidden whole (at worst, a little more than the password is).
+    let rest = match (rest.find(':'), rest.rfind('@')) {
+        (Some(colon), Some(at)) if colon < at => format!("{}:***{}", &rest[..colon], &rest[at..]),
+        _ => rest.to_owned(),
+    };
+    let rest = match rest.split_once('?') {
+        None => rest,
+        Some((address, query)) => {
+            let parameters: Vec<&str> = query
+                .split('&')
+                .map(|parameter| {
+                    let key = parameter.split('=').next().unwrap_or_default();
+                    if key.eq_ignore_ascii_case("password") {
+                        "password=***"
+                    } else {
+                        parameter
+                    }
+                })
+                .collect();
+            format!("{address}?{}", parameters.join("&"))
+        }
+    };
+    format!("{scheme}://{rest}")
+}
 
 /// The reverse proxies (addresses or CIDR ranges) allowed to say, in `X-Forwarded-For`, which
 /// client they forward (`CAMPO_TRUSTED_PROXIES`). Empty: every request's address is its socket's
@@ -105,21 +571,17 @@ impl fmt::Display for IpRange {
 }
 
 impl TrustedProxies {
-    /// The variable that sets it, named in its errors.
-    pub const VARIABLE: &str = "CAMPO_TRUSTED_PROXIES";
-
     /// Reads a comma-separated list of IP addresses and CIDR ranges (`10.0.0.5, 10.1.0.0/16,
-    /// fd00::/8`); an empty text trusts nobody. The error is the Spanish start-up message.
+    /// fd00::/8`); an empty text trusts nobody. The error is the Spanish start-up message, for
+    /// [`Config::from_lookup`] to put after the variable's name.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut ranges = Vec::new();
         for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let wrong = || {
                 format!(
-                    "{}: «{item}» no es una dirección IP ni un rango CIDR. Escriba las \
-                     direcciones de los proxies de confianza separadas por comas, por ejemplo \
-                     «10.0.0.5, 10.1.0.0/16, fd00::/8», o déjela vacía si Campo no está detrás \
-                     de un proxy.",
-                    Self::VARIABLE
+                    "«{item}» no es una dirección IP ni un rango CIDR. Escriba las direcciones \
+                     de los proxies de confianza separadas por comas, por ejemplo «10.0.0.5, \
+                     10.1.0.0/16, fd00::/8», o déjela vacía si Campo no está detrás de un proxy."
                 )
             };
             let (address, prefix) = match item.split_once('/') {
@@ -206,9 +668,355 @@ mod tests {
             "10.0.0.0/x",
         ] {
             let message = TrustedProxies::parse(&format!("10.0.0.1, {bad}")).unwrap_err();
-            assert!(message.starts_with("CAMPO_TRUSTED_PROXIES: «"), "{message}");
+            assert!(message.starts_with(&format!("«{bad}» no es")), "{message}");
             assert!(message.contains(bad), "{message}");
             assert!(message.contains("separadas por comas"), "{message}");
         }
+    }
+
+    /// The configuration that `vars` give, as if they were the whole environment.
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    fn printout(config: &Config) -> String {
+        config
+            .variables()
+            .into_iter()
+            .map(|(variable, value)| format!("{variable}={value}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn nothing_set_gives_the_defaults() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.database_url, "sqlite://./data/campo.sqlite3");
+        assert_eq!(config.public_url, None);
+        assert!(!config.https());
+        assert_eq!(config.pwa_dir, PathBuf::from(crate::web::DEFAULT_PWA_DIR));
+        assert_eq!(config.session_idle, Duration::from_secs(12 * 3600));
+        assert_eq!(config.session_absolute, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(config.smtp_url, None);
+        assert_eq!(config.smtp_from, None);
+        assert!(config.trusted_proxies.is_empty());
+        assert_eq!(config.organisation, "Secretaría TIC");
+        assert_eq!(
+            format!("{:?}", config.sync_limits),
+            format!("{:?}", Limits::default())
+        );
+        assert_eq!(
+            printout(&config),
+            "CAMPO_LISTEN=127.0.0.1:8080\n\
+             CAMPO_DATA_DIR=./data\n\
+             DATABASE_URL=sqlite://./data/campo.sqlite3\n\
+             CAMPO_PUBLIC_URL=\n\
+             CAMPO_PWA_DIR=pwa/dist\n\
+             CAMPO_SESSION_IDLE_MINUTES=720\n\
+             CAMPO_SESSION_MAX_DAYS=7\n\
+             CAMPO_SMTP_URL=\n\
+             CAMPO_SMTP_FROM=\n\
+             CAMPO_TRUSTED_PROXIES=\n\
+             CAMPO_ORGANISATION=Secretaría TIC\n\
+             CAMPO_SYNC_MAX_MESSAGE_BYTES=16777216\n\
+             CAMPO_SYNC_MAX_DOCUMENT_BYTES=16777216\n\
+             CAMPO_SYNC_MAX_DOCS_PER_CONNECTION=50000\n\
+             CAMPO_SYNC_MESSAGES_PER_SECOND=5000\n\
+             CAMPO_SYNC_MESSAGE_BURST=100000\n\
+             CAMPO_SYNC_MAX_LOADED_DOCS=1000\n\
+             CAMPO_SYNC_IDLE_SECS=60\n\
+             CAMPO_SYNC_SOCKETS_PER_USER=8\n"
+        );
+        // An empty or blank variable is an unset one (`CAMPO_SMTP_URL=` in an environment file).
+        let blank = config_of_blanks();
+        assert_eq!(printout(&blank), printout(&config));
+    }
+
+    fn config_of_blanks() -> Config {
+        Config::from_lookup(|_| Some("  ".to_owned())).unwrap()
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let config = config(&[
+            ("CAMPO_LISTEN", " 0.0.0.0:9090 "),
+            ("CAMPO_DATA_DIR", "/var/lib/campo"),
+            ("CAMPO_PUBLIC_URL", "https://campo.gobernacion.gov.co"),
+            ("CAMPO_PWA_DIR", "/opt/campo/pwa"),
+            ("CAMPO_SESSION_IDLE_MINUTES", "480"),
+            ("CAMPO_SESSION_MAX_DAYS", "3"),
+            ("CAMPO_SMTP_URL", "smtp://127.0.0.1:25"),
+            ("CAMPO_SMTP_FROM", "Campo <campo@gobernacion.gov.co>"),
+            ("CAMPO_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16"),
+            ("CAMPO_ORGANISATION", "Secretaría TIC de la Gobernación"),
+            ("CAMPO_SYNC_MAX_MESSAGE_BYTES", "8388608"),
+            ("CAMPO_SYNC_MAX_DOCUMENT_BYTES", "8388607"),
+            ("CAMPO_SYNC_MAX_DOCS_PER_CONNECTION", "10000"),
+            ("CAMPO_SYNC_MESSAGES_PER_SECOND", "1000"),
+            ("CAMPO_SYNC_MESSAGE_BURST", "20000"),
+            ("CAMPO_SYNC_MAX_LOADED_DOCS", "2000"),
+            ("CAMPO_SYNC_IDLE_SECS", "300"),
+            ("CAMPO_SYNC_SOCKETS_PER_USER", "100000"),
+        ])
+        .unwrap();
+        // The data directory holds the default database.
+        assert_eq!(config.database_url, "sqlite:///var/lib/campo/campo.sqlite3");
+        assert!(config.https());
+        assert_eq!(config.session_idle, Duration::from_secs(8 * 3600));
+        assert_eq!(config.session_absolute, Duration::from_secs(3 * 24 * 3600));
+        assert!(config.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert_eq!(config.sync_limits.idle_unload, Duration::from_secs(300));
+        let limits = &config.sync_limits;
+        assert_eq!(
+            (
+                limits.max_message_bytes,
+                limits.max_document_bytes,
+                limits.max_docs_per_connection,
+                limits.messages_per_second,
+                limits.message_burst,
+                limits.max_loaded_docs,
+                limits.sockets_per_user
+            ),
+            (8388608, 8388607, 10000, 1000, 20000, 2000, 100000)
+        );
+        let printed = printout(&config);
+        for line in [
+            "CAMPO_LISTEN=0.0.0.0:9090\n",
+            "CAMPO_PUBLIC_URL=https://campo.gobernacion.gov.co\n",
+            "CAMPO_SESSION_IDLE_MINUTES=480\n",
+            "CAMPO_SESSION_MAX_DAYS=3\n",
+            "CAMPO_SMTP_FROM=Campo <campo@gobernacion.gov.co>\n",
+            "CAMPO_TRUSTED_PROXIES=10.0.0.5/32, 10.1.0.0/16\n",
+            "CAMPO_ORGANISATION=Secretaría TIC de la Gobernación\n",
+            "CAMPO_SYNC_IDLE_SECS=300\n",
+        ] {
+            assert!(printed.contains(line), "{line} in {printed}");
+        }
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable_and_what_is_expected() {
+        for (variable, bad, expected) in [
+            (
+                "CAMPO_LISTEN",
+                "localhost:8080",
+                "una dirección IP y un puerto",
+            ),
+            ("CAMPO_LISTEN", "127.0.0.1", "una dirección IP y un puerto"),
+            (
+                "DATABASE_URL",
+                "mysql://campo@db/campo",
+                "sqlite:… o postgres://…",
+            ),
+            (
+                "CAMPO_PUBLIC_URL",
+                "campo.gobernacion.gov.co",
+                "http:// o https://",
+            ),
+            (
+                "CAMPO_PUBLIC_URL",
+                "ftp://campo.gov.co",
+                "http:// o https://",
+            ),
+            ("CAMPO_PUBLIC_URL", "https://campo.gov.co/app", "sin ruta"),
+            ("CAMPO_PUBLIC_URL", "https://", "http:// o https://"),
+            (
+                "CAMPO_SESSION_IDLE_MINUTES",
+                "0",
+                "mayor que cero, por ejemplo 720",
+            ),
+            ("CAMPO_SESSION_IDLE_MINUTES", "doce horas", "número entero"),
+            (
+                "CAMPO_SESSION_MAX_DAYS",
+                "-1",
+                "mayor que cero, por ejemplo 7",
+            ),
+            (
+                "CAMPO_SMTP_URL",
+                "mail.gobernacion.gov.co",
+                "smtp:// o smtps://",
+            ),
+            (
+                "CAMPO_SMTP_URL",
+                "http://mail.gobernacion.gov.co",
+                "smtp:// o smtps://",
+            ),
+            ("CAMPO_SMTP_URL", "smtp://", "smtp:// o smtps://"),
+            ("CAMPO_SMTP_URL", "smtp://mail:puerto", "smtp:// o smtps://"),
+            ("CAMPO_SMTP_FROM", "Campo", "una dirección de correo"),
+            ("CAMPO_SMTP_FROM", "campo@", "una dirección de correo"),
+            (
+                "CAMPO_TRUSTED_PROXIES",
+                "proxy.interno",
+                "separadas por comas",
+            ),
+            (
+                "CAMPO_SYNC_MAX_MESSAGE_BYTES",
+                "16 MiB",
+                "por ejemplo 16777216",
+            ),
+            ("CAMPO_SYNC_MAX_DOCUMENT_BYTES", "0", "por ejemplo 16777216"),
+            (
+                "CAMPO_SYNC_MAX_DOCS_PER_CONNECTION",
+                "1e4",
+                "por ejemplo 50000",
+            ),
+            (
+                "CAMPO_SYNC_MESSAGES_PER_SECOND",
+                "5000000000",
+                "por ejemplo 5000",
+            ),
+            ("CAMPO_SYNC_MESSAGE_BURST", "1.5", "por ejemplo 100000"),
+            ("CAMPO_SYNC_MAX_LOADED_DOCS", "mil", "por ejemplo 1000"),
+            ("CAMPO_SYNC_IDLE_SECS", "0", "por ejemplo 60"),
+            ("CAMPO_SYNC_SOCKETS_PER_USER", "ocho", "por ejemplo 8"),
+        ] {
+            let mut vars = vec![(variable, bad)];
+            if variable == "CAMPO_SMTP_FROM" {
+                vars.push(("CAMPO_SMTP_URL", "smtp://127.0.0.1:25"));
+            }
+            let ConfigError(errors) = config(&vars).unwrap_err();
+            assert_eq!(errors.len(), 1, "{variable}={bad}: {errors:?}");
+            let message = &errors[0];
+            assert!(
+                message.starts_with(&format!("{} «{bad}» no es", label(variable) + ":")),
+                "{message}"
+            );
+            assert!(message.contains(expected), "{message}");
+            assert!(message.ends_with('.'), "{message}");
+        }
+        // The example of the brief, word for word; a variable with a flag names both.
+        let ConfigError(errors) = config(&[
+            ("CAMPO_SYNC_MAX_LOADED_DOCS", "mil"),
+            ("CAMPO_SESSION_MAX_DAYS", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "CAMPO_SESSION_MAX_DAYS (--session-max-days): «0» no es válido; se espera un \
+                 número entero mayor que cero, por ejemplo 7.",
+                "CAMPO_SYNC_MAX_LOADED_DOCS: «mil» no es válido; se espera un número entero \
+                 mayor que cero, por ejemplo 1000.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_mail_server_needs_a_sender() {
+        let ConfigError(errors) = config(&[("CAMPO_SMTP_URL", "smtp://127.0.0.1:25")]).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "CAMPO_SMTP_FROM (--smtp-from): falta. Con CAMPO_SMTP_URL se necesita el remitente \
+              de las notificaciones, por ejemplo «Campo <campo@gobernacion.gov.co>»."
+            ]
+        );
+        // A sender alone is harmless: no mail is sent without a server.
+        assert!(config(&[("CAMPO_SMTP_FROM", "campo@gobernacion.gov.co")]).is_ok());
+    }
+
+    #[test]
+    fn passwords_are_hidden() {
+        let config = config(&[
+            (
+                "DATABASE_URL",
+                "postgres://campo:s3creto@db.interno:5432/campo?sslmode=require",
+            ),
+            (
+                "CAMPO_SMTP_URL",
+                "smtps://notificaciones:otr0-secreto@smtp.gobernacion.gov.co",
+            ),
+            ("CAMPO_SMTP_FROM", "campo@gobernacion.gov.co"),
+        ])
+        .unwrap();
+        // The configuration keeps them, to connect with.
+        assert!(config.database_url.contains("s3creto"));
+        let printed = printout(&config);
+        assert!(
+            printed.contains(
+                "DATABASE_URL=postgres://campo:***@db.interno:5432/campo?sslmode=require\n"
+            ),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("CAMPO_SMTP_URL=smtps://notificaciones:***@smtp.gobernacion.gov.co\n"),
+            "{printed}"
+        );
+        assert!(
+            !printed.contains("s3creto") && !printed.contains("otr0"),
+            "{printed}"
+        );
+        for (url, hidden) in [
+            ("postgres://campo@db/campo", "postgres://campo@db/campo"),
+            (
+                "postgresql://db/campo?user=campo&password=x&sslmode=require",
+                "postgresql://db/campo?user=campo&password=***&sslmode=require",
+            ),
+            (
+                "postgres://campo:a@b/c?d@db/campo",
+                "postgres://campo:***@db/campo",
+            ),
+            (
+                "sqlite:///var/lib/campo/campo.sqlite3",
+                "sqlite:///var/lib/campo/campo.sqlite3",
+            ),
+            ("smtp://127.0.0.1:25", "smtp://127.0.0.1:25"),
+        ] {
+            assert_eq!(hide_password(url), hidden);
+        }
+        // Nor do they show in the error that a bad address gives.
+        let ConfigError(errors) = super::tests::config(&[
+            ("DATABASE_URL", "mysql://campo:s3creto@db/campo"),
+            ("CAMPO_SMTP_URL", "smtp://campo:s3creto@mail:puerto"),
+            ("CAMPO_SMTP_FROM", "campo@gobernacion.gov.co"),
+        ])
+        .unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.contains("campo:***@") && !e.contains("s3creto")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_flag_wins_over_its_variable_and_every_flag_is_read() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            storage: StorageFlags,
+            #[command(flatten)]
+            serve: ServeFlags,
+        }
+        for (variable, flag) in FLAGS {
+            let cli = Cli::try_parse_from(["campo", flag, "x"]).unwrap();
+            assert_eq!(
+                cli.storage.get(variable).or(cli.serve.get(variable)),
+                Some("x"),
+                "{flag}"
+            );
+        }
+        let cli = Cli::try_parse_from(["campo", "--listen", "0.0.0.0:9090"]).unwrap();
+        let env = |name: &str| (name == "CAMPO_LISTEN").then(|| "10.0.0.1:80".to_owned());
+        let config = Config::from_flags_and(&cli.storage, Some(&cli.serve), env).unwrap();
+        assert_eq!(config.listen, "0.0.0.0:9090".parse().unwrap());
+        // Without `serve`'s flags (`campo demo`), the variable counts.
+        let config = Config::from_flags_and(&cli.storage, None, env).unwrap();
+        assert_eq!(config.listen, "10.0.0.1:80".parse().unwrap());
+        let cli = Cli::try_parse_from(["campo", "--listen", "todas"]).unwrap();
+        let ConfigError(errors) =
+            Config::from_flags_and(&cli.storage, Some(&cli.serve), env).unwrap_err();
+        assert!(
+            errors[0].starts_with("CAMPO_LISTEN (--listen): «todas» no es válido"),
+            "{errors:?}"
+        );
     }
 }

@@ -56,7 +56,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         let cookie = SessionCookie::new(config.https(), config.session_absolute);
-        let documents = sync::Documents::new(store.clone(), sync::Limits::from_env());
+        let documents = sync::Documents::new(store.clone(), config.sync_limits.clone());
         let media = media::Media::in_data_dir(&config.data_dir);
         let board = board::Board::start(store.clone(), &documents);
         Ok(Self {

@@ -1,13 +1,11 @@
-//! `campo`: the command line of the Campo server (serve, create users, load the demo).
+//! `campo`: the command line of the Campo server (serve, print the configuration, create users,
+//! load the demo, rebuild the projection). The configuration is [`campo_server::config`].
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use campo_server::auth::Passwords;
-use campo_server::config::{Config, TrustedProxies};
+use campo_server::config::{Config, ServeFlags, StorageFlags};
 use campo_server::store::{NewUser, Store, is_foreign_key_violation, is_unique_violation};
 use campo_server::{AppState, demo, serve, shutdown_signal};
 use campo_shared::account::{Email, FullName, NewPassword, Username};
@@ -28,29 +26,24 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "campo",
     version,
-    about = "Campo: asistencia técnica en campo para la Secretaría TIC"
+    about = "Campo: asistencia técnica en campo para la Secretaría TIC",
+    after_help = "Cada opción tiene su variable de entorno (entre paréntesis); la opción gana \
+                  sobre la variable. Todas, con su valor por defecto: docs/operacion.md."
 )]
 struct Cli {
     #[command(flatten)]
-    storage: StorageArgs,
+    storage: StorageFlags,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Args)]
-struct StorageArgs {
-    /// Directorio de datos (base SQLite, fotos).
-    #[arg(long, env = "CAMPO_DATA_DIR", default_value = "./data", global = true)]
-    data_dir: PathBuf,
-    /// Base de datos: sqlite://… o postgres://… (por defecto, SQLite en el directorio de datos).
-    #[arg(long, env = "DATABASE_URL", global = true)]
-    database_url: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Inicia el servidor.
     Serve(ServeArgs),
+    /// Muestra la configuración efectiva (una VARIABLE=valor por línea, sin contraseñas) y
+    /// termina; no abre la base de datos.
+    Config(ServeFlags),
     /// Administra usuarios.
     #[command(subcommand)]
     User(UserCommand),
@@ -63,32 +56,8 @@ enum Command {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Dirección y puerto donde escucha.
-    #[arg(long, env = "CAMPO_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Dirección pública (https://campo.midominio.gov.co); con https las cookies son seguras.
-    #[arg(long, env = "CAMPO_PUBLIC_URL")]
-    public_url: Option<String>,
-    /// Minutos sin uso tras los que vence una sesión.
-    #[arg(long, env = "CAMPO_SESSION_IDLE_MINUTES", default_value_t = 12 * 60)]
-    session_idle_minutes: u64,
-    /// Días tras los que vence una sesión aunque se use.
-    #[arg(long, env = "CAMPO_SESSION_MAX_DAYS", default_value_t = 7)]
-    session_max_days: u64,
-    /// Directorio de la aplicación web compilada (pwa/dist).
-    #[arg(long, env = "CAMPO_PWA_DIR", default_value = campo_server::web::DEFAULT_PWA_DIR)]
-    pwa_dir: PathBuf,
-    /// Servidor de correo para las notificaciones (smtp://servidor:25, smtps://usuario:clave@servidor);
-    /// sin él, las notificaciones solo se muestran en la aplicación.
-    #[arg(long, env = "CAMPO_SMTP_URL")]
-    smtp_url: Option<String>,
-    /// Remitente de las notificaciones (Campo <campo@midominio.gov.co>).
-    #[arg(long, env = "CAMPO_SMTP_FROM")]
-    smtp_from: Option<String>,
-    /// Proxies inversos de confianza (direcciones IP o rangos CIDR separados por comas): solo de
-    /// ellos se lee la dirección del cliente en X-Forwarded-For. Vacío: no se confía en ninguno.
-    #[arg(long, env = "CAMPO_TRUSTED_PROXIES", default_value = "")]
-    trusted_proxies: String,
+    #[command(flatten)]
+    flags: ServeFlags,
     /// Carga la organización de demostración antes de iniciar.
     #[arg(long)]
     demo: bool,
@@ -132,45 +101,39 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn open_store(storage: &StorageArgs) -> anyhow::Result<(Store, String)> {
-    std::fs::create_dir_all(&storage.data_dir).with_context(|| {
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
             "no se pudo crear el directorio de datos {}",
-            storage.data_dir.display()
+            config.data_dir.display()
         )
     })?;
-    let url = storage
-        .database_url
-        .clone()
-        .unwrap_or_else(|| Store::default_url(&storage.data_dir));
-    let store = Store::connect(&url)
+    Store::connect(&config.database_url)
         .await
-        .context("no se pudo abrir la base de datos")?;
-    Ok((store, url))
+        .context("no se pudo abrir la base de datos")
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let (store, database_url) = open_store(&cli.storage).await?;
+    // Every setting is read and checked here, before anything else happens, so a typo stops the
+    // start with its reason. The other commands read the same variables as `serve`.
+    let serve_flags = match &cli.command {
+        Command::Serve(args) => Some(&args.flags),
+        Command::Config(flags) => Some(flags),
+        _ => None,
+    };
+    let config = Config::load(&cli.storage, serve_flags)?;
     match cli.command {
+        Command::Config(_) => {
+            for (variable, value) in config.variables() {
+                println!("{variable}={value}");
+            }
+            Ok(())
+        }
         Command::Serve(args) => {
-            // Checked before anything else happens, so a typo stops the start with its reason.
-            let trusted_proxies =
-                TrustedProxies::parse(&args.trusted_proxies).map_err(anyhow::Error::msg)?;
+            let store = open_store(&config).await?;
             if args.demo {
                 print_demo(&demo::load(&store).await?);
             }
-            let config = Config {
-                listen: args.listen,
-                data_dir: cli.storage.data_dir,
-                database_url,
-                public_url: args.public_url,
-                pwa_dir: args.pwa_dir,
-                session_idle: Duration::from_secs(args.session_idle_minutes * 60),
-                session_absolute: Duration::from_secs(args.session_max_days * 24 * 3600),
-                smtp_url: args.smtp_url,
-                smtp_from: args.smtp_from,
-                trusted_proxies,
-            };
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("no se pudo escuchar en {}", config.listen))?;
@@ -197,6 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             dependencia,
         }) => {
+            let store = open_store(&config).await?;
             let username = Username::parse(&username)?;
             let role: Role = role.parse()?;
             let name = FullName::parse(&name)?;
@@ -232,12 +196,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Demo => {
+            let store = open_store(&config).await?;
             let summary = demo::load(&store).await;
             store.close().await;
             print_demo(&summary?);
             Ok(())
         }
         Command::Reproject => {
+            let store = open_store(&config).await?;
             let summary = campo_server::projection::reproject::run(&store).await;
             store.close().await;
             let summary = summary?;
@@ -250,6 +216,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The password of `campo user add`: an input of that command (`CAMPO_PASSWORD`), not part of
+/// the server's [`Config`].
 fn read_password() -> anyhow::Result<String> {
     if let Ok(password) = std::env::var("CAMPO_PASSWORD") {
         return Ok(password);

@@ -4,7 +4,7 @@
 //! default); `calibration=true` for a page that draws every label's outline, to print on plain
 //! paper and hold against a sheet. Each label carries the QR of `<public URL>/e/<code>` (error
 //! correction M, quiet zone of 4 modules), the code, the equipment type and the organisation's
-//! name (`CAMPO_ORGANISATION`, «Secretaría TIC» by default).
+//! name ([`crate::config::Config::organisation`], `CAMPO_ORGANISATION`).
 
 pub mod draw;
 pub mod layout;
@@ -135,8 +135,7 @@ async fn pages(
     }
     let equipment = select(&state, &query).await?;
     let base = base_url(&state, &headers);
-    let organisation =
-        std::env::var("CAMPO_ORGANISATION").unwrap_or_else(|_| "Secretaría TIC".to_owned());
+    let organisation = &state.config.organisation;
     let labels: Vec<Label> = equipment
         .into_iter()
         .map(|e| Label {

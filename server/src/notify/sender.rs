@@ -32,17 +32,16 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// `None` without `CAMPO_SMTP_URL`; an error when it or `CAMPO_SMTP_FROM` is unusable.
+    /// `None` without `CAMPO_SMTP_URL`. [`Config`] has checked both settings at start, so the
+    /// errors here are not expected.
     pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
         let Some(url) = config.smtp_url.as_deref() else {
             return Ok(None);
         };
         let from = config
             .smtp_from
-            .as_deref()
-            .context("CAMPO_SMTP_URL needs CAMPO_SMTP_FROM, the sender address")?
-            .parse::<Mailbox>()
-            .context("CAMPO_SMTP_FROM is not an e-mail address")?;
+            .clone()
+            .context("CAMPO_SMTP_URL needs CAMPO_SMTP_FROM, the sender address")?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .context("CAMPO_SMTP_URL is not a valid smtp:// or smtps:// URL")?
             .timeout(Some(Duration::from_secs(30)))

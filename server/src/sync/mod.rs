@@ -34,8 +34,9 @@ pub use docs::{Author, DeviceContact, DocChanged, Documents, SyncError};
 /// How long a sync token is valid after it is issued.
 pub const SYNC_TOKEN_TTL: Duration = Duration::from_secs(120);
 
-/// What one connection and one document may use. Defaults suit a government office; each can be
-/// set with an environment variable (`CAMPO_SYNC_…`) for tests and benchmarks.
+/// What one connection and one document may use. Defaults suit a government office; those named
+/// below can be set with an environment variable (`CAMPO_SYNC_…`, read by [`crate::config`]) for
+/// tests and benchmarks.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest WebSocket message accepted (`CAMPO_SYNC_MAX_MESSAGE_BYTES`).
@@ -78,41 +79,6 @@ impl Default for Limits {
             keepalive: Duration::from_secs(20),
             sockets_per_user: 8,
         }
-    }
-}
-
-impl Limits {
-    /// The defaults, overridden by the `CAMPO_SYNC_…` environment variables that are set.
-    pub fn from_env() -> Self {
-        fn var<T: std::str::FromStr>(name: &str) -> Option<T> {
-            std::env::var(name).ok()?.parse().ok()
-        }
-        let mut limits = Self::default();
-        if let Some(v) = var("CAMPO_SYNC_MAX_MESSAGE_BYTES") {
-            limits.max_message_bytes = v;
-        }
-        if let Some(v) = var("CAMPO_SYNC_MAX_DOCUMENT_BYTES") {
-            limits.max_document_bytes = v;
-        }
-        if let Some(v) = var("CAMPO_SYNC_MAX_DOCS_PER_CONNECTION") {
-            limits.max_docs_per_connection = v;
-        }
-        if let Some(v) = var("CAMPO_SYNC_MESSAGES_PER_SECOND") {
-            limits.messages_per_second = v;
-        }
-        if let Some(v) = var("CAMPO_SYNC_MESSAGE_BURST") {
-            limits.message_burst = v;
-        }
-        if let Some(v) = var("CAMPO_SYNC_MAX_LOADED_DOCS") {
-            limits.max_loaded_docs = v;
-        }
-        if let Some(v) = var("CAMPO_SYNC_SOCKETS_PER_USER") {
-            limits.sockets_per_user = v;
-        }
-        if let Some(v) = var::<u64>("CAMPO_SYNC_IDLE_SECS") {
-            limits.idle_unload = Duration::from_secs(v);
-        }
-        limits
     }
 }
 

@@ -153,7 +153,8 @@ async fn a_bad_trusted_proxy_list_stops_the_start_with_its_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(
-            "CAMPO_TRUSTED_PROXIES: «proxy.interno» no es una dirección IP ni un rango CIDR"
+            "CAMPO_TRUSTED_PROXIES (--trusted-proxies): «proxy.interno» no es una dirección IP ni \
+             un rango CIDR"
         ),
         "{stderr}"
     );

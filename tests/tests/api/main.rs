@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bad_input;
+mod config;
 mod demo;
 mod equipment;
 mod headers;
