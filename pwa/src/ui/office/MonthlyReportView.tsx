@@ -3,12 +3,10 @@
 // download the same report as PDF, XLSX or CSV. The period and filters live in the address
 // (`/informe?month=2026-10&dependencia=HACIENDA`), so Back, bookmarks and shared links work.
 
-import type { ComponentChildren } from "preact"
 import { useEffect, useState } from "preact/hooks"
 import { ApiError, getJson } from "../../api"
-import { categories, channelLabel, priorityLabel, t } from "../../es"
+import { t } from "../../es"
 import {
-  formatChange,
   formatNumber,
   formatPercent,
   formatReportTime,
@@ -16,29 +14,16 @@ import {
   periodEnd,
   periodError,
   reportQuery,
-  type Breakdown,
-  type GeneralReport,
-  type Headline,
   type MonthlyReport,
   type ReportParams,
   type ResolutionMode,
-  type SatisfactionGroup,
 } from "../../report"
 import { go, path } from "../router"
+import { PeriodForm, useOptions } from "./ReportPeriodForm"
+import { BreakdownTable, HeadlineTable, Num, SatisfactionTable, Section, Table, svgImage } from "./ReportTables"
 
 /** Detail rows shown at first, and added by each "Mostrar más". */
 const PAGE = 100
-
-interface Person {
-  id: string
-  full_name: string
-  role: string
-}
-
-interface Options {
-  dependencias: { code: string; name: string }[]
-  people: { id: string; label: string }[]
-}
 
 type Load =
   | { status: "idle" }
@@ -50,289 +35,6 @@ function failure(err: unknown): string {
   if (err instanceof ApiError) return err.message
   if (err instanceof TypeError) return t.errors.network
   return t.errors.generic
-}
-
-/** The dependencias and the technicians and contractors, for the filters. */
-function useOptions(): Options {
-  const [options, setOptions] = useState<Options>({ dependencias: [], people: [] })
-  useEffect(() => {
-    let live = true
-    void Promise.all([
-      getJson<{ code: string; name: string }[]>("/api/dependencias").catch(() => []),
-      getJson<Person[]>("/api/users").catch(() => []),
-    ]).then(([dependencias, users]) => {
-      if (!live) return
-      const people = users
-        .filter(u => u.role === "tecnico" || u.role === "contratista")
-        .map(u => ({ id: u.id, label: u.role === "contratista" ? t.monthly.contractor(u.full_name) : u.full_name }))
-        .sort((a, b) => a.label.localeCompare(b.label, "es"))
-      setOptions({ dependencias, people })
-    })
-    return () => {
-      live = false
-    }
-  }, [])
-  return options
-}
-
-function Select(props: {
-  label: string
-  value: string
-  any: string
-  options: readonly (readonly [string, string])[]
-  onChange: (value: string) => void
-}) {
-  return (
-    <label class="field">
-      <span class="label">{props.label}</span>
-      <select value={props.value} onChange={e => props.onChange((e.target as HTMLSelectElement).value)}>
-        <option value="">{props.any}</option>
-        {props.options.map(([value, label]) => (
-          <option key={value} value={value}>
-            {label}
-          </option>
-        ))}
-      </select>
-    </label>
-  )
-}
-
-function PeriodForm(props: {
-  params: ReportParams
-  options: Options
-  knownCategories: string[]
-  error: string | null
-  onSubmit: (params: ReportParams) => void
-}) {
-  const [form, setForm] = useState(props.params)
-  // A new address (Back, a link) shows its own period and filters.
-  useEffect(() => setForm(props.params), [reportQuery(props.params)])
-  const set = (change: Partial<ReportParams>) => setForm(f => ({ ...f, ...change }))
-  const categoryOptions = [...new Set([...categories, ...props.knownCategories, form.category].filter(c => c !== ""))]
-    .sort((a, b) => a.localeCompare(b, "es"))
-    .map(c => [c, c] as const)
-  return (
-    <form
-      class="report-form"
-      noValidate
-      onSubmit={e => {
-        e.preventDefault()
-        props.onSubmit(form)
-      }}
-    >
-      <fieldset class="field">
-        <legend class="label">{t.monthly.period}</legend>
-        <div class="report-modes">
-          <label class="radio">
-            <input type="radio" name="mode" checked={form.mode === "month"} onChange={() => set({ mode: "month" })} />
-            {t.monthly.byMonth}
-          </label>
-          <label class="radio">
-            <input type="radio" name="mode" checked={form.mode === "range"} onChange={() => set({ mode: "range" })} />
-            {t.monthly.byRange}
-          </label>
-        </div>
-        {form.mode === "month" ? (
-          <label class="field">
-            <span class="label">{t.monthly.month}</span>
-            <input
-              type="month"
-              name="month"
-              value={form.month}
-              onInput={e => set({ month: (e.target as HTMLInputElement).value })}
-            />
-          </label>
-        ) : (
-          <div class="report-range">
-            <label class="field">
-              <span class="label">{t.monthly.from}</span>
-              <input type="date" name="from" value={form.from} onInput={e => set({ from: (e.target as HTMLInputElement).value })} />
-            </label>
-            <label class="field">
-              <span class="label">{t.monthly.to}</span>
-              <input type="date" name="to" value={form.to} onInput={e => set({ to: (e.target as HTMLInputElement).value })} />
-            </label>
-          </div>
-        )}
-      </fieldset>
-      <fieldset class="field report-filters">
-        <legend class="label">{t.monthly.filters}</legend>
-        <Select
-          label={t.monthly.dependencia}
-          value={form.dependencia}
-          any={t.monthly.any}
-          options={props.options.dependencias.map(d => [d.code, d.name] as const)}
-          onChange={dependencia => set({ dependencia })}
-        />
-        <Select
-          label={t.monthly.category}
-          value={form.category}
-          any={t.monthly.any}
-          options={categoryOptions}
-          onChange={category => set({ category })}
-        />
-        <Select
-          label={t.monthly.channel}
-          value={form.channel}
-          any={t.monthly.anyone}
-          options={Object.entries(channelLabel)}
-          onChange={channel => set({ channel })}
-        />
-        <Select
-          label={t.monthly.assignee}
-          value={form.assignee}
-          any={t.monthly.anyone}
-          options={props.options.people.map(p => [p.id, p.label] as const)}
-          onChange={assignee => set({ assignee })}
-        />
-        <Select
-          label={t.monthly.priority}
-          value={form.priority}
-          any={t.monthly.any}
-          options={Object.entries(priorityLabel)}
-          onChange={priority => set({ priority })}
-        />
-      </fieldset>
-      {props.error && (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="primary">
-          {t.monthly.show}
-        </button>
-      </div>
-    </form>
-  )
-}
-
-function Section(props: { title: string; wide?: boolean; children: ComponentChildren }) {
-  return (
-    <section class={`report-section${props.wide ? " wide" : ""}`}>
-      <h2>{props.title}</h2>
-      {props.children}
-    </section>
-  )
-}
-
-/** A table that scrolls sideways on a narrow screen instead of widening the page. Columns from
- * `numbersFrom` on hold numbers (aligned right). */
-function Table(props: { class?: string; head: readonly string[]; numbersFrom?: number; children: ComponentChildren }) {
-  const numbersFrom = props.numbersFrom ?? 1
-  return (
-    <div class="table-wrap">
-      <table class={props.class}>
-        <thead>
-          <tr>
-            {props.head.map((h, i) => (
-              <th key={i} scope="col" class={i >= numbersFrom ? "num" : undefined}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{props.children}</tbody>
-      </table>
-    </div>
-  )
-}
-
-function Num(props: { children: string }) {
-  return <td class="num">{props.children}</td>
-}
-
-function HeadlineTable(props: { general: GeneralReport }) {
-  const { headline: now, previous: before } = props.general
-  const counts: [string, keyof Headline][] = [
-    [t.monthly.received, "received"],
-    [t.monthly.resolved, "resolved"],
-    [t.monthly.closed, "closed"],
-    [t.monthly.cancelled, "cancelled"],
-    [t.monthly.openAtEnd, "open_at_end"],
-    [t.monthly.carriedOver, "carried_over"],
-    [t.monthly.visits, "visits"],
-    [t.monthly.absentVisits, "absent_visits"],
-  ]
-  const rates: [string, keyof Headline, number][] = [
-    [t.monthly.responseOnTime, "response_on_time", 1],
-    [t.monthly.resolutionOnTime, "resolution_on_time", 1],
-    [t.monthly.satisfactionAverage, "satisfaction", 2],
-  ]
-  return (
-    <Table
-      class="report-headline"
-      head={[t.monthly.figure, props.general.period.label, props.general.previous_period.label, t.monthly.change]}
-    >
-      {[...counts.map(([label, key]) => [label, key, 0] as const), ...rates].map(([label, key, decimals]) => (
-        <tr key={key}>
-          <th scope="row">{label}</th>
-          <Num>{formatNumber(now[key], decimals)}</Num>
-          <Num>{formatNumber(before[key], decimals)}</Num>
-          <Num>{formatChange(now[key], before[key], decimals)}</Num>
-        </tr>
-      ))}
-    </Table>
-  )
-}
-
-function BreakdownTable(props: { title: string; column: string; rows: Breakdown[] }) {
-  return (
-    <Section title={props.title}>
-      {props.rows.length === 0 ? (
-        <p class="empty">{t.monthly.none}</p>
-      ) : (
-        <Table head={[props.column, t.monthly.receivedShort, t.monthly.resolved, t.monthly.openAtEnd]}>
-          {props.rows.map(r => (
-            <tr key={r.key}>
-              <th scope="row">{r.label}</th>
-              <Num>{formatNumber(r.received)}</Num>
-              <Num>{formatNumber(r.resolved)}</Num>
-              <Num>{formatNumber(r.open_at_end)}</Num>
-            </tr>
-          ))}
-        </Table>
-      )}
-    </Section>
-  )
-}
-
-function SatisfactionTable(props: { title: string; groups: SatisfactionGroup[]; questions: string[] }) {
-  return (
-    <Section title={props.title} wide>
-      {props.groups.length === 0 ? (
-        <p class="empty">{t.monthly.none}</p>
-      ) : (
-        <Table
-          head={[
-            t.monthly.group,
-            t.monthly.eligible,
-            t.monthly.surveyed,
-            t.monthly.responseRate,
-            ...props.questions.map((_, i) => `P${i + 1}`),
-            t.monthly.overall,
-          ]}
-        >
-          {props.groups.map(g => (
-            <tr key={g.key}>
-              <th scope="row">{g.label}</th>
-              <Num>{formatNumber(g.eligible)}</Num>
-              <Num>{formatNumber(g.answered)}</Num>
-              <Num>{formatPercent(g.response_rate)}</Num>
-              {g.averages.map((a, i) => (
-                <Num key={i}>{formatNumber(a, 2)}</Num>
-              ))}
-              <Num>{formatNumber(g.average, 2)}</Num>
-            </tr>
-          ))}
-        </Table>
-      )}
-    </Section>
-  )
-}
-
-function svgImage(svg: string): string {
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`
 }
 
 function Detail(props: { report: MonthlyReport }) {
