@@ -23,10 +23,28 @@ impl FieldError {
     }
 }
 
+/// Deserialising a value runs its `parse`, so a value of these types read from JSON is as valid as
+/// one made by hand.
+macro_rules! parsed_from_string {
+    ($($name:ident),+) => {
+        $(
+            impl TryFrom<String> for $name {
+                type Error = FieldError;
+
+                fn try_from(raw: String) -> Result<Self, FieldError> {
+                    Self::parse(&raw)
+                }
+            }
+        )+
+    };
+}
+
+parsed_from_string!(Username, FullName, Email);
+
 /// A login name: 3 to 32 characters, lowercase ASCII letters, digits, `.`, `_` or `-`, starting
 /// with a letter. Input is trimmed and lowercased, so `JPerez` and `jperez` are the same account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String")]
 pub struct Username(String);
 
 impl Username {
@@ -58,7 +76,7 @@ impl Username {
 
 /// A person's full name as shown on screens and reports: 2 to 120 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String")]
 pub struct FullName(String);
 
 impl FullName {
@@ -88,7 +106,7 @@ impl FullName {
 /// An e-mail address, checked for shape only (one `@`, a dotted domain, no spaces); whether it
 /// receives mail is learned when Campo writes to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String")]
 pub struct Email(String);
 
 impl Email {
@@ -228,5 +246,17 @@ mod tests {
             format!("{:?}", NewPassword::parse("secreto123").unwrap()),
             "NewPassword(…)"
         );
+    }
+
+    #[test]
+    fn deserialising_parses() {
+        let name: Username = serde_json::from_str("\" JPerez \"").unwrap();
+        assert_eq!(name.as_str(), "jperez");
+        let err = serde_json::from_str::<Username>("\"a\"").unwrap_err();
+        assert!(err.to_string().contains("entre 3 y 32"), "{err}");
+        assert!(serde_json::from_str::<Email>("\"ana@\"").is_err());
+        assert!(serde_json::from_str::<FullName>("\"\"").is_err());
+        // Serialised as the plain string.
+        assert_eq!(serde_json::to_string(&name).unwrap(), "\"jperez\"");
     }
 }
