@@ -1,7 +1,8 @@
 //! The one error type of the HTTP API. Every failure becomes
 //! `{"error":{"code":"…","message":"…"}}` with the right status; the message is Spanish and says
 //! what to do. Database and internal errors are logged with their details and answered with a
-//! generic 500 that reveals nothing.
+//! generic 500 that reveals nothing, or a 503 `almacenamiento_no_disponible` when the store
+//! cannot write (a full disk), so that a person knows to try again later.
 
 use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;

@@ -1,8 +1,8 @@
 //! The Campo server: the HTTP API, the store, sync, photos, and the built PWA.
 //!
 //! [`router`] builds the whole application for a given [`AppState`]; [`serve`] runs it on a
-//! listener until a shutdown signal. Tests bind port 0 and call the same two functions that the
-//! `campo` binary does.
+//! listener until a shutdown signal. The `campo` binary calls both; the end-to-end tests start
+//! that binary (`campo-tests`).
 
 pub mod api;
 pub mod auth;

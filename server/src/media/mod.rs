@@ -9,7 +9,9 @@
 //! views them). The original bytes are not kept. Capture time and position belong to the visit, in
 //! the ticket document.
 //!
-//! Until ticket access lands, a photo is readable by coordinators and by whoever uploaded it.
+//! A photo is readable by coordinators, by whoever uploaded it and by whoever may read a ticket
+//! that cites it; a ticket may cite only a photo its author may already read
+//! ([`crate::store::Store::may_cite_blob`]), so knowing a photo's hash grants nothing.
 
 mod blobstore;
 pub mod process;
