@@ -1019,4 +1019,53 @@ mod tests {
             "{errors:?}"
         );
     }
+
+    /// `docs/operacion.md` lists every variable, each with its flag, the default `campo config`
+    /// prints and an example that Campo accepts.
+    #[test]
+    fn the_docs_list_every_variable() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operacion.md");
+        let page = std::fs::read_to_string(path).expect("docs/operacion.md");
+        // | `VARIABLE` | `--flag` | `default` … | `example` … | what it is |
+        let rows: Vec<Vec<&str>> = page
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .map(|line| line.split('|').skip(1).collect())
+            .collect();
+        let first_code = |cell: &str| cell.split('`').nth(1).map(str::to_owned);
+        let documented: Vec<String> = rows.iter().filter_map(|r| first_code(r[0])).collect();
+        let defaults = config(&[]).unwrap().variables();
+        let printed: Vec<&str> = defaults.iter().map(|(variable, _)| *variable).collect();
+        assert_eq!(
+            documented,
+            [printed.as_slice(), &["CAMPO_PASSWORD", "RUST_LOG"]].concat(),
+            "the table of docs/operacion.md, in the order of `campo config`"
+        );
+        let mut examples = Vec::new();
+        for (row, (variable, default)) in rows.iter().zip(&defaults) {
+            let flag = FLAGS.iter().find(|(v, _)| v == variable).map(|(_, f)| *f);
+            assert_eq!(first_code(row[1]).as_deref(), flag, "{variable}'s flag");
+            let documented_default = first_code(row[2]);
+            let expected = match *variable {
+                "DATABASE_URL" => Some("sqlite://<CAMPO_DATA_DIR>/campo.sqlite3".to_owned()),
+                _ => Some(default.clone()).filter(|d| !d.is_empty()),
+            };
+            assert_eq!(documented_default, expected, "{variable}'s default");
+            let example = first_code(row[3]).unwrap_or_else(|| panic!("{variable}: no example"));
+            examples.push((*variable, example));
+        }
+        let vars: Vec<(&str, &str)> = examples.iter().map(|(v, e)| (*v, e.as_str())).collect();
+        let config = config(&vars).unwrap();
+        for (variable, value) in config.variables() {
+            let example = &examples.iter().find(|(v, _)| *v == variable).unwrap().1;
+            assert_ne!(
+                &value,
+                &defaults.iter().find(|(v, _)| *v == variable).unwrap().1
+            );
+            assert!(
+                value == *example || value.contains("***") || variable == "CAMPO_TRUSTED_PROXIES",
+                "{variable}: {value} is not the example {example}"
+            );
+        }
+    }
 }
