@@ -488,7 +488,7 @@ mod tickets {
             users.insert(user.username.clone(), user);
         }
         let now = now_ms();
-        let sla = Sla::load(store).await?;
+        let sla = store.sla().await?;
         for story in stories() {
             write_ticket(store, &users, story, now, &sla).await?;
         }

@@ -16,6 +16,7 @@ pub mod media;
 pub mod notify;
 pub mod projection;
 pub mod reports;
+pub mod reproject;
 pub mod store;
 pub mod sync;
 pub mod tickets;

@@ -140,15 +140,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             tracing::info!(%address, database = store.backend_name(), "Campo listening");
             println!("Campo está escuchando en http://{address}/");
-            if let Some(done) =
-                campo_server::projection::reproject::bring_up_to_date(&store).await?
-            {
+            if let Some(done) = campo_server::reproject::bring_up_to_date(&store).await? {
                 tracing::info!(
                     tickets = done.tickets,
                     "projection rebuilt for this version"
                 );
             }
-            let sla = campo_server::projection::Sla::load(&store).await?;
+            let sla = store.sla().await?;
             let state = AppState::new(config, store)?;
             state.documents.set_sla(sla);
             serve(listener, state, shutdown_signal()).await
@@ -204,7 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reproject => {
             let store = open_store(&config).await?;
-            let summary = campo_server::projection::reproject::run(&store).await;
+            let summary = campo_server::reproject::run(&store).await;
             store.close().await;
             let summary = summary?;
             println!(

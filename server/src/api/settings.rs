@@ -12,21 +12,14 @@ use campo_shared::sla::SlaPolicy;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, AppError, Json};
-
-/// Key of the SLA policy in the settings table.
-pub const SLA_SETTING: &str = "sla";
+use crate::store::SLA_SETTING;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/settings/sla", get(get_sla).put(put_sla))
 }
 
-/// The SLA policy in force: the stored one, or the defaults.
-pub async fn sla_policy(state: &AppState) -> anyhow::Result<SlaPolicy> {
-    Ok(state.store.setting(SLA_SETTING).await?.unwrap_or_default())
-}
-
 async fn get_sla(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<SlaPolicy>> {
-    Ok(Json(sla_policy(&state).await?))
+    Ok(Json(state.store.sla_policy().await?))
 }
 
 async fn put_sla(

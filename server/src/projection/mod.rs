@@ -6,8 +6,6 @@
 //! document (device time of each event), never from the server's clock; the one exception,
 //! `updated_at`, records when the server last accepted a change and is kept by `reproject`.
 
-pub mod reproject;
-
 use automerge::ChangeHash;
 use campo_shared::calendar::BusinessCalendar;
 use campo_shared::role::Role;
@@ -117,15 +115,6 @@ pub struct Sla {
 }
 
 impl Sla {
-    /// The policy in force: the stored one, or the defaults.
-    pub async fn load(store: &crate::store::Store) -> anyhow::Result<Self> {
-        let policy: SlaPolicy = store
-            .setting(crate::api::settings::SLA_SETTING)
-            .await?
-            .unwrap_or_default();
-        Self::new(policy)
-    }
-
     pub fn new(policy: SlaPolicy) -> anyhow::Result<Self> {
         let calendar = policy.calendar()?;
         Ok(Self { policy, calendar })

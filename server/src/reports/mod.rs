@@ -114,7 +114,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) ->
     user.require(&[Role::Coordinador])?;
     let period = query.period()?;
     let filters = query.filters()?;
-    let policy = crate::api::settings::sla_policy(state).await?;
+    let policy = state.store.sla_policy().await?;
     let sla = crate::projection::Sla::new(policy).map_err(AppError::Internal)?;
     let tickets = state
         .store

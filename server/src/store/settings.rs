@@ -1,10 +1,25 @@
 //! Settings that coordinators edit, stored as JSON under a key.
 
+use campo_shared::sla::SlaPolicy;
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{Store, now_ms, with_pool};
+use crate::projection::Sla;
+
+/// Key of the SLA policy in the settings table.
+pub const SLA_SETTING: &str = "sla";
 
 impl Store {
+    /// The SLA policy in force: the stored one, or the defaults.
+    pub async fn sla_policy(&self) -> anyhow::Result<SlaPolicy> {
+        Ok(self.setting(SLA_SETTING).await?.unwrap_or_default())
+    }
+
+    /// The SLA policy in force with its business calendar.
+    pub async fn sla(&self) -> anyhow::Result<Sla> {
+        Sla::new(self.sla_policy().await?)
+    }
+
     /// The setting stored under `key`, or `None` when it was never set (the caller uses its default).
     pub async fn setting<T: DeserializeOwned>(&self, key: &str) -> anyhow::Result<Option<T>> {
         let raw = with_pool!(self, pool => {

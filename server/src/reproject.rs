@@ -5,7 +5,7 @@
 use automerge::Automerge;
 use campo_shared::schema::TicketDoc;
 
-use super::{Sla, project};
+use crate::projection::project;
 use crate::store::Store;
 
 /// What a reprojection did.
@@ -38,7 +38,7 @@ pub async fn bring_up_to_date(store: &Store) -> anyhow::Result<Option<Summary>> 
 /// Rewrites the projection of every stored ticket document, then records [`VERSION`]. Safe while the server runs: each
 /// ticket is written in its own transaction, with the same function the server uses.
 pub async fn run(store: &Store) -> anyhow::Result<Summary> {
-    let sla = Sla::load(store).await?;
+    let sla = store.sla().await?;
     let mut summary = Summary::default();
     for id in store.document_ids().await? {
         let Some(bytes) = store.load_document_bytes(&id).await? else {
