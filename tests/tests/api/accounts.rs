@@ -1,5 +1,6 @@
-use campo_tests::{ADMIN_PASSWORD, Backend, TestApp, both_backends, run_cli};
+use campo_tests::{ADMIN_PASSWORD, Backend, TestApp, TestDb, both_backends, run_cli};
 use serde_json::json;
+use sqlx::Connection;
 
 both_backends!(cli_user_logs_in_until_disabled);
 async fn cli_user_logs_in_until_disabled(backend: Backend) {
@@ -245,10 +246,23 @@ async fn coordinators_administer_users(backend: Backend) {
     assert_eq!(missing.status, 404);
 }
 
+/// Runs one statement on the test's database, as time passing would change it.
+async fn execute(db: &TestDb, sql: &str) {
+    match db.backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
 both_backends!(expired_sessions_end);
 async fn expired_sessions_end(backend: Backend) {
-    // A server whose sessions last zero days: every session has expired by its next request.
-    let db = campo_tests::TestDb::new(backend).await;
+    let db = TestDb::new(backend).await;
     let made = run_cli(
         &db,
         &["user", "add", "ana", "--role", "tecnico", "--name", "Ana"],
@@ -257,11 +271,23 @@ async fn expired_sessions_end(backend: Backend) {
     .await
     .unwrap();
     assert!(made.success, "{}", made.stderr);
-    let app = TestApp::start_with(db, &["--session-max-days", "0"])
-        .await
-        .unwrap();
-    let client = app.login("ana", "clave de ana").await;
-    let me = client.get("/api/me").await;
+    let app = TestApp::start_with(db, &[]).await.unwrap();
+    // A session unused for longer than CAMPO_SESSION_IDLE_MINUTES (twelve hours by default)…
+    let idle = app.login("ana", "clave de ana").await;
+    assert_eq!(idle.get("/api/me").await.status, 200);
+    execute(
+        &app.db,
+        "update sessions set last_seen_at = last_seen_at - 13 * 3600 * 1000",
+    )
+    .await;
+    let me = idle.get("/api/me").await;
+    assert_eq!(me.status, 401);
+    assert_eq!(me.error_code(), "no_autenticado");
+    // …and one older than CAMPO_SESSION_MAX_DAYS, however often used, have ended.
+    let old = app.login("ana", "clave de ana").await;
+    assert_eq!(old.get("/api/me").await.status, 200);
+    execute(&app.db, "update sessions set expires_at = created_at").await;
+    let me = old.get("/api/me").await;
     assert_eq!(me.status, 401);
     assert_eq!(me.error_code(), "no_autenticado");
 }
