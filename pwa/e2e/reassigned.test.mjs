@@ -3,11 +3,14 @@
 // case on the same data through another address the phone does not know; then the phone gets the
 // server back. Nothing the técnico recorded is lost, the phone says plainly what happened to it,
 // and the coordinator sees the work as «registrado por un técnico ya no asignado».
+// CAMPO_E2E_SHOTS=/dir keeps screenshots of the phone's outbox and of the board.
 
 import assert from "node:assert/strict"
+import { join } from "node:path"
 import { after, test } from "node:test"
 import { Campo, apiAs, desk, freePort, launch, logIn, phone, readyForOffline, recordAbsentVisit } from "./support.mjs"
 
+const shots = process.env.CAMPO_E2E_SHOTS
 const cleanup = []
 after(async () => {
   for (const fn of cleanup.reverse()) await fn().catch(() => {})
@@ -56,9 +59,14 @@ test("work recorded offline on a case reassigned meanwhile is kept, told to the 
   await tech.locator(".status-open").click()
   const item = tech.locator(`.outbox-item[data-url="${url}"]`)
   await item.waitFor()
+  const number = (await apiAs(campo.base, "coordinador").then(c => c.call("GET", `/api/tickets/${id}`))).body.number
+  // Named by its number, though the case left the agenda; its photo too.
+  await item.locator(".item-head strong", { hasText: number }).waitFor()
+  await tech.locator(".outbox-item", { hasText: `Foto de ${number}` }).waitFor()
   assert.equal(await item.getAttribute("data-state"), "saved")
   await item.locator(".item-state", { hasText: "Guardado en el servidor" }).waitFor()
   await item.getByText("el caso ya está asignado a otra persona").waitFor()
+  if (shots) await tech.screenshot({ path: join(shots, "outbox-reassigned-360.png"), fullPage: true })
   await item.getByRole("button", { name: "Entendido" }).click()
   await item.locator(".outbox-notice").waitFor({ state: "detached" })
   assert.doesNotMatch(await tech.locator(".status-detail").textContent(), /aviso/)
@@ -81,6 +89,7 @@ test("work recorded offline on a case reassigned meanwhile is kept, told to the 
   const card = board.locator(".board-card", { hasText: "impresora" })
   await card.getByText("Registrado por un técnico ya no asignado").waitFor()
   await card.getByText("Responsable: Diana Marcela Ruiz").waitFor()
+  if (shots) await card.screenshot({ path: join(shots, "card-former-assignee.png") })
 
   // Diana's phone has Andrés's comment and his visit in the history.
   const dianaPhone = await (await phone(browser, campo.base)).newPage()

@@ -60,6 +60,8 @@ export function settleRefusal(refused: Refusals, url: string): Refusals {
 export interface Notice {
   message: string
   at: number
+  /** The case's number, which the phone may no longer have in its agenda. */
+  number?: string | null
 }
 
 /** Notices by document URL (`automerge:…`). */
@@ -68,13 +70,14 @@ export type Notices = Record<string, Notice>
 /** The kind of the server's ephemeral message that says work was kept for a case now someone else's. */
 export const KEPT_KIND = "trabajo_de_no_asignado"
 
-/** The text of the server's notice, when `message` (a decoded ephemeral payload) is one. */
-export function keptNotice(message: unknown): string | null {
+/** The server's notice, when `message` (a decoded ephemeral payload) is one. */
+export function keptNotice(message: unknown): { message: string; number: string | null } | null {
   if (message === null || typeof message !== "object") return null
   const m = message as Record<string, unknown>
   if (m.type !== KEPT_KIND || typeof m.message !== "string") return null
   const text = m.message.trim()
-  return text === "" ? null : text
+  if (text === "") return null
+  return { message: text, number: typeof m.number === "string" && m.number !== "" ? m.number : null }
 }
 
 /** Where a piece of work is: «En el teléfono», «Enviando», «Guardado en el servidor», «Rechazado». */
@@ -151,7 +154,7 @@ export function ticketItems(i: TicketInputs): TicketItem[] {
     else continue
     items.push({
       url,
-      title: ticketTitle(url, i.numbers, known),
+      title: ticketTitle(url, { ...i.numbers, [url]: i.numbers[url] ?? i.notices[url]?.number }, known),
       summary: i.summaries[url] ?? "",
       changes,
       state,

@@ -191,9 +191,9 @@ function track(handle: DocHandle<TicketDoc>): DocHandle<TicketDoc> {
   handles.set(url, handle)
   handle.on("change", () => scheduleRecount(url))
   handle.on("ephemeral-message", ({ message }) => {
-    const text = keptNotice(message)
-    if (text !== null && docNotices.value[url]?.message !== text)
-      saveNotices({ ...docNotices.value, [url]: { message: text, at: Date.now() } })
+    const notice = keptNotice(message)
+    if (notice !== null && docNotices.value[url]?.message !== notice.message)
+      saveNotices({ ...docNotices.value, [url]: { ...notice, at: Date.now() } })
   })
   handle.on("remote-heads", ({ storageId, heads }) => {
     if (storageId !== serverStorageId()) return

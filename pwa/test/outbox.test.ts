@@ -101,8 +101,9 @@ describe("pending ticket changes", () => {
   })
 
   it("lists work kept on a case now someone else's as saved, with the server's notice", () => {
-    const message = { type: "trabajo_de_no_asignado", message: "  Quedó guardado; el caso ya es de otra persona. " }
-    expect(keptNotice(message)).toBe("Quedó guardado; el caso ya es de otra persona.")
+    const message = { type: "trabajo_de_no_asignado", message: "  Quedó guardado; el caso ya es de otra persona. ", number: null }
+    expect(keptNotice(message)).toEqual({ message: "Quedó guardado; el caso ya es de otra persona.", number: null })
+    expect(keptNotice({ ...message, number: "SAT-2026-000003" })?.number).toBe("SAT-2026-000003")
     expect(keptNotice({ type: "otra_cosa", message: "x" })).toBeNull()
     expect(keptNotice("texto")).toBeNull()
     const items = ticketItems({
@@ -113,6 +114,13 @@ describe("pending ticket changes", () => {
     expect(items.map(i => [i.title, i.state, stateText(i.state, i.reason), i.note])).toEqual([
       ["Caso", "saved", "Guardado en el servidor", "Quedó guardado; el caso ya es de otra persona."],
     ])
+    // The notice's number names the case the agenda no longer lists.
+    const named = ticketItems({
+      ...base,
+      numbers: {},
+      notices: { [B]: { message: "Quedó guardado.", at: 7, number: "SAT-2026-000003" } },
+    })
+    expect(named[0]!.title).toBe("SAT-2026-000003")
   })
 
   it("keeps a refused ticket listed even when the phone has not loaded it", () => {

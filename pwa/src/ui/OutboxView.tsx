@@ -147,6 +147,8 @@ export function OutboxView() {
     numbers[tk.url] = tk.number
     summaries[tk.url] = tk.summary
   }
+  // A case no longer in the agenda keeps the number the server's notice gave.
+  for (const [url, notice] of Object.entries(docNotices.value)) if (notice.number) numbers[url] ??= notice.number
   for (const url of [...Object.keys(pendingByDoc.value), ...Object.keys(docNotices.value)]) {
     if (summaries[url]) continue
     const doc = plainDoc(loadedTicket(url))

@@ -30,12 +30,17 @@ pub(super) struct FormerSlot {
 }
 
 /// What the phone is told (in an ephemeral message) when its work is stored on a case that is no
-/// longer its user's.
-pub const KEPT_NOTICE: &str = "Lo que registró sin conexión quedó guardado en el servidor, pero el \
-     caso ya está asignado a otra persona: la coordinación lo verá como «registrado por un técnico \
-     ya no asignado». El caso sale de su agenda.";
+/// longer its user's; `number` is the case's, when it has one.
+pub fn kept_notice(number: Option<&str>) -> String {
+    let case = number.map_or_else(|| "este caso".to_owned(), |n| format!("el caso {n}"));
+    format!(
+        "Lo que registró sin conexión en {case} quedó guardado en el servidor, pero el caso ya \
+         está asignado a otra persona: la coordinación lo verá como «registrado por un técnico \
+         ya no asignado». El caso sale de su agenda."
+    )
+}
 
-/// The kind of the ephemeral message that carries [`KEPT_NOTICE`].
+/// The kind of the ephemeral message that carries [`kept_notice`].
 pub const KEPT_KIND: &str = "trabajo_de_no_asignado";
 
 impl DocActor {
@@ -153,6 +158,17 @@ impl DocActor {
         }
         if kept && !slot.told {
             slot.told = true;
+            // The phone may have lost the case's number with its agenda: the notice names it.
+            let number = match self.hub.inner.store.ticket(&self.id_text).await {
+                Ok(row) => row.map(|row| row.number),
+                Err(err) => {
+                    tracing::warn!(doc = %self.id_text, %err, "could not read the case's number");
+                    None
+                }
+            };
+            let Some(slot) = self.former.get_mut(&conn) else {
+                return;
+            };
             let count = self
                 .hub
                 .inner
@@ -165,7 +181,11 @@ impl DocActor {
                 count,
                 session_id: self.hub.inner.peer_id.to_string(),
                 document_id: self.id_text.clone(),
-                data: notice(KEPT_KIND, KEPT_NOTICE),
+                data: notice(
+                    KEPT_KIND,
+                    &kept_notice(number.as_deref()),
+                    number.as_deref(),
+                ),
             }
             .encode();
             slot.link.send(frame);
@@ -189,15 +209,20 @@ impl DocActor {
     }
 }
 
-/// The CBOR payload of a notice: `{"type": kind, "message": text}`.
-fn notice(kind: &str, message: &str) -> Vec<u8> {
+/// The CBOR payload of a notice: `{"type": kind, "message": text, "number": case or null}`.
+fn notice(kind: &str, message: &str, number: Option<&str>) -> Vec<u8> {
     let mut e = minicbor::Encoder::new(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = e
-        .map(2)
+        .map(3)
         .and_then(|e| e.str("type"))
         .and_then(|e| e.str(kind))
         .and_then(|e| e.str("message"))
-        .and_then(|e| e.str(message));
+        .and_then(|e| e.str(message))
+        .and_then(|e| e.str("number"));
+    let _ = match number {
+        Some(number) => e.str(number),
+        None => e.null(),
+    };
     e.into_writer()
 }
