@@ -971,7 +971,7 @@ impl DocActor {
             waiting: None,
         });
         slot.link = peer;
-        let message = match sync::Message::decode(&data) {
+        let message = match super::wire::decode_sync_data(&data) {
             Ok(message) => message,
             Err(err) => {
                 tracing::debug!(%err, "undecodable sync message");

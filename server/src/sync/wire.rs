@@ -22,6 +22,27 @@ use minicbor::{Decoder, Encoder};
 /// The only protocol version there is.
 pub const PROTOCOL_V1: &str = "1";
 
+/// Reads the `data` of a `request` or `sync` message: an Automerge sync message.
+///
+/// Heads and hashes are sets, but Automerge keeps them in the order the peer wrote them: the
+/// heads a peer sends become the hashes the server's reply says both share, and Automerge's
+/// encoder asserts those are sorted (in builds with debug assertions, a peer that sent a
+/// document's heads out of order made the reply panic). They are sorted here, as Automerge
+/// writes them.
+pub fn decode_sync_data(
+    data: &[u8],
+) -> Result<automerge::sync::Message, automerge::sync::ReadMessageError> {
+    let mut message = automerge::sync::Message::decode(data)?;
+    let hash_lists = [&mut message.heads, &mut message.need]
+        .into_iter()
+        .chain(message.have.iter_mut().map(|have| &mut have.last_sync));
+    for hashes in hash_lists {
+        hashes.sort_unstable();
+        hashes.dedup();
+    }
+    Ok(message)
+}
+
 /// What a peer says about its storage in `join` and `peer`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerMetadata {
@@ -514,6 +535,46 @@ mod tests {
         let mut deep = vec![0xa1, 0x61, b'x'];
         deep.extend(std::iter::repeat_n(0x9f, 100_000));
         assert!(Message::decode(&deep).is_err());
+    }
+
+    /// Found by the `sync_message` fuzz target (see «Fuzzing» in docs/integridad.md): a peer
+    /// that sends the heads of a document with two of them in descending order.
+    #[test]
+    fn a_peers_heads_out_of_order_are_answered() {
+        use automerge::sync::{State, SyncDoc};
+        use automerge::transaction::Transactable;
+        use automerge::{ActorId, AutoCommit, ROOT};
+
+        // Two devices edited the document concurrently: it has two heads.
+        let mut phone = AutoCommit::new().with_actor(ActorId::from(b"phone".to_vec()));
+        phone.put(ROOT, "a", 1).unwrap();
+        phone.commit();
+        let mut tablet = phone.fork().with_actor(ActorId::from(b"tablet".to_vec()));
+        tablet.put(ROOT, "b", 2).unwrap();
+        phone.put(ROOT, "c", 3).unwrap();
+        phone.merge(&mut tablet).unwrap();
+        let doc = phone.document().clone();
+        let mut heads = doc.get_heads();
+        assert_eq!(heads.len(), 2);
+        heads.sort();
+        heads.reverse();
+        // A sync message (version byte, heads, no need, no have, no changes), written by hand:
+        // Automerge's own encoder would refuse the order.
+        let mut data = vec![0x42, 2];
+        for head in &heads {
+            data.extend_from_slice(head.as_ref());
+        }
+        data.extend([0, 0, 0]);
+
+        let message = decode_sync_data(&data).unwrap();
+        assert!(message.heads.is_sorted());
+        let mut server = doc.clone();
+        let mut state = State::new();
+        server.receive_sync_message(&mut state, message).unwrap();
+        // What the server does next: answer, and keep the shared heads when it unloads.
+        let reply = server.generate_sync_message(&mut state).unwrap().encode();
+        assert!(automerge::sync::Message::decode(&reply).is_ok());
+        assert!(State::decode(&state.encode()).is_ok());
     }
 
     proptest! {

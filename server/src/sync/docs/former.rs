@@ -47,7 +47,7 @@ impl DocActor {
     /// Handles a sync message of a former assignee's connection (see the module documentation).
     pub(super) async fn receive_from_former(&mut self, peer: PeerLink, data: Vec<u8>) {
         let conn = peer.conn;
-        let message = match sync::Message::decode(&data) {
+        let message = match crate::sync::wire::decode_sync_data(&data) {
             Ok(message) => message,
             Err(err) => {
                 tracing::debug!(%err, "undecodable sync message");
