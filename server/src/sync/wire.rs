@@ -22,17 +22,23 @@ use minicbor::{Decoder, Encoder};
 /// The only protocol version there is.
 pub const PROTOCOL_V1: &str = "1";
 
-/// Reads the `data` of a `request` or `sync` message: an Automerge sync message.
+/// Reads the `data` of a `request` or `sync` message: an Automerge sync message, checked and
+/// normalised where Automerge trusts the peer (both found by the `sync_message` fuzz target, see
+/// «Fuzzing» in docs/integridad.md):
 ///
-/// Heads and hashes are sets, but Automerge keeps them in the order the peer wrote them: the
-/// heads a peer sends become the hashes the server's reply says both share, and Automerge's
-/// encoder asserts those are sorted (in builds with debug assertions, a peer that sent a
-/// document's heads out of order made the reply panic). They are sorted here, as Automerge
-/// writes them.
-pub fn decode_sync_data(
-    data: &[u8],
-) -> Result<automerge::sync::Message, automerge::sync::ReadMessageError> {
+/// - The Bloom filter of each `have` must have the shape Automerge writes (10 bits per entry and 7
+///   probes) within [`BLOOM_BITS_PER_ENTRY`] and [`BLOOM_MAX_PROBES`]. Automerge reads any shape
+///   and uses it when it answers: 0 bits per entry divided by zero (a panic), and billions of
+///   probes allocated and computed billions of hashes for every change of the document.
+/// - Heads and hashes are sets, but Automerge keeps them in the order the peer wrote them: the
+///   heads a peer sends become the hashes the server's reply says both share, and Automerge's
+///   encoder asserts those are sorted (with debug assertions, a peer that sent a document's heads
+///   out of order made the reply panic). They are sorted here, as Automerge writes them.
+pub fn decode_sync_data(data: &[u8]) -> Result<automerge::sync::Message, SyncDataError> {
     let mut message = automerge::sync::Message::decode(data)?;
+    for have in &message.have {
+        check_bloom(&have.bloom.to_bytes())?;
+    }
     let hash_lists = [&mut message.heads, &mut message.need]
         .into_iter()
         .chain(message.have.iter_mut().map(|have| &mut have.last_sync));
@@ -41,6 +47,54 @@ pub fn decode_sync_data(
         hashes.dedup();
     }
     Ok(message)
+}
+
+/// Bits per entry accepted in a sync message's Bloom filter (Automerge writes 10).
+pub const BLOOM_BITS_PER_ENTRY: std::ops::RangeInclusive<u64> = 1..=32;
+/// Most probes accepted in a sync message's Bloom filter (Automerge writes 7).
+pub const BLOOM_MAX_PROBES: u64 = 32;
+
+/// Why the `data` of a sync message is refused. Logged; the peer's connection is closed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncDataError {
+    #[error("mensaje de sincronización mal formado: {0}")]
+    Decode(#[from] automerge::sync::ReadMessageError),
+    #[error("filtro de Bloom con {bits_per_entry} bits por entrada y {probes} sondas")]
+    Bloom { bits_per_entry: u64, probes: u64 },
+}
+
+/// Checks a Bloom filter as Automerge encodes it: empty, or its number of entries, bits per entry
+/// and probes (LEB128) followed by the bits.
+fn check_bloom(bytes: &[u8]) -> Result<(), SyncDataError> {
+    fn leb128(bytes: &mut &[u8]) -> u64 {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let Some((&byte, rest)) = bytes.split_first() else {
+                break;
+            };
+            *bytes = rest;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        value
+    }
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut rest = bytes;
+    let _entries = leb128(&mut rest);
+    let bits_per_entry = leb128(&mut rest);
+    let probes = leb128(&mut rest);
+    if BLOOM_BITS_PER_ENTRY.contains(&bits_per_entry) && probes <= BLOOM_MAX_PROBES {
+        Ok(())
+    } else {
+        Err(SyncDataError::Bloom {
+            bits_per_entry,
+            probes,
+        })
+    }
 }
 
 /// What a peer says about its storage in `join` and `peer`.
@@ -575,6 +629,52 @@ mod tests {
         let reply = server.generate_sync_message(&mut state).unwrap().encode();
         assert!(automerge::sync::Message::decode(&reply).is_ok());
         assert!(State::decode(&state.encode()).is_ok());
+    }
+
+    /// A sync message with one `have` whose Bloom filter is `bloom` (entries, bits per entry,
+    /// probes, then the bits), written by hand: Automerge writes only well-formed ones.
+    fn with_bloom(bloom: &[u8]) -> Vec<u8> {
+        let mut data = vec![0x42, 0, 0, 1, 0, bloom.len() as u8];
+        data.extend_from_slice(bloom);
+        data.push(0);
+        data
+    }
+
+    /// Found by the `sync_message` fuzz target: a Bloom filter with 0 bits per entry made the
+    /// server's answer divide by zero; one with billions of probes would allocate and compute
+    /// billions of hashes for every change of the document.
+    #[test]
+    fn a_bloom_filter_automerge_does_not_write_is_refused() {
+        use automerge::sync::{State, SyncDoc};
+        use automerge::transaction::Transactable;
+        use automerge::{AutoCommit, ROOT};
+
+        let zero_bits = with_bloom(&[1, 0, 7]);
+        let many_probes = with_bloom(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0]);
+        for data in [zero_bits, many_probes] {
+            assert!(automerge::sync::Message::decode(&data).is_ok());
+            assert!(matches!(
+                decode_sync_data(&data),
+                Err(SyncDataError::Bloom { .. })
+            ));
+        }
+
+        // What Automerge writes passes: a phone's first message, with a filter of its changes.
+        let mut phone = AutoCommit::new();
+        phone.put(ROOT, "a", 1).unwrap();
+        phone.commit();
+        phone.put(ROOT, "b", 2).unwrap();
+        let first = phone
+            .document()
+            .generate_sync_message(&mut State::new())
+            .unwrap()
+            .encode();
+        let message = decode_sync_data(&first).unwrap();
+        assert!(!message.have[0].bloom.to_bytes().is_empty());
+        let mut server = phone.document().clone();
+        let mut state = State::new();
+        server.receive_sync_message(&mut state, message).unwrap();
+        assert!(server.generate_sync_message(&mut state).is_some());
     }
 
     proptest! {
