@@ -194,6 +194,9 @@ fn check_request(doc: &TicketDoc) -> Result<(), Violation> {
     Ok(())
 }
 
+/// Up to this many new items, [`unique`] compares ids instead of counting them in a map.
+const SCAN_ADDED: usize = 8;
+
 /// What a change did to one of the root lists, item by item.
 #[derive(Debug, Default)]
 struct ListDiff {
@@ -232,19 +235,28 @@ fn diff<T: PartialEq>(
             format!("se reemplazó la lista de {name}; agregue elementos nuevos a la existente."),
         ));
     }
-    let old: HashMap<&ObjId, usize> = before
-        .items(list)
-        .iter()
-        .enumerate()
-        .filter_map(|(i, obj)| Some((obj.as_ref()?, i)))
-        .collect();
-    for (j, obj) in after.items(list).iter().enumerate() {
-        match obj.as_ref().and_then(|obj| Some((obj, *old.get(obj)?))) {
-            Some((obj, i)) => {
+    let (was, is) = (before.items(list), after.items(list));
+    let matched = match match_in_order(was, is) {
+        Some(matched) => matched,
+        None => {
+            // Not every item found in order: match by object, whatever the order.
+            let old: HashMap<&ObjId, usize> = was
+                .iter()
+                .enumerate()
+                .filter_map(|(i, obj)| Some((obj.as_ref()?, i)))
+                .collect();
+            is.iter()
+                .map(|obj| obj.as_ref().and_then(|obj| old.get(obj).copied()))
+                .collect()
+        }
+    };
+    for (j, i) in matched.into_iter().enumerate() {
+        match (i, &is[j]) {
+            (Some(i), Some(obj)) => {
                 let edited = touched.object(obj) || old_items[i] != new_items[j];
                 result.kept.push((i, j, edited));
             }
-            None => result.added.push(j),
+            _ => result.added.push(j),
         }
     }
     if result.kept.len() != old_items.len() {
@@ -254,6 +266,28 @@ fn diff<T: PartialEq>(
         ));
     }
     Ok(result)
+}
+
+/// For each item after the change, the index of the same item (the same Automerge object)
+/// before it, found by walking both lists in order: an Automerge list never moves an item, so
+/// the items that were there keep their order, with new ones among them. `None` when some item
+/// before is not found that way (one was removed, or was not a map); the caller then matches by
+/// object in any order, which gives the same answer whenever this one gives any (an object is
+/// one item of one list), and the removal is refused. Walking costs no hashing of every item's
+/// object, which was most of what checking a change to a long list cost.
+fn match_in_order(was: &[Option<ObjId>], is: &[Option<ObjId>]) -> Option<Vec<Option<usize>>> {
+    let mut next = 0;
+    let matched = is
+        .iter()
+        .map(|obj| {
+            let same = obj.is_some() && was.get(next) == Some(obj);
+            same.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
+    (next == was.len()).then_some(matched)
 }
 
 /// Refuses a new item whose `id` another item of the list already has.
@@ -266,11 +300,21 @@ fn unique<T, K: Eq + std::hash::Hash>(
     if added.is_empty() {
         return Ok(());
     }
-    let mut count: HashMap<K, usize> = HashMap::with_capacity(items.len());
-    for item in items {
-        *count.entry(id(item)).or_default() += 1;
-    }
-    if added.iter().any(|&j| count[&id(&items[j])] > 1) {
+    let repeated = if added.len() <= SCAN_ADDED {
+        // A change usually adds one item: comparing its id with each item's costs less than
+        // hashing every item's id.
+        added.iter().any(|&j| {
+            let new = id(&items[j]);
+            items.iter().filter(|item| id(item) == new).nth(1).is_some()
+        })
+    } else {
+        let mut count: HashMap<K, usize> = HashMap::with_capacity(items.len());
+        for item in items {
+            *count.entry(id(item)).or_default() += 1;
+        }
+        added.iter().any(|&j| count[&id(&items[j])] > 1)
+    };
+    if repeated {
         return Err(violation(
             "identificadores únicos",
             format!("{what} nuevo repite el identificador de otro."),

@@ -57,7 +57,7 @@ fn device(server: &Automerge) -> AutoCommit {
 }
 
 /// Delivers what `edit` does on a device to the server, as the sync server does: applies the
-/// changes, reads the ticket again from what their patches touched, and checks the rules. On
+/// changes, reads the ticket again from what their operations touched, and checks the rules. On
 /// success the server keeps the changes.
 fn deliver(
     server: &mut Automerge,
@@ -72,8 +72,15 @@ fn deliver(
     let mut log = PatchLog::active();
     doc.apply_changes_log_patches(changes.clone(), &mut log)
         .unwrap();
-    let mut touched = Touched::from_patches(&doc.make_patches(&mut log));
+    let patched = Touched::from_patches(&doc.make_patches(&mut log));
+    // As the sync server reads it: from the operations alone, which name at least what the
+    // patches do.
+    let mut touched = Touched::default();
     touched.add_changes(&doc, &changes);
+    assert!(
+        touched.covers(&patched),
+        "{touched:?} misses some of {patched:?}"
+    );
     let after = before
         .reread(&doc, &touched)
         .map_err(|e| Violation(e.to_string()))?;

@@ -5,6 +5,8 @@
 //! Only the shape of maps and lists is checked here; the value of each field is checked by
 //! reading the ticket ([`super::TicketDoc`]), which refuses a value of the wrong kind.
 
+use std::fmt::Write as _;
+
 use automerge::{ObjId, ObjType, ROOT, ValueRef};
 use autosurgeon::ReadDoc;
 
@@ -164,9 +166,26 @@ fn walk<D: ReadDoc>(
         }
         List(item) => {
             for entry in doc.list_range(obj, ..) {
+                // A list the change touched is walked item by item, and most of its items are
+                // neither out of shape nor touched: an item's place is written into `path` only
+                // to name an error or to go down into the item.
+                let child = match fits(&entry.value, item) {
+                    Ok(false) => continue,
+                    Ok(true) => {
+                        let child = entry.id();
+                        if !touched.object(&child) {
+                            continue;
+                        }
+                        Some(child)
+                    }
+                    Err(()) => None,
+                };
                 let at = path.len();
-                path.push_str(&format!("[{}]", entry.index));
-                value_at(doc, &entry.value, || entry.id(), item, touched, path)?;
+                let _ = write!(path, "[{}]", entry.index);
+                match child {
+                    Some(child) => walk(doc, &child, item, touched, path)?,
+                    None => return Err(std::mem::take(path)),
+                }
                 path.truncate(at);
             }
             Ok(())
@@ -183,25 +202,38 @@ fn value_at<D: ReadDoc>(
     touched: &Touched,
     path: &mut String,
 ) -> Result<(), String> {
+    match fits(value, shape) {
+        Ok(false) => Ok(()),
+        Ok(true) => {
+            let child = id();
+            if touched.object(&child) {
+                walk(doc, &child, shape, touched, path)?;
+            }
+            Ok(())
+        }
+        Err(()) => Err(std::mem::take(path)),
+    }
+}
+
+/// Whether a value may stand where the schema has `shape`: `Ok(true)` for a map or list (whose
+/// content has a shape of its own), `Ok(false)` for a leaf, `Err` for a value out of shape.
+fn fits(value: &ValueRef<'_>, shape: &Shape) -> Result<bool, ()> {
     let ValueRef::Object(kind) = value else {
         // A scalar stands for a leaf, or for an absent map (null); a list must be a list.
         return match shape {
-            List(_) => Err(std::mem::take(path)),
-            _ => Ok(()),
+            List(_) => Err(()),
+            _ => Ok(false),
         };
     };
     let fits = matches!(
         (shape, kind),
         (Leaf, ObjType::Text) | (Map(_), ObjType::Map | ObjType::Table) | (List(_), ObjType::List)
     );
-    if !fits {
-        return Err(std::mem::take(path));
+    if fits {
+        Ok(!matches!(shape, Leaf))
+    } else {
+        Err(())
     }
-    let child = id();
-    if !matches!(shape, Leaf) && touched.object(&child) {
-        walk(doc, &child, shape, touched, path)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
