@@ -43,7 +43,7 @@ fuzz:
 		mkdir -p grown/$$target; \
 		RUSTC_BOOTSTRAP=1 nice -n 19 cargo fuzz run $$target grown/$$target corpus/$$target -- \
 			-max_total_time=$(FUZZ_SECS) -jobs=1 -print_final_stats=1; status=$$?; \
-		mv fuzz-0.log logs/$$target.log; grep -E '^(Done|stat::)' logs/$$target.log; \
+		mv fuzz-0.log logs/$$target.log; grep -E '^(#[0-9]+[[:space:]]+DONE|Done|stat::)' logs/$$target.log; \
 		test $$status -eq 0 || exit $$status; \
 	done
 

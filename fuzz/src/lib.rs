@@ -5,6 +5,10 @@
 //! Everything here is deterministic (fixed actors, ids made from numbers), so that an input the
 //! fuzzer saves reproduces the same run.
 
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, Once};
+
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, Automerge, PatchLog};
 use campo_server::sync::wire::decode_sync_data;
@@ -188,10 +192,47 @@ pub enum Verdict {
     Accepted(Box<Automerge>, Box<HydratedTicket>),
 }
 
+/// Runs `f` as the sync server runs Automerge work, under `catch_unwind` (`guarded` in
+/// `server/src/sync/docs.rs`). A panic inside Automerge there is the server's to survive (it
+/// refuses the change, reads everything again or drops the document from memory), so it is no
+/// crash here either: it is told once per place on stderr, and `None` is returned. A panic
+/// anywhere else, Campo's code included, still ends the run as a crash.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: Once = Once::new();
+    static TOLD: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    HOOK.call_once(|| {
+        let fuzzer_hook = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let place = info
+                .location()
+                .map(|at| format!("{}:{}", at.file(), at.line()))
+                .unwrap_or_default();
+            if GUARDED.get() && place.contains("/automerge-") {
+                let mut told = TOLD.lock().unwrap_or_else(|e| e.into_inner());
+                if !told.contains(&place) {
+                    eprintln!("Automerge panicked where the server catches it: {info}");
+                    told.push(place);
+                }
+                return;
+            }
+            fuzzer_hook(info);
+        }));
+    });
+    GUARDED.set(true);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    GUARDED.set(false);
+    result.ok()
+}
+
+thread_local! {
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Receives `data`, a sync message of a peer that is `writer`, into the stored document
 /// `server` whose ticket is `before` (`None`: a document the server does not have), as the sync
 /// server does: decode, apply with a patch log, answer, then, if the heads moved, read the ticket
-/// again from what the changes touched and check the write rules.
+/// again from what the changes touched and check the write rules. What the server runs under
+/// `guarded`, this runs under [`guarded`].
 pub fn receive(
     server: &Automerge,
     before: Option<&HydratedTicket>,
@@ -208,15 +249,14 @@ pub fn receive(
     let mut doc = server.clone();
     let mut state = sync::State::new();
     let mut patches = PatchLog::new(before.is_some());
-    if doc
-        .receive_sync_message_log_patches(&mut state, message, &mut patches)
-        .is_err()
-    {
+    let received =
+        guarded(|| doc.receive_sync_message_log_patches(&mut state, message, &mut patches));
+    if !matches!(received, Some(Ok(()))) {
         return Verdict::Refused;
     }
     // The server answers the peer from the same state (`sync_peers`), and keeps only the shared
     // heads of it when the document leaves memory (`go_cold`).
-    if let Some(reply) = doc.generate_sync_message(&mut state) {
+    if let Some(Some(reply)) = guarded(|| doc.generate_sync_message(&mut state)) {
         let _ = reply.encode();
     }
     let _ = sync::State::decode(&state.encode());
@@ -224,25 +264,36 @@ pub fn receive(
     if doc.get_heads() == stored_heads {
         return Verdict::Nothing;
     }
-    let mut touched = Touched::from_patches(&doc.make_patches(&mut patches));
-    if before.is_some() {
-        touched.add_changes(&doc, &doc.get_changes(&stored_heads));
-    }
-    let after = match before {
+    let touched = guarded(|| {
+        let mut touched = Touched::from_patches(&doc.make_patches(&mut patches));
+        if before.is_some() {
+            touched.add_changes(&doc, &doc.get_changes(&stored_heads));
+        }
+        touched
+    })
+    .unwrap_or_else(Touched::everything);
+    let unreadable = || {
+        Verdict::Violation(Violation(
+            "Regla «documento de caso válido»: el documento no se puede leer.".into(),
+        ))
+    };
+    let after = guarded(|| match before {
         Some(before) => before.reread(&doc, &touched),
         None => HydratedTicket::read(&doc),
-    };
+    });
     let after = match after {
-        Ok(after) => after,
-        Err(err) => {
+        Some(Ok(after)) => after,
+        Some(Err(err)) => {
             return Verdict::Violation(Violation(format!(
                 "Regla «documento de caso válido»: {err}."
             )));
         }
+        None => return unreadable(),
     };
-    match rules::check_change(writer, &doc, before, &after, &touched) {
-        Ok(()) => Verdict::Accepted(Box::new(doc), Box::new(after)),
-        Err(violation) => Verdict::Violation(violation),
+    match guarded(|| rules::check_change(writer, &doc, before, &after, &touched)) {
+        Some(Ok(())) => Verdict::Accepted(Box::new(doc), Box::new(after)),
+        Some(Err(violation)) => Verdict::Violation(violation),
+        None => unreadable(),
     }
 }
 
