@@ -78,7 +78,7 @@ pub fn check_change<D: ReadDoc>(
     } else {
         &everything
     };
-    if let Err(path) = shape::check_keys(doc, touched) {
+    if let Err(path) = shape::check_keys(doc, touched, Some(after)) {
         return Err(violation(
             "solo los campos del caso",
             format!("«{path}» no es un campo de un caso."),

@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::types::{FromSql, ToSqlOutput, Value};
-use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql, Transaction, TransactionBehavior};
+use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql};
 use tokio::sync::oneshot;
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -107,15 +107,22 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Runs `work` between `begin immediate` and `commit`; when it fails, nothing of it stays.
+/// Runs `work` between `begin immediate` and `commit`; when it fails, nothing of it stays (a
+/// panic in `work` is rolled back by the writer's thread). The two statements are prepared once,
+/// as every other: rusqlite's `Transaction` parses `begin` and `commit` again for each change.
 pub(crate) fn transaction<T>(
     conn: &mut Connection,
-    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let value = work(&tx)?;
-    tx.commit()?;
-    Ok(value)
+    conn.prepare_cached("begin immediate")?.execute([])?;
+    let done = work(conn).and_then(|value| {
+        conn.prepare_cached("commit")?.execute([])?;
+        Ok(value)
+    });
+    if done.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("rollback");
+    }
+    done
 }
 
 /// The arguments of a statement written with `$n` placeholders (the SQL the PostgreSQL path

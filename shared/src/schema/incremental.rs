@@ -122,8 +122,12 @@ impl Touched {
                             }
                             Prop::Seq(_) => self.everything = true,
                         }
-                    } else {
-                        self.objects.insert(parent.obj);
+                    } else if !self.objects.insert(parent.obj) {
+                        // Already named, with everything above it (each object is named with
+                        // its path): the rest of the path is known. A new comment's path
+                        // passes its list, named by the operation that inserted it; each step
+                        // up costs Automerge a seek.
+                        break;
                     }
                 }
             }
