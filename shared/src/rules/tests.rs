@@ -452,6 +452,40 @@ fn a_photo_leaves_a_visit_only_while_it_is_open() {
     assert!(err.0.contains("fotos de una visita terminada"), "{err}");
 }
 
+/// Found by the `write_rules` fuzz target (see «Fuzzing» in docs/integridad.md): a photo
+/// position of NaN made the ticket unequal to itself, so every later change by anyone but the
+/// visit's técnico or a coordinator was refused as an edit of that visit.
+#[test]
+fn a_number_that_is_not_finite_is_refused() {
+    let visit = Visit::start(TECH, 3, true);
+    let mut server = stored(&{
+        let mut t = ticket();
+        t.visits.push(visit.clone());
+        t
+    });
+    for bad in [f64::NAN, f64::INFINITY] {
+        let mut located = visit.clone();
+        located.evidence.push(Photo {
+            sha256: "a".repeat(64),
+            captured_at: 4,
+            position: Some(crate::schema::Position {
+                lat: bad,
+                lon: -74.08,
+                accuracy_m: 10.0,
+            }),
+        });
+        let err = deliver(&mut server, writer(TECH, Role::Tecnico), |d| {
+            update_visit(d, &located).unwrap()
+        })
+        .unwrap_err();
+        assert!(err.0.contains("a finite number"), "{err}");
+    }
+    deliver(&mut server, writer(OFFICIAL, Role::Funcionario), |d| {
+        append_comment(d, &comment(OFFICIAL, "¿Ya vienen?")).unwrap()
+    })
+    .unwrap();
+}
+
 #[test]
 fn a_new_item_needs_a_fresh_id_even_among_new_ones() {
     let mut server = stored(&ticket());

@@ -194,8 +194,16 @@ fn read_number(found: Option<(Value<'_>, ObjId)>) -> Result<Option<f64>, Hydrate
         ScalarValue::Null => None,
         ScalarValue::Int(i) | ScalarValue::Timestamp(i) => Some(*i as f64),
         ScalarValue::Uint(u) => Some(*u as f64),
-        ScalarValue::F64(f) => Some(*f),
-        other => return Err(HydrateError::unexpected("a number", format!("{other:?}"))),
+        // NaN and the infinities are no coordinate, and NaN is not equal to itself: a ticket
+        // holding one would never equal its own reading, and the write rules would take every
+        // later change for an edit of that item.
+        ScalarValue::F64(f) if f.is_finite() => Some(*f),
+        other => {
+            return Err(HydrateError::unexpected(
+                "a finite number",
+                format!("{other:?}"),
+            ));
+        }
     })
 }
 
