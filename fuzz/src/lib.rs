@@ -1,6 +1,7 @@
 //! What the fuzz targets share: the tickets they start from, the users who write, and the sync
 //! server's path for a delivered change, step by step as `server/src/sync/docs.rs` runs it
-//! (`receive_sync` and `check_incoming`), without the actor, the store and the sockets around it.
+//! (`receive_sync`, `admit` and `check_incoming`), without the actor, the store and the sockets
+//! around it.
 //!
 //! Everything here is deterministic (fixed actors, ids made from numbers), so that an input the
 //! fuzzer saves reproduces the same run.
@@ -10,7 +11,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, Once};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, AutoCommit, Automerge, PatchLog};
+use automerge::{ActorId, AutoCommit, Automerge};
 use campo_server::sync::wire::decode_sync_data;
 use campo_shared::ids::{CommentId, EventId, VisitId};
 use campo_shared::limits;
@@ -230,8 +231,8 @@ thread_local! {
 
 /// Receives `data`, a sync message of a peer that is `writer`, into the stored document
 /// `server` whose ticket is `before` (`None`: a document the server does not have), as the sync
-/// server does: decode, apply with a patch log, answer, then, if the heads moved, read the ticket
-/// again from what the changes touched and check the write rules. What the server runs under
+/// server does: decode, apply, answer, then, if the heads moved, read the ticket again from what
+/// the changes' operations touched and check the write rules. What the server runs under
 /// `guarded`, this runs under [`guarded`].
 pub fn receive(
     server: &Automerge,
@@ -248,9 +249,7 @@ pub fn receive(
     }
     let mut doc = server.clone();
     let mut state = sync::State::new();
-    let mut patches = PatchLog::new(before.is_some());
-    let received =
-        guarded(|| doc.receive_sync_message_log_patches(&mut state, message, &mut patches));
+    let received = guarded(|| doc.receive_sync_message(&mut state, message));
     if !matches!(received, Some(Ok(()))) {
         return Verdict::Refused;
     }
@@ -264,8 +263,9 @@ pub fn receive(
     if doc.get_heads() == stored_heads {
         return Verdict::Nothing;
     }
+    // What the changes touched, from their operations alone (the server logs no patches).
     let touched = guarded(|| {
-        let mut touched = Touched::from_patches(&doc.make_patches(&mut patches));
+        let mut touched = Touched::default();
         if before.is_some() {
             touched.add_changes(&doc, &doc.get_changes(&stored_heads));
         }
