@@ -99,6 +99,12 @@ async fn kill_nine_loses_nothing_acknowledged(backend: Backend) {
     let mut total = 0;
     for task in tasks {
         let outcome = task.await.expect("burst task");
+        if outcome.acked == 0 {
+            // A burst that had barely started when the server was killed (in one run it had
+            // written two changes when the others reached the 150): nothing of its document was
+            // acknowledged, so the server owes nothing, not even the document.
+            continue;
+        }
         let stored = server
             .stored(&outcome.document)
             .await
