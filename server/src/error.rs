@@ -51,7 +51,7 @@ pub enum AppError {
     /// write now (full or read-only disk, database unreachable or read-only), which is not a bug
     /// and passes: see [`AppError::storage_unavailable`].
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(#[from] crate::store::StoreError),
     /// 500: anything else unexpected; details are logged, never returned. 503 when its cause is
     /// a store or disk that cannot write now.
     #[error(transparent)]
@@ -99,11 +99,11 @@ impl AppError {
     /// now: answered with 503 and [`STORAGE_UNAVAILABLE`] instead of a 500.
     pub fn storage_unavailable(&self) -> bool {
         match self {
-            AppError::Database(err) => crate::store::is_storage_unavailable(err),
+            AppError::Database(err) => err.is_unavailable(),
             AppError::Internal(err) => err.chain().any(|cause| {
                 cause
-                    .downcast_ref::<sqlx::Error>()
-                    .is_some_and(crate::store::is_storage_unavailable)
+                    .downcast_ref::<crate::store::StoreError>()
+                    .is_some_and(crate::store::StoreError::is_unavailable)
                     || cause
                         .downcast_ref::<std::io::Error>()
                         .is_some_and(is_disk_unavailable)

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use anyhow::Context;
 use campo_server::auth::Passwords;
 use campo_server::config::{Config, ServeFlags, StorageFlags};
-use campo_server::store::{NewUser, Store, is_foreign_key_violation, is_unique_violation};
+use campo_server::store::{NewUser, Store, StoreError};
 use campo_server::{AppState, demo, serve, shutdown_signal};
 use campo_shared::account::{Email, FullName, NewPassword, Username};
 use campo_shared::ids::DependenciaCode;
@@ -184,10 +184,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("Usuario «{}» creado ({}).", user.username, role.label());
                     Ok(())
                 }
-                Err(err) if is_unique_violation(&err) => {
+                Err(StoreError::Duplicate(_)) => {
                     anyhow::bail!("ya existe el usuario «{}»", username.as_str())
                 }
-                Err(err) if is_foreign_key_violation(&err) => {
+                Err(StoreError::MissingReference(_)) => {
                     anyhow::bail!("no existe la dependencia indicada")
                 }
                 Err(err) => Err(err.into()),

@@ -14,9 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::AppState;
 use crate::auth::{ClientAddress, CurrentUser, new_session_token, token_hash};
 use crate::error::{ApiResult, AppError, Json};
-use crate::store::{
-    NewUser, UserChanges, UserRow, is_foreign_key_violation, is_unique_violation, now_ms,
-};
+use crate::store::{NewUser, StoreError, UserChanges, UserRow, now_ms};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -286,11 +284,11 @@ async fn create_user(
             tracing::info!(by = %user.id, new_user = %row.id, "user created");
             Ok((StatusCode::CREATED, Json(row.into())))
         }
-        Err(err) if is_unique_violation(&err) => Err(AppError::Conflict(format!(
+        Err(StoreError::Duplicate(_)) => Err(AppError::Conflict(format!(
             "Ya existe el usuario «{}». Elija otro nombre de usuario.",
             username.as_str()
         ))),
-        Err(err) if is_foreign_key_violation(&err) => Err(unknown_dependencia()),
+        Err(StoreError::MissingReference(_)) => Err(unknown_dependencia()),
         Err(err) => Err(err.into()),
     }
 }
@@ -385,7 +383,7 @@ async fn update_user(
             Ok(Json(row.into()))
         }
         Ok(None) => Err(no_such_user()),
-        Err(err) if is_foreign_key_violation(&err) => Err(unknown_dependencia()),
+        Err(StoreError::MissingReference(_)) => Err(unknown_dependencia()),
         Err(err) => Err(err.into()),
     }
 }

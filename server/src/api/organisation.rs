@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, AppError, Json};
-use crate::store::{Dependencia, is_unique_violation};
+use crate::store::{Dependencia, StoreError};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/dependencias", get(list).post(create))
@@ -54,7 +54,7 @@ async fn create(
     };
     match state.store.insert_dependencia(code.as_str(), &name).await {
         Ok(dependencia) => Ok((StatusCode::CREATED, Json(dependencia))),
-        Err(err) if is_unique_violation(&err) => Err(AppError::Conflict(
+        Err(StoreError::Duplicate(_)) => Err(AppError::Conflict(
             "Ya existe una dependencia con ese código o ese nombre.".into(),
         )),
         Err(err) => Err(err.into()),

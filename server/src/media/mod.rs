@@ -108,8 +108,8 @@ impl From<AppError> for MediaError {
     }
 }
 
-impl From<sqlx::Error> for MediaError {
-    fn from(err: sqlx::Error) -> Self {
+impl From<crate::store::StoreError> for MediaError {
+    fn from(err: crate::store::StoreError) -> Self {
         MediaError::App(err.into())
     }
 }

@@ -80,7 +80,7 @@ pub async fn run(store: Store, mailer: Mailer, wake: Arc<Notify>) {
     }
 }
 
-async fn send_due(store: &Store, mailer: &Mailer) -> sqlx::Result<()> {
+async fn send_due(store: &Store, mailer: &Mailer) -> crate::store::Result<()> {
     loop {
         let due = store.due_mails(now_ms(), BATCH).await?;
         if due.is_empty() {

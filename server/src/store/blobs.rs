@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Store, now_ms, with_pool};
+use super::{Result, Store, now_ms, with_pool};
 
 /// What the server knows about a stored photo.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -20,7 +20,7 @@ pub struct BlobRow {
 
 impl Store {
     #[tracing::instrument(skip_all, fields(sha256))]
-    pub async fn blob(&self, sha256: &str) -> sqlx::Result<Option<BlobRow>> {
+    pub async fn blob(&self, sha256: &str) -> Result<Option<BlobRow>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, BlobRow>(
                 "select sha256, format, width, height, original_bytes, display_bytes, thumb_bytes,
@@ -37,7 +37,7 @@ impl Store {
     /// insert of the same photo (two phones, or a retry racing the first) changes nothing but adds
     /// the uploader.
     #[tracing::instrument(skip_all, fields(sha256 = row.sha256))]
-    pub async fn insert_blob(&self, row: &BlobRow) -> sqlx::Result<()> {
+    pub async fn insert_blob(&self, row: &BlobRow) -> Result<()> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -72,7 +72,7 @@ impl Store {
 
     /// Adds `user_id` to those who uploaded an existing photo.
     #[tracing::instrument(skip_all, fields(sha256))]
-    pub async fn add_blob_uploader(&self, sha256: &str, user_id: &str) -> sqlx::Result<()> {
+    pub async fn add_blob_uploader(&self, sha256: &str, user_id: &str) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query(
                 "insert into blob_uploaders (sha256, user_id, created_at) values ($1, $2, $3)
@@ -89,7 +89,7 @@ impl Store {
 
     /// True when `user_id` uploaded the photo.
     #[tracing::instrument(skip_all, fields(sha256))]
-    pub async fn is_blob_uploader(&self, sha256: &str, user_id: &str) -> sqlx::Result<bool> {
+    pub async fn is_blob_uploader(&self, sha256: &str, user_id: &str) -> Result<bool> {
         with_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(
                 "select count(*) from blob_uploaders where sha256 = $1 and user_id = $2",

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::tickets::TicketRow;
-use super::{Store, with_pool};
+use super::{Result, Store, with_pool};
 
 /// A técnico or contratista as the board shows it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -21,7 +21,7 @@ pub struct FieldWorker {
 
 impl Store {
     /// Every ticket not closed nor cancelled, oldest first.
-    pub async fn open_tickets(&self) -> sqlx::Result<Vec<TicketRow>> {
+    pub async fn open_tickets(&self) -> Result<Vec<TicketRow>> {
         let sql = format!(
             "select {} from tickets where state not in ('cerrada', 'anulada')
              order by created_at, id",
@@ -33,7 +33,7 @@ impl Store {
     }
 
     /// Active técnicos and contratistas with their open tickets and last contact.
-    pub async fn field_workers(&self) -> sqlx::Result<Vec<FieldWorker>> {
+    pub async fn field_workers(&self) -> Result<Vec<FieldWorker>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, FieldWorker>(
                 "select u.id, u.username, u.full_name, u.role,

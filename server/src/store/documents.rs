@@ -4,7 +4,9 @@
 //! snapshot in one transaction, naming them by id, so chunks written meanwhile by another replica
 //! are never lost.
 
-use super::sqlite_writer::{self, Args};
+use super::error::{Result, StoreError};
+use super::sqlite_writer::transaction;
+use super::tx::{Args, PgTx, SqliteTx, Tx, ready};
 use super::{Backend, Store, now_ms, with_pool};
 
 /// Stores one chunk: `$1` the document, `$2` its [`ChunkKind`], `$3` the bytes, `$4` the time.
@@ -42,12 +44,7 @@ pub struct Chunk {
 impl Store {
     /// Appends one chunk to a document's storage; committed when this returns. Returns its id.
     #[tracing::instrument(skip_all, fields(doc_id, bytes = data.len()))]
-    pub async fn append_chunk(
-        &self,
-        doc_id: &str,
-        kind: ChunkKind,
-        data: &[u8],
-    ) -> sqlx::Result<i64> {
+    pub async fn append_chunk(&self, doc_id: &str, kind: ChunkKind, data: &[u8]) -> Result<i64> {
         with_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(INSERT_CHUNK)
             .bind(doc_id)
@@ -62,7 +59,7 @@ impl Store {
     /// All chunks of a document in the order they were written, concatenated; `None` when the
     /// document was never stored.
     #[tracing::instrument(skip_all, fields(doc_id))]
-    pub async fn load_document_bytes(&self, doc_id: &str) -> sqlx::Result<Option<Vec<u8>>> {
+    pub async fn load_document_bytes(&self, doc_id: &str) -> Result<Option<Vec<u8>>> {
         let chunks = self.load_chunks(doc_id).await?;
         if chunks.is_empty() {
             return Ok(None);
@@ -72,7 +69,7 @@ impl Store {
 
     /// All chunks of a document in write order, with their ids.
     #[tracing::instrument(skip_all, fields(doc_id))]
-    pub async fn load_chunks(&self, doc_id: &str) -> sqlx::Result<Vec<Chunk>> {
+    pub async fn load_chunks(&self, doc_id: &str) -> Result<Vec<Chunk>> {
         let rows = with_pool!(self, pool => {
             sqlx::query_as::<_, (i64, Vec<u8>)>(
                 "select id, data from doc_chunks where doc_id = $1 order by id",
@@ -89,7 +86,7 @@ impl Store {
 
     /// Chunks of a document written after chunk `after` (another replica's writes).
     #[tracing::instrument(skip_all, fields(doc_id))]
-    pub async fn load_chunks_after(&self, doc_id: &str, after: i64) -> sqlx::Result<Vec<Chunk>> {
+    pub async fn load_chunks_after(&self, doc_id: &str, after: i64) -> Result<Vec<Chunk>> {
         let rows = with_pool!(self, pool => {
             sqlx::query_as::<_, (i64, Vec<u8>)>(
                 "select id, data from doc_chunks where doc_id = $1 and id > $2 order by id",
@@ -113,62 +110,61 @@ impl Store {
         doc_id: &str,
         snapshot: &[u8],
         replaced: &[i64],
-    ) -> sqlx::Result<i64> {
+    ) -> Result<i64> {
         let now = now_ms();
-        let pool = match &self.backend {
-            Backend::Postgres(pool) => pool,
-            Backend::Sqlite(_) => {
-                let doc_id = doc_id.to_owned();
-                let snapshot = snapshot.to_vec();
-                let replaced = replaced.to_vec();
-                return self
-                    .sqlite_writer()?
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                let (doc_id, snapshot, replaced) =
+                    (doc_id.to_owned(), snapshot.to_vec(), replaced.to_vec());
+                writer
                     .run(move |conn| {
-                        sqlite_writer::transaction(conn, |tx| {
-                            let id = sqlite_writer::query_scalar(
-                                tx,
-                                INSERT_CHUNK,
-                                &Args::default()
-                                    .bind(&doc_id)
-                                    .bind(ChunkKind::Snapshot.as_str())
-                                    .bind(&snapshot)
-                                    .bind(now),
-                            )?;
-                            for old in &replaced {
-                                let args = Args::default().bind(&doc_id).bind(old);
-                                sqlite_writer::execute(tx, DELETE_CHUNK, &args)?;
-                            }
-                            id.ok_or(rusqlite::Error::QueryReturnedNoRows)
+                        transaction(conn, |conn| {
+                            let mut tx = SqliteTx(conn);
+                            ready(compact(&mut tx, &doc_id, &snapshot, &replaced, now))
                         })
                     })
-                    .await;
+                    .await
             }
-        };
-        let mut tx = pool.begin().await?;
-        let id = sqlx::query_scalar::<_, i64>(INSERT_CHUNK)
-            .bind(doc_id)
-            .bind(ChunkKind::Snapshot.as_str())
-            .bind(snapshot)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        for old in replaced {
-            sqlx::query(DELETE_CHUNK)
-                .bind(doc_id)
-                .bind(*old)
-                .execute(&mut *tx)
-                .await?;
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let id = compact(&mut PgTx(&mut tx), doc_id, snapshot, replaced, now).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
         }
-        tx.commit().await?;
-        Ok(id)
     }
 
     /// Number of stored documents (for the benchmark and health figures).
-    pub async fn count_documents(&self) -> sqlx::Result<i64> {
+    pub async fn count_documents(&self) -> Result<i64> {
         with_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>("select count(distinct doc_id) from doc_chunks")
                 .fetch_one(pool)
                 .await
         })
     }
+}
+
+/// Stores `snapshot` as a chunk of `doc_id` and deletes the chunks it replaces, inside `tx`.
+/// Returns the snapshot's chunk id.
+async fn compact(
+    tx: &mut impl Tx,
+    doc_id: &str,
+    snapshot: &[u8],
+    replaced: &[i64],
+    now: i64,
+) -> Result<i64> {
+    let chunk = Args::new()
+        .bind(doc_id)
+        .bind(ChunkKind::Snapshot.as_str())
+        .bind(snapshot)
+        .bind(now);
+    let id = tx
+        .fetch::<i64>(INSERT_CHUNK, &chunk)
+        .await?
+        .ok_or_else(|| StoreError::other("storing a chunk returned no id"))?;
+    for old in replaced {
+        tx.execute(DELETE_CHUNK, &Args::new().bind(doc_id).bind(*old))
+            .await?;
+    }
+    Ok(id)
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Store, with_pool};
+use super::{Result, Store, with_pool};
 
 /// One piece of equipment, as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
@@ -37,7 +37,7 @@ const COLUMNS: &str = "code, kind, brand, model, serial, dependencia, location, 
 
 impl Store {
     #[tracing::instrument(skip_all, fields(code))]
-    pub async fn equipment(&self, code: &str) -> sqlx::Result<Option<EquipmentRow>> {
+    pub async fn equipment(&self, code: &str) -> Result<Option<EquipmentRow>> {
         let sql = format!("select {COLUMNS} from equipment where code = $1");
         with_pool!(self, pool => {
             sqlx::query_as::<_, EquipmentRow>(&sql).bind(code).fetch_optional(pool).await
@@ -46,10 +46,7 @@ impl Store {
 
     /// The inventory, by code; only one dependencia's when given.
     #[tracing::instrument(skip_all)]
-    pub async fn list_equipment(
-        &self,
-        dependencia: Option<&str>,
-    ) -> sqlx::Result<Vec<EquipmentRow>> {
+    pub async fn list_equipment(&self, dependencia: Option<&str>) -> Result<Vec<EquipmentRow>> {
         let sql = format!(
             "select {COLUMNS} from equipment where ($1 is null or dependencia = $1) order by code"
         );
@@ -60,7 +57,7 @@ impl Store {
 
     /// Custody moves of one piece of equipment, oldest first.
     #[tracing::instrument(skip_all, fields(code))]
-    pub async fn equipment_moves(&self, code: &str) -> sqlx::Result<Vec<EquipmentMove>> {
+    pub async fn equipment_moves(&self, code: &str) -> Result<Vec<EquipmentMove>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, EquipmentMove>(
                 "select from_status, to_status, note, by_user, at from equipment_moves
@@ -81,7 +78,7 @@ impl Store {
         rows: &[EquipmentRow],
         by_user: &str,
         note: &str,
-    ) -> sqlx::Result<usize> {
+    ) -> Result<usize> {
         let select = format!("select {COLUMNS} from equipment where code = $1");
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;

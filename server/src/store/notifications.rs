@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Store, with_pool};
+use super::{Result, Store, with_pool};
 
 /// A notification to record (and to mail when `email` is set).
 pub struct NewNotification<'a> {
@@ -45,7 +45,7 @@ pub struct PendingMail {
 impl Store {
     /// Records a notification unless its key is already there; true when it was new.
     #[tracing::instrument(skip_all, fields(key = new.key))]
-    pub async fn enqueue_notification(&self, new: &NewNotification<'_>) -> sqlx::Result<bool> {
+    pub async fn enqueue_notification(&self, new: &NewNotification<'_>) -> Result<bool> {
         let id = uuid::Uuid::new_v4().to_string();
         // Nothing to mail without an address: no delivery is ever due.
         let next_attempt_at = new.email.map(|_| new.created_at);
@@ -67,14 +67,14 @@ impl Store {
             .bind(new.created_at)
             .bind(next_attempt_at)
             .execute(pool)
-            .await?
-            .rows_affected()
-        });
+            .await
+            .map(|done| done.rows_affected())
+        })?;
         Ok(result == 1)
     }
 
     /// The keys already enqueued for a ticket.
-    pub async fn notification_keys(&self, ticket_id: &str) -> sqlx::Result<Vec<String>> {
+    pub async fn notification_keys(&self, ticket_id: &str) -> Result<Vec<String>> {
         with_pool!(self, pool => {
             sqlx::query_scalar::<_, String>("select key from notifications where ticket_id = $1")
                 .bind(ticket_id)
@@ -89,7 +89,7 @@ impl Store {
         &self,
         user_id: &str,
         limit: i64,
-    ) -> sqlx::Result<Vec<NotificationRow>> {
+    ) -> Result<Vec<NotificationRow>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, NotificationRow>(
                 "select id, ticket_id, kind, subject, body, created_at, sent_at
@@ -104,7 +104,7 @@ impl Store {
     }
 
     /// Ids of the tickets whose projection changed at or after `since`.
-    pub async fn tickets_updated_since(&self, since: i64) -> sqlx::Result<Vec<String>> {
+    pub async fn tickets_updated_since(&self, since: i64) -> Result<Vec<String>> {
         with_pool!(self, pool => {
             sqlx::query_scalar::<_, String>("select id from tickets where updated_at >= $1")
                 .bind(since)
@@ -114,7 +114,7 @@ impl Store {
     }
 
     /// Up to `limit` mails whose delivery is due at `now`, the longest waiting first.
-    pub async fn due_mails(&self, now: i64, limit: i64) -> sqlx::Result<Vec<PendingMail>> {
+    pub async fn due_mails(&self, now: i64, limit: i64) -> Result<Vec<PendingMail>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, PendingMail>(
                 "select id, email, subject, body, attempts, next_attempt_at from notifications
@@ -130,7 +130,7 @@ impl Store {
 
     /// Takes a due mail for one sender: moves its next attempt to `lease_until` if no one else
     /// did since it was read. False when another sender (another replica) took it.
-    pub async fn claim_mail(&self, mail: &PendingMail, lease_until: i64) -> sqlx::Result<bool> {
+    pub async fn claim_mail(&self, mail: &PendingMail, lease_until: i64) -> Result<bool> {
         let affected = with_pool!(self, pool => {
             sqlx::query(
                 "update notifications set next_attempt_at = $1
@@ -140,14 +140,14 @@ impl Store {
             .bind(&mail.id)
             .bind(mail.next_attempt_at)
             .execute(pool)
-            .await?
-            .rows_affected()
-        });
+            .await
+            .map(|done| done.rows_affected())
+        })?;
         Ok(affected == 1)
     }
 
     /// Records a delivered mail.
-    pub async fn mail_sent(&self, id: &str, at: i64) -> sqlx::Result<()> {
+    pub async fn mail_sent(&self, id: &str, at: i64) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query(
                 "update notifications set sent_at = $1, attempts = attempts + 1, last_error = null
@@ -162,7 +162,7 @@ impl Store {
     }
 
     /// Records a failed delivery and when to try again.
-    pub async fn mail_failed(&self, id: &str, error: &str, retry_at: i64) -> sqlx::Result<()> {
+    pub async fn mail_failed(&self, id: &str, error: &str, retry_at: i64) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query(
                 "update notifications

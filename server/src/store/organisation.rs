@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Store, now_ms, with_pool};
+use super::{Result, Store, now_ms, with_pool};
 
 /// One office of the organisation (Secretaría de Hacienda, de Salud…).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -13,7 +13,7 @@ pub struct Dependencia {
 
 impl Store {
     #[tracing::instrument(skip_all)]
-    pub async fn list_dependencias(&self) -> sqlx::Result<Vec<Dependencia>> {
+    pub async fn list_dependencias(&self) -> Result<Vec<Dependencia>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, Dependencia>("select code, name from dependencias order by name")
                 .fetch_all(pool)
@@ -23,7 +23,7 @@ impl Store {
 
     /// Creates a dependencia; a repeated code or name is a unique violation.
     #[tracing::instrument(skip_all, fields(code))]
-    pub async fn insert_dependencia(&self, code: &str, name: &str) -> sqlx::Result<Dependencia> {
+    pub async fn insert_dependencia(&self, code: &str, name: &str) -> Result<Dependencia> {
         with_pool!(self, pool => {
             sqlx::query("insert into dependencias (code, name, created_at) values ($1, $2, $3)")
                 .bind(code)
@@ -40,7 +40,7 @@ impl Store {
     }
 
     /// Creates the dependencia unless one with that code exists (used by `campo demo`).
-    pub async fn ensure_dependencia(&self, code: &str, name: &str) -> sqlx::Result<()> {
+    pub async fn ensure_dependencia(&self, code: &str, name: &str) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query(
                 "insert into dependencias (code, name, created_at) values ($1, $2, $3)

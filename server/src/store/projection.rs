@@ -4,10 +4,12 @@
 use chrono::Datelike;
 
 use super::documents::{ChunkKind, INSERT_CHUNK};
-use super::sqlite_writer::{self, Args};
+use super::error::{Result, StoreError};
+use super::sqlite_writer::transaction;
 use super::tickets::ticket_number;
+use super::tx::{Args, PgTx, SqliteTx, Tx, ready};
 use super::{Backend, Store, now_ms, with_pool};
-use crate::projection::Projection;
+use crate::projection::{Projection, TicketProjection};
 
 /// One change recorded in the audit.
 #[derive(Debug, Clone)]
@@ -44,7 +46,7 @@ pub struct Committed {
     pub number: Option<String>,
 }
 
-/// The statement that writes a ticket's row, binding `$1` to `$43` (see [`bind_ticket!`]): a
+/// The statement that writes a ticket's row, binding `$1` to `$43` (see [`ticket_args`]): a
 /// literal, so that the one-statement commit on PostgreSQL (`commit_in_one_statement`) can be
 /// assembled with `concat!`.
 macro_rules! upsert_ticket_sql {
@@ -92,57 +94,58 @@ macro_rules! upsert_ticket_sql {
     };
 }
 
-/// Binds the arguments of [`upsert_ticket_sql!`] to `$query` (a sqlx query or the SQLite
-/// writer's [`Args`]), in order: the ticket's id, its number, the row `$t` and `$updated_at`
-/// (`Some(now)`, or `None` to keep the recorded time).
-macro_rules! bind_ticket {
-    ($query:expr, $id:expr, $number:expr, $t:expr, $updated_at:expr) => {{
-        let t: &crate::projection::TicketProjection = $t;
-        $query
-            .bind($id)
-            .bind($number)
-            .bind(&t.requester_id)
-            .bind(&t.requester_name)
-            .bind(&t.dependencia)
-            .bind(&t.location)
-            .bind(&t.channel)
-            .bind(&t.external_ref)
-            .bind(&t.category)
-            .bind(&t.summary)
-            .bind(&t.state)
-            .bind(&t.priority)
-            .bind(&t.mode)
-            .bind(&t.assignee_id)
-            .bind(&t.assignee_name)
-            .bind(&t.registered_by)
-            .bind(t.flags)
-            .bind(&t.flag_kinds)
-            .bind(t.created_at)
-            .bind(t.triaged_at)
-            .bind(t.responded_at)
-            .bind(t.response_due)
-            .bind(t.resolution_due)
-            .bind(t.resolved_at)
-            .bind(&t.resolution)
-            .bind(t.closed_at)
-            .bind(t.cancelled_at)
-            .bind(t.next_visit_at)
-            .bind(t.visits)
-            .bind(t.absent_visits)
-            .bind(t.workshop_sends)
-            .bind(t.contractor_sends)
-            .bind(t.equipment_returns)
-            .bind(t.reopened)
-            .bind(&t.duplicate_of)
-            .bind(&t.report_summary)
-            .bind(t.survey_at)
-            .bind(&t.survey_channel)
-            .bind(t.survey_timeliness)
-            .bind(t.survey_treatment)
-            .bind(t.survey_solution)
-            .bind(&t.heads)
-            .bind($updated_at)
-    }};
+/// The arguments of [`upsert_ticket_sql!`], in order: the ticket's id, its number, the row `t` and
+/// `updated_at` (`Some(now)`, or `None` to keep the recorded time).
+fn ticket_args<'a>(
+    id: &'a str,
+    number: &'a str,
+    t: &'a TicketProjection,
+    updated_at: Option<i64>,
+) -> Args<'a> {
+    Args::new()
+        .bind(id)
+        .bind(number)
+        .bind(&t.requester_id)
+        .bind(&t.requester_name)
+        .bind(&t.dependencia)
+        .bind(&t.location)
+        .bind(&t.channel)
+        .bind(&t.external_ref)
+        .bind(&t.category)
+        .bind(&t.summary)
+        .bind(&t.state)
+        .bind(&t.priority)
+        .bind(&t.mode)
+        .bind(&t.assignee_id)
+        .bind(&t.assignee_name)
+        .bind(&t.registered_by)
+        .bind(t.flags)
+        .bind(&t.flag_kinds)
+        .bind(t.created_at)
+        .bind(t.triaged_at)
+        .bind(t.responded_at)
+        .bind(t.response_due)
+        .bind(t.resolution_due)
+        .bind(t.resolved_at)
+        .bind(&t.resolution)
+        .bind(t.closed_at)
+        .bind(t.cancelled_at)
+        .bind(t.next_visit_at)
+        .bind(t.visits)
+        .bind(t.absent_visits)
+        .bind(t.workshop_sends)
+        .bind(t.contractor_sends)
+        .bind(t.equipment_returns)
+        .bind(t.reopened)
+        .bind(&t.duplicate_of)
+        .bind(&t.report_summary)
+        .bind(t.survey_at)
+        .bind(&t.survey_channel)
+        .bind(t.survey_timeliness)
+        .bind(t.survey_treatment)
+        .bind(t.survey_solution)
+        .bind(&t.heads)
+        .bind(updated_at)
 }
 
 /// The statements that write a ticket's other rows: each list is deleted and written again when
@@ -176,139 +179,11 @@ const INSERT_AUDIT: &str = "insert into change_audit (document_id, hash, actor, 
      values ($1, $2, $3, (select id from users where id = $4), $5, $6)
      on conflict (document_id, hash) do nothing";
 
-/// Binds a visit's row (for [`INSERT_VISIT`]) to `$query`.
-macro_rules! bind_visit {
-    ($query:expr, $id:expr, $v:expr) => {{
-        let v: &crate::projection::VisitProjection = $v;
-        $query
-            .bind($id)
-            .bind(&v.visit_id)
-            .bind(&v.technician_id)
-            .bind(v.started_at)
-            .bind(v.ended_at)
-            .bind(v.user_present)
-            .bind(v.evidence)
-            .bind(&v.outcome)
-            .bind(v.next_visit_at)
-    }};
-}
-
 /// The year whose counter numbers a ticket created at `created_at` (Bogotá time).
 fn numbering_year(created_at: i64) -> i32 {
     chrono::DateTime::from_timestamp_millis(created_at)
         .map(|at| at.with_timezone(&campo_shared::calendar::bogota()).year())
         .unwrap_or(1970)
-}
-
-/// Writes the ticket's rows inside the transaction `$tx` (sqlx). `$updated_at` is `Some(now)`
-/// for a new change and `None` to keep the recorded time (reprojection). Evaluates to the number.
-macro_rules! write_rows {
-    ($tx:expr, $id:expr, $p:expr, $previous:expr, $known:expr, $updated_at:expr) => {{
-        let id: &str = $id;
-        let p: &Projection = $p;
-        let previous: Option<&Projection> = $previous;
-        let updated_at: Option<i64> = $updated_at;
-        let t = &p.ticket;
-        let known: Option<&str> = $known;
-        let existing: Option<String> = match known {
-            Some(number) => Some(number.to_owned()),
-            None => {
-                sqlx::query_scalar(SELECT_NUMBER)
-                    .bind(id)
-                    .fetch_optional(&mut *$tx)
-                    .await?
-            }
-        };
-        let number = match existing {
-            Some(number) => number,
-            None => {
-                let year = numbering_year(t.created_at);
-                let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
-                    .bind(i64::from(year))
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                ticket_number(year, seq)
-            }
-        };
-        bind_ticket!(
-            sqlx::query(upsert_ticket_sql!()),
-            id,
-            &number,
-            t,
-            updated_at
-        )
-        .execute(&mut *$tx)
-        .await?;
-        let lists = ChangedLists::between(p, previous);
-        if lists.visits {
-            sqlx::query(DELETE_VISITS)
-                .bind(id)
-                .execute(&mut *$tx)
-                .await?;
-            for v in &p.visits {
-                bind_visit!(sqlx::query(INSERT_VISIT), id, v)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-        }
-        if lists.absences {
-            sqlx::query(DELETE_ABSENCES)
-                .bind(id)
-                .execute(&mut *$tx)
-                .await?;
-            for (seq, a) in p.absences.iter().enumerate() {
-                sqlx::query(INSERT_ABSENCE)
-                    .bind(id)
-                    .bind(seq as i64)
-                    .bind(a.start)
-                    .bind(a.end)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-        }
-        if lists.equipment_events {
-            sqlx::query(DELETE_EQUIPMENT_EVENTS)
-                .bind(id)
-                .execute(&mut *$tx)
-                .await?;
-            for (seq, e) in p.equipment_events.iter().enumerate() {
-                sqlx::query(INSERT_EQUIPMENT_EVENT)
-                    .bind(id)
-                    .bind(seq as i64)
-                    .bind(e.kind.as_str())
-                    .bind(e.at)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-        }
-        if lists.equipment {
-            sqlx::query(DELETE_EQUIPMENT)
-                .bind(id)
-                .execute(&mut *$tx)
-                .await?;
-            for code in &p.equipment {
-                sqlx::query(INSERT_EQUIPMENT)
-                    .bind(id)
-                    .bind(code)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-        }
-        if lists.blobs {
-            sqlx::query(DELETE_BLOBS)
-                .bind(id)
-                .execute(&mut *$tx)
-                .await?;
-            for sha in &p.blobs {
-                sqlx::query(INSERT_BLOB)
-                    .bind(id)
-                    .bind(sha)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-        }
-        number
-    }};
 }
 
 /// Which of a ticket's lists of rows a change rewrites.
@@ -322,16 +197,19 @@ struct ChangedLists {
 }
 
 impl ChangedLists {
+    /// Every list: what is written when the rows before are not known.
+    const ALL: Self = Self {
+        visits: true,
+        absences: true,
+        equipment_events: true,
+        equipment: true,
+        blobs: true,
+    };
+
     /// The lists of `p` that differ from `previous`; all of them when it is not known.
     fn between(p: &Projection, previous: Option<&Projection>) -> Self {
         let Some(old) = previous else {
-            return Self {
-                visits: true,
-                absences: true,
-                equipment_events: true,
-                equipment: true,
-                blobs: true,
-            };
+            return Self::ALL;
         };
         Self {
             visits: old.visits != p.visits,
@@ -345,11 +223,6 @@ impl ChangedLists {
     fn none(self) -> bool {
         !(self.visits || self.absences || self.equipment_events || self.equipment || self.blobs)
     }
-}
-
-/// True when `p` writes no rows but the ticket's own, compared with `previous`.
-fn only_ticket_row_changes(p: &Projection, previous: &Projection) -> bool {
-    ChangedLists::between(p, Some(previous)).none()
 }
 
 /// Updates ticket `$1`'s row from the arguments of [`upsert_ticket_sql!`], on SQLite, in two
@@ -366,7 +239,8 @@ const UPDATE_UNINDEXED_COLUMNS: &str = "update tickets set
         visits = $29, absent_visits = $30, workshop_sends = $31, contractor_sends = $32,
         equipment_returns = $33, reopened = $34, duplicate_of = $35, report_summary = $36,
         survey_at = $37, survey_channel = $38, survey_timeliness = $39,
-        survey_treatment = $40, survey_solution = $41, heads = $42, updated_at = $43
+        survey_treatment = $40, survey_solution = $41, heads = $42,
+        updated_at = coalesce($43, updated_at)
      where id = $1";
 
 /// The second step of [`UPDATE_UNINDEXED_COLUMNS`]. The condition compares with the same
@@ -385,9 +259,100 @@ const UPDATE_INDEXED_COLUMNS: &str = "update tickets set
             or created_at is not $19 or resolved_at is not $24
             or closed_at is not $26 or cancelled_at is not $27)";
 
-/// A [`CommitChange`] as SQLite's writer thread takes it: owned, with the lists to rewrite
-/// already compared.
-struct SqliteCommit {
+/// Writes ticket `id`'s rows from `p` (numbering a new ticket) and returns its number: its own
+/// row, and each list of rows that `lists` says changed. `known` is its number when the caller
+/// knows it (saves reading it); `updated_at` is `Some(now)` for a new change and `None` to keep
+/// the recorded time (reprojection).
+async fn write_rows<T: Tx>(
+    tx: &mut T,
+    id: &str,
+    p: &Projection,
+    lists: ChangedLists,
+    known: Option<&str>,
+    updated_at: Option<i64>,
+) -> Result<String> {
+    let by_id = Args::new().bind(id);
+    let existing = match known {
+        Some(number) => Some(number.to_owned()),
+        None => tx.fetch::<String>(SELECT_NUMBER, &by_id).await?,
+    };
+    let number = match existing {
+        Some(number) => number,
+        None => {
+            let year = numbering_year(p.ticket.created_at);
+            let seq = tx
+                .fetch::<i64>(NEXT_NUMBER, &Args::new().bind(i64::from(year)))
+                .await?
+                .ok_or_else(|| StoreError::other("the ticket counter returned no number"))?;
+            ticket_number(year, seq)
+        }
+    };
+    let ticket = ticket_args(id, &number, &p.ticket, updated_at);
+    // On SQLite in two steps when the row exists (see [`UPDATE_UNINDEXED_COLUMNS`]); in one
+    // statement on PostgreSQL, which writes a new row version whatever the columns assigned.
+    if T::SQLITE && tx.execute(UPDATE_UNINDEXED_COLUMNS, &ticket).await? == 1 {
+        tx.execute(UPDATE_INDEXED_COLUMNS, &ticket).await?;
+    } else {
+        tx.execute(upsert_ticket_sql!(), &ticket).await?;
+    }
+    if lists.visits {
+        tx.execute(DELETE_VISITS, &by_id).await?;
+        for v in &p.visits {
+            let row = Args::new()
+                .bind(id)
+                .bind(&v.visit_id)
+                .bind(&v.technician_id)
+                .bind(v.started_at)
+                .bind(v.ended_at)
+                .bind(v.user_present)
+                .bind(v.evidence)
+                .bind(&v.outcome)
+                .bind(v.next_visit_at);
+            tx.execute(INSERT_VISIT, &row).await?;
+        }
+    }
+    if lists.absences {
+        tx.execute(DELETE_ABSENCES, &by_id).await?;
+        for (seq, a) in p.absences.iter().enumerate() {
+            let row = Args::new()
+                .bind(id)
+                .bind(seq as i64)
+                .bind(a.start)
+                .bind(a.end);
+            tx.execute(INSERT_ABSENCE, &row).await?;
+        }
+    }
+    if lists.equipment_events {
+        tx.execute(DELETE_EQUIPMENT_EVENTS, &by_id).await?;
+        for (seq, e) in p.equipment_events.iter().enumerate() {
+            let row = Args::new()
+                .bind(id)
+                .bind(seq as i64)
+                .bind(e.kind.as_str())
+                .bind(e.at);
+            tx.execute(INSERT_EQUIPMENT_EVENT, &row).await?;
+        }
+    }
+    if lists.equipment {
+        tx.execute(DELETE_EQUIPMENT, &by_id).await?;
+        for code in &p.equipment {
+            tx.execute(INSERT_EQUIPMENT, &Args::new().bind(id).bind(code))
+                .await?;
+        }
+    }
+    if lists.blobs {
+        tx.execute(DELETE_BLOBS, &by_id).await?;
+        for sha in &p.blobs {
+            tx.execute(INSERT_BLOB, &Args::new().bind(id).bind(sha))
+                .await?;
+        }
+    }
+    Ok(number)
+}
+
+/// A [`CommitChange`], owned (SQLite's writer thread takes it), with the lists to rewrite already
+/// compared and the time of the commit.
+struct Commit {
     doc_id: String,
     kind: ChunkKind,
     data: Vec<u8>,
@@ -399,7 +364,7 @@ struct SqliteCommit {
     now: i64,
 }
 
-impl SqliteCommit {
+impl Commit {
     fn new(change: &CommitChange<'_>, now: i64) -> Self {
         Self {
             doc_id: change.doc_id.to_owned(),
@@ -416,104 +381,44 @@ impl SqliteCommit {
         }
     }
 
-    /// The ticket's rows, the chunk and its audit rows, in one transaction.
-    fn write(self, conn: &mut rusqlite::Connection) -> rusqlite::Result<Committed> {
-        sqlite_writer::transaction(conn, |tx| {
-            let number = match &self.rows {
-                Some((p, lists)) => Some(self.write_rows(tx, p, *lists)?),
-                None => None,
-            };
-            let chunk = Args::default()
-                .bind(&self.doc_id)
-                .bind(self.kind.as_str())
-                .bind(&self.data)
-                .bind(self.now);
-            let chunk_id = sqlite_writer::query_scalar(tx, INSERT_CHUNK, &chunk)?
-                .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-            for entry in &self.audit {
-                let audit = Args::default()
-                    .bind(&self.doc_id)
-                    .bind(&entry.hash)
-                    .bind(&entry.actor)
-                    .bind(&self.user_id)
-                    .bind(&self.device)
-                    .bind(self.now);
-                sqlite_writer::execute(tx, INSERT_AUDIT, &audit)?;
+    /// The ticket's rows, the chunk and its audit rows, inside the transaction `tx`.
+    async fn write(&self, tx: &mut impl Tx) -> Result<Committed> {
+        let number = match &self.rows {
+            Some((p, lists)) => {
+                let known = self.number.as_deref();
+                Some(write_rows(tx, &self.doc_id, p, *lists, known, Some(self.now)).await?)
             }
-            Ok(Committed { chunk_id, number })
-        })
+            None => None,
+        };
+        let chunk = Args::new()
+            .bind(&self.doc_id)
+            .bind(self.kind.as_str())
+            .bind(&self.data)
+            .bind(self.now);
+        let chunk_id = tx
+            .fetch::<i64>(INSERT_CHUNK, &chunk)
+            .await?
+            .ok_or_else(|| StoreError::other("storing a chunk returned no id"))?;
+        for entry in &self.audit {
+            let audit = Args::new()
+                .bind(&self.doc_id)
+                .bind(&entry.hash)
+                .bind(&entry.actor)
+                .bind(self.user_id.as_deref())
+                .bind(&self.device)
+                .bind(self.now);
+            tx.execute(INSERT_AUDIT, &audit).await?;
+        }
+        Ok(Committed { chunk_id, number })
     }
 
-    /// [`write_rows!`] on the writer's connection. Returns the ticket's number.
-    fn write_rows(
-        &self,
-        tx: &rusqlite::Connection,
-        p: &Projection,
-        lists: ChangedLists,
-    ) -> rusqlite::Result<String> {
-        use sqlite_writer::{execute, query_scalar};
-        let id = self.doc_id.as_str();
-        let by_id = Args::default().bind(id);
-        let known = match &self.number {
-            Some(number) => Some(number.clone()),
-            None => query_scalar(tx, SELECT_NUMBER, &by_id)?,
-        };
-        let number = match known {
-            Some(number) => number,
-            None => {
-                let year = numbering_year(p.ticket.created_at);
-                let seq: i64 = query_scalar(tx, NEXT_NUMBER, &Args::default().bind(year))?
-                    .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-                ticket_number(year, seq)
-            }
-        };
-        let ticket = bind_ticket!(Args::default(), id, &number, &p.ticket, Some(self.now));
-        if execute(tx, UPDATE_UNINDEXED_COLUMNS, &ticket)? == 1 {
-            execute(tx, UPDATE_INDEXED_COLUMNS, &ticket)?;
-        } else {
-            execute(tx, upsert_ticket_sql!(), &ticket)?;
+    /// The number of a ticket whose change writes no rows but the ticket's own (a comment, a
+    /// triage event), when it is known: such a change commits in one statement on PostgreSQL.
+    fn touching_only_the_ticket_row(&self) -> Option<(&Projection, &str)> {
+        match (&self.rows, &self.number) {
+            (Some((p, lists)), Some(number)) if lists.none() => Some((p, number)),
+            _ => None,
         }
-        if lists.visits {
-            execute(tx, DELETE_VISITS, &by_id)?;
-            for v in &p.visits {
-                execute(tx, INSERT_VISIT, &bind_visit!(Args::default(), id, v))?;
-            }
-        }
-        if lists.absences {
-            execute(tx, DELETE_ABSENCES, &by_id)?;
-            for (seq, a) in p.absences.iter().enumerate() {
-                let row = Args::default()
-                    .bind(id)
-                    .bind(seq as i64)
-                    .bind(a.start)
-                    .bind(a.end);
-                execute(tx, INSERT_ABSENCE, &row)?;
-            }
-        }
-        if lists.equipment_events {
-            execute(tx, DELETE_EQUIPMENT_EVENTS, &by_id)?;
-            for (seq, e) in p.equipment_events.iter().enumerate() {
-                let row = Args::default()
-                    .bind(id)
-                    .bind(seq as i64)
-                    .bind(e.kind.as_str())
-                    .bind(e.at);
-                execute(tx, INSERT_EQUIPMENT_EVENT, &row)?;
-            }
-        }
-        if lists.equipment {
-            execute(tx, DELETE_EQUIPMENT, &by_id)?;
-            for code in &p.equipment {
-                execute(tx, INSERT_EQUIPMENT, &Args::default().bind(id).bind(code))?;
-            }
-        }
-        if lists.blobs {
-            execute(tx, DELETE_BLOBS, &by_id)?;
-            for sha in &p.blobs {
-                execute(tx, INSERT_BLOB, &Args::default().bind(id).bind(sha))?;
-            }
-        }
-        Ok(number)
     }
 }
 
@@ -521,71 +426,55 @@ impl Store {
     /// Commits a change: its chunk, its audit rows and the ticket's rows (numbering a new
     /// ticket), all or nothing.
     #[tracing::instrument(skip_all, fields(doc_id = change.doc_id, bytes = change.data.len()))]
-    pub async fn commit_change(&self, change: &CommitChange<'_>) -> sqlx::Result<Committed> {
-        let now = now_ms();
-        let pool = match &self.backend {
-            Backend::Postgres(pool) => pool,
-            Backend::Sqlite(_) => {
-                let commit = SqliteCommit::new(change, now);
-                return self
-                    .sqlite_writer()?
-                    .run(move |conn| commit.write(conn))
-                    .await;
+    pub async fn commit_change(&self, change: &CommitChange<'_>) -> Result<Committed> {
+        let commit = Commit::new(change, now_ms());
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                writer
+                    .run(move |conn| {
+                        transaction(conn, |conn| ready(commit.write(&mut SqliteTx(conn))))
+                    })
+                    .await
             }
-        };
-        if let (Some(p), Some(previous), Some(number)) =
-            (change.projection, change.previous, change.number)
-            && only_ticket_row_changes(p, previous)
-        {
-            return commit_in_one_statement(pool, change, p, number, now).await;
+            Backend::Postgres(pool) => {
+                if let Some((p, number)) = commit.touching_only_the_ticket_row() {
+                    return commit_in_one_statement(pool, &commit, p, number).await;
+                }
+                let mut tx = pool.begin().await?;
+                let committed = commit.write(&mut PgTx(&mut tx)).await?;
+                tx.commit().await?;
+                Ok(committed)
+            }
         }
-        let mut tx = pool.begin().await?;
-        let chunk_id: i64 = sqlx::query_scalar(INSERT_CHUNK)
-            .bind(change.doc_id)
-            .bind(change.kind.as_str())
-            .bind(change.data)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        for entry in change.audit {
-            sqlx::query(INSERT_AUDIT)
-                .bind(change.doc_id)
-                .bind(&entry.hash)
-                .bind(&entry.actor)
-                .bind(change.user_id)
-                .bind(change.device)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let number = match change.projection {
-            Some(p) => Some(write_rows!(
-                tx,
-                change.doc_id,
-                p,
-                change.previous,
-                change.number,
-                Some(now)
-            )),
-            None => None,
-        };
-        tx.commit().await?;
-        Ok(Committed { chunk_id, number })
     }
 
     /// Rewrites a ticket's rows from its document (`campo reproject`), keeping its number and
     /// the time of its last accepted change.
-    pub async fn write_projection(&self, doc_id: &str, p: &Projection) -> sqlx::Result<String> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let number = write_rows!(tx, doc_id, p, None, None, None);
-            tx.commit().await?;
-            Ok(number)
-        })
+    pub async fn write_projection(&self, doc_id: &str, p: &Projection) -> Result<String> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                let (id, p) = (doc_id.to_owned(), p.clone());
+                writer
+                    .run(move |conn| {
+                        transaction(conn, |conn| {
+                            let mut tx = SqliteTx(conn);
+                            ready(write_rows(&mut tx, &id, &p, ChangedLists::ALL, None, None))
+                        })
+                    })
+                    .await
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let mut pg = PgTx(&mut tx);
+                let number = write_rows(&mut pg, doc_id, p, ChangedLists::ALL, None, None).await?;
+                tx.commit().await?;
+                Ok(number)
+            }
+        }
     }
 
     /// Records that a user's device reached the server.
-    pub async fn touch_device(&self, user_id: &str, device: &str) -> sqlx::Result<()> {
+    pub async fn touch_device(&self, user_id: &str, device: &str) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query(
                 "insert into device_contacts (user_id, device, last_seen_at)
@@ -602,27 +491,26 @@ impl Store {
     }
 
     /// Ids of every stored document.
-    pub async fn document_ids(&self) -> sqlx::Result<Vec<String>> {
+    pub async fn document_ids(&self) -> Result<Vec<String>> {
         with_pool!(self, pool => {
-            sqlx::query_scalar("select distinct doc_id from doc_chunks order by doc_id")
+            Ok(sqlx::query_scalar("select distinct doc_id from doc_chunks order by doc_id")
                 .fetch_all(pool)
-                .await
+                .await?)
         })
     }
 }
 
 /// [`Store::commit_change`] on PostgreSQL for the most common change: one to a numbered ticket
 /// that leaves its visit, absence, equipment and photo rows as they were (a comment, a triage
-/// event). The chunk, the audit rows (from a JSON array) and the ticket's row go in one
-/// statement, atomic by itself, whose parts are data-modifying `with`s: one network round trip
+/// event). It writes what [`Commit::write`] writes, in one statement whose parts are
+/// data-modifying `with`s (which SQLite does not have), atomic by itself: one network round trip
 /// and one command for the server instead of five (begin, chunk, audit, ticket, commit).
 async fn commit_in_one_statement(
     pool: &sqlx::PgPool,
-    change: &CommitChange<'_>,
+    commit: &Commit,
     p: &Projection,
     number: &str,
-    now: i64,
-) -> sqlx::Result<Committed> {
+) -> Result<Committed> {
     // `$1` to `$43` are the ticket's row; `$1` is also the document's id and `$43` the time.
     const SQL: &str = concat!(
         "with ticket as (",
@@ -635,26 +523,23 @@ async fn commit_in_one_statement(
          insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $44, $45, $43)
          returning id"
     );
-    let audit: Vec<[&str; 2]> = change
+    let audit: Vec<[&str; 2]> = commit
         .audit
         .iter()
         .map(|e| [e.hash.as_str(), e.actor.as_str()])
         .collect();
-    let audit = serde_json::to_string(&audit).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let chunk_id = bind_ticket!(
-        sqlx::query_scalar::<_, i64>(SQL),
-        change.doc_id,
-        number,
-        &p.ticket,
-        Some(now)
-    )
-    .bind(change.kind.as_str())
-    .bind(change.data)
-    .bind(change.user_id)
-    .bind(change.device)
-    .bind(&audit)
-    .fetch_one(pool)
-    .await?;
+    let audit = serde_json::to_string(&audit).map_err(|err| StoreError::Other(err.into()))?;
+    let args = ticket_args(&commit.doc_id, number, &p.ticket, Some(commit.now))
+        .bind(commit.kind.as_str())
+        .bind(&commit.data)
+        .bind(commit.user_id.as_deref())
+        .bind(&commit.device)
+        .bind(&audit);
+    let mut conn = pool.acquire().await?;
+    let chunk_id = PgTx(&mut conn)
+        .fetch::<i64>(SQL, &args)
+        .await?
+        .ok_or_else(|| StoreError::other("storing a chunk returned no id"))?;
     Ok(Committed {
         chunk_id,
         number: Some(number.to_owned()),
@@ -690,10 +575,15 @@ mod tests {
             .collect()
     }
 
+    /// True when `p` writes no rows but the ticket's own, compared with `previous`.
+    fn only_ticket_row_changes(p: &Projection, previous: &Projection) -> bool {
+        ChangedLists::between(p, Some(previous)).none()
+    }
+
     /// The database refuses audit rows from now on (`true`), or again accepts them (`false`).
     async fn refuse_audit(store: &Store, refuse: bool) {
         let sql = match (&store.backend, refuse) {
-            (StoreBackend::Sqlite(_), true) => {
+            (StoreBackend::Sqlite { .. }, true) => {
                 "create trigger refuse_audit before insert on change_audit
                  begin select raise(abort, 'disco lleno'); end"
             }
@@ -703,7 +593,7 @@ mod tests {
                  create trigger refuse_audit before insert on change_audit
                    for each row execute function refuse_audit()"
             }
-            (StoreBackend::Sqlite(_), false) => "drop trigger refuse_audit",
+            (StoreBackend::Sqlite { .. }, false) => "drop trigger refuse_audit",
             (StoreBackend::Postgres(_), false) => "drop trigger refuse_audit on change_audit",
         };
         with_pool!(store, pool => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()))

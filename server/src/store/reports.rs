@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{Store, with_pool};
+use super::{Result, Store, with_pool};
 use campo_shared::workflow::{EventKind, Interval};
 
 use crate::projection::EquipmentEvent;
@@ -92,7 +92,7 @@ impl Store {
         start: i64,
         end: i64,
         filters: &ReportFilters,
-    ) -> sqlx::Result<Vec<ReportTicket>> {
+    ) -> Result<Vec<ReportTicket>> {
         // No `order by`: sorting the few thousand rows here is cheaper than asking the database
         // to sort what it read through several indexes. The related rows are found by the
         // tickets' ids (`in (select …)`, one pass over the primary keys) and the five queries run
@@ -146,8 +146,8 @@ impl Store {
                 fetch!((String, String), &equipment_sql),
                 fetch!((String, i64, i64, Option<i64>), &absences_sql),
                 fetch!((String, i64, String, i64), &events_sql),
-            )?
-        });
+            )
+        })?;
         let mut tickets: Vec<ReportTicket> = records.into_iter().map(ReportTicket::from).collect();
         tickets.sort_unstable_by(|a, b| (a.created_at, &a.number).cmp(&(b.created_at, &b.number)));
         let index: HashMap<String, usize> = tickets

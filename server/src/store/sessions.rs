@@ -1,6 +1,6 @@
 //! Server-side sessions, keyed by the SHA-256 of the token the browser holds.
 
-use super::{Store, UserRow, with_pool};
+use super::{Result, Store, UserRow, with_pool};
 
 /// A session joined with its user, as the authentication extractor reads it.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ impl Store {
         user_id: &str,
         now: i64,
         expires_at: i64,
-    ) -> sqlx::Result<()> {
+    ) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query(
                 "insert into sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
@@ -48,7 +48,7 @@ impl Store {
 
     /// The session with this token hash and its user, if both exist.
     #[tracing::instrument(skip_all)]
-    pub async fn session(&self, token_hash: &str) -> sqlx::Result<Option<SessionRow>> {
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
         let session = with_pool!(self, pool => {
             sqlx::query_as::<_, SessionOnly>(
                 "select token_hash, user_id, created_at, last_seen_at, expires_at
@@ -73,7 +73,7 @@ impl Store {
         }))
     }
 
-    pub async fn touch_session(&self, token_hash: &str, now: i64) -> sqlx::Result<()> {
+    pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query("update sessions set last_seen_at = $2 where token_hash = $1")
                 .bind(token_hash)
@@ -85,7 +85,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query("delete from sessions where token_hash = $1")
                 .bind(token_hash)
@@ -97,7 +97,7 @@ impl Store {
     }
 
     /// Removes sessions past their absolute expiry or idle since before `idle_before`.
-    pub async fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> sqlx::Result<u64> {
+    pub async fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> Result<u64> {
         with_pool!(self, pool => {
             sqlx::query("delete from sessions where expires_at <= $1 or last_seen_at < $2")
                 .bind(now)

@@ -11,16 +11,16 @@
 //! waiting task, about seven wake-ups per change, and that wake-up work was the largest part of
 //! the server's CPU per change.
 
-use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::types::{FromSql, ToSqlOutput, Value};
-use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql};
+use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
+
+use super::error::{Result, StoreError};
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -71,20 +71,17 @@ impl SqliteWriter {
     /// Runs `work` on the writer's connection, after the jobs sent before it.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> sqlx::Result<T> {
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let _ = reply.send(work(conn));
         });
         match lock(&self.jobs).as_ref() {
-            Some(jobs) => jobs.send(job).map_err(|_| sqlx::Error::WorkerCrashed)?,
-            None => return Err(sqlx::Error::PoolClosed),
+            Some(jobs) => jobs.send(job).map_err(|_| stopped())?,
+            None => return Err(stopped()),
         }
-        match answer.await {
-            Ok(done) => done.map_err(into_sqlx),
-            Err(_) => Err(sqlx::Error::WorkerCrashed),
-        }
+        answer.await.unwrap_or_else(|_| Err(stopped()))
     }
 
     /// Lets the jobs already sent finish, then closes the connection and ends the thread.
@@ -112,8 +109,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// as every other: rusqlite's `Transaction` parses `begin` and `commit` again for each change.
 pub(crate) fn transaction<T>(
     conn: &mut Connection,
-    work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
+    work: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
     conn.prepare_cached("begin immediate")?.execute([])?;
     let done = work(conn).and_then(|value| {
         conn.prepare_cached("commit")?.execute([])?;
@@ -125,120 +122,7 @@ pub(crate) fn transaction<T>(
     done
 }
 
-/// The arguments of a statement written with `$n` placeholders (the SQL the PostgreSQL path
-/// runs too), collected with the same `.bind(…)` calls as a sqlx query.
-#[derive(Debug, Default)]
-pub(crate) struct Args(Vec<Value>);
-
-impl Args {
-    pub(crate) fn bind<T: ToSql>(mut self, value: T) -> Self {
-        self.0.push(match value.to_sql() {
-            Ok(ToSqlOutput::Borrowed(value)) => value.into(),
-            Ok(ToSqlOutput::Owned(value)) => value,
-            // Campo binds text, integers, booleans and bytes, which always convert.
-            _ => Value::Null,
-        });
-        self
-    }
-}
-
-/// Prepares `sql` (once per connection) and binds each `$n` to the `n`th argument.
-fn prepare<'c>(
-    conn: &'c Connection,
-    sql: &str,
-    args: &Args,
-) -> rusqlite::Result<CachedStatement<'c>> {
-    let mut statement = conn.prepare_cached(sql)?;
-    for index in 1..=statement.parameter_count() {
-        let name = statement.parameter_name(index).unwrap_or_default();
-        let value = name
-            .strip_prefix('$')
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| args.0.get(n.checked_sub(1)?))
-            .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_owned()))?;
-        statement.raw_bind_parameter(index, value)?;
-    }
-    Ok(statement)
-}
-
-/// Runs a statement; returns how many rows it changed.
-pub(crate) fn execute(conn: &Connection, sql: &str, args: &Args) -> rusqlite::Result<usize> {
-    prepare(conn, sql, args)?.raw_execute()
-}
-
-/// Runs a statement; returns the first column of its first row, if it returned one.
-pub(crate) fn query_scalar<T: FromSql>(
-    conn: &Connection,
-    sql: &str,
-    args: &Args,
-) -> rusqlite::Result<Option<T>> {
-    let mut statement = prepare(conn, sql, args)?;
-    let mut rows = statement.raw_query();
-    match rows.next()? {
-        Some(row) => Ok(Some(row.get(0)?)),
-        None => Ok(None),
-    }
-}
-
-/// A failed write, as the rest of the store reports database errors.
-#[derive(Debug)]
-struct WriteError {
-    message: String,
-    source: rusqlite::Error,
-}
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for WriteError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
-
-impl sqlx::error::DatabaseError for WriteError {
-    fn message(&self) -> &str {
-        &self.message
-    }
-
-    fn code(&self) -> Option<Cow<'_, str>> {
-        let code = self.source.sqlite_error()?.extended_code;
-        Some(Cow::Owned(code.to_string()))
-    }
-
-    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-        self
-    }
-
-    fn kind(&self) -> sqlx::error::ErrorKind {
-        use rusqlite::ffi;
-        use sqlx::error::ErrorKind;
-        match self.source.sqlite_error().map(|e| e.extended_code) {
-            Some(ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => {
-                ErrorKind::UniqueViolation
-            }
-            Some(ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => ErrorKind::ForeignKeyViolation,
-            Some(ffi::SQLITE_CONSTRAINT_NOTNULL) => ErrorKind::NotNullViolation,
-            Some(ffi::SQLITE_CONSTRAINT_CHECK) => ErrorKind::CheckViolation,
-            _ => ErrorKind::Other,
-        }
-    }
-}
-
-fn into_sqlx(err: rusqlite::Error) -> sqlx::Error {
-    sqlx::Error::Database(Box::new(WriteError {
-        message: err.to_string(),
-        source: err,
-    }))
+/// The writer's thread is gone: the store is closing, or a job took the thread down.
+fn stopped() -> StoreError {
+    StoreError::Unavailable("SQLite's writer has stopped".into())
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Store, with_pool};
+use super::{Result, Store, with_pool};
 
 /// A ticket's row in the projection (see `migrations/*/0004_projection.sql`).
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -119,7 +119,7 @@ const VISIBLE: &str = "($2 = 'coordinador'
 
 impl Store {
     /// One ticket's row.
-    pub async fn ticket(&self, id: &str) -> sqlx::Result<Option<TicketRow>> {
+    pub async fn ticket(&self, id: &str) -> Result<Option<TicketRow>> {
         let sql = format!("select {TICKET_COLUMNS} from tickets where id = $1");
         with_pool!(self, pool => {
             sqlx::query_as::<_, TicketRow>(&sql).bind(id).fetch_optional(pool).await
@@ -127,7 +127,7 @@ impl Store {
     }
 
     /// The ticket with a human number.
-    pub async fn ticket_by_number(&self, number: &str) -> sqlx::Result<Option<TicketRow>> {
+    pub async fn ticket_by_number(&self, number: &str) -> Result<Option<TicketRow>> {
         let sql = format!("select {TICKET_COLUMNS} from tickets where number = $1");
         with_pool!(self, pool => {
             sqlx::query_as::<_, TicketRow>(&sql).bind(number).fetch_optional(pool).await
@@ -139,7 +139,7 @@ impl Store {
         &self,
         viewer: Viewer<'_>,
         filter: &TicketFilter,
-    ) -> sqlx::Result<Vec<TicketRow>> {
+    ) -> Result<Vec<TicketRow>> {
         let sql = format!(
             "select {TICKET_COLUMNS} from tickets
              where {VISIBLE}
@@ -170,7 +170,7 @@ impl Store {
     }
 
     /// Every ticket's row, by number (for `reproject` checks and the demo).
-    pub async fn all_tickets(&self) -> sqlx::Result<Vec<TicketRow>> {
+    pub async fn all_tickets(&self) -> Result<Vec<TicketRow>> {
         let sql = format!("select {TICKET_COLUMNS} from tickets order by number");
         with_pool!(self, pool => {
             sqlx::query_as::<_, TicketRow>(&sql).fetch_all(pool).await
@@ -178,14 +178,14 @@ impl Store {
     }
 
     /// Number of registered tickets (used by `campo demo` to load its tickets only once).
-    pub async fn count_tickets(&self) -> sqlx::Result<i64> {
+    pub async fn count_tickets(&self) -> Result<i64> {
         with_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>("select count(*) from tickets").fetch_one(pool).await
         })
     }
 
     /// A ticket's visits, in the order they started.
-    pub async fn ticket_visits(&self, id: &str) -> sqlx::Result<Vec<VisitRow>> {
+    pub async fn ticket_visits(&self, id: &str) -> Result<Vec<VisitRow>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, VisitRow>(
                 "select v.visit_id, v.technician_id, u.full_name as technician_name,
@@ -201,7 +201,7 @@ impl Store {
     }
 
     /// Equipment codes a ticket names.
-    pub async fn ticket_equipment(&self, id: &str) -> sqlx::Result<Vec<String>> {
+    pub async fn ticket_equipment(&self, id: &str) -> Result<Vec<String>> {
         with_pool!(self, pool => {
             sqlx::query_scalar(
                 "select code from ticket_equipment where ticket_id = $1 order by code",
@@ -213,7 +213,7 @@ impl Store {
     }
 
     /// Tickets naming an equipment code, newest first.
-    pub async fn tickets_for_equipment(&self, code: &str) -> sqlx::Result<Vec<TicketRow>> {
+    pub async fn tickets_for_equipment(&self, code: &str) -> Result<Vec<TicketRow>> {
         let sql = format!(
             "select {TICKET_COLUMNS} from tickets
              where id in (select ticket_id from ticket_equipment where code = $1)
@@ -225,7 +225,7 @@ impl Store {
     }
 
     /// The accepted changes of a document, oldest first, with who delivered them.
-    pub async fn ticket_history(&self, id: &str) -> sqlx::Result<Vec<AuditRow>> {
+    pub async fn ticket_history(&self, id: &str) -> Result<Vec<AuditRow>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, AuditRow>(
                 "select a.hash, a.actor, a.user_id, u.username, u.full_name, a.device,
@@ -244,7 +244,7 @@ impl Store {
     /// phone may sync a visit before its photos; only who holds the bytes can name it), or the
     /// viewer uploaded it, or the viewer may read a ticket that holds it. Citing a photo grants
     /// its readers access, so nobody reaches a photo by naming its hash.
-    pub async fn may_cite_blob(&self, viewer: Viewer<'_>, sha256: &str) -> sqlx::Result<bool> {
+    pub async fn may_cite_blob(&self, viewer: Viewer<'_>, sha256: &str) -> Result<bool> {
         let sql = format!(
             "select case
                  when not exists (select 1 from blobs where sha256 = $3) then 1
@@ -268,7 +268,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    pub async fn blob_visible(&self, viewer: Viewer<'_>, sha256: &str) -> sqlx::Result<bool> {
+    pub async fn blob_visible(&self, viewer: Viewer<'_>, sha256: &str) -> Result<bool> {
         let sql = format!(
             "select count(*) from tickets
              where {VISIBLE}

@@ -1,6 +1,6 @@
 //! Accounts: who may log in, with which role, in which dependencia.
 
-use super::{Store, now_ms, with_pool};
+use super::{Result, Store, now_ms, with_pool};
 
 /// A user as stored, password hash included; the API never returns this type as it is.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -46,7 +46,7 @@ impl Store {
     /// Creates an account and returns it. A taken username is a unique violation; an unknown
     /// dependencia a foreign-key violation.
     #[tracing::instrument(skip_all, fields(username = new.username))]
-    pub async fn insert_user(&self, new: &NewUser<'_>) -> sqlx::Result<UserRow> {
+    pub async fn insert_user(&self, new: &NewUser<'_>) -> Result<UserRow> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
         with_pool!(self, pool => {
@@ -82,7 +82,7 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn user_by_username(&self, username: &str) -> sqlx::Result<Option<UserRow>> {
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!("select {USER_COLUMNS} from users where username = $1");
         with_pool!(self, pool => {
             sqlx::query_as::<_, UserRow>(&sql).bind(username).fetch_optional(pool).await
@@ -90,7 +90,7 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn user_by_id(&self, id: &str) -> sqlx::Result<Option<UserRow>> {
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
         let sql = format!("select {USER_COLUMNS} from users where id = $1");
         with_pool!(self, pool => {
             sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await
@@ -99,7 +99,7 @@ impl Store {
 
     /// Every account, optionally only those of one role, by name.
     #[tracing::instrument(skip_all)]
-    pub async fn list_users(&self, role: Option<&str>) -> sqlx::Result<Vec<UserRow>> {
+    pub async fn list_users(&self, role: Option<&str>) -> Result<Vec<UserRow>> {
         let sql = format!(
             "select {USER_COLUMNS} from users where ($1 is null or role = $1) order by full_name"
         );
@@ -112,11 +112,7 @@ impl Store {
     /// password ends all its sessions in the same transaction, so a stolen cookie stops working at
     /// once. Returns `None` when there is no such account.
     #[tracing::instrument(skip_all, fields(user_id = id))]
-    pub async fn update_user(
-        &self,
-        id: &str,
-        changes: UserChanges,
-    ) -> sqlx::Result<Option<UserRow>> {
+    pub async fn update_user(&self, id: &str, changes: UserChanges) -> Result<Option<UserRow>> {
         let end_sessions = changes.active == Some(false) || changes.password_hash.is_some();
         let (set_dependencia, dependencia) = split_nullable(changes.dependencia);
         let (set_email, email) = split_nullable(changes.email);
@@ -152,8 +148,8 @@ impl Store {
                     .await?;
             }
             tx.commit().await?;
-            result.rows_affected() > 0
-        });
+            Ok(result.rows_affected() > 0)
+        })?;
         if updated {
             self.user_by_id(id).await
         } else {
@@ -162,7 +158,7 @@ impl Store {
     }
 
     /// Number of active coordinators, so the last one cannot be disabled or demoted.
-    pub async fn count_active_coordinators(&self) -> sqlx::Result<i64> {
+    pub async fn count_active_coordinators(&self) -> Result<i64> {
         with_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(
                 "select count(*) from users where role = 'coordinador' and active",

@@ -35,7 +35,7 @@ use super::Limits;
 use super::budget::{UnknownBudget, Waiting};
 use super::wire::Message;
 use crate::projection::{Audience, Projection, Sla, project};
-use crate::store::{AuditEntry, ChunkKind, CommitChange, Store, Viewer};
+use crate::store::{AuditEntry, ChunkKind, CommitChange, Store, StoreError, Viewer};
 use former::FormerSlot;
 
 mod former;
@@ -146,7 +146,7 @@ pub struct Author {
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("storage: {0}")]
-    Storage(#[from] sqlx::Error),
+    Storage(#[from] StoreError),
     #[error("the stored document cannot be loaded: {0}")]
     Corrupt(String),
     #[error("the document would exceed {0} bytes")]
@@ -331,16 +331,16 @@ impl Documents {
             .get_or_try_init(|| async {
                 const KEY: &str = "sync.storage_id";
                 let store = &self.inner.store;
-                if let Some(id) = store.setting::<String>(KEY).await.map_err(to_sqlx)? {
+                if let Some(id) = store.setting::<String>(KEY).await.map_err(to_sync_error)? {
                     return Ok::<_, SyncError>(id);
                 }
                 let id = uuid::Uuid::new_v4().to_string();
-                store.put_setting(KEY, &id).await.map_err(to_sqlx)?;
+                store.put_setting(KEY, &id).await.map_err(to_sync_error)?;
                 // Another replica may have written first; its value wins for everyone.
                 Ok(store
                     .setting::<String>(KEY)
                     .await
-                    .map_err(to_sqlx)?
+                    .map_err(to_sync_error)?
                     .unwrap_or(id))
             })
             .await?;
@@ -521,8 +521,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn to_sqlx(err: anyhow::Error) -> SyncError {
-    match err.downcast::<sqlx::Error>() {
+fn to_sync_error(err: anyhow::Error) -> SyncError {
+    match err.downcast::<StoreError>() {
         Ok(err) => SyncError::Storage(err),
         Err(err) => SyncError::Corrupt(err.to_string()),
     }
