@@ -1,6 +1,6 @@
 //! What the fuzz targets share: the tickets they start from, the users who write, and the sync
-//! server's path for a delivered change, step by step as `server/src/sync/docs.rs` runs it
-//! (`receive_sync`, `admit` and `check_incoming`), without the actor, the store and the sockets
+//! server's path for a delivered change, step by step as `server/src/sync/docs/admission.rs` runs
+//! it (`receive_sync`, `admit` and `check_incoming`), without the actor, the store and the sockets
 //! around it.
 //!
 //! Everything here is deterministic (fixed actors, ids made from numbers), so that an input the
