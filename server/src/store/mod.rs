@@ -42,7 +42,7 @@ pub use error::{Result, StoreError};
 pub use notifications::{NewNotification, NotificationRow, PendingMail};
 pub use organisation::Dependencia;
 pub use projection::{AuditEntry, CommitChange, Committed};
-pub use reports::ReportFilters;
+pub use reports::{ReportFilters, ReportTicket, ReportVisit};
 pub use sessions::SessionRow;
 pub use settings::SLA_SETTING;
 pub use tickets::{AuditRow, TicketFilter, TicketRow, Viewer, VisitRow, ticket_number};

@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Result, Store, with_pool};
 use campo_shared::workflow::{EventKind, Interval};
 
 use crate::projection::EquipmentEvent;
-use crate::reports::ticket::{ReportTicket, ReportVisit};
 
 /// Filters of the report; `None` means any.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -21,6 +20,65 @@ pub struct ReportFilters {
     /// The responsible (technician or contractor) user id.
     pub assignee: Option<String>,
     pub priority: Option<String>,
+}
+
+/// A ticket as the report reads it: its projection row, its visits and its equipment codes. What
+/// the report derives from it alone is in [`crate::reports::ticket`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReportTicket {
+    pub id: String,
+    pub number: String,
+    pub requester_name: String,
+    /// Code of the dependencia.
+    pub dependencia: Option<String>,
+    /// Its name (from the `dependencias` table).
+    pub dependencia_name: Option<String>,
+    pub channel: String,
+    pub category: String,
+    pub summary: String,
+    pub state: String,
+    pub priority: Option<String>,
+    pub mode: Option<String>,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    pub assignee_role: Option<String>,
+    pub created_at: i64,
+    pub triaged_at: Option<i64>,
+    pub responded_at: Option<i64>,
+    pub response_due: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub resolved_at: Option<i64>,
+    /// `on_site` or `phone`.
+    pub resolution: Option<String>,
+    pub closed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub visits: i64,
+    pub absent_visits: i64,
+    pub workshop_sends: i64,
+    pub contractor_sends: i64,
+    pub equipment_returns: i64,
+    pub reopened: i64,
+    pub report_summary: Option<String>,
+    pub survey_at: Option<i64>,
+    pub survey_timeliness: Option<i64>,
+    pub survey_treatment: Option<i64>,
+    pub survey_solution: Option<i64>,
+    /// Equipment codes the ticket names.
+    pub equipment: Vec<String>,
+    /// Its visits, in start order.
+    pub visit_log: Vec<ReportVisit>,
+    /// The times it waited for an absent user, in order.
+    pub absences: Vec<Interval>,
+    /// Its equipment's trips to the workshop or the contractor and back, in order.
+    pub equipment_events: Vec<EquipmentEvent>,
+}
+
+/// One visit of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportVisit {
+    pub technician_id: String,
+    pub started_at: i64,
+    pub user_present: bool,
 }
 
 #[derive(sqlx::FromRow)]

@@ -34,20 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/tickets/{id}/actions", post(actions::act))
         .route("/api/agenda", get(agenda::agenda))
         .route("/api/agenda/stream", get(agenda::stream))
-        .route("/api/permissions", get(permissions))
-}
-
-/// `GET /api/permissions`: the permission table of `campo-shared` (which roles may record each
-/// workflow event), so the PWA offers exactly the actions the server accepts.
-async fn permissions(_user: CurrentUser) -> Json<serde_json::Value> {
-    let table: serde_json::Map<String, serde_json::Value> = campo_shared::role::PERMISSIONS
-        .iter()
-        .map(|(kind, roles)| {
-            let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            (kind.as_str().to_owned(), serde_json::json!(roles))
-        })
-        .collect();
-    Json(serde_json::json!({ "events": table }))
 }
 
 /// The viewer of a request, for the access rule in SQL.
