@@ -256,17 +256,9 @@ impl TestApp {
     /// A client logged in as `username`; panics if the login fails.
     pub async fn login(&self, username: &str, password: &str) -> Client {
         let client = self.anonymous();
-        let response = client
-            .post(
-                "/api/login",
-                &json!({"username": username, "password": password}),
-            )
-            .await;
-        assert_eq!(
-            response.status, 200,
-            "login of {username} failed: {}",
-            response.body
-        );
+        if let Err(err) = client.login(username, password).await {
+            panic!("{err}");
+        }
         client
     }
 
@@ -400,6 +392,21 @@ impl Client {
         let url = base.parse().ok()?;
         let value = self.cookies.cookies(&url)?;
         value.to_str().ok().map(str::to_owned)
+    }
+
+    /// Logs in as `username`; the jar keeps the session cookie. Returns the server's answer (the
+    /// user), or an error unless it is a 200.
+    pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<Reply> {
+        let reply = self
+            .post(
+                "/api/login",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        if reply.status != 200 {
+            bail!("login of {username} failed: {}", reply.body);
+        }
+        Ok(reply)
     }
 
     pub fn http(&self) -> &reqwest::Client {

@@ -46,13 +46,7 @@ async fn main() -> anyhow::Result<()> {
     let (child, base) = spawn_campo(&db, &[], &[]).await?;
     let pid = child.id().context("pid")?;
     let coordinator = Client::new(base.clone());
-    let login = coordinator
-        .post(
-            "/api/login",
-            &json!({"username": "coordinador", "password": DEMO_PASSWORD}),
-        )
-        .await;
-    anyhow::ensure!(login.status == 200, "login failed: {}", login.body);
+    coordinator.login("coordinador", DEMO_PASSWORD).await?;
     let officials: Vec<String> = coordinator
         .get("/api/users?role=funcionario")
         .await

@@ -39,15 +39,7 @@ fn rss_mb(pid: u32) -> f64 {
 
 async fn sync_url(base: &str, user: &str) -> anyhow::Result<(String, String)> {
     let client = Client::new(base.to_owned());
-    let login = client
-        .post(
-            "/api/login",
-            &serde_json::json!({"username": user, "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    if login.status != 200 {
-        bail!("login {user}: {}", login.body);
-    }
+    let login = client.login(user, ADMIN_PASSWORD).await?;
     let token = client.post("/api/sync-token", &serde_json::json!({})).await;
     let token = token.body["token"].as_str().context("a token")?.to_owned();
     let id = login.body["id"].as_str().context("user id")?.to_owned();

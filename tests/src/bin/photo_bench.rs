@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use campo_tests::photo::phone_photo;
-use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, run_cli, spawn_campo};
+use campo_tests::{ADMIN_PASSWORD, Backend, Client, TestDb, add_admin, spawn_campo};
 use sha2::{Digest, Sha256};
 
 /// (user+system CPU seconds, peak RSS in KiB, current RSS in KiB) of a process.
@@ -73,30 +73,11 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let db = TestDb::new(Backend::Sqlite).await;
-    run_cli(
-        &db,
-        &[
-            "user",
-            "add",
-            "admin",
-            "--role",
-            "coordinador",
-            "--name",
-            "Bench",
-        ],
-        Some(ADMIN_PASSWORD),
-    )
-    .await?;
+    add_admin(&db).await;
     let (mut child, base) = spawn_campo(&db, &[], &[]).await?;
     let pid = child.id().context("pid")?;
     let client = Client::new(base);
-    let login = client
-        .post(
-            "/api/login",
-            &serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    anyhow::ensure!(login.status == 200, "login failed");
+    client.login("admin", ADMIN_PASSWORD).await?;
 
     let (cpu0, _, rss0) = usage(pid);
     let mut walls = Vec::new();

@@ -3,9 +3,9 @@
 //! (`@automerge/automerge-repo-sync-server`, pinned in `tests/bench/package.json`), in one run,
 //! printed side by side. `make bench-sync` runs it.
 //!
-//! The clients are raw automerge-repo protocol peers written here on the `automerge` crate (the
-//! same messages the JavaScript client sends, without its 100 ms throttle and without spending
-//! the machine's two cores on a JavaScript client). They write Campo ticket documents
+//! The clients are raw automerge-repo protocol peers (`campo_tests::raw_peer`) on the `automerge`
+//! crate (the same messages the JavaScript client sends, without its 100 ms throttle and without
+//! spending the machine's two cores on a JavaScript client). They write Campo ticket documents
 //! (`campo_tests::ticket`), as a coordinator (the demo's `coordinador`, with its session cookie).
 //!
 //! Scenarios, each on a fresh server:
@@ -39,16 +39,15 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash};
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
+use campo_tests::raw_peer::{RawPeer, decode};
 use campo_tests::ticket::{Author, add_comment, new_ticket, ticket_document};
-use campo_tests::{Backend, TempDir, TestDb, spawn_campo};
-use futures_util::{SinkExt, StreamExt};
+use campo_tests::{Backend, Client, DEMO_PASSWORD, TempDir, TestDb, campo_bin, spawn_campo};
+use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Spacing of the measured changes: past the JavaScript client's per-document throttle.
 const SPACING: Duration = Duration::from_millis(110);
@@ -110,7 +109,8 @@ struct ServerProc {
     /// Where HTTP requests go (`http://127.0.0.1:<port>`).
     base: String,
     ws_url: String,
-    cookie: Option<String>,
+    /// The demo coordinator, logged in (Campo only).
+    client: Option<Client>,
     data_dir: TempDir,
     db: Option<TestDb>,
 }
@@ -118,15 +118,6 @@ struct ServerProc {
 fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
-}
-
-/// The `campo` binary: `CAMPO_BIN`, or the one next to this benchmark (both built `--release`).
-fn campo_bin() -> PathBuf {
-    if let Ok(path) = std::env::var("CAMPO_BIN") {
-        return PathBuf::from(path);
-    }
-    let exe = std::env::current_exe().expect("current exe");
-    exe.with_file_name("campo")
 }
 
 fn node_server_script() -> PathBuf {
@@ -182,7 +173,7 @@ impl ServerProc {
             pid,
             base: format!("http://127.0.0.1:{port}"),
             ws_url: format!("ws://127.0.0.1:{port}/"),
-            cookie: None,
+            client: None,
             data_dir,
             db: None,
         };
@@ -211,14 +202,14 @@ impl ServerProc {
         )];
         let (child, base) = spawn_campo(&db, &["--demo"], &env).await?;
         let pid = child.id().context("campo pid")?;
-        let cookie = login(&base).await?;
+        let client = login(&base).await?;
         Ok(Self {
             target,
             child,
             pid,
             ws_url: format!("{}/sync", base.replacen("http", "ws", 1)),
             base,
-            cookie: Some(cookie),
+            client: Some(client),
             data_dir: TempDir::new(),
             db: Some(db),
         })
@@ -376,53 +367,22 @@ async fn pg_backends(db: &TestDb) -> Vec<u32> {
     pids.into_iter().map(|p| p as u32).collect()
 }
 
-/// Logs in as the demo coordinator; returns the session cookie (`name=value`).
-async fn login(base: &str) -> anyhow::Result<String> {
-    let http = reqwest::Client::new();
-    let reply = http
-        .post(format!("{base}/api/login"))
-        .json(
-            &serde_json::json!({"username": "coordinador", "password": campo_tests::DEMO_PASSWORD}),
-        )
-        .send()
-        .await?
-        .error_for_status()?;
-    let cookie = reply
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.split(';').next().map(str::to_owned))
-        .context("no session cookie")?;
-    let me: serde_json::Value = http
-        .get(format!("{base}/api/me"))
-        .header(reqwest::header::COOKIE, &cookie)
-        .send()
-        .await?
-        .json()
-        .await?;
+/// Logs in as the demo coordinator; returns its client, which holds the session cookie.
+async fn login(base: &str) -> anyhow::Result<Client> {
+    let client = Client::new(base.to_owned());
+    client.login("coordinador", DEMO_PASSWORD).await?;
+    let me = client.get("/api/me").await.body;
     if me["role"] != "coordinador" {
         bail!("the demo coordinator is not a coordinator: {me}");
     }
-    Ok(cookie)
+    Ok(client)
 }
 
 async fn coordinator(server: &ServerProc) -> Author {
-    if let Some(cookie) = &server.cookie {
-        let base = &server.base;
-        let me: Option<serde_json::Value> = async {
-            reqwest::Client::new()
-                .get(format!("{base}/api/me"))
-                .header(reqwest::header::COOKIE, cookie)
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()
-        }
-        .await;
-        if let Some(me) = me {
+    if let Some(client) = &server.client {
+        let me = client.get("/api/me").await;
+        if me.status == 200 {
+            let me = me.body;
             return Author {
                 id: me["id"].as_str().unwrap_or_default().to_owned(),
                 name: me["full_name"].as_str().unwrap_or_default().to_owned(),
@@ -442,91 +402,19 @@ async fn coordinator(server: &ServerProc) -> Author {
 // ---------------------------------------------------------------------------------------------
 // A raw protocol peer
 
-fn encode(fields: &[(&str, Field<'_>)]) -> Vec<u8> {
-    let mut e = minicbor::Encoder::new(Vec::new());
-    let _ = e.map(fields.len() as u64);
-    for (key, value) in fields {
-        let _ = e.str(key);
-        let _ = match value {
-            Field::Text(t) => e.str(t),
-            Field::Bytes(b) => e.bytes(b),
-            Field::Versions => e.array(1).and_then(|e| e.str("1")),
-            Field::Ephemeral => e.map(1).and_then(|e| e.str("isEphemeral")?.bool(true)),
-        };
-    }
-    e.into_writer()
-}
-
-enum Field<'a> {
-    Text(&'a str),
-    Bytes(&'a [u8]),
-    Versions,
-    Ephemeral,
-}
-
-#[derive(Default, Debug)]
-struct Frame {
-    kind: String,
-    sender_id: String,
-    document_id: String,
-    data: Vec<u8>,
-    message: String,
-}
-
-fn decode(frame: &[u8]) -> Option<Frame> {
-    let mut d = minicbor::Decoder::new(frame);
-    let mut out = Frame::default();
-    let len = d.map().ok()??;
-    for _ in 0..len {
-        let key = d.str().ok()?.to_owned();
-        match key.as_str() {
-            "type" => out.kind = d.str().ok()?.to_owned(),
-            "senderId" => out.sender_id = d.str().ok()?.to_owned(),
-            "documentId" => out.document_id = d.str().ok()?.to_owned(),
-            "message" => out.message = d.str().ok()?.to_owned(),
-            "data" => {
-                if d.datatype().ok()? == minicbor::data::Type::Tag {
-                    d.tag().ok()?;
-                }
-                out.data = d.bytes().ok()?.to_vec();
-            }
-            _ => d.skip().ok()?,
-        }
-    }
-    Some(out)
-}
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Opens a socket and completes the join/peer handshake; returns it and the server's peer id.
-async fn open(server: &ServerProc, peer_id: &str) -> anyhow::Result<(Socket, String)> {
+/// Opens a socket (with the coordinator's session cookie, on Campo) and completes the join/peer
+/// handshake.
+async fn open(server: &ServerProc, peer_id: &str) -> anyhow::Result<RawPeer> {
     let mut request = server.ws_url.as_str().into_client_request()?;
-    if let Some(cookie) = &server.cookie {
+    if let Some(client) = &server.client {
+        let cookie = client
+            .cookie_header(&server.base)
+            .context("no session cookie")?;
         request
             .headers_mut()
             .insert("cookie", cookie.parse().context("cookie header")?);
     }
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
-    let join = encode(&[
-        ("type", Field::Text("join")),
-        ("senderId", Field::Text(peer_id)),
-        ("peerMetadata", Field::Ephemeral),
-        ("supportedProtocolVersions", Field::Versions),
-    ]);
-    ws.send(WsMessage::Binary(join.into())).await?;
-    loop {
-        match ws.next().await {
-            Some(Ok(WsMessage::Binary(bytes))) => {
-                let frame = decode(&bytes).context("undecodable answer to join")?;
-                if frame.kind != "peer" {
-                    bail!("expected peer, got {frame:?}");
-                }
-                return Ok((ws, frame.sender_id));
-            }
-            Some(Ok(_)) => continue,
-            other => bail!("the server closed during the handshake: {other:?}"),
-        }
-    }
+    RawPeer::join_ephemeral(request, peer_id).await
 }
 
 type EditFn = Box<dyn FnOnce(&mut Automerge) + Send>;
@@ -578,10 +466,10 @@ struct Peer {
 impl Peer {
     async fn connect(server: &ServerProc) -> anyhow::Result<Self> {
         let peer_id = format!("bench-{}", uuid::Uuid::new_v4().simple());
-        let (ws, server_id) = open(server, &peer_id).await?;
+        let raw = open(server, &peer_id).await?;
         let (cmds, cmd_rx) = mpsc::unbounded_channel();
         let (event_tx, events) = mpsc::unbounded_channel();
-        tokio::spawn(peer_loop(ws, peer_id, server_id, cmd_rx, event_tx));
+        tokio::spawn(peer_loop(raw, cmd_rx, event_tx));
         Ok(Self { cmds, events })
     }
 
@@ -621,23 +509,8 @@ impl Peer {
     }
 }
 
-fn sync_frame(kind: &str, me: &str, server: &str, id: &str, data: &[u8]) -> WsMessage {
-    WsMessage::Binary(
-        encode(&[
-            ("type", Field::Text(kind)),
-            ("senderId", Field::Text(me)),
-            ("targetId", Field::Text(server)),
-            ("documentId", Field::Text(id)),
-            ("data", Field::Bytes(data)),
-        ])
-        .into(),
-    )
-}
-
 async fn peer_loop(
-    mut ws: Socket,
-    me: String,
-    server: String,
+    mut peer: RawPeer,
     mut cmds: mpsc::UnboundedReceiver<PeerCmd>,
     events: mpsc::UnboundedSender<PeerEvent>,
 ) {
@@ -651,7 +524,7 @@ async fn peer_loop(
                         PeerCmd::Push { id, doc, forget } => {
                             let mut state = sync::State::new();
                             if let Some(m) = doc.generate_sync_message(&mut state) {
-                                ws.send(sync_frame("sync", &me, &server, &id, &m.encode())).await?;
+                                peer.send_sync(&id, &m.encode()).await?;
                             }
                             docs.insert(id, DocState { doc: *doc, state, stored: Vec::new(), forget });
                         }
@@ -659,7 +532,7 @@ async fn peer_loop(
                             let doc = Automerge::new();
                             let mut state = sync::State::new();
                             if let Some(m) = doc.generate_sync_message(&mut state) {
-                                ws.send(sync_frame("request", &me, &server, &id, &m.encode())).await?;
+                                peer.send_request(&id, &m.encode()).await?;
                             }
                             docs.insert(id, DocState { doc, state, stored: Vec::new(), forget: false });
                         }
@@ -669,13 +542,13 @@ async fn peer_loop(
                             let heads = d.doc.get_heads();
                             let at = Instant::now();
                             if let Some(m) = d.doc.generate_sync_message(&mut d.state) {
-                                ws.send(sync_frame("sync", &me, &server, &id, &m.encode())).await?;
+                                peer.send_sync(&id, &m.encode()).await?;
                             }
                             let _ = done.send((heads, at));
                         }
                     }
                 }
-                frame = ws.next() => {
+                frame = peer.ws.next() => {
                     let at = Instant::now();
                     let bytes = match frame {
                         Some(Ok(WsMessage::Binary(bytes))) => bytes,
@@ -703,7 +576,7 @@ async fn peer_loop(
                         });
                     }
                     if let Some(m) = d.doc.generate_sync_message(&mut d.state) {
-                        ws.send(sync_frame("sync", &me, &server, &frame.document_id, &m.encode())).await?;
+                        peer.send_sync(&frame.document_id, &m.encode()).await?;
                     }
                     if !heads.is_empty() && d.state.shared_heads == heads && d.stored != heads {
                         d.stored = heads;
@@ -856,13 +729,13 @@ async fn idle_clients(server: &ServerProc, n: usize) -> anyhow::Result<(f64, f64
     let before = server.rss_mb();
     let opened = futures_util::stream::iter(0..n)
         .map(|i| async move {
-            let (mut ws, _) = open(
+            let mut peer = open(
                 server,
                 &format!("idle-{i}-{}", uuid::Uuid::new_v4().simple()),
             )
             .await?;
             // Reading answers the server's pings, as a real client does.
-            let keep = tokio::spawn(async move { while let Some(Ok(_)) = ws.next().await {} });
+            let keep = tokio::spawn(async move { while let Some(Ok(_)) = peer.ws.next().await {} });
             Ok::<_, anyhow::Error>(keep)
         })
         .buffer_unordered(64)
