@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::{Store, with_pool};
-use campo_shared::workflow::{EventKind, Interval};
+use campo_shared::event_kind::EventKind;
+use campo_shared::workflow::Interval;
 
 use crate::projection::EquipmentEvent;
 use crate::reports::ticket::{ReportTicket, ReportVisit};

@@ -124,7 +124,7 @@ pub struct DocChanged {
     pub before: Option<Audience>,
     pub after: Option<Audience>,
     /// The kinds of the workflow events this change added (notifications follow them).
-    pub new_events: Vec<campo_shared::workflow::EventKind>,
+    pub new_events: Vec<campo_shared::event_kind::EventKind>,
 }
 
 /// A user's device reached the server (it joined, or delivered a change that was stored).
@@ -819,7 +819,7 @@ impl DocActor {
     fn was_assigned(&self, peer: &PeerLink) -> bool {
         self.ticket.as_ref().is_some_and(|t| {
             t.ticket.events.iter().any(|e| {
-                e.kind == campo_shared::workflow::EventKind::Assigned
+                e.kind == campo_shared::event_kind::EventKind::Assigned
                     && e.data
                         .assignee
                         .as_ref()
