@@ -17,12 +17,12 @@ use campo_fuzz::{
 };
 use campo_server::media::process::{Limits, ingest};
 use campo_server::sync::wire::{Message, PeerMetadata};
+use campo_shared::event_kind::EventKind;
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
 use campo_shared::rules::Writer;
 use campo_shared::schema::incremental::HydratedTicket;
 use campo_shared::schema::{self, Survey, SurveyAnswers, SurveyChannel, TicketDoc};
-use campo_shared::workflow::EventKind;
 use image::{ImageEncoder, RgbImage, RgbaImage};
 
 fn corpus(target: &str) -> PathBuf {

@@ -21,6 +21,7 @@ use campo_fuzz::{
     COORD, OFFICIAL, PHOTO, TECH, USERS, Verdict, check_accepted, comment, concurrent,
     device_actor, event, receive, request, starting_tickets, stored, sync_data, uuid, visit,
 };
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::rules::Writer;
 use campo_shared::schema::incremental::HydratedTicket;
@@ -29,7 +30,6 @@ use campo_shared::schema::{
     SurveyChannel, TicketDoc,
 };
 use campo_shared::sla::Priority;
-use campo_shared::workflow::EventKind;
 use libfuzzer_sys::fuzz_target;
 
 /// Words the fuzzer would take long to find: ids, roles, event kinds, enum values.

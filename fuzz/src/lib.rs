@@ -13,6 +13,7 @@ use std::sync::{Mutex, Once};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, Automerge};
 use campo_server::sync::wire::decode_sync_data;
+use campo_shared::event_kind::EventKind;
 use campo_shared::ids::{CommentId, EventId, VisitId};
 use campo_shared::limits;
 use campo_shared::role::Role;
@@ -22,7 +23,6 @@ use campo_shared::schema::{
     Channel, ClosingReport, Comment, Event, EventData, Person, Request, TicketDoc, Visit,
     append_comment,
 };
-use campo_shared::workflow::EventKind;
 use uuid::Uuid;
 
 pub const OFFICIAL: &str = "u-official";

@@ -1,6 +1,7 @@
 // The ticket document, schema version 1, exactly as campo-shared defines it
-// (shared/src/schema.rs, shared/src/schema/wire.rs), the workflow's permission and transition
-// tables and the fold of events into a state. Times are ms since the Unix epoch, UTC.
+// (shared/src/schema.rs, shared/src/event_kind.rs, shared/src/wire.rs), the workflow's
+// permission and transition tables and the fold of events into a state. Times are ms since the
+// Unix epoch, UTC.
 //
 // The tables are campo-shared's own: `domain.json` is generated from shared/src/domain.rs (a Rust
 // test keeps it equal), and the enumerations below are checked against it by test/domain.test.ts,

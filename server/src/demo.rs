@@ -141,6 +141,7 @@ mod tickets {
     use crate::projection::{Sla, project};
     use crate::store::{AuditEntry, ChunkKind, CommitChange, EquipmentRow, Store, UserRow, now_ms};
     use automerge::AutoCommit;
+    use campo_shared::event_kind::EventKind as K;
     use campo_shared::ids::{DocumentId, VisitId};
     use campo_shared::role::Role;
     use campo_shared::schema::{
@@ -148,7 +149,7 @@ mod tickets {
         SurveyAnswers, SurveyChannel, TicketDoc, Visit,
     };
     use campo_shared::sla::Priority;
-    use campo_shared::workflow::{EventKind as K, fold};
+    use campo_shared::workflow::fold;
 
     const HOUR_MS: i64 = 3_600_000;
 

@@ -65,9 +65,9 @@ both_backends!(ticket_numbers_are_never_given_twice);
 async fn ticket_numbers_are_never_given_twice(backend: Backend) {
     use campo_server::projection::{Sla, project};
     use campo_server::store::CommitChange;
+    use campo_shared::event_kind::EventKind;
     use campo_shared::role::Role;
     use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc};
-    use campo_shared::workflow::EventKind;
 
     let (store, _db) = open(backend).await;
     let mut tasks = Vec::new();

@@ -9,10 +9,11 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::event_kind::EventKind;
 use crate::role::{PERMISSIONS, Role};
 use crate::schema::{Channel, Mode, Outcome, SCHEMA_VERSION, SurveyChannel};
 use crate::sla::Priority;
-use crate::workflow::{EventKind, FlagKind, Next, State, TRANSITIONS};
+use crate::workflow::{FlagKind, Next, State, TRANSITIONS};
 
 /// The domain tables as the PWA reads them, pretty-printed with a final newline.
 pub fn domain_json() -> String {

@@ -14,8 +14,9 @@ use std::collections::HashSet;
 
 use automerge::{Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 
+use crate::event_kind::EventKind;
 use crate::schema::TicketDoc;
-use crate::workflow::{EventKind, ordered};
+use crate::workflow::ordered;
 
 /// The ids of the events, visits and comments of `ticket` (read from `doc`) that a former
 /// responsible delivered concurrently with the change that replaced them.

@@ -56,7 +56,7 @@ pub enum IdError {
     },
 }
 
-/// Reads a string from an Automerge scalar or Text object (see [`crate::schema`] on why both).
+/// Reads a string from an Automerge scalar or Text object (see [`crate::wire`] on why both).
 fn hydrate_text_as<T, D: ReadDoc>(doc: &D, obj: &automerge::ObjId) -> Result<T, HydrateError>
 where
     T: FromStr<Err = IdError>,

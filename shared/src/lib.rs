@@ -3,10 +3,23 @@
 //! No I/O lives here: only types and pure functions. The server stores and moves what these types
 //! describe; the rules about who may do what, how a ticket's state follows from its events and when
 //! its deadlines fall are decided here, once.
+//!
+//! The modules are layered; each uses only those of the lines above it:
+//!
+//! 1. [`ids`], [`account`], [`calendar`], [`wire`] (how values look in JSON and in the Automerge
+//!    documents) and [`event_kind`] (what a workflow event records);
+//! 2. [`role`] (who may record which event kind) and [`sla`] (priorities and deadlines);
+//! 3. [`schema`] (the ticket document) and [`limits`] (how large its parts may grow), which use
+//!    each other: the limits are checked on the document's types, and the request and survey forms
+//!    are validated against the limits;
+//! 4. [`workflow`] (the state folded from the events);
+//! 5. [`handover`], [`rules`] (what each role may change in a document) and [`domain`] (all of it
+//!    as data for the PWA).
 
 pub mod account;
 pub mod calendar;
 pub mod domain;
+pub mod event_kind;
 pub mod handover;
 pub mod ids;
 pub mod limits;
@@ -14,4 +27,5 @@ pub mod role;
 pub mod rules;
 pub mod schema;
 pub mod sla;
+pub mod wire;
 pub mod workflow;

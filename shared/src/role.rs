@@ -6,8 +6,8 @@
 //! *now* (from the ticket's current state) is the other half, in [`crate::workflow`];
 //! [`crate::workflow::check`] combines both.
 
-use crate::schema::wire::wire_enum;
-use crate::workflow::EventKind;
+use crate::event_kind::EventKind;
+use crate::wire::wire_enum;
 
 wire_enum! {
     /// What a user is in the organisation; decides what it may see and do.
@@ -24,7 +24,7 @@ wire_enum! {
 }
 
 /// The error of [`Role::from_str`](std::str::FromStr): names the valid roles, in Spanish.
-pub type ParseRoleError = crate::schema::wire::UnknownValue;
+pub type ParseRoleError = crate::wire::UnknownValue;
 
 impl Role {
     /// The Spanish name shown to people.

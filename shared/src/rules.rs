@@ -31,11 +31,12 @@ use std::collections::HashMap;
 use automerge::ObjId;
 use autosurgeon::ReadDoc;
 
+use crate::event_kind::EventKind;
 use crate::limits::{self, OverLimit};
 use crate::role::{Role, may};
 use crate::schema::incremental::{HydratedTicket, RootList, Touched};
 use crate::schema::{TicketDoc, shape, validate_request, validate_survey};
-use crate::workflow::{EventKind, fold};
+use crate::workflow::fold;
 
 /// A change that breaks a rule; the message names the rule, in Spanish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -17,23 +17,22 @@
 //!   `Date.now()`): simple and portable.
 //! - Photos are referenced by the SHA-256 (lower-case hex) of their bytes; the bytes travel apart.
 //!
-//! Reading is lenient where JavaScript and Rust write differently (see [`wire`]): strings may be
-//! scalars or Text objects, numbers ints or floats, and optional fields may be absent or null.
-//! Writing from Rust always uses scalar strings and signed ints.
+//! Reading is lenient where JavaScript and Rust write differently (see [`crate::wire`]): strings
+//! may be scalars or Text objects, numbers ints or floats, and optional fields may be absent or
+//! null. Writing from Rust always uses scalar strings and signed ints.
 
 pub mod incremental;
 pub mod shape;
-pub mod wire;
 
 use automerge::{ObjType, ROOT, Value};
 use autosurgeon::{Hydrate, HydrateError, ReadDoc, Reconcile, ReconcileError};
 use serde::{Deserialize, Serialize};
 
+use crate::event_kind::EventKind;
 use crate::ids::{CommentId, DependenciaCode, EquipmentCode, EventId, VisitId};
 use crate::role::Role;
 use crate::sla::Priority;
-use crate::workflow::EventKind;
-use wire::wire_enum;
+use crate::wire::{self, wire_enum};
 
 /// The schema version this crate reads and writes.
 pub const SCHEMA_VERSION: u64 = 1;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{BusinessCalendar, CalendarError, Window, default_windows};
-use crate::schema::wire::wire_enum;
+use crate::wire::wire_enum;
 
 wire_enum! {
     /// How urgent a ticket is, set by the coordinator at triage. Three levels, as officials and

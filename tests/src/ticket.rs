@@ -4,13 +4,13 @@
 //! (a comment, a visit).
 
 use automerge::{ActorId, Automerge};
+use campo_shared::event_kind::EventKind;
 use campo_shared::ids::CommentId;
 use campo_shared::role::Role;
 use campo_shared::schema::{
     Channel, Comment, Event, Person, Request, TicketDoc, Visit, append_comment, append_visit,
     validate_request,
 };
-use campo_shared::workflow::EventKind;
 
 /// The user a ticket is written for: the connecting user, as `/api/me` reports it.
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 //! projection row and the event to a Spanish e-mail.
 
 use campo_shared::calendar::bogota;
+use campo_shared::event_kind::EventKind;
 use campo_shared::schema::{Event, TicketDoc};
 use campo_shared::sla::Priority;
-use campo_shared::workflow::EventKind;
 use chrono::{DateTime, Datelike, Timelike};
 
 use crate::store::{TicketRow, UserRow};

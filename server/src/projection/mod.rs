@@ -8,10 +8,11 @@
 
 use automerge::ChangeHash;
 use campo_shared::calendar::BusinessCalendar;
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::TicketDoc;
 use campo_shared::sla::{self, SlaPolicy};
-use campo_shared::workflow::{self, EventKind, FlagKind, Folded, Interval, Resolution, utc};
+use campo_shared::workflow::{self, FlagKind, Folded, Interval, Resolution, utc};
 use serde::Serialize;
 
 /// Everything the `tickets` row holds about a ticket, except its id, number and `updated_at`.

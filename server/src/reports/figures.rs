@@ -45,9 +45,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use campo_shared::calendar::{BusinessCalendar, bogota};
+use campo_shared::event_kind::EventKind;
 use campo_shared::schema::SurveyAnswers;
 use campo_shared::sla::{self, Pause};
-use campo_shared::workflow::EventKind;
 use chrono::NaiveDate;
 use serde::Serialize;
 

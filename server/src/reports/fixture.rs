@@ -11,7 +11,8 @@ use super::period::Period;
 use super::ticket::{ReportTicket, ReportVisit};
 use crate::projection::EquipmentEvent;
 use campo_shared::calendar::to_utc;
-use campo_shared::workflow::{EventKind, Interval};
+use campo_shared::event_kind::EventKind;
+use campo_shared::workflow::Interval;
 
 /// An instant of 2026 in Bogota.
 pub fn at(month: u32, day: u32, hour: u32, minute: u32) -> i64 {

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Result, Store, with_pool};
-use campo_shared::workflow::{EventKind, Interval};
+use campo_shared::event_kind::EventKind;
+use campo_shared::workflow::Interval;
 
 use crate::projection::EquipmentEvent;
 

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
+use campo_shared::event_kind::EventKind;
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
 use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc, Visit};
-use campo_shared::workflow::EventKind;
 use proptest::prelude::*;
 use tokio::sync::{mpsc, watch};
 

@@ -132,7 +132,7 @@ pub struct DocChanged {
     pub before: Option<Audience>,
     pub after: Option<Audience>,
     /// The kinds of the workflow events this change added (notifications follow them).
-    pub new_events: Vec<campo_shared::workflow::EventKind>,
+    pub new_events: Vec<campo_shared::event_kind::EventKind>,
 }
 
 /// A user's device reached the server (it joined, or delivered a change that was stored).

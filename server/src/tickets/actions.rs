@@ -5,10 +5,11 @@
 
 use axum::extract::{Path, State};
 use campo_shared::account::FieldError;
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::{Event, EventData, Mode, Person, TicketDoc, append_event};
 use campo_shared::sla::Priority;
-use campo_shared::workflow::{self, EventKind};
+use campo_shared::workflow;
 use serde::Deserialize;
 
 use super::{TicketView, author, readable_ticket, sync_error};

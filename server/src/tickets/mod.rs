@@ -13,10 +13,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use campo_shared::account::FieldError;
+use campo_shared::event_kind::EventKind;
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
 use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc, validate_request};
-use campo_shared::workflow::EventKind;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;

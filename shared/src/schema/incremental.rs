@@ -539,11 +539,12 @@ impl<D: ReadDoc> ReadDoc for MapsOnce<'_, D> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event_kind::EventKind;
     use crate::ids::CommentId;
     use crate::role::Role;
     use crate::schema::tests::{registered, request};
     use crate::schema::{
-        Comment, Event, EventKind, Visit, append_comment, append_event, append_visit, update_visit,
+        Comment, Event, Visit, append_comment, append_event, append_visit, update_visit,
     };
     use automerge::transaction::Transactable;
     use automerge::{ActorId, AutoCommit, Automerge, PatchLog, ScalarValue};

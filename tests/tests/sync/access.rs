@@ -4,10 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::{Event, EventData, Visit};
 use campo_shared::sla::Priority;
-use campo_shared::workflow::{EventKind, fold};
+use campo_shared::workflow::fold;
 use campo_tests::{ADMIN_PASSWORD, Backend, Client, both_backends, run_cli};
 use serde_json::{Value, json};
 

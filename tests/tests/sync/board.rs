@@ -1,9 +1,9 @@
 //! The dispatch board: a snapshot, then live events as phones sync, resumable after a
 //! disconnection with `Last-Event-ID`.
 
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::{Event, EventData, Visit};
-use campo_shared::workflow::EventKind;
 use campo_tests::{Backend, Client, both_backends};
 use serde_json::{Value, json};
 

@@ -3,10 +3,10 @@
 //! and texts far over their limits. Each is refused with a Spanish reason, reaches no other client,
 //! and leaves the ticket writable by everyone else.
 
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::{Event, EventData, TicketDoc};
 use campo_shared::sla::Priority;
-use campo_shared::workflow::EventKind;
 use campo_tests::{Backend, Client, both_backends};
 use serde_json::json;
 

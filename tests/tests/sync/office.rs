@@ -4,12 +4,12 @@
 //! official gets an e-mail at each step that concerns it.
 
 use campo_shared::calendar::{colombian_holidays, to_local};
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::{
     ClosingReport, Event, EventData, Survey, SurveyAnswers, SurveyChannel, Visit,
 };
 use campo_shared::sla::{SlaPolicy, Target};
-use campo_shared::workflow::EventKind;
 use campo_tests::smtp::{SmtpSink, free_port, wait_for_mail};
 use campo_tests::ticket::now_ms;
 use campo_tests::{Backend, TempDir, both_backends};

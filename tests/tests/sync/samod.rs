@@ -11,9 +11,9 @@ use ::samod::{
     Transport,
 };
 use automerge::Automerge;
+use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::{TicketDoc, validate_request};
-use campo_shared::workflow::EventKind;
 use campo_tests::ticket::{Author, add_comment, add_visit, new_ticket, ticket_document};
 use campo_tests::{Backend, Client, both_backends};
 use futures_util::future::BoxFuture;

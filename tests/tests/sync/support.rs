@@ -128,9 +128,9 @@ impl Server {
 
 /// A valid ticket registered by the coordinator `user_id`, for raw sync clients.
 pub fn ticket_doc(user_id: &str) -> campo_shared::schema::TicketDoc {
+    use campo_shared::event_kind::EventKind;
     use campo_shared::role::Role;
     use campo_shared::schema::{Channel, Event, Person, Request, TicketDoc};
-    use campo_shared::workflow::EventKind;
     let request = Request {
         requester: Person {
             id: user_id.to_owned(),

@@ -27,7 +27,7 @@ impl DocActor {
     fn was_assigned(&self, peer: &PeerLink) -> bool {
         self.ticket.as_ref().is_some_and(|t| {
             t.ticket.events.iter().any(|e| {
-                e.kind == campo_shared::workflow::EventKind::Assigned
+                e.kind == campo_shared::event_kind::EventKind::Assigned
                     && e.data
                         .assignee
                         .as_ref()

@@ -12,6 +12,9 @@
 //!   GPS accuracy. autosurgeon's stock `String`/`f64`/`u64` hydrators accept only the scalar
 //!   forms, so a document that is perfectly valid from JavaScript would fail to load on the
 //!   server. These helpers read either form. Rust always *writes* the scalar forms.
+//!
+//! Nothing here uses another module of the crate, so every module that declares a closed set of
+//! values (roles, priorities, event kinds, the document's enumerations, states) can use it.
 
 use automerge::{ObjId, ObjType, ScalarValue, Value};
 use autosurgeon::{HydrateError, Prop, ReadDoc};
@@ -77,7 +80,7 @@ macro_rules! wire_enum {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::schema::wire::UnknownValue;
+            type Err = $crate::wire::UnknownValue;
 
             /// Parses the wire name; surrounding blanks and ASCII case are forgiven because
             /// these values are also typed by people (CLI flags, query strings).
@@ -87,7 +90,7 @@ macro_rules! wire_enum {
                     .iter()
                     .copied()
                     .find(|v| v.as_str().eq_ignore_ascii_case(wanted))
-                    .ok_or_else(|| $crate::schema::wire::UnknownValue {
+                    .ok_or_else(|| $crate::wire::UnknownValue {
                         what: $what,
                         value: s.to_string(),
                         valid: $name::WIRE_NAMES,
@@ -108,7 +111,7 @@ macro_rules! wire_enum {
 
         impl ::autosurgeon::Hydrate for $name {
             fn hydrate_string(s: &'_ str) -> ::std::result::Result<Self, ::autosurgeon::HydrateError> {
-                s.parse().map_err(|e: $crate::schema::wire::UnknownValue| {
+                s.parse().map_err(|e: $crate::wire::UnknownValue| {
                     ::autosurgeon::HydrateError::unexpected(
                         concat!("a ", stringify!($name), " wire name"),
                         e.to_string(),
