@@ -7,14 +7,14 @@
 //! The modules are layered; each uses only those of the lines above it:
 //!
 //! 1. [`ids`], [`account`], [`calendar`], [`wire`] (how values look in JSON and in the Automerge
-//!    documents) and [`event_kind`] (what a workflow event records);
+//!    documents), [`event_kind`] (what a workflow event records) and [`limits`] (the table of how
+//!    large a ticket's parts may grow);
 //! 2. [`role`] (who may record which event kind) and [`sla`] (priorities and deadlines);
-//! 3. [`schema`] (the ticket document) and [`limits`] (how large its parts may grow), which use
-//!    each other: the limits are checked on the document's types, and the request and survey forms
-//!    are validated against the limits;
+//! 3. [`schema`] (the ticket document; its request and survey forms are validated against the
+//!    limits);
 //! 4. [`workflow`] (the state folded from the events);
-//! 5. [`handover`], [`rules`] (what each role may change in a document) and [`domain`] (all of it
-//!    as data for the PWA).
+//! 5. [`handover`], [`rules`] (what each role may change in a document, each part measured
+//!    against the limits) and [`domain`] (all of it as data for the PWA).
 
 pub mod account;
 pub mod calendar;

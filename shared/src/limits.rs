@@ -2,11 +2,10 @@
 //! may hold, and how large a change and a document may grow. One table, enforced by the sync
 //! server on every incoming change, by the REST API on what it writes, and by the PWA before it
 //! saves (it reads the same table from `pwa/src/limits.json`, which a test keeps equal to
-//! [`table_json`]).
+//! [`table_json`]). The table knows no ticket: the write rules measure each part of a ticket
+//! against it (`rules/sizes.rs`).
 
 use serde::Serialize;
-
-use crate::schema::{ClosingReport, Comment, Event, Request, Survey, TicketDoc, Visit};
 
 /// A text field and its longest value, in characters (Unicode scalar values, as JavaScript's
 /// `[...s].length` counts them).
@@ -133,126 +132,6 @@ impl ListLimit {
             ),
         })
     }
-}
-
-/// Checks every text and list of a ticket against the table; the first value over its limit.
-pub fn check_ticket(doc: &TicketDoc) -> Result<(), OverLimit> {
-    check_request(&doc.request)?;
-    EVENTS.check("events", doc.events.len())?;
-    for (i, event) in doc.events.iter().enumerate() {
-        check_event(i, event)?;
-    }
-    VISITS.check("visits", doc.visits.len())?;
-    for (i, visit) in doc.visits.iter().enumerate() {
-        check_visit(i, visit)?;
-    }
-    if let Some(report) = &doc.report {
-        check_report(report)?;
-    }
-    if let Some(survey) = &doc.survey {
-        check_survey(survey)?;
-    }
-    COMMENTS.check("comments", doc.comments.len())?;
-    for (i, comment) in doc.comments.iter().enumerate() {
-        check_comment(i, comment)?;
-    }
-    Ok(())
-}
-
-/// The request's texts and lists.
-pub fn check_request(request: &Request) -> Result<(), OverLimit> {
-    DESCRIPTION.check("request.description", &request.description)?;
-    for (field, value) in [
-        ("request.requester.id", &request.requester.id),
-        ("request.requester.name", &request.requester.name),
-        ("request.dependencia", &request.dependencia),
-        ("request.location", &request.location),
-        ("request.category", &request.category),
-    ] {
-        SHORT_TEXT.check(field, value)?;
-    }
-    if let Some(extension) = &request.phone_extension {
-        SHORT_TEXT.check("request.phone_extension", extension)?;
-    }
-    if let Some(reference) = &request.external_ref {
-        SHORT_TEXT.check("request.external_ref", reference)?;
-    }
-    EQUIPMENT.check("request.equipment", request.equipment.len())?;
-    REQUEST_PHOTOS.check("request.photos", request.photos.len())?;
-    for (i, code) in request.equipment.iter().enumerate() {
-        SHORT_TEXT.check(format!("request.equipment[{i}]"), code)?;
-    }
-    for (i, sha) in request.photos.iter().enumerate() {
-        SHORT_TEXT.check(format!("request.photos[{i}]"), sha)?;
-    }
-    Ok(())
-}
-
-/// The texts of the event at index `i`.
-pub fn check_event(i: usize, event: &Event) -> Result<(), OverLimit> {
-    SHORT_TEXT.check(format!("events[{i}].author"), &event.author)?;
-    let data = &event.data;
-    if let Some(reason) = &data.reason {
-        REASON.check(format!("events[{i}].data.reason"), reason)?;
-    }
-    if let Some(assignee) = &data.assignee {
-        SHORT_TEXT.check(format!("events[{i}].data.assignee.id"), &assignee.id)?;
-        SHORT_TEXT.check(format!("events[{i}].data.assignee.name"), &assignee.name)?;
-    }
-    if let Some(url) = &data.duplicate_of {
-        SHORT_TEXT.check(format!("events[{i}].data.duplicate_of"), url)?;
-    }
-    Ok(())
-}
-
-/// The texts and photos of the visit at index `i`.
-pub fn check_visit(i: usize, visit: &Visit) -> Result<(), OverLimit> {
-    SHORT_TEXT.check(format!("visits[{i}].technician"), &visit.technician)?;
-    NOTE.check(format!("visits[{i}].note"), &visit.note)?;
-    DIAGNOSIS.check(format!("visits[{i}].diagnosis"), &visit.diagnosis)?;
-    ACTIONS.check(format!("visits[{i}].actions"), &visit.actions)?;
-    TESTS.check(format!("visits[{i}].tests"), &visit.tests)?;
-    EVIDENCE.check(format!("visits[{i}].evidence"), visit.evidence.len())?;
-    for (j, photo) in visit.evidence.iter().enumerate() {
-        SHORT_TEXT.check(format!("visits[{i}].evidence[{j}].sha256"), &photo.sha256)?;
-    }
-    if let Some(custody) = &visit.custody {
-        EQUIPMENT.check(
-            format!("visits[{i}].custody.equipment"),
-            custody.equipment.len(),
-        )?;
-        for (field, value) in [
-            ("from", &custody.from),
-            ("to", &custody.to),
-            ("place", &custody.place),
-        ] {
-            SHORT_TEXT.check(format!("visits[{i}].custody.{field}"), value)?;
-        }
-        for code in &custody.equipment {
-            SHORT_TEXT.check(format!("visits[{i}].custody.equipment"), code)?;
-        }
-        CONDITION.check(format!("visits[{i}].custody.condition"), &custody.condition)?;
-    }
-    Ok(())
-}
-
-/// The closing report's texts.
-pub fn check_report(report: &ClosingReport) -> Result<(), OverLimit> {
-    SHORT_TEXT.check("report.author", &report.author)?;
-    SUMMARY.check("report.summary", &report.summary)?;
-    RESULTS.check("report.results", &report.results)
-}
-
-/// The survey's texts.
-pub fn check_survey(survey: &Survey) -> Result<(), OverLimit> {
-    SHORT_TEXT.check("survey.by", &survey.by)?;
-    SURVEY_COMMENT.check("survey.answers.comment", &survey.answers.comment)
-}
-
-/// The text of the comment at index `i`.
-pub fn check_comment(i: usize, comment: &Comment) -> Result<(), OverLimit> {
-    SHORT_TEXT.check(format!("comments[{i}].author"), &comment.author)?;
-    COMMENT.check(format!("comments[{i}].text"), &comment.text)
 }
 
 /// The table as the PWA reads it (`pwa/src/limits.json`): texts and lists by key, which texts

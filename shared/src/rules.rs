@@ -90,7 +90,7 @@ pub fn check_change<D: ReadDoc>(
         Some(before) => &before.ticket,
         None => {
             check_registration(writer, new)?;
-            limits::check_request(&new.request)?;
+            sizes::check_request(&new.request)?;
             &empty_like(new)
         }
     };
@@ -338,7 +338,7 @@ fn check_events(writer: Writer<'_>, new: &TicketDoc, diff: &ListDiff) -> Result<
     unique(&new.events, &diff.added, |e| e.id, "un evento")?;
     for &j in &diff.added {
         let event = &new.events[j];
-        limits::check_event(j, event)?;
+        sizes::check_event(j, event)?;
         if event.author != writer.user_id || event.author_role != writer.role {
             return Err(violation(
                 "cada evento lleva a su autor",
@@ -408,7 +408,7 @@ fn check_visits(
                 "solo se puede quitar una foto mientras la visita está abierta.",
             ));
         }
-        limits::check_visit(j, is)?;
+        sizes::check_visit(j, is)?;
     }
     if diff.added.is_empty() {
         return Ok(());
@@ -428,7 +428,7 @@ fn check_visits(
                 "solo el técnico o contratista que visita registra su visita.",
             ));
         }
-        limits::check_visit(j, visit)?;
+        sizes::check_visit(j, visit)?;
     }
     Ok(())
 }
@@ -453,7 +453,7 @@ fn check_comments(writer: Writer<'_>, new: &TicketDoc, diff: &ListDiff) -> Resul
                 "el comentario debe estar firmado por el usuario de la conexión.",
             ));
         }
-        limits::check_comment(j, comment)?;
+        sizes::check_comment(j, comment)?;
     }
     Ok(())
 }
@@ -484,7 +484,7 @@ fn check_report(writer: Writer<'_>, old: &TicketDoc, new: &TicketDoc) -> Result<
             "el informe de cierre debe estar firmado por el usuario de la conexión.",
         ));
     }
-    limits::check_report(report)?;
+    sizes::check_report(report)?;
     Ok(())
 }
 
@@ -530,9 +530,10 @@ fn check_survey(writer: Writer<'_>, old: &TicketDoc, new: &TicketDoc) -> Result<
             .unwrap_or_default();
         return Err(violation("encuesta válida", first));
     }
-    limits::check_survey(survey)?;
+    sizes::check_survey(survey)?;
     Ok(())
 }
 
+mod sizes;
 #[cfg(test)]
 mod tests;
