@@ -16,6 +16,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, PatchLog};
 use campo_shared::handover;
 
+use super::peers::sync_frame;
 use super::{CloseReason, DocActor, PeerLink, guarded};
 use crate::sync::wire::Message;
 
@@ -141,13 +142,7 @@ impl DocActor {
         // nothing of what came after the reassignment.
         match guarded(|| slot.view.generate_sync_message(&mut slot.state)) {
             Ok(Some(message)) => {
-                let frame = Message::Sync {
-                    sender_id: self.hub.inner.peer_id.to_string(),
-                    target_id: slot.link.peer_id.to_string(),
-                    document_id: self.id_text.clone(),
-                    data: message.encode(),
-                }
-                .encode();
+                let frame = sync_frame(&self.hub.inner.peer_id, &slot.link, &self.id_text, message);
                 slot.link.send(frame);
             }
             Ok(None) => {}

@@ -5,7 +5,7 @@ use automerge::sync::{self, SyncDoc};
 
 use super::actor::{DocActor, PeerSlot};
 use super::admission::readable;
-use super::{ConnId, guarded};
+use super::{ConnId, PeerLink, guarded};
 use crate::sync::wire::Message;
 
 impl DocActor {
@@ -77,13 +77,8 @@ impl DocActor {
             }
             match guarded(|| doc.generate_sync_message(&mut slot.state)) {
                 Ok(Some(message)) => {
-                    let frame = Message::Sync {
-                        sender_id: self.hub.inner.peer_id.to_string(),
-                        target_id: slot.link.peer_id.to_string(),
-                        document_id: self.id_text.clone(),
-                        data: message.encode(),
-                    }
-                    .encode();
+                    let frame =
+                        sync_frame(&self.hub.inner.peer_id, &slot.link, &self.id_text, message);
                     if !slot.link.send(frame) {
                         gone.push(*conn);
                     }
@@ -137,4 +132,21 @@ impl DocActor {
             slot.link.send(frame);
         }
     }
+}
+
+/// The frame that carries the server's sync `message` about document `document_id` to `link`'s
+/// peer; `server` is the server's peer id.
+pub(super) fn sync_frame(
+    server: &str,
+    link: &PeerLink,
+    document_id: &str,
+    message: sync::Message,
+) -> Vec<u8> {
+    Message::Sync {
+        sender_id: server.to_owned(),
+        target_id: link.peer_id.to_string(),
+        document_id: document_id.to_owned(),
+        data: message.encode(),
+    }
+    .encode()
 }
