@@ -796,7 +796,7 @@ export const eventLabel: Record<EventKind, string> = {
   enviada_contratista: "Envío al contratista",
   equipo_devuelto: "Devolución del equipo",
   resuelta: "Solución en sitio",
-  resuelta_telefono: "Solución telefónica",
+  resuelta_telefono: "Solución remota o telefónica",
   cerrada: "Cierre",
   anulada: "Anulación",
   reabierta: "Reapertura",

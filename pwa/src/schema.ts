@@ -91,6 +91,8 @@ export interface EventData {
   next_visit_at?: number | null
   duplicate_of?: string | null
   reason?: string | null
+  /** The custody record of a return (`equipo_devuelto`). */
+  custody?: Custody | null
 }
 
 export interface TicketEvent {
@@ -138,6 +140,20 @@ export interface Visit {
   tests: string
   outcome?: Outcome | null
   custody?: Custody | null
+  /** Codes of the inventory items worked on, scanned or picked during the visit. */
+  equipment?: string[]
+  signature?: Signature | null
+  /** The official was not at the desk to sign (never a blank signature). */
+  signer_absent?: boolean
+}
+
+/** The official's signature: a PNG blob of the strokes drawn on the phone at the desk. */
+export interface Signature {
+  sha256: string
+  signer: string
+  /** Time of the last stroke. */
+  signed_at: number
+  strokes: number
 }
 
 export interface ClosingReport {

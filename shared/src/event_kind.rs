@@ -63,7 +63,7 @@ impl EventKind {
             EventKind::SentToContractor => "Envío al contratista",
             EventKind::EquipmentReturned => "Devolución del equipo",
             EventKind::Resolved => "Solución en sitio",
-            EventKind::ResolvedByPhone => "Solución telefónica",
+            EventKind::ResolvedByPhone => "Solución remota o telefónica",
             EventKind::Closed => "Cierre",
             EventKind::Cancelled => "Anulación",
             EventKind::Reopened => "Reapertura",

@@ -67,7 +67,7 @@ pub const PERMISSIONS: &[(EventKind, &[Role])] = &[
     (K::SentToContractor, &[TE, CT, CO]),
     (K::EquipmentReturned, &[TE, CT, CO]),
     (K::Resolved, &[TE, CT, CO]),
-    (K::ResolvedByPhone, &[CO]),
+    (K::ResolvedByPhone, &[TE, CT, CO]),
     (K::Closed, &[TE, CT, CO]),
     (K::Cancelled, &[CO]),
     (K::Reopened, &[CO]),

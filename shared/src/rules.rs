@@ -35,7 +35,7 @@ use crate::event_kind::EventKind;
 use crate::limits::{self, OverLimit};
 use crate::role::{Role, may};
 use crate::schema::incremental::{HydratedTicket, RootList, Touched};
-use crate::schema::{TicketDoc, shape, validate_request, validate_survey};
+use crate::schema::{TicketDoc, Visit, is_sha256_hex, shape, validate_request, validate_survey};
 use crate::workflow::fold;
 
 /// A change that breaks a rule; the message names the rule, in Spanish.
@@ -409,6 +409,7 @@ fn check_visits(
             ));
         }
         sizes::check_visit(j, is)?;
+        check_signature(Some(was), is, coordinator)?;
     }
     if diff.added.is_empty() {
         return Ok(());
@@ -429,6 +430,35 @@ fn check_visits(
             ));
         }
         sizes::check_visit(j, visit)?;
+        check_signature(None, visit, coordinator)?;
+    }
+    Ok(())
+}
+
+/// The official's signature on a visit: drawn (at least one stroke, a photo's hash, a signer's
+/// name), never beside «no estaba en el puesto», and, once given, kept as it was.
+fn check_signature(was: Option<&Visit>, is: &Visit, coordinator: bool) -> Result<(), Violation> {
+    const RULE: &str = "firma del funcionario";
+    if let Some(signature) = &is.signature {
+        if signature.strokes == 0 {
+            return Err(violation(RULE, "una firma sin trazos no es una firma."));
+        }
+        if !is_sha256_hex(&signature.sha256) {
+            return Err(violation(RULE, "la firma debe citar la imagen de sus trazos."));
+        }
+        if signature.signer.trim().is_empty() {
+            return Err(violation(RULE, "escriba el nombre de quien firma."));
+        }
+        if is.signer_absent {
+            return Err(violation(
+                RULE,
+                "una visita no puede tener firma y a la vez funcionario ausente.",
+            ));
+        }
+    }
+    let given = was.and_then(|w| w.signature.as_ref());
+    if given.is_some() && given != is.signature.as_ref() && !coordinator {
+        return Err(violation(RULE, "una firma registrada no cambia."));
     }
     Ok(())
 }

@@ -186,6 +186,9 @@ pub struct Request {
 /// - `visita_iniciada`, `usuario_ausente`, `visita_finalizada`, `enviada_taller`,
 ///   `enviada_contratista`, `equipo_devuelto`, `resuelta`: `visit` (the [`Visit`] concerned);
 ///   `usuario_ausente` also `next_visit_at`.
+/// - `equipo_devuelto`: `custody`, the record of the return (who hands the equipment back, who
+///   receives it, where it goes); `reason` when a coordinator records a return that did not
+///   happen as usual (equipment written off or replaced by the contractor).
 /// - `duplicada`: `duplicate_of` (the original ticket's `automerge:` URL).
 /// - `anulada`, `reabierta`, `resuelta_telefono`, `duplicada`: `reason`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
@@ -215,6 +218,9 @@ pub struct EventData {
     /// Why (cancellation, reopening, resolution by phone).
     #[autosurgeon(hydrate = "wire::opt_string")]
     pub reason: Option<String>,
+    /// The custody record of a return (`equipo_devuelto`).
+    #[autosurgeon(missing = "Default::default")]
+    pub custody: Option<Custody>,
 }
 
 /// One step of the workflow, appended by whoever performed it. Never edited nor removed.
@@ -313,6 +319,24 @@ pub struct Custody {
     pub condition: String,
 }
 
+/// The official's signature on the service record, drawn with a finger on the técnico's phone at
+/// the desk. The drawing is a photo blob (PNG), like evidence, never stored in the document.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Signature {
+    /// SHA-256 of the PNG of the strokes, lower-case hex.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub sha256: String,
+    /// The signer's name, as the official confirmed it.
+    #[autosurgeon(hydrate = "wire::string")]
+    pub signer: String,
+    /// Time of the last stroke, ms since the epoch, UTC.
+    #[autosurgeon(hydrate = "wire::integer")]
+    pub signed_at: i64,
+    /// How many strokes were drawn; a signature has at least one.
+    #[autosurgeon(hydrate = "wire::integer", reconcile = "wire::reconcile_int")]
+    pub strokes: u32,
+}
+
 /// One visit to the desk (activities 5–8).
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Visit {
@@ -369,6 +393,19 @@ pub struct Visit {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub custody: Option<Custody>,
+    /// Codes of the inventory items worked on, as scanned or picked during the visit.
+    #[autosurgeon(hydrate = "wire::strings")]
+    #[serde(default)]
+    pub equipment: Vec<String>,
+    /// The official's signature at the end of the visit.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub signature: Option<Signature>,
+    /// The official was not at the desk to sign at the end of the visit (never a blank
+    /// signature).
+    #[autosurgeon(hydrate = "wire::flag")]
+    #[serde(default)]
+    pub signer_absent: bool,
 }
 
 impl Visit {
@@ -389,6 +426,9 @@ impl Visit {
             tests: String::new(),
             outcome: None,
             custody: None,
+            equipment: Vec::new(),
+            signature: None,
+            signer_absent: false,
         }
     }
 }
@@ -545,6 +585,17 @@ impl TicketDoc {
     pub fn reconcile_into<D: autosurgeon::Doc>(&self, doc: &mut D) -> Result<(), DocError> {
         autosurgeon::reconcile(doc, self)?;
         Ok(())
+    }
+
+    /// The SHA-256 of every photo the ticket cites: the request's, the visits' evidence and the
+    /// signatures. Whoever may read the ticket may read these, and only these.
+    pub fn photos(&self) -> impl Iterator<Item = &str> {
+        let request = self.request.photos.iter().map(String::as_str);
+        let visits = self.visits.iter().flat_map(|v| {
+            let evidence = v.evidence.iter().map(|p| p.sha256.as_str());
+            evidence.chain(v.signature.as_ref().map(|s| s.sha256.as_str()))
+        });
+        request.chain(visits)
     }
 
     /// Reads a ticket from `doc`, refusing schema versions other than [`SCHEMA_VERSION`].

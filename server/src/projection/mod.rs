@@ -310,16 +310,19 @@ pub fn project(
     visits.dedup_by(|a, b| a.visit_id == b.visit_id);
     let mut equipment: Vec<String> = request.equipment.clone();
     for visit in &doc.visits {
+        equipment.extend(visit.equipment.iter().cloned());
         if let Some(custody) = &visit.custody {
+            equipment.extend(custody.equipment.iter().cloned());
+        }
+    }
+    for event in &doc.events {
+        if let Some(custody) = &event.data.custody {
             equipment.extend(custody.equipment.iter().cloned());
         }
     }
     equipment.sort();
     equipment.dedup();
-    let mut blobs: Vec<String> = request.photos.clone();
-    for visit in &doc.visits {
-        blobs.extend(visit.evidence.iter().map(|p| p.sha256.clone()));
-    }
+    let mut blobs: Vec<String> = doc.photos().map(str::to_owned).collect();
     blobs.sort();
     blobs.dedup();
     Projection {

@@ -5,7 +5,7 @@ use crate::limits::{
     ACTIONS, COMMENT, CONDITION, DESCRIPTION, DIAGNOSIS, EQUIPMENT, EVIDENCE, NOTE, OverLimit,
     REASON, REQUEST_PHOTOS, RESULTS, SHORT_TEXT, SUMMARY, SURVEY_COMMENT, TESTS,
 };
-use crate::schema::{ClosingReport, Comment, Event, Request, Survey, Visit};
+use crate::schema::{ClosingReport, Comment, Custody, Event, Request, Survey, Visit};
 
 /// The request's texts and lists.
 pub(super) fn check_request(request: &Request) -> Result<(), OverLimit> {
@@ -50,7 +50,26 @@ pub(super) fn check_event(i: usize, event: &Event) -> Result<(), OverLimit> {
     if let Some(url) = &data.duplicate_of {
         SHORT_TEXT.check(format!("events[{i}].data.duplicate_of"), url)?;
     }
+    if let Some(custody) = &data.custody {
+        check_custody(&format!("events[{i}].data.custody"), custody)?;
+    }
     Ok(())
+}
+
+/// The texts and list of a custody record at `path`.
+fn check_custody(path: &str, custody: &Custody) -> Result<(), OverLimit> {
+    EQUIPMENT.check(format!("{path}.equipment"), custody.equipment.len())?;
+    for (field, value) in [
+        ("from", &custody.from),
+        ("to", &custody.to),
+        ("place", &custody.place),
+    ] {
+        SHORT_TEXT.check(format!("{path}.{field}"), value)?;
+    }
+    for code in &custody.equipment {
+        SHORT_TEXT.check(format!("{path}.equipment"), code)?;
+    }
+    CONDITION.check(format!("{path}.condition"), &custody.condition)
 }
 
 /// The texts and photos of the visit at index `i`.
@@ -65,21 +84,15 @@ pub(super) fn check_visit(i: usize, visit: &Visit) -> Result<(), OverLimit> {
         SHORT_TEXT.check(format!("visits[{i}].evidence[{j}].sha256"), &photo.sha256)?;
     }
     if let Some(custody) = &visit.custody {
-        EQUIPMENT.check(
-            format!("visits[{i}].custody.equipment"),
-            custody.equipment.len(),
-        )?;
-        for (field, value) in [
-            ("from", &custody.from),
-            ("to", &custody.to),
-            ("place", &custody.place),
-        ] {
-            SHORT_TEXT.check(format!("visits[{i}].custody.{field}"), value)?;
-        }
-        for code in &custody.equipment {
-            SHORT_TEXT.check(format!("visits[{i}].custody.equipment"), code)?;
-        }
-        CONDITION.check(format!("visits[{i}].custody.condition"), &custody.condition)?;
+        check_custody(&format!("visits[{i}].custody"), custody)?;
+    }
+    EQUIPMENT.check(format!("visits[{i}].equipment"), visit.equipment.len())?;
+    for code in &visit.equipment {
+        SHORT_TEXT.check(format!("visits[{i}].equipment"), code)?;
+    }
+    if let Some(signature) = &visit.signature {
+        SHORT_TEXT.check(format!("visits[{i}].signature.sha256"), &signature.sha256)?;
+        SHORT_TEXT.check(format!("visits[{i}].signature.signer"), &signature.signer)?;
     }
     Ok(())
 }

@@ -57,8 +57,18 @@ const EVENT: Shape = Map(&[
             ("next_visit_at", Leaf),
             ("duplicate_of", Leaf),
             ("reason", Leaf),
+            ("custody", CUSTODY),
         ]),
     ),
+]);
+
+const CUSTODY: Shape = Map(&[
+    ("equipment", List(&Leaf)),
+    ("from", Leaf),
+    ("to", Leaf),
+    ("place", Leaf),
+    ("at", Leaf),
+    ("condition", Leaf),
 ]);
 
 const PHOTO: Shape = Map(&[
@@ -84,17 +94,18 @@ const VISIT: Shape = Map(&[
     ("actions", Leaf),
     ("tests", Leaf),
     ("outcome", Leaf),
+    ("custody", CUSTODY),
+    ("equipment", List(&Leaf)),
     (
-        "custody",
+        "signature",
         Map(&[
-            ("equipment", List(&Leaf)),
-            ("from", Leaf),
-            ("to", Leaf),
-            ("place", Leaf),
-            ("at", Leaf),
-            ("condition", Leaf),
+            ("sha256", Leaf),
+            ("signer", Leaf),
+            ("signed_at", Leaf),
+            ("strokes", Leaf),
         ]),
     ),
+    ("signer_absent", Leaf),
 ]);
 
 const TICKET: Shape = Map(&[

@@ -352,12 +352,7 @@ fn brings_work(doc: &Automerge, data: &[u8]) -> bool {
     })
 }
 
-/// The photos a ticket cites: the request's and the visits' evidence.
+/// The photos a ticket cites (see [`TicketDoc::photos`]).
 fn photos(ticket: &TicketDoc) -> std::collections::HashSet<&str> {
-    let request = ticket.request.photos.iter().map(String::as_str);
-    let evidence = ticket
-        .visits
-        .iter()
-        .flat_map(|v| v.evidence.iter().map(|p| p.sha256.as_str()));
-    request.chain(evidence).collect()
+    ticket.photos().collect()
 }
