@@ -14,6 +14,7 @@ import {
   qrVideo,
   readyForOffline,
   recordAbsentVisit,
+  sign,
 } from "./support.mjs"
 
 const cleanup = []
@@ -56,12 +57,12 @@ test("a day offline: the agenda opens from the cache, visits, a QR scan and a wa
   await page.locator(".hint", { hasText: "Revisita programada:" }).waitFor()
   const absentId = idOf(page.url())
 
-  // 2b. Scan the printer's sticker with the (fake) camera and record it in the ticket.
+  // 2b. Scan the printer's sticker with the (fake) camera and link it to the case.
   await page.getByRole("button", { name: "Escanear equipo de este caso" }).click()
   await page.locator('.scanned[data-code="GN-000330"]').waitFor()
   await page.getByText("LaserJet Pro M404").waitFor()
-  await page.getByRole("button", { name: "Registrar en el caso" }).click()
-  await page.getByText("Registrado en el caso.").waitFor()
+  await page.getByRole("button", { name: "Vincular al caso" }).click()
+  await page.getByText("Equipo vinculado al caso.").waitFor()
 
   // 2c. A walk-up request, then an intervention on it that resolves it, the report and the survey.
   await page.getByRole("button", { name: "Volver" }).click()
@@ -82,6 +83,8 @@ test("a day offline: the agenda opens from the cache, visits, a QR scan and a wa
   await page.getByLabel("Acciones realizadas").fill("Se recreó el perfil de correo.")
   await page.getByLabel("Pruebas realizadas y resultado mostrado al usuario").fill("Envío y recepción de prueba con la usuaria.")
   await page.getByLabel("Resuelto").check()
+  await sign(page)
+  await page.getByLabel("Nombre de quien firma").fill("Luz Stella Torres")
   await page.getByRole("button", { name: "Finalizar visita" }).click()
   await page.getByLabel("Qué problema había y qué se hizo").fill("Perfil de correo recreado; funciona.")
   await page.getByRole("button", { name: "Cerrar el caso" }).click()
@@ -91,7 +94,7 @@ test("a day offline: the agenda opens from the cache, visits, a QR scan and a wa
   await page.getByRole("heading", { name: "Encuesta respondida" }).waitFor()
 
   const detail = await page.locator(".status-detail").textContent()
-  assert.match(detail, /cambios? y 1 foto por enviar/)
+  assert.match(detail, /cambios? y 2 fotos por enviar/)
 
   // 3. The server comes back: everything reaches it and the app says so.
   await campo.start()
@@ -102,7 +105,7 @@ test("a day offline: the agenda opens from the cache, visits, a QR scan and a wa
   const absent = await peer.docWhen(
     `automerge:${absentId}`,
     "the absent visit and the scan on the server",
-    d => d.visits.some(v => v.user_present === false && v.evidence.length > 0) && d.comments.length > 0,
+    d => d.visits.some(v => v.user_present === false && v.evidence.length > 0 && (v.equipment ?? []).length > 0),
   )
   const visit = absent.visits.find(v => v.user_present === false && v.evidence.length > 0)
   assert.equal(visit.note, "Pasé a las 10; vuelvo mañana a primera hora.")
@@ -115,7 +118,12 @@ test("a day offline: the agenda opens from the cache, visits, a QR scan and a wa
       ["usuario_ausente", visit.technician, "tecnico"],
     ],
   )
-  assert.ok(absent.comments.some(c => c.text.includes("GN-000330")), "the scan is recorded in the ticket")
+  assert.deepEqual(visit.equipment, ["GN-000330"], "the scanned printer is linked to the case")
+  const printerNow = await coordinator.call("GET", "/api/equipment/GN-000330")
+  assert.ok(
+    printerNow.body.tickets.some(t => t.id === absentId),
+    "the printer's history shows the case it was scanned in",
+  )
   const sha = visit.evidence[0].sha256
   const stored = await coordinator.call("HEAD", `/api/blobs/${sha}`)
   assert.equal(stored.status, 200, "the server verified and stored the photo under its SHA-256")
@@ -129,6 +137,10 @@ test("a day offline: the agenda opens from the cache, visits, a QR scan and a wa
     ["registrada", "visita_iniciada", "resuelta", "cerrada", "encuesta_respondida"],
   )
   assert.equal(walkUp.visits[0].outcome, "resolved")
+  assert.equal(walkUp.visits[0].signature.signer, "Luz Stella Torres")
+  assert.ok(walkUp.visits[0].signature.strokes >= 2)
+  const signature = await coordinator.call("HEAD", `/api/blobs/${walkUp.visits[0].signature.sha256}`)
+  assert.equal(signature.status, 200, "the signature's drawing reached the server")
   assert.equal(walkUp.report.summary, "Perfil de correo recreado; funciona.")
   assert.deepEqual(walkUp.survey.answers, { timeliness: 5, treatment: 5, solution: 5, comment: "" })
 

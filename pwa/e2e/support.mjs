@@ -128,7 +128,7 @@ export async function apiAs(base, username) {
     }
     return { status: response.status, body: json, text }
   }
-  return { user: await login.json(), call }
+  return { user: await login.json(), call, cookie }
 }
 
 /** A Node automerge-repo peer connected with a one-use sync token of `api`'s user. */
@@ -281,4 +281,18 @@ export async function waitForStoredDocs(page, ids) {
       }
     }, ids)
   await until(`documents ${ids.join(", ")} in IndexedDB`, stored)
+}
+
+/** Draws a signature of `strokes` strokes with the mouse on the visit's signature pad. */
+export async function sign(page, strokes = 2) {
+  const pad = page.getByRole("img", { name: "Espacio para la firma del funcionario" })
+  await pad.scrollIntoViewIfNeeded()
+  const box = await pad.boundingBox()
+  for (let s = 0; s < strokes; s++) {
+    const y = box.y + box.height * (0.35 + 0.2 * s)
+    await page.mouse.move(box.x + box.width * 0.15, y)
+    await page.mouse.down()
+    for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (0.15 + 0.08 * i), y + (i % 2 ? -12 : 12))
+    await page.mouse.up()
+  }
 }

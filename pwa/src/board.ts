@@ -30,6 +30,8 @@ export interface BoardTicket {
   workshop_sends: number
   contractor_sends: number
   equipment_returns: number
+  /** Since when its equipment is in the workshop or with the contractor. */
+  custody_since: number | null
   /** Kinds of the contradictions the fold found (`segundo_cierre`, `visita_abierta`…). */
   flags: string[]
   updated_at: number

@@ -78,12 +78,14 @@ export function listUsers(role?: Role): Promise<UserView[]> {
 
 /** A workflow action of the coordinator (POST /api/tickets/{id}/actions). */
 export interface Action {
-  action: "aceptada" | "priorizada" | "asignada" | "resuelta_telefono" | "anulada" | "reabierta" | "duplicada"
+  action: "aceptada" | "priorizada" | "asignada" | "resuelta_telefono" | "equipo_devuelto" | "anulada" | "reabierta" | "duplicada"
   priority?: Priority
   mode?: Mode
   assignee_id?: string
   reason?: string
   duplicate_of?: string
+  /** `equipo_devuelto`: the equipment's condition on return. */
+  condition?: string
 }
 
 export function act<T>(ticketId: string, action: Action): Promise<T> {

@@ -170,7 +170,13 @@ export interface GeneralReport {
   sla: { response: Compliance; resolution: Compliance }
   times: { response: TimeStats; resolution: TimeStats }
   visits: { total: number; absent: number; revisits: number }
-  equipment: { workshop_sends: number; contractor_sends: number; returns: number }
+  equipment: {
+    workshop_sends: number
+    contractor_sends: number
+    returns: number
+    out_at_end: number
+    custody_days: number
+  }
   satisfaction: {
     overall: SatisfactionGroup
     questions: string[]

@@ -11,11 +11,13 @@ import {
   type Photo,
   type Request,
   SCHEMA_VERSION,
+  type Signature,
   type SurveyAnswers,
   type TicketDoc,
   type TicketEvent,
   type Visit,
   newId,
+  ordered,
 } from "./schema"
 import type { User } from "./session"
 
@@ -52,6 +54,9 @@ function emptyVisit(user: User, at: number, present: boolean): Visit {
     tests: "",
     outcome: null,
     custody: null,
+    equipment: [],
+    signature: null,
+    signer_absent: false,
   }
 }
 
@@ -98,6 +103,8 @@ export interface Intervention {
   outcome: Outcome
   photos: Photo[]
   custody: Omit<Custody, "at" | "from"> | null
+  /** For a resolved visit: the official's signature, or that the official was not there to sign. */
+  signature?: Signature | "absent" | null
 }
 
 const OUTCOME_EVENT: Record<Outcome, EventKind> = {
@@ -125,8 +132,85 @@ export function finishIntervention(
     visit.ended_at = now
     const have = new Set(visit.evidence.map(p => String(p.sha256)))
     for (const p of f.photos) if (!have.has(p.sha256)) visit.evidence.push(p)
-    if (f.custody) visit.custody = { ...f.custody, from: user.id, at: now }
+    if (f.custody) visit.custody = { ...f.custody, from: user.full_name, at: now }
+    if (f.signature === "absent") visit.signer_absent = true
+    else if (f.signature) visit.signature = f.signature
     d.events.push(event(user, OUTCOME_EVENT[f.outcome], now, { visit: visitId }))
+  })
+}
+
+/** The custody record of the send that has the equipment out now (the last send), if any. */
+export function equipmentOut(doc: TicketDoc): Custody | null {
+  const sends = ordered(doc.events).filter(e => e.kind === "enviada_taller" || e.kind === "enviada_contratista")
+  const last = sends[sends.length - 1]
+  const visit = last?.data?.visit != null ? doc.visits.find(v => String(v.id) === String(last.data.visit)) : undefined
+  return visit?.custody ?? null
+}
+
+export interface Return {
+  /** Who hands the equipment back (the workshop or the contractor). */
+  from: string
+  /** Where it goes back to. */
+  place: string
+  condition: string
+}
+
+/** Records that the equipment came back from the workshop or the contractor (`equipo_devuelto`). */
+export function recordReturn(handle: DocHandle<TicketDoc>, user: User, r: Return, now: number): void {
+  handle.change(d => {
+    const sent = equipmentOut(d)
+    const custody: Custody = {
+      equipment: sent ? sent.equipment.map(String) : [...d.request.equipment.map(String)],
+      from: r.from.trim(),
+      to: user.full_name,
+      place: r.place.trim(),
+      at: now,
+      condition: r.condition.trim(),
+    }
+    d.events.push(event(user, "equipo_devuelto", now, { custody }))
+  })
+}
+
+/** Resolves the case without a visit, remotely or by phone, saying what was done. */
+export function resolveRemotely(handle: DocHandle<TicketDoc>, user: User, reason: string, now: number): void {
+  handle.change(d => {
+    d.events.push(event(user, "resuelta_telefono", now, { reason: reason.trim() }))
+  })
+}
+
+/**
+ * Links an inventory item to the case: to the open visit of `user` (or its latest visit), or, for
+ * a coordinator, to the request. Returns false when there is nowhere to link it (a técnico with no
+ * visit of its own yet).
+ */
+export function linkEquipment(handle: DocHandle<TicketDoc>, user: User, code: string): boolean {
+  const doc = handle.doc()
+  if (!doc) return false
+  if (user.role === "coordinador") {
+    if (!doc.request.equipment.some(c => String(c) === code)) handle.change(d => void d.request.equipment.push(code))
+    return true
+  }
+  const mine = doc.visits.filter(v => String(v.technician) === user.id)
+  const target = mine.find(v => v.ended_at == null) ?? mine[mine.length - 1]
+  if (!target) return false
+  const id = String(target.id)
+  if ((target.equipment ?? []).some(c => String(c) === code)) return true
+  handle.change(d => {
+    const v = d.visits.find(x => String(x.id) === id)
+    if (!v) return
+    if (!v.equipment) v.equipment = []
+    v.equipment.push(code)
+  })
+  return true
+}
+
+/** Records the official's signature on the visit `visitId`, or that the official was not there to sign. */
+export function signVisit(handle: DocHandle<TicketDoc>, user: User, visitId: string, signature: Signature | "absent"): void {
+  handle.change(d => {
+    const v = d.visits.find(x => String(x.id) === visitId && String(x.technician) === user.id)
+    if (!v) throw new Error(`visit ${visitId} is not a visit of ${user.id}`)
+    if (signature === "absent") v.signer_absent = true
+    else v.signature = signature
   })
 }
 
@@ -167,11 +251,11 @@ export function removeEvidence(handle: DocHandle<TicketDoc>, user: User, visitId
   return true
 }
 
-/** Whether the ticket refers to the photo (request photos or a visit's evidence). */
+/** Whether the ticket refers to the photo (request photos, a visit's evidence or signature). */
 export function refersTo(doc: TicketDoc, sha256: string): boolean {
   return (
     doc.request.photos.some(p => String(p) === sha256) ||
-    doc.visits.some(v => v.evidence.some(p => String(p.sha256) === sha256))
+    doc.visits.some(v => v.evidence.some(p => String(p.sha256) === sha256) || String(v.signature?.sha256 ?? "") === sha256)
   )
 }
 

@@ -49,6 +49,7 @@ function ticket(over: Partial<BoardTicket> = {}): BoardTicket {
     workshop_sends: 0,
     contractor_sends: 0,
     equipment_returns: 0,
+    custody_since: null,
     flags: [],
     updated_at: monday(8),
     ...over,

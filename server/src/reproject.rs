@@ -18,8 +18,9 @@ pub struct Summary {
 }
 
 /// What the projection writes, as a number: raise it when it gains rows or columns that the
-/// tickets already stored need (2: absences and equipment events, migration 0006).
-pub const VERSION: i64 = 2;
+/// tickets already stored need (2: absences and equipment events, migration 0006; 3: the custody
+/// record of each equipment event, migration 0009).
+pub const VERSION: i64 = 3;
 
 /// Where the store keeps the [`VERSION`] its rows were written with.
 const VERSION_SETTING: &str = "projection_version";

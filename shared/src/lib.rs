@@ -13,11 +13,12 @@
 //! 3. [`schema`] (the ticket document; its request and survey forms are validated against the
 //!    limits);
 //! 4. [`workflow`] (the state folded from the events);
-//! 5. [`handover`], [`rules`] (what each role may change in a document, each part measured
+//! 5. [`custody`] (where the equipment went and came back), [`handover`], [`rules`] (what each role may change in a document, each part measured
 //!    against the limits) and [`domain`] (all of it as data for the PWA).
 
 pub mod account;
 pub mod calendar;
+pub mod custody;
 pub mod domain;
 pub mod event_kind;
 pub mod handover;

@@ -246,6 +246,17 @@ pub enum Denied {
         /// The refused action.
         kind: EventKind,
     },
+    /// A resolution while the equipment is still in the workshop or with the contractor.
+    #[error(
+        "El equipo del caso sigue «{}»: registre primero su devolución («{}») y después la \
+         solución.",
+        state.label().to_lowercase(),
+        EventKind::EquipmentReturned.label()
+    )]
+    EquipmentOut {
+        /// The ticket's state: in the workshop or with the contractor.
+        state: State,
+    },
     /// The action is not possible in the ticket's current state.
     #[error("«{}» no es posible en un caso en estado «{}».", kind.label(), state.label())]
     InvalidTransition {
@@ -269,6 +280,10 @@ pub fn check(role: Role, state: State, kind: EventKind) -> Result<(), Denied> {
         return Err(Denied::NotPermitted { role, kind });
     }
     if transition(state, kind).is_none() {
+        let resolving = matches!(kind, K::Resolved | K::ResolvedByPhone | K::Closed);
+        if resolving && matches!(state, S::InWorkshop | S::WithContractor) {
+            return Err(Denied::EquipmentOut { state });
+        }
         return Err(Denied::InvalidTransition { state, kind });
     }
     Ok(())

@@ -9,6 +9,7 @@ import { pendingChanges } from "../sync"
 import { formatDate } from "../time"
 import { AgendaView } from "./AgendaView"
 import { ReportView, SurveyView } from "./CloseViews"
+import { RemoteResolutionView, ReturnView } from "./CustodyViews"
 import { EquipmentView } from "./EquipmentView"
 import { Login } from "./Login"
 import { NewRequestView } from "./NewRequestView"
@@ -169,6 +170,12 @@ export function App() {
         break
       case "survey":
         screen = <SurveyView key={r.id} id={r.id} />
+        break
+      case "return":
+        screen = <ReturnView key={r.id} id={r.id} />
+        break
+      case "remote":
+        screen = <RemoteResolutionView key={r.id} id={r.id} />
         break
       case "scan":
         screen = <ScanView ticket={r.ticket} />

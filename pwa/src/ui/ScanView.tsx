@@ -1,17 +1,17 @@
 // Scanning an equipment sticker with the camera (or from a photo, or typing the code), looked up
-// in the catalogue cached on the phone; from a ticket, the scan is recorded in it as a comment,
-// known or not, for the coordinator to resolve.
+// in the catalogue cached on the phone; from a ticket, the item is linked to the case's equipment
+// (the técnico's visit, or the request for a coordinator), and the item's history then shows the
+// case.
 
 import { useEffect, useRef, useState } from "preact/hooks"
 import type { AutomergeUrl } from "@automerge/automerge-repo/slim"
-import { catalog, describe, lookup } from "../catalog"
+import { catalog, lookup } from "../catalog"
 import { t } from "../es"
 import { codeFromQr } from "../schema"
 import { readQr } from "../scanner"
 import { currentUser } from "../session"
-import { findTicket, plainDoc } from "../sync"
-import { addComment } from "../tickets"
-import { validateComment } from "../validation"
+import { findTicket } from "../sync"
+import { linkEquipment } from "../tickets"
 import { formatDateTime } from "../time"
 import { Field, Screen } from "./common"
 import { go, ticketPath } from "./router"
@@ -71,11 +71,7 @@ export function ScanView(props: { ticket: string | null }) {
   async function attach() {
     if (!props.ticket || !code) return
     const handle = await findTicket(`automerge:${props.ticket}` as AutomergeUrl)
-    const item = lookup(code)
-    const text = item ? t.ticket.scanned(code, describe(item)) : t.ticket.scannedUnknown(code)
-    const over = validateComment(text, plainDoc(handle)?.comments.length ?? 0)
-    if (over) return setMessage(over)
-    addComment(handle, currentUser(), text, Date.now())
+    if (!linkEquipment(handle, currentUser(), code)) return setMessage(t.scan.startVisitFirst)
     setAttached(true)
   }
 

@@ -11,6 +11,11 @@ import { Counter, PhotoThumb, RefusedBanner, Screen, useTicket } from "./common"
 import { TriagePanel } from "./office/TriagePanel"
 import { go, ticketPath } from "./router"
 
+/** Whole days since `at`. */
+function daysSince(at: number): number {
+  return Math.max(0, Math.floor((Date.now() - at) / 86_400_000))
+}
+
 function names(doc: TicketDoc): Map<string, string> {
   const m = new Map<string, string>()
   m.set(String(doc.request.requester.id), String(doc.request.requester.name))
@@ -41,6 +46,12 @@ export function TicketView(props: { id: string }) {
   const openVisit = f.openVisit ? doc.visits.find(v => String(v.id) === f.openVisit) : undefined
   const mine = openVisit && String(openVisit.technician) === user.id
   const canVisit = !f.openVisit && (allowed(user.role, f.state, "visita_iniciada") || allowed(user.role, f.state, "usuario_ausente"))
+  const field = user.role === "tecnico" || user.role === "contratista"
+  const canReturn = field && allowed(user.role, f.state, "equipo_devuelto")
+  const canResolveRemotely = field && !f.openVisit && allowed(user.role, f.state, "resuelta_telefono")
+  const sends = ordered(doc.events).filter(e => e.kind === "enviada_taller" || e.kind === "enviada_contratista")
+  const outSince = f.state === "en_taller" || f.state === "con_contratista" ? sends[sends.length - 1]?.at : undefined
+  const mayReadActa = user.role === "coordinador" || String(r.requester.id) === user.id
 
   return (
     <Screen title={info?.number ?? t.agenda.noNumber} back="/">
@@ -50,6 +61,7 @@ export function TicketView(props: { id: string }) {
         {f.priority && <span class={`badge prio-${f.priority}`}>{priorityLabel[f.priority]}</span>}
       </p>
       {f.nextVisitAt && <p class="hint">{t.agenda.revisit(formatDateTime(f.nextVisitAt))}</p>}
+      {outSince != null && <p class="hint custody-days">{t.ticket.custodyOut(daysSince(outSince))}</p>}
       {user.role === "coordinador" && <TriagePanel id={props.id} />}
 
       <div class="actions">
@@ -61,6 +73,16 @@ export function TicketView(props: { id: string }) {
         {mine && (
           <button type="button" class="primary" onClick={() => go(ticketPath(url, "visita"))}>
             {t.ticket.continueVisit}
+          </button>
+        )}
+        {canReturn && (
+          <button type="button" class="primary" onClick={() => go(ticketPath(url, "devolucion"))}>
+            {t.ticket.returnEquipment}
+          </button>
+        )}
+        {canResolveRemotely && (
+          <button type="button" onClick={() => go(ticketPath(url, "remota"))}>
+            {t.ticket.resolveRemotely}
           </button>
         )}
         {f.state === "resuelta" && !doc.report && allowed(user.role, f.state, "cerrada") && (
@@ -76,6 +98,11 @@ export function TicketView(props: { id: string }) {
         <button type="button" onClick={() => go(`/escanear?caso=${props.id}`)}>
           {t.ticket.scanEquipment}
         </button>
+        {mayReadActa && info?.number && (
+          <a class="button" href={`/api/tickets/${props.id}/acta.pdf`} target="_blank" rel="noopener">
+            {t.ticket.acta}
+          </a>
+        )}
       </div>
 
       <section>
@@ -149,6 +176,18 @@ export function TicketView(props: { id: string }) {
                     {t.visit.custodyTitle}: {v.custody.equipment.map(String).join(", ")} → {String(v.custody.to)} ({String(v.custody.place)})
                   </p>
                 )}
+                {(v.equipment ?? []).length > 0 && (
+                  <p>
+                    {t.ticket.visitEquipment}: {(v.equipment ?? []).map(String).join(", ")}
+                  </p>
+                )}
+                {v.signature && (
+                  <div class="signed">
+                    <p>{t.ticket.signedBy(String(v.signature.signer), formatDateTime(v.signature.signed_at))}</p>
+                    <PhotoThumb sha256={String(v.signature.sha256)} />
+                  </div>
+                )}
+                {v.signer_absent && <p>{t.ticket.signerAbsent}</p>}
                 {v.evidence.length > 0 && (
                   <div class="photos">
                     {v.evidence.map(p => (
@@ -184,8 +223,21 @@ export function TicketView(props: { id: string }) {
         <ol class="history">
           {ordered(doc.events).map(e => (
             <li key={String(e.id)} class={f.flagged.includes(String(e.id)) ? "flagged" : ""}>
-              <span class="when">{formatDateTime(e.at)}</span> {eventLabel[e.kind] ?? String(e.kind)} · {name(String(e.author))} (
-              {roleLabel[e.author_role] ?? String(e.author_role)})
+              <span class="when">{formatDateTime(e.at)}</span> {eventLabel[e.kind] ?? String(e.kind)} ·{" "}
+              {e.kind === "encuesta_respondida" && e.author_role !== "funcionario" ? (
+                t.ticket.surveyBy(String(r.requester.name), name(String(e.author)))
+              ) : (
+                <>
+                  {name(String(e.author))} ({roleLabel[e.author_role] ?? String(e.author_role)})
+                </>
+              )}
+              {e.data?.custody && (
+                <>
+                  {" "}
+                  · {String(e.data.custody.from)} → {String(e.data.custody.to)} ({String(e.data.custody.place)})
+                </>
+              )}
+              {e.data?.reason && <> · {String(e.data.reason)}</>}
               {f.noLongerAssigned.includes(String(e.id)) && <span class="flag bad"> · {t.board.formerAssignee}</span>}
             </li>
           ))}

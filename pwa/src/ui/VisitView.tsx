@@ -1,16 +1,19 @@
 // The visit screen: first the procedure's question, then either the absent-user record or the
 // intervention.
 
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
+import { describe, lookup } from "../catalog"
 import { outcomeLabel, t } from "../es"
 import { LIMITS } from "../limits"
-import { OUTCOMES, fold, type Outcome, type Photo, type Position } from "../schema"
+import { OUTCOMES, fold, type Outcome, type Photo, type Position, type Signature } from "../schema"
 import { currentUser } from "../session"
 import { addEvidence, finishIntervention, recordAbsent, removeEvidence, startIntervention } from "../tickets"
 import { formatDateTime, fromBogotaInput } from "../time"
 import { type Errors, movesEquipment, splitCodes, validateAbsent, validateGrowth, validateIntervention } from "../validation"
+import { addPhoto } from "../photoService"
 import { Counter, Field, Screen, useTicket } from "./common"
 import { PhotoPicker } from "./PhotoPicker"
+import { SignaturePad, type Strokes, signaturePng } from "./SignaturePad"
 import { go, ticketPath } from "./router"
 
 /** The phone's position if the user allows it; null otherwise (never blocks the form). */
@@ -152,10 +155,19 @@ function InterventionForm(props: { id: string; visitId: string }) {
   const [custodyTo, setCustodyTo] = useState("")
   const [custodyPlace, setCustodyPlace] = useState("")
   const [condition, setCondition] = useState("")
-  const [equipment, setEquipment] = useState((doc?.request.equipment ?? []).map(String).join(", "))
+  const worked = (visit?.equipment ?? []).map(String)
+  const [equipment, setEquipment] = useState(
+    [...new Set([...(doc?.request.equipment ?? []).map(String), ...worked])].join(", "),
+  )
   const [errors, setErrors] = useState<Errors>({})
-  function save(e: Event) {
+  const canvas = useRef<HTMLCanvasElement | null>(null)
+  const [strokes, setStrokes] = useState<Strokes>({ count: 0, lastAt: 0 })
+  const [signer, setSigner] = useState(String(doc?.request.requester.name ?? ""))
+  const [signerAbsent, setSignerAbsent] = useState(false)
+  const [saving, setSaving] = useState(false)
+  async function save(e: Event) {
     e.preventDefault()
+    if (saving) return
     const form = {
       diagnosis,
       actions,
@@ -168,8 +180,30 @@ function InterventionForm(props: { id: string; visitId: string }) {
       photos: photos.length,
     }
     const found = validateIntervention(form)
+    if (outcome === "resolved" && !signerAbsent) {
+      if (strokes.count === 0) found.signature = t.signature.required
+      else if (signer.trim() === "") found.signer = t.signature.signerRequired
+    }
     setErrors(found)
     if (Object.keys(found).length > 0 || !handle || outcome === "") return
+    // The drawing is kept on the phone like a photo, and sent when there is a connection.
+    let signature: Signature | "absent" | null = null
+    if (outcome === "resolved") {
+      if (signerAbsent) signature = "absent"
+      else {
+        setSaving(true)
+        try {
+          const sha256 = await addPhoto(await signaturePng(canvas.current!), url)
+          signature = { sha256, signer: signer.trim(), signed_at: strokes.lastAt, strokes: strokes.count }
+        } catch (err) {
+          console.warn("Campo: the signature could not be kept", err)
+          setErrors({ signature: t.signature.unreadable })
+          return
+        } finally {
+          setSaving(false)
+        }
+      }
+    }
     finishIntervention(
       handle,
       currentUser(),
@@ -183,6 +217,7 @@ function InterventionForm(props: { id: string; visitId: string }) {
         custody: movesEquipment(outcome)
           ? { equipment: splitCodes(equipment).codes, to: custodyTo.trim(), place: custodyPlace.trim(), condition: condition.trim() }
           : null,
+        signature,
       },
       Date.now(),
     )
@@ -190,8 +225,25 @@ function InterventionForm(props: { id: string; visitId: string }) {
   }
   return (
     <Screen title={t.visit.interventionTitle} back={ticketPath(url)}>
-      <form class="form" onSubmit={save} noValidate>
+      <form class="form" onSubmit={e => void save(e)} noValidate>
         <PositionLine position={position} />
+        <div class="field">
+          <span class="label">{t.ticket.visitEquipment}</span>
+          <p>
+            {worked.map(code => {
+              const item = lookup(code)
+              return (
+                <span key={code} class="chip">
+                  {code}
+                  {item ? ` · ${describe(item)}` : ""}
+                </span>
+              )
+            })}
+            <button type="button" onClick={() => go(`/escanear?caso=${props.id}`)}>
+              {t.ticket.scanEquipment}
+            </button>
+          </p>
+        </div>
         <Field label={t.visit.diagnosis} error={errors.diagnosis}>
           <textarea name="diagnosis" rows={3} value={diagnosis} onInput={e => setDiagnosis(e.currentTarget.value)} />
           <Counter limit="diagnosis" value={diagnosis} />
@@ -243,7 +295,32 @@ function InterventionForm(props: { id: string; visitId: string }) {
             </Field>
           </fieldset>
         )}
-        <button type="submit" class="primary">
+        {outcome === "resolved" && (
+          <fieldset class={`field${errors.signature ? " invalid" : ""}`}>
+            <legend class="label">{t.signature.title}</legend>
+            <p class="hint">{t.signature.intro}</p>
+            <SignaturePad strokes={strokes} onChange={setStrokes} canvasRef={canvas} disabled={signerAbsent} />
+            {errors.signature && (
+              <span class="error" role="alert">
+                {errors.signature}
+              </span>
+            )}
+            <Field label={t.signature.signer} error={errors.signer}>
+              <input
+                name="signer"
+                maxLength={LIMITS.text.short_text}
+                value={signer}
+                disabled={signerAbsent}
+                onInput={e => setSigner(e.currentTarget.value)}
+              />
+            </Field>
+            <label class="check">
+              <input type="checkbox" name="signerAbsent" checked={signerAbsent} onChange={e => setSignerAbsent(e.currentTarget.checked)} />
+              {t.signature.absent}
+            </label>
+          </fieldset>
+        )}
+        <button type="submit" class="primary" disabled={saving}>
           {t.visit.saveIntervention}
         </button>
       </form>

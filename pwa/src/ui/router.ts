@@ -23,6 +23,8 @@ export type Route =
   | { name: "visit"; id: string }
   | { name: "report"; id: string }
   | { name: "survey"; id: string }
+  | { name: "return"; id: string }
+  | { name: "remote"; id: string }
   | { name: "scan"; ticket: string | null }
   | { name: "new" }
   | { name: "equipment"; code: string }
@@ -55,6 +57,8 @@ export function route(p: string): Route {
     if (parts[2] === "visita") return { name: "visit", id }
     if (parts[2] === "informe") return { name: "report", id }
     if (parts[2] === "encuesta") return { name: "survey", id }
+    if (parts[2] === "devolucion") return { name: "return", id }
+    if (parts[2] === "remota") return { name: "remote", id }
     return { name: "ticket", id }
   }
   return { name: "notFound" }

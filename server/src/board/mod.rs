@@ -95,6 +95,8 @@ pub struct BoardTicket {
     pub workshop_sends: i64,
     pub contractor_sends: i64,
     pub equipment_returns: i64,
+    /// Since when its equipment is in the workshop or with the contractor (unix ms).
+    pub custody_since: Option<i64>,
     pub flags: Vec<String>,
     pub updated_at: i64,
 }
@@ -130,6 +132,7 @@ impl From<TicketRow> for BoardTicket {
             workshop_sends: row.workshop_sends,
             contractor_sends: row.contractor_sends,
             equipment_returns: row.equipment_returns,
+            custody_since: row.custody_since,
             updated_at: row.updated_at,
         }
     }

@@ -9,6 +9,8 @@
 mod csv_import;
 pub mod model;
 
+use std::collections::HashMap;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -16,6 +18,9 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+
+use campo_shared::custody;
+use campo_shared::event_kind::EventKind;
 use campo_shared::ids::EquipmentCode;
 use campo_shared::role::Role;
 use serde::{Deserialize, Serialize};
@@ -24,7 +29,7 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, AppError, Json};
-use crate::store::{EquipmentMove, EquipmentRow, now_ms};
+use crate::store::{CustodyRow, EquipmentMove, EquipmentRow, now_ms};
 pub use model::{EquipmentInput, Kind, Status};
 
 /// Largest CSV accepted by the import (about 20 000 rows).
@@ -71,9 +76,7 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<EquipmentRow>>> {
     let dependencia = query.dependencia.map(|d| d.trim().to_uppercase());
-    Ok(Json(
-        state.store.list_equipment(dependencia.as_deref()).await?,
-    ))
+    Ok(Json(inventory(&state, dependencia.as_deref()).await?))
 }
 
 /// Checks the dependencia and custodian of validated rows against the database.
@@ -180,11 +183,15 @@ async fn update(
 ) -> ApiResult<Json<EquipmentRow>> {
     user.require(&[Role::Coordinador])?;
     let code = parse_code(&code)?;
-    let current = state
+    let mut current = state
         .store
         .equipment(code.as_str())
         .await?
         .ok_or_else(|| not_found(code.as_str()))?;
+    // The status the coordinator saw, custody applied: an edit of another field keeps it.
+    let custody = state.store.custody_moves(Some(code.as_str())).await?;
+    let last_move = custody.iter().rev().find(|m| m.moves(code.as_str()));
+    apply_custody(&mut current, last_move);
     let custodian_changed = changes.custodian.is_some();
     let input = EquipmentInput {
         code: current.code.clone(),
@@ -226,14 +233,63 @@ struct TicketRef {
     report_summary: Option<String>,
 }
 
+/// Where the equipment is while a ticket has it out (in the workshop or with the contractor).
+#[derive(Serialize)]
+struct Holder {
+    /// Who holds it.
+    name: String,
+    /// Where.
+    place: String,
+    /// Since when, ms since the epoch.
+    since: i64,
+    /// The ticket that sent it.
+    ticket_id: String,
+    number: String,
+}
+
 #[derive(Serialize)]
 struct Detail {
     #[serde(flatten)]
     equipment: EquipmentRow,
     kind_label: &'static str,
     status_label: &'static str,
+    /// Who has it now, while it is out for a ticket.
+    holder: Option<Holder>,
+    /// The inventory's own changes of status (edits, imports).
     moves: Vec<EquipmentMove>,
+    /// Every move of it for a ticket, oldest first: the custody chain.
+    custody: Vec<CustodyRow>,
     tickets: Vec<TicketRef>,
+}
+
+/// Applies custody to an inventory row: a ticket's move of the equipment recorded after the
+/// inventory's own last edit says where it is now (`en_taller`, `con_contratista`, or back
+/// `en_servicio`). An edit made later (a coordinator writing it off, say) prevails. Returns the
+/// move that decided, if any.
+fn apply_custody<'a>(
+    equipment: &mut EquipmentRow,
+    last_move: Option<&'a CustodyRow>,
+) -> Option<&'a CustodyRow> {
+    let last = last_move.filter(|m| m.at > equipment.updated_at)?;
+    let kind = last.kind.parse::<EventKind>().ok()?;
+    equipment.status = custody::status_after(kind).to_owned();
+    Some(last)
+}
+
+/// The inventory with custody applied to each row (see [`apply_custody`]).
+async fn inventory(state: &AppState, dependencia: Option<&str>) -> ApiResult<Vec<EquipmentRow>> {
+    let mut rows = state.store.list_equipment(dependencia).await?;
+    let moves = state.store.custody_moves(None).await?;
+    let mut last: HashMap<&str, &CustodyRow> = HashMap::new();
+    for m in &moves {
+        for code in m.equipment.split(',') {
+            last.insert(code, m);
+        }
+    }
+    for row in &mut rows {
+        apply_custody(row, last.get(row.code.as_str()).copied());
+    }
+    Ok(rows)
 }
 
 #[tracing::instrument(skip_all, fields(code))]
@@ -243,7 +299,7 @@ async fn detail(
     Path(code): Path<String>,
 ) -> ApiResult<Json<Detail>> {
     let code = parse_code(&code)?;
-    let equipment = state
+    let mut equipment = state
         .store
         .equipment(code.as_str())
         .await?
@@ -267,12 +323,31 @@ async fn detail(
             visits: t.visits,
             report_summary: t.report_summary,
         })
+        .collect::<Vec<_>>();
+    // The custody chain, of the tickets this user may see listed.
+    let custody: Vec<CustodyRow> = state
+        .store
+        .custody_moves(Some(code.as_str()))
+        .await?
+        .into_iter()
+        .filter(|m| m.moves(code.as_str()) && tickets.iter().any(|t| t.id == m.ticket_id))
         .collect();
+    let holder = apply_custody(&mut equipment, custody.last())
+        .filter(|m| m.kind != EventKind::EquipmentReturned.as_str())
+        .map(|m| Holder {
+            name: m.holder_to.clone(),
+            place: m.place.clone(),
+            since: m.at,
+            ticket_id: m.ticket_id.clone(),
+            number: m.number.clone(),
+        });
     Ok(Json(Detail {
         kind_label: Kind::parse(&equipment.kind).map_or("", Kind::label),
         status_label: Status::parse(&equipment.status).map_or("", Status::label),
         equipment,
+        holder,
         moves,
+        custody,
         tickets,
     }))
 }
@@ -355,9 +430,7 @@ async fn catalog(
     _user: CurrentUser,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let items: Vec<CatalogItem> = state
-        .store
-        .list_equipment(None)
+    let items: Vec<CatalogItem> = inventory(&state, None)
         .await?
         .into_iter()
         .map(|e| CatalogItem {

@@ -10,9 +10,10 @@ use automerge::ChangeHash;
 use campo_shared::calendar::BusinessCalendar;
 use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
-use campo_shared::schema::TicketDoc;
+use campo_shared::custody;
+use campo_shared::schema::{Custody, TicketDoc};
 use campo_shared::sla::{self, SlaPolicy};
-use campo_shared::workflow::{self, FlagKind, Folded, Interval, Resolution, utc};
+use campo_shared::workflow::{self, FlagKind, Interval, Resolution, utc};
 use serde::Serialize;
 
 /// Everything the `tickets` row holds about a ticket, except its id, number and `updated_at`.
@@ -73,8 +74,8 @@ pub struct VisitProjection {
     pub next_visit_at: Option<i64>,
 }
 
-/// The ticket's equipment leaving for the workshop or the contractor, or coming back: one
-/// workflow event the fold accepted (a flagged one changed nothing, so it is not here).
+/// The ticket's equipment leaving for the workshop or the contractor, or coming back: what the
+/// reports count (kind and time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct EquipmentEvent {
     /// [`EventKind::SentToWorkshop`], [`EventKind::SentToContractor`] or
@@ -84,13 +85,24 @@ pub struct EquipmentEvent {
     pub at: i64,
 }
 
-impl EquipmentEvent {
-    /// The kinds of event that move equipment.
-    pub const KINDS: [EventKind; 3] = [
-        EventKind::SentToWorkshop,
-        EventKind::SentToContractor,
-        EventKind::EquipmentReturned,
-    ];
+/// One move of the ticket's equipment the workflow accepted (see [`custody::chain`]; a flagged
+/// event moved nothing, so it is not here), with its custody record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustodyMove {
+    /// The kind and time of the move.
+    pub event: EquipmentEvent,
+    /// Who recorded it (user id).
+    pub author_id: String,
+    /// The inventory codes moved.
+    pub equipment: Vec<String>,
+    /// Who handed the equipment over.
+    pub holder_from: String,
+    /// Who received it.
+    pub holder_to: String,
+    /// Where it went.
+    pub place: String,
+    /// Its condition at hand-over.
+    pub condition: String,
 }
 
 /// All the rows of one ticket.
@@ -101,7 +113,7 @@ pub struct Projection {
     /// The times the ticket waited for an absent user, in order (what pauses the SLA clock).
     pub absences: Vec<Interval>,
     /// Its equipment's trips to the workshop or the contractor and back, in fold order.
-    pub equipment_events: Vec<EquipmentEvent>,
+    pub equipment_events: Vec<CustodyMove>,
     /// Equipment codes named by the request and by custody records, sorted, unique.
     pub equipment: Vec<String>,
     /// Photo hashes named by the request and by visits, sorted, unique.
@@ -190,19 +202,32 @@ pub fn project(
     policy: &SlaPolicy,
     calendar: &BusinessCalendar,
 ) -> Projection {
-    // The fold, event by event (as `workflow::fold` does), to keep the equipment events it accepts.
-    let mut folded = Folded::default();
-    let mut equipment_events = Vec::new();
-    for event in workflow::ordered(&doc.events) {
-        let flags = folded.flags.len();
-        folded.apply(event);
-        if folded.flags.len() == flags && EquipmentEvent::KINDS.contains(&event.kind) {
-            equipment_events.push(EquipmentEvent {
-                kind: event.kind,
-                at: event.at,
+    let folded = workflow::fold(&doc.events);
+    let equipment_events: Vec<CustodyMove> = custody::chain(doc)
+        .into_iter()
+        .map(|m| {
+            let record = m.custody.cloned().unwrap_or(Custody {
+                equipment: Vec::new(),
+                from: String::new(),
+                to: String::new(),
+                place: String::new(),
+                at: m.event.at,
+                condition: String::new(),
             });
-        }
-    }
+            CustodyMove {
+                event: EquipmentEvent {
+                    kind: m.kind,
+                    at: m.event.at,
+                },
+                author_id: m.event.author.clone(),
+                equipment: record.equipment,
+                holder_from: record.from,
+                holder_to: record.to,
+                place: record.place,
+                condition: record.condition,
+            }
+        })
+        .collect();
     let request = &doc.request;
     let count = |kind: EventKind| doc.events.iter().filter(|e| e.kind == kind).count() as i64;
     // The clock of an open pause runs up to the last thing that happened, so that the deadline
@@ -396,7 +421,7 @@ mod tests {
             }]
         );
         assert_eq!(
-            p.equipment_events,
+            p.equipment_events.iter().map(|m| m.event).collect::<Vec<_>>(),
             [
                 EquipmentEvent {
                     kind: EventKind::SentToWorkshop,

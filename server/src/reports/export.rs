@@ -276,6 +276,14 @@ pub fn sections(g: &GeneralReport) -> Vec<Section> {
                     Cell::Int(g.equipment.contractor_sends),
                 ],
                 vec![text("Equipos devueltos"), Cell::Int(g.equipment.returns)],
+                vec![
+                    text("Casos con el equipo fuera al cierre del periodo"),
+                    Cell::Int(g.equipment.out_at_end),
+                ],
+                vec![
+                    text("Días de equipos en taller o con contratista"),
+                    Cell::Int(g.equipment.custody_days),
+                ],
             ],
         ),
         breakdown("Por dependencia", "Dependencia", &g.by_dependencia),

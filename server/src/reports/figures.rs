@@ -150,6 +150,12 @@ pub struct Equipment {
     pub workshop_sends: u64,
     pub contractor_sends: u64,
     pub returns: u64,
+    /// Cases whose equipment was still in the workshop or with the contractor at the period's
+    /// end.
+    pub out_at_end: u64,
+    /// Days (calendar, whole, rounded) that equipment spent in the workshop or with the
+    /// contractor within the period, summed over the cases.
+    pub custody_days: u64,
 }
 
 /// Satisfaction of a group of tickets (all, a responsible, a dependencia).
@@ -533,6 +539,8 @@ fn equipment(tickets: &[ReportTicket], period: Period) -> Equipment {
         workshop_sends: 0,
         contractor_sends: 0,
         returns: 0,
+        out_at_end: 0,
+        custody_days: 0,
     };
     let events = tickets.iter().flat_map(|t| &t.equipment_events);
     for e in events.filter(|e| period.contains(e.at)) {
@@ -543,7 +551,43 @@ fn equipment(tickets: &[ReportTicket], period: Period) -> Equipment {
             _ => {}
         }
     }
+    let (start, end) = (period.start_ms(), period.end_ms());
+    let mut custody_ms = 0;
+    for t in tickets {
+        // The workflow accepts a send only while the equipment is at the desk and a return only
+        // while it is out, so sends and returns alternate (a send to the contractor from the
+        // workshop keeps it out): each send opens a stay away, the next return closes it.
+        let mut stays: Vec<(i64, Option<i64>)> = Vec::new();
+        for e in &t.equipment_events {
+            let away = stays.last().is_some_and(|(_, until)| until.is_none());
+            match e.kind {
+                EventKind::EquipmentReturned if away => {
+                    if let Some((_, until)) = stays.last_mut() {
+                        *until = Some(e.at);
+                    }
+                }
+                EventKind::SentToWorkshop | EventKind::SentToContractor if !away => {
+                    stays.push((e.at, None));
+                }
+                _ => {}
+            }
+        }
+        for &(since, until) in &stays {
+            custody_ms += overlap(since, until.unwrap_or(end), start, end);
+        }
+        let out_at_end = stays
+            .iter()
+            .any(|&(since, until)| since < end && until.is_none_or(|until| until >= end));
+        out.out_at_end += u64::from(out_at_end);
+    }
+    const DAY_MS: i64 = 24 * 3_600_000;
+    out.custody_days = ((custody_ms + DAY_MS / 2) / DAY_MS) as u64;
     out
+}
+
+/// How much of `[from, to)` falls within `[start, end)`, in milliseconds.
+fn overlap(from: i64, to: i64, start: i64, end: i64) -> i64 {
+    (to.min(end) - from.max(start)).max(0)
 }
 
 fn satisfaction_group<'a>(

@@ -32,6 +32,35 @@ pub struct EquipmentMove {
     pub at: i64,
 }
 
+/// One move of a ticket's equipment (to the workshop, to the contractor, back), as the projection
+/// recorded it from the ticket's document.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CustodyRow {
+    pub ticket_id: String,
+    pub number: String,
+    /// `enviada_taller`, `enviada_contratista` or `equipo_devuelto`.
+    pub kind: String,
+    pub at: i64,
+    /// Who recorded it.
+    pub author_id: String,
+    pub author_name: Option<String>,
+    /// The codes moved, separated by commas.
+    #[serde(skip)]
+    pub equipment: String,
+    pub holder_from: String,
+    pub holder_to: String,
+    pub place: String,
+    #[serde(rename = "condition")]
+    pub equipment_condition: String,
+}
+
+impl CustodyRow {
+    /// Whether this move carried equipment `code`.
+    pub fn moves(&self, code: &str) -> bool {
+        self.equipment.split(',').any(|c| c == code)
+    }
+}
+
 const COLUMNS: &str = "code, kind, brand, model, serial, dependencia, location, custodian_id, \
                        custodian_name, status, notes, created_at, updated_at";
 
@@ -62,6 +91,29 @@ impl Store {
             sqlx::query_as::<_, EquipmentMove>(
                 "select from_status, to_status, note, by_user, at from equipment_moves
                  where code = $1 order by id",
+            )
+            .bind(code)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// The custody moves of tickets' equipment, oldest first: of the tickets that name `code`
+    /// when given (the caller keeps the moves that carried it, [`CustodyRow::moves`]), else of
+    /// every ticket.
+    #[tracing::instrument(skip_all, fields(code))]
+    pub async fn custody_moves(&self, code: Option<&str>) -> Result<Vec<CustodyRow>> {
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, CustodyRow>(
+                "select e.ticket_id, t.number, e.kind, e.at, e.author_id, u.full_name as author_name,
+                        e.equipment, e.holder_from, e.holder_to, e.place, e.equipment_condition
+                 from ticket_equipment_events e
+                 join tickets t on t.id = e.ticket_id
+                 left join users u on u.id = e.author_id
+                 where e.equipment <> ''
+                   and ($1 is null or e.ticket_id in
+                        (select ticket_id from ticket_equipment where code = $1))
+                 order by e.at, e.ticket_id, e.seq",
             )
             .bind(code)
             .fetch_all(pool)

@@ -37,7 +37,7 @@ use sqlite_writer::SqliteWriter;
 pub use blobs::BlobRow;
 pub use board::FieldWorker;
 pub use documents::{Chunk, ChunkKind};
-pub use equipment::{EquipmentMove, EquipmentRow};
+pub use equipment::{CustodyRow, EquipmentMove, EquipmentRow};
 pub use error::{Result, StoreError};
 pub use notifications::{NewNotification, NotificationRow, PendingMail};
 pub use organisation::Dependencia;

@@ -158,8 +158,9 @@ const DELETE_ABSENCES: &str = "delete from ticket_absences where ticket_id = $1"
 const INSERT_ABSENCE: &str = "insert into ticket_absences (ticket_id, seq, started_at, ended_at)
      values ($1, $2, $3, $4)";
 const DELETE_EQUIPMENT_EVENTS: &str = "delete from ticket_equipment_events where ticket_id = $1";
-const INSERT_EQUIPMENT_EVENT: &str =
-    "insert into ticket_equipment_events (ticket_id, seq, kind, at) values ($1, $2, $3, $4)";
+const INSERT_EQUIPMENT_EVENT: &str = "insert into ticket_equipment_events (ticket_id, seq, kind,
+        at, author_id, equipment, holder_from, holder_to, place, equipment_condition)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 const DELETE_EQUIPMENT: &str = "delete from ticket_equipment where ticket_id = $1";
 const INSERT_EQUIPMENT: &str = "insert into ticket_equipment (ticket_id, code) values ($1, $2)";
 const DELETE_BLOBS: &str = "delete from ticket_blobs where ticket_id = $1";
@@ -324,12 +325,19 @@ async fn write_rows<T: Tx>(
     }
     if lists.equipment_events {
         tx.execute(DELETE_EQUIPMENT_EVENTS, &by_id).await?;
-        for (seq, e) in p.equipment_events.iter().enumerate() {
+        for (seq, m) in p.equipment_events.iter().enumerate() {
+            let codes = m.equipment.join(",");
             let row = Args::new()
                 .bind(id)
                 .bind(seq as i64)
-                .bind(e.kind.as_str())
-                .bind(e.at);
+                .bind(m.event.kind.as_str())
+                .bind(m.event.at)
+                .bind(&m.author_id)
+                .bind(&codes)
+                .bind(&m.holder_from)
+                .bind(&m.holder_to)
+                .bind(&m.place)
+                .bind(&m.condition);
             tx.execute(INSERT_EQUIPMENT_EVENT, &row).await?;
         }
     }

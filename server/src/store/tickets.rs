@@ -51,6 +51,9 @@ pub struct TicketRow {
     pub survey_solution: Option<i64>,
     pub heads: String,
     pub updated_at: i64,
+    /// Since when its equipment is out (the last move's time), while the ticket is in the
+    /// workshop or with the contractor.
+    pub custody_since: Option<i64>,
 }
 
 pub(crate) const TICKET_COLUMNS: &str =
@@ -60,7 +63,10 @@ pub(crate) const TICKET_COLUMNS: &str =
     response_due, resolution_due, resolved_at, resolution, closed_at, cancelled_at, next_visit_at,
     visits, absent_visits, workshop_sends, contractor_sends, equipment_returns, reopened,
     duplicate_of, report_summary, survey_at, survey_channel, survey_timeliness, survey_treatment,
-    survey_solution, heads, updated_at";
+    survey_solution, heads, updated_at,
+    case when state in ('en_taller', 'con_contratista')
+         then (select max(e.at) from ticket_equipment_events e where e.ticket_id = tickets.id)
+    end as custody_since";
 
 /// One visit's row.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]

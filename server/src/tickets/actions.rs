@@ -1,13 +1,16 @@
 //! `POST /api/tickets/{id}/actions`: the coordinators' workflow actions (activities 2–4 and the
-//! corrections): accept, triage, assign or reassign, resolve by phone, cancel, reopen, mark as a
-//! duplicate. Each is a workflow event appended by the server; the workflow decides, inside the
-//! document's actor and so against its latest state, whether it is possible now.
+//! corrections): accept, triage, assign or reassign, resolve by phone, record the equipment's
+//! return, cancel, reopen, mark as a duplicate. Each is a workflow event appended by the server;
+//! the workflow decides, inside the document's actor and so against its latest state, whether it
+//! is possible now.
 
 use axum::extract::{Path, State};
 use campo_shared::account::FieldError;
 use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
-use campo_shared::schema::{Event, EventData, Mode, Person, TicketDoc, append_event};
+use campo_shared::custody;
+use campo_shared::limits;
+use campo_shared::schema::{Custody, Event, EventData, Mode, Person, TicketDoc, append_event};
 use campo_shared::sla::Priority;
 use campo_shared::workflow;
 use serde::Deserialize;
@@ -25,7 +28,7 @@ const REASON_MAX: usize = 1000;
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// The workflow event's wire name: `aceptada`, `priorizada`, `asignada`,
-    /// `resuelta_telefono`, `anulada`, `reabierta`, `duplicada`.
+    /// `resuelta_telefono`, `equipo_devuelto`, `anulada`, `reabierta`, `duplicada`.
     action: EventKind,
     priority: Option<Priority>,
     mode: Option<Mode>,
@@ -35,6 +38,25 @@ pub struct ActionBody {
     duplicate_of: Option<String>,
     /// A resolution deadline fixed by hand (ms since the epoch), instead of the policy's.
     resolution_due: Option<i64>,
+    /// `equipo_devuelto`: where the equipment goes back to (the request's location by default).
+    place: Option<String>,
+    /// `equipo_devuelto`: who receives it (the coordinator by default).
+    received_by: Option<String>,
+    /// `equipo_devuelto`: its condition on return.
+    condition: Option<String>,
+}
+
+/// An optional short text of the body: trimmed, `None` when empty, refused when too long.
+fn short_text(
+    value: Option<&str>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, AppError> {
+    let text = value.unwrap_or_default().trim();
+    if text.chars().count() > max {
+        return Err(FieldError::new(field, format!("El texto admite hasta {max} caracteres.")).into());
+    }
+    Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
 fn reason(body: &ActionBody, what: &str) -> Result<String, AppError> {
@@ -139,6 +161,29 @@ pub async fn act(
                 ..EventData::default()
             }
         }
+        EventKind::EquipmentReturned => {
+            let short = limits::SHORT_TEXT.max;
+            // The custody record is completed in the document's actor, from the send it closes.
+            EventData {
+                custody: Some(Custody {
+                    equipment: Vec::new(),
+                    from: String::new(),
+                    to: short_text(body.received_by.as_deref(), "received_by", short)?
+                        .unwrap_or_else(|| user.full_name.clone()),
+                    place: short_text(body.place.as_deref(), "place", short)?
+                        .unwrap_or_default(),
+                    at: now_ms(),
+                    condition: short_text(
+                        body.condition.as_deref(),
+                        "condition",
+                        limits::CONDITION.max,
+                    )?
+                    .unwrap_or_default(),
+                }),
+                reason: short_text(body.reason.as_deref(), "reason", REASON_MAX)?,
+                ..EventData::default()
+            }
+        }
         other => {
             return Err(FieldError::new(
                 "action",
@@ -156,11 +201,28 @@ pub async fn act(
         .change(doc_id, author(&user), move |doc| {
             let ticket = TicketDoc::hydrate_from(doc).map_err(|e| e.to_string())?;
             let folded = workflow::fold(&ticket.events);
+            if kind == EventKind::EquipmentReturned {
+                let sent = custody::out_now(&ticket, folded.state).ok_or_else(|| {
+                    "El equipo de este caso no está en el taller ni con el contratista: no hay \
+                     devolución que registrar."
+                        .to_owned()
+                })?;
+                if let (Some(record), Some(sent)) = (event.data.custody.as_mut(), sent.custody) {
+                    record.equipment = sent.equipment.clone();
+                    record.from = sent.to.clone();
+                    if record.place.is_empty() {
+                        record.place = ticket.request.location.clone();
+                    }
+                }
+            }
             workflow::check(Role::Coordinador, folded.state, kind).map_err(|d| d.to_string())?;
             // The coordinator acts on what it sees: the action folds after every event already
             // there, even one stamped ahead of the server's clock by a phone.
             if let Some(last) = ticket.events.iter().map(|e| e.at).max() {
                 event.at = event.at.max(last + 1);
+            }
+            if let Some(record) = event.data.custody.as_mut() {
+                record.at = event.at;
             }
             doc.transact::<_, _, String>(|tx| append_event(tx, &event).map_err(|e| e.to_string()))
                 .map(|_| ())

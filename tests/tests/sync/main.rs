@@ -3,6 +3,7 @@
 
 mod access;
 mod board;
+mod custody;
 mod durability;
 mod forgery;
 mod hostile;

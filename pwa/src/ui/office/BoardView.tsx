@@ -106,6 +106,9 @@ function Card(props: {
           {flags.includes("absent") && <span class="flag">{t.board.absent(tk.absent_visits)}</span>}
           {flags.includes("workshop") && <span class="flag">{t.board.workshop}</span>}
           {flags.includes("contractor") && <span class="flag">{t.board.contractor}</span>}
+          {tk.custody_since != null && (
+            <span class="flag custody-days">{t.board.custodyDays(Math.max(0, Math.floor((props.now - tk.custody_since) / 86_400_000)))}</span>
+          )}
           {tk.next_visit_at && <span class="flag">{t.board.nextVisit(formatDateTime(tk.next_visit_at))}</span>}
         </p>
       )}

@@ -210,6 +210,8 @@ function Report(props: { report: MonthlyReport; query: string }) {
                 [t.monthly.workshopSends, g.equipment.workshop_sends],
                 [t.monthly.contractorSends, g.equipment.contractor_sends],
                 [t.monthly.returns, g.equipment.returns],
+                [t.monthly.outAtEnd, g.equipment.out_at_end],
+                [t.monthly.custodyDays, g.equipment.custody_days],
               ] as const
             ).map(([label, n]) => (
               <tr key={label}>

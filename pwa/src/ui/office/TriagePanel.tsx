@@ -266,6 +266,18 @@ export function TriagePanel(props: { id: string }) {
         </form>
       )}
 
+      {can("equipo_devuelto") && (
+        <Fold title={t.intake.returnTitle}>
+          <ReasonForm
+            name="return-note"
+            label={t.intake.returnNote}
+            submit={t.intake.returnSubmit}
+            required={t.intake.noteRequired}
+            busy={busy}
+            onSubmit={condition => run({ action: "equipo_devuelto", condition })}
+          />
+        </Fold>
+      )}
       {can("resuelta_telefono") && (
         <Fold title={t.intake.phoneTitle}>
           <ReasonForm

@@ -296,13 +296,17 @@ fn visits_equipment_and_modes() {
         }
     );
     // Equipment moved in October: T4's to the workshop on 07/10 and back on 09/10, T5's to the
-    // contractor on 07/10. (T11's went to the workshop in September.)
+    // contractor on 07/10. (T11's went to the workshop in September.) Away in October: T4's from
+    // 07/10 10:00 to 09/10 15:00 (53 h), T5's from 07/10 16:00 to the end (584 h), T11's the
+    // whole month (744 h): 1381 h, 57.5 days; T5's and T11's were still out at the end.
     assert_eq!(
         g.equipment,
         Equipment {
             workshop_sends: 1,
             contractor_sends: 1,
             returns: 1,
+            out_at_end: 2,
+            custody_days: 58,
         }
     );
     // Resolved in October: T1 by phone; T5 contractor; T4 workshop; T2, T3, T6, T7, T10 on site.
@@ -325,32 +329,41 @@ fn equipment_moves_count_in_the_period_they_happen() {
             .equipment
     };
     let range = |from: &str, to: &str| Period::parse_range(from, to).unwrap();
-    // September: T11's equipment went to the workshop on 16/09 and has not come back.
+    // September: T11's equipment went to the workshop on 16/09 11:00 and has not come back:
+    // 349 h away in the month, 14.5 days.
     assert_eq!(
         equipment(Period::parse_month("2026-09").unwrap()),
         Equipment {
             workshop_sends: 1,
             contractor_sends: 0,
             returns: 0,
+            out_at_end: 1,
+            custody_days: 15,
         }
     );
     // 5 to 8 October: T4's went to the workshop and T5's to the contractor on 07/10; T4's came
-    // back on 09/10, after the range.
+    // back on 09/10, after the range, so all three were out at its end. Away: T4 38 h, T5 32 h,
+    // T11 the 96 h of the range: 166 h, 6.9 days.
     assert_eq!(
         equipment(range("2026-10-05", "2026-10-08")),
         Equipment {
             workshop_sends: 1,
             contractor_sends: 1,
             returns: 0,
+            out_at_end: 3,
+            custody_days: 7,
         }
     );
     // 9 to 31 October: only T4's return, though T4 was received on 06/10, before the range.
+    // Away: T4 15 h, T5 and T11 552 h each: 1119 h, 46.6 days.
     assert_eq!(
         equipment(range("2026-10-09", "2026-10-31")),
         Equipment {
             workshop_sends: 0,
             contractor_sends: 0,
             returns: 1,
+            out_at_end: 2,
+            custody_days: 47,
         }
     );
 }

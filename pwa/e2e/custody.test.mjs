@@ -1,0 +1,106 @@
+// The visit to the end, on a técnico's phone with the server stopped: the printer goes to the
+// workshop, comes back, the official signs on the phone, the case is resolved and closed and the
+// survey answered there. When the server returns everything is saved, the inventory says the
+// printer is in service again with its custody chain, and the case's service record (acta) holds
+// the signature image and the texts (read with Debian's pdfimages and pdftotext).
+
+import assert from "node:assert/strict"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { after, test } from "node:test"
+import { Campo, apiAs, launch, logIn, phone, readyForOffline, sign } from "./support.mjs"
+
+const cleanup = []
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn().catch(() => {})
+})
+
+const idOf = url => new URL(url).pathname.split("/")[2]
+
+test("offline, the printer goes to the workshop and back, the official signs, and the acta shows it all", async () => {
+  const campo = await Campo.create()
+  cleanup.push(() => campo.dispose())
+  const browser = await launch()
+  cleanup.push(() => browser.close())
+  const page = await (await phone(browser, campo.base)).newPage()
+  await logIn(page, "tecnico1")
+  const printerTicket = page.locator(".ticket-row", { hasText: "impresora" })
+  await printerTicket.waitFor()
+  await readyForOffline(page)
+
+  await campo.stop()
+  await page.reload()
+  await page.locator('[data-sync="offline"]').waitFor()
+  await printerTicket.click()
+  const id = idOf(page.url())
+
+  // At the desk: the printer needs the workshop.
+  await page.getByRole("button", { name: "Iniciar visita" }).click()
+  await page.getByRole("button", { name: "Sí", exact: true }).click()
+  await page.getByLabel("Diagnóstico (falla confirmada)").fill("Fusor dañado.")
+  await page.getByLabel("Acciones realizadas").fill("Se retiró la impresora para cambiar el fusor.")
+  await page.getByLabel("Pruebas realizadas y resultado mostrado al usuario").fill("Sin pruebas: no imprime.")
+  await page.getByLabel("Enviado a taller").check()
+  await page.getByLabel("Quién lo recibe").fill("Taller de la Secretaría TIC")
+  await page.getByLabel("A dónde va").fill("Sótano, taller")
+  await page.getByRole("button", { name: "Finalizar visita" }).click()
+  await page.locator(".badge.state-en_taller").waitFor()
+  await page.getByText("Guardado en este teléfono").first().waitFor()
+
+  // It comes back.
+  await page.getByRole("button", { name: "Registrar devolución del equipo" }).click()
+  assert.equal(await page.getByLabel("Quién lo devuelve").inputValue(), "Taller de la Secretaría TIC")
+  await page.getByLabel("Estado en que se recibe (marcas, piezas faltantes)").fill("Fusor nuevo.")
+  await page.getByRole("button", { name: "Registrar devolución" }).click()
+  await page.locator(".badge.state-asignada").waitFor()
+
+  // Installed at the desk, shown to the official, who signs on the phone.
+  await page.getByRole("button", { name: "Iniciar visita" }).click()
+  await page.getByRole("button", { name: "Sí", exact: true }).click()
+  await page.getByLabel("Diagnóstico (falla confirmada)").fill("Fusor reemplazado en el taller.")
+  await page.getByLabel("Acciones realizadas").fill("Se instaló la impresora en el puesto.")
+  await page.getByLabel("Pruebas realizadas y resultado mostrado al usuario").fill("Página de prueba impresa con la funcionaria.")
+  await page.getByLabel("Resuelto").check()
+  // Without strokes the form asks for the signature (and moves nothing).
+  await page.getByRole("button", { name: "Finalizar visita" }).click()
+  await page.getByText("Pida la firma del funcionario o marque que no está en el puesto.").waitFor()
+  await sign(page, 3)
+  const signer = await page.getByLabel("Nombre de quien firma").inputValue()
+  assert.ok(signer.length > 0, "the signer's name comes from the request")
+  await page.getByRole("button", { name: "Finalizar visita" }).click()
+  await page.getByLabel("Qué problema había y qué se hizo").fill("Fusor reemplazado; imprime bien.")
+  await page.getByRole("button", { name: "Cerrar el caso" }).click()
+  for (const q of ["timeliness", "treatment", "solution"]) await page.locator(`input[name="${q}"][value="4"]`).check()
+  await page.getByRole("button", { name: "Enviar encuesta" }).click()
+  await page.locator(".badge.state-cerrada").waitFor()
+
+  await campo.start()
+  await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
+
+  const coordinator = await apiAs(campo.base, "coordinador")
+  const row = await coordinator.call("GET", `/api/tickets/${id}`)
+  assert.equal(row.body.state, "cerrada", row.text)
+  const printer = await coordinator.call("GET", "/api/equipment/GN-000330")
+  assert.equal(printer.body.status, "en_servicio", printer.text)
+  assert.deepEqual(
+    printer.body.custody.filter(m => m.ticket_id === id).map(m => [m.kind, m.holder_to]),
+    [
+      ["enviada_taller", "Taller de la Secretaría TIC"],
+      ["equipo_devuelto", "Andrés Felipe Gómez"],
+    ],
+  )
+
+  // The acta: the signature image and the texts.
+  const acta = await fetch(`${campo.base}/api/tickets/${id}/acta.pdf`, { headers: { cookie: coordinator.cookie } })
+  assert.equal(acta.status, 200)
+  const dir = mkdtempSync(join(tmpdir(), "campo-acta-"))
+  const file = join(dir, "acta.pdf")
+  writeFileSync(file, Buffer.from(await acta.arrayBuffer()))
+  const text = execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" })
+  for (const expected of [row.body.number, "Taller de la Secretaría TIC", "Fusor reemplazado en el taller.", signer])
+    assert.ok(text.includes(expected), `the acta says «${expected}»:\n${text}`)
+  const images = execFileSync("pdfimages", ["-list", file], { encoding: "utf8" }).trim().split("\n").slice(2)
+  assert.ok(images.length >= 1, `the acta holds the signature image:\n${images.join("\n")}`)
+})
