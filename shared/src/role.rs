@@ -154,7 +154,7 @@ mod tests {
             ("enviada_contratista", "tecnico contratista coordinador"),
             ("equipo_devuelto", "tecnico contratista coordinador"),
             ("resuelta", "tecnico contratista coordinador"),
-            ("resuelta_telefono", "coordinador"),
+            ("resuelta_telefono", "tecnico contratista coordinador"),
             ("cerrada", "tecnico contratista coordinador"),
             ("anulada", "coordinador"),
             ("reabierta", "coordinador"),

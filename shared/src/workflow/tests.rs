@@ -202,8 +202,17 @@ fn check_combines_role_and_state() {
             K::UserAbsent,
             K::SentToWorkshop,
             K::SentToContractor,
-            K::Resolved
+            K::Resolved,
+            K::ResolvedByPhone
         ]
+    );
+    // With the equipment away, resolving waits for its return, and says so.
+    assert_eq!(
+        check(Role::Tecnico, S::WithContractor, K::Resolved)
+            .unwrap_err()
+            .to_string(),
+        "El equipo del caso sigue «con contratista»: registre primero su devolución \
+         («Devolución del equipo») y después la solución."
     );
 }
 
@@ -593,6 +602,7 @@ mod properties {
                         next_visit_at: ms,
                         duplicate_of: Some("x".into()),
                         reason: None,
+                        custody: None,
                     }
                 } else {
                     EventData::default()
