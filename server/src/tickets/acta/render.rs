@@ -1,7 +1,8 @@
 //! What the record says, in order, and in Spanish.
 
+use campo_shared::custody;
 use campo_shared::event_kind::EventKind;
-use campo_shared::schema::{Custody, Photo, SurveyAnswers, SurveyChannel, TicketDoc, Visit};
+use campo_shared::schema::{Photo, SurveyAnswers, SurveyChannel, TicketDoc, Visit};
 use campo_shared::workflow::{self, Resolution};
 
 use super::Acta;
@@ -57,58 +58,6 @@ fn survey_channel(channel: SurveyChannel) -> &'static str {
         SurveyChannel::TechnicianPhone => "En el teléfono del técnico, en el puesto",
         SurveyChannel::OwnApp => "Desde la aplicación del funcionario",
     }
-}
-
-/// One move of the equipment in the custody chain.
-struct Move<'a> {
-    kind: EventKind,
-    custody: Option<&'a Custody>,
-    at: i64,
-    reason: Option<&'a str>,
-}
-
-/// The sends (each visit's custody, named by the event that points to the visit, or by the
-/// visit's outcome) and the returns (each `equipo_devuelto` event), in time order.
-fn custody_chain(ticket: &TicketDoc) -> Vec<Move<'_>> {
-    use campo_shared::schema::Outcome;
-    let mut moves = Vec::new();
-    for visit in &ticket.visits {
-        let Some(custody) = &visit.custody else {
-            continue;
-        };
-        let event = ticket.events.iter().find(|e| {
-            e.data.visit == Some(visit.id)
-                && matches!(
-                    e.kind,
-                    EventKind::SentToWorkshop | EventKind::SentToContractor
-                )
-        });
-        let kind = match (event, visit.outcome) {
-            (Some(e), _) => e.kind,
-            (None, Some(Outcome::Contractor)) => EventKind::SentToContractor,
-            (None, Some(Outcome::Workshop)) => EventKind::SentToWorkshop,
-            // A custody record on a visit that sent nothing: equipment handed back at the desk.
-            (None, _) => EventKind::EquipmentReturned,
-        };
-        moves.push(Move {
-            kind,
-            custody: Some(custody),
-            at: custody.at,
-            reason: None,
-        });
-    }
-    for event in &ticket.events {
-        if event.kind == EventKind::EquipmentReturned {
-            moves.push(Move {
-                kind: event.kind,
-                custody: event.data.custody.as_ref(),
-                at: event.data.custody.as_ref().map_or(event.at, |c| c.at),
-                reason: event.data.reason.as_deref(),
-            });
-        }
-    }
-    moves.sort_by_key(|m| m.at);
-    moves
 }
 
 /// The service record as a PDF.
@@ -236,12 +185,15 @@ pub fn render(acta: &Acta) -> Vec<u8> {
 
     // The custody chain.
     l.section("Cadena de custodia");
-    let chain = custody_chain(ticket);
+    // The moves the workflow accepted, in fold order (`campo_shared::custody::chain`, what the
+    // projection and the inventory read too).
+    let chain = custody::chain(ticket);
     if chain.is_empty() {
         l.paragraph("El equipo no salió del puesto.", GREY);
     }
     for m in &chain {
-        l.subsection(&format!("{} · {}", m.kind.label(), datetime_text(m.at)));
+        let at = m.custody.map_or(m.event.at, |c| c.at);
+        l.subsection(&format!("{} · {}", m.kind.label(), datetime_text(at)));
         match m.custody {
             Some(c) => {
                 l.field("Equipos", &acta.equipment_text(&c.equipment));
@@ -253,7 +205,7 @@ pub fn render(acta: &Acta) -> Vec<u8> {
             }
             None => l.field("Custodia", "Sin registro de custodia"),
         }
-        if let Some(reason) = m.reason {
+        if let Some(reason) = &m.event.data.reason {
             l.field("Motivo", reason);
         }
     }
