@@ -457,7 +457,8 @@ async fn the_service_record_tells_the_whole_case(backend: Backend) {
 }
 both_backends!(the_service_record_tells_the_whole_case);
 
-/// A case just registered has a record too: no visits, no signature, no survey, each said.
+/// A case just registered has a record too: no visits, no signature, no survey, each said; once
+/// solved by phone, how and why.
 async fn a_new_case_says_what_is_missing(backend: Backend) {
     let app = TestApp::spawn_demo(backend).await;
     let official = app.login("mlopez", DEMO_PASSWORD).await;
@@ -485,5 +486,26 @@ async fn a_new_case_says_what_is_missing(backend: Backend) {
     }
     let (status, _, _) = fetch(&official, "/api/tickets/2ZzzzzzzzzzzzzzzzzzzZ/acta.pdf").await;
     assert_eq!(status, 404);
+
+    // Solved by phone: the record says so, with the reason.
+    let coordinator = app.login("coordinador", DEMO_PASSWORD).await;
+    act(
+        &coordinator,
+        id,
+        json!({"action": "resuelta_telefono",
+               "reason": "Se reinició el conmutador del piso por teléfono con la funcionaria."}),
+    )
+    .await;
+    let (status, _, pdf) = fetch(&official, &format!("/api/tickets/{id}/acta.pdf")).await;
+    assert_eq!(status, 200);
+    let raw = poppler("pdftotext", &["-layout", "-enc", "UTF-8"], &pdf);
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "Forma Remota o telefónica",
+        "Motivo Se reinició el conmutador del piso por teléfono con la funcionaria.",
+        "Estado actual Resuelta",
+    ] {
+        assert!(text.contains(needle), "«{needle}» not in:\n{raw}");
+    }
 }
 both_backends!(a_new_case_says_what_is_missing);
