@@ -154,6 +154,10 @@ mod tickets {
     const HOUR_MS: i64 = 3_600_000;
 
     /// One step of a demo ticket's story, `hours_ago` before now.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "a few dozen steps, built once when the demo loads"
+    )]
     enum Step {
         Event(f64, &'static str, K, EventData),
         Visit(f64, &'static str, VisitPlan),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod labels;
 pub mod media;
 pub mod notify;
+pub mod pdfdoc;
 pub mod projection;
 pub mod reports;
 pub mod reproject;

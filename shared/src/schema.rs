@@ -476,6 +476,18 @@ impl SurveyAnswers {
         ("treatment", "¿Cómo fue el trato recibido?"),
         ("solution", "¿Quedó solucionado su problema?"),
     ];
+
+    /// What each rating means, from 1 to 5, as the survey screen shows it (`survey.scale` in
+    /// `pwa/src/es.ts`; the service record's test keeps both equal).
+    pub const SCALE: [&'static str; 5] = ["Muy malo", "Malo", "Regular", "Bueno", "Muy bueno"];
+
+    /// «4 (Bueno)»: a rating with its meaning; the number alone when out of the scale.
+    pub fn rating_text(rating: u8) -> String {
+        match Self::SCALE.get(usize::from(rating).wrapping_sub(1)) {
+            Some(label) => format!("{rating} ({label})"),
+            None => rating.to_string(),
+        }
+    }
 }
 
 /// The satisfaction survey (activity 10).

@@ -80,6 +80,23 @@ impl Media {
     pub fn concurrency(&self) -> usize {
         self.concurrency
     }
+
+    /// The stored thumbnail (JPEG) of a photo, for documents the server writes; `None` when the
+    /// photo has not been uploaded (or the name is not a SHA-256). Access is the caller's to check.
+    pub async fn thumb_jpeg(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>> {
+        match parse_sha256(sha256) {
+            Ok(hash) => self.store.get(&thumb_key(&hash)).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The stored display size (JPEG) of a photo; as [`Media::thumb_jpeg`].
+    pub async fn display_jpeg(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>> {
+        match parse_sha256(sha256) {
+            Ok(hash) => self.store.get(&display_key(&hash)).await,
+            Err(_) => Ok(None),
+        }
+    }
 }
 
 pub fn router() -> Router<AppState> {

@@ -1,27 +1,16 @@
 //! The general report as a PDF ready to file: the organisation's header and the period, the
 //! figures as tables and the charts, A4 portrait.
 //!
-//! Text is real text in Ubuntu Light (the font `labels::draw` draws its outlines from, shipped in
-//! `epaint_default_fonts`), embedded whole as a TrueType CID font with a `ToUnicode` map. Unlike
-//! outlines, real text can be searched, copied, read aloud and extracted (`pdftotext`, which the
-//! tests use), and unlike a standard PDF font (Helvetica) its widths are the ones the layout
-//! measured and it covers Spanish without depending on the viewer's fonts. Charts are the
-//! primitives of [`super::charts`] drawn as PDF operations, never parsed from SVG.
+//! Text and the font are [`crate::pdfdoc`]'s. Charts are the primitives of [`super::charts`]
+//! drawn as PDF operations, never parsed from SVG.
 
-use std::collections::BTreeMap;
-
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use ttf_parser::{Face, GlyphId};
+use pdf_writer::Content;
 
 use super::charts::{self, Anchor, Chart, Color, GRID, INK, Item};
 use super::export::{self, Cell};
 use super::figures::GeneralReport;
+use crate::pdfdoc::{self, Metrics, PAGE_H, PAGE_W, Writer};
 
-/// Millimetres to PDF points.
-const PT: f32 = 72.0 / 25.4;
-const PAGE_W: f32 = 210.0;
-const PAGE_H: f32 = 297.0;
 const MARGIN: f32 = 18.0;
 const BOTTOM: f32 = PAGE_H - 16.0;
 const BODY: f32 = 3.0; // 8.5 pt
@@ -36,51 +25,6 @@ pub struct Heading<'a> {
     pub generated: &'a str,
     /// The filters applied, as people read them; empty when none.
     pub filters: &'a str,
-}
-
-struct Metrics {
-    face: Face<'static>,
-}
-
-impl Metrics {
-    fn new() -> Self {
-        Self {
-            face: Face::parse(epaint_default_fonts::UBUNTU_LIGHT, 0).expect("bundled font"),
-        }
-    }
-
-    fn glyph(&self, c: char) -> GlyphId {
-        self.face
-            .glyph_index(c)
-            .or_else(|| self.face.glyph_index('?'))
-            .unwrap_or(GlyphId(0))
-    }
-
-    /// Advance of a glyph in thousandths of an em.
-    fn advance(&self, g: GlyphId) -> f32 {
-        f32::from(self.face.glyph_hor_advance(g).unwrap_or(0)) * 1000.0
-            / f32::from(self.face.units_per_em())
-    }
-
-    fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars()
-            .map(|c| self.advance(self.glyph(c)))
-            .sum::<f32>()
-            * size
-            / 1000.0
-    }
-
-    /// `text` cut with an ellipsis to fit `max` at `size`.
-    fn fit(&self, text: &str, size: f32, max: f32) -> String {
-        if self.width(text, size) <= max {
-            return text.to_owned();
-        }
-        let mut cut = text.to_owned();
-        while !cut.is_empty() && self.width(&format!("{cut}…"), size) > max {
-            cut.pop();
-        }
-        format!("{}…", cut.trim_end())
-    }
 }
 
 /// The pages being laid out, as chart items in millimetres.
@@ -332,119 +276,22 @@ fn finish(mut l: Layout, title: &str) -> Vec<u8> {
             text: format!("Página {} de {total}", i + 1),
         });
     }
-    let metrics = &l.metrics;
-    let mut used: BTreeMap<u16, char> = BTreeMap::new();
-
-    let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let info = Ref::new(3);
-    let font = Ref::new(4);
-    let cid = Ref::new(5);
-    let descriptor = Ref::new(6);
-    let file = Ref::new(7);
-    let cmap = Ref::new(8);
-    let mut next = 9;
-    let mut page_refs = Vec::new();
+    let mut writer = Writer::new(l.metrics);
     for items in &l.pages {
-        let page_ref = Ref::new(next);
-        let content_ref = Ref::new(next + 1);
-        next += 2;
-        page_refs.push(page_ref);
         let mut content = Content::new();
         for item in items {
-            draw(&mut content, item, metrics, &mut used);
+            draw(&mut content, item, &mut writer);
         }
-        let data = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), 6);
-        pdf.stream(content_ref, &data).filter(Filter::FlateDecode);
-        let mut page = pdf.page(page_ref);
-        page.parent(tree)
-            .media_box(Rect::new(0.0, 0.0, PAGE_W * PT, PAGE_H * PT))
-            .contents(content_ref);
-        page.resources().fonts().pair(Name(b"F1"), font);
-        page.finish();
+        writer.page(content, &[]);
     }
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(page_refs.iter().copied())
-        .count(page_refs.len() as i32);
-    pdf.document_info(info)
-        .title(TextStr(title))
-        .producer(TextStr("Campo"));
-
-    let base = Name(b"Ubuntu-Light");
-    let system = SystemInfo {
-        registry: Str(b"Adobe"),
-        ordering: Str(b"Identity"),
-        supplement: 0,
-    };
-    pdf.type0_font(font)
-        .base_font(base)
-        .encoding_predefined(Name(b"Identity-H"))
-        .descendant_font(cid)
-        .to_unicode(cmap);
-    {
-        let mut cid_font = pdf.cid_font(cid);
-        cid_font
-            .subtype(CidFontType::Type2)
-            .base_font(base)
-            .system_info(system)
-            .font_descriptor(descriptor)
-            .cid_to_gid_map_predefined(Name(b"Identity"));
-        let mut widths = cid_font.widths();
-        for &gid in used.keys() {
-            widths.consecutive(gid, [metrics.advance(GlyphId(gid))]);
-        }
-        widths.finish();
-    }
-    let face = &metrics.face;
-    let per_em = 1000.0 / f32::from(face.units_per_em());
-    let bbox = face.global_bounding_box();
-    pdf.font_descriptor(descriptor)
-        .name(base)
-        .flags(FontFlags::NON_SYMBOLIC)
-        .bbox(Rect::new(
-            f32::from(bbox.x_min) * per_em,
-            f32::from(bbox.y_min) * per_em,
-            f32::from(bbox.x_max) * per_em,
-            f32::from(bbox.y_max) * per_em,
-        ))
-        .italic_angle(0.0)
-        .ascent(f32::from(face.ascender()) * per_em)
-        .descent(f32::from(face.descender()) * per_em)
-        .cap_height(f32::from(face.capital_height().unwrap_or(face.ascender())) * per_em)
-        .stem_v(80.0)
-        .font_file2(file);
-    let font_data = epaint_default_fonts::UBUNTU_LIGHT;
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(font_data, 6);
-    pdf.stream(file, &compressed)
-        .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), font_data.len() as i32);
-    let mut unicode = UnicodeCmap::new(Name(b"Campo-UCS"), system);
-    for (&gid, &c) in &used {
-        unicode.pair(gid, c);
-    }
-    pdf.cmap(cmap, &unicode.finish());
-    pdf.finish()
+    writer.finish(title)
 }
 
-/// One item as PDF operations; records the glyphs text uses.
-fn draw(content: &mut Content, item: &Item, metrics: &Metrics, used: &mut BTreeMap<u16, char>) {
-    let rgb = |c: Color| {
-        (
-            f32::from(c.0) / 255.0,
-            f32::from(c.1) / 255.0,
-            f32::from(c.2) / 255.0,
-        )
-    };
+/// One item as PDF operations.
+fn draw(content: &mut Content, item: &Item, writer: &mut Writer) {
+    let rgb = |c: Color| (c.0, c.1, c.2);
     match item {
-        Item::Rect { x, y, w, h, fill } => {
-            let (r, g, b) = rgb(*fill);
-            content
-                .set_fill_rgb(r, g, b)
-                .rect(x * PT, (PAGE_H - y - h) * PT, w * PT, h * PT)
-                .fill_nonzero();
-        }
+        Item::Rect { x, y, w, h, fill } => pdfdoc::fill_rect(content, *x, *y, *w, *h, rgb(*fill)),
         Item::Line {
             x1,
             y1,
@@ -452,15 +299,7 @@ fn draw(content: &mut Content, item: &Item, metrics: &Metrics, used: &mut BTreeM
             y2,
             stroke,
             width,
-        } => {
-            let (r, g, b) = rgb(*stroke);
-            content
-                .set_stroke_rgb(r, g, b)
-                .set_line_width(width * PT)
-                .move_to(x1 * PT, (PAGE_H - y1) * PT)
-                .line_to(x2 * PT, (PAGE_H - y2) * PT)
-                .stroke();
-        }
+        } => pdfdoc::line(content, (*x1, *y1), (*x2, *y2), rgb(*stroke), *width),
         Item::Text {
             x,
             y,
@@ -469,26 +308,13 @@ fn draw(content: &mut Content, item: &Item, metrics: &Metrics, used: &mut BTreeM
             fill,
             text,
         } => {
-            let width = metrics.width(text, *size);
+            let width = writer.metrics().width(text, *size);
             let x = match anchor {
                 Anchor::Start => *x,
                 Anchor::Middle => x - width / 2.0,
                 Anchor::End => x - width,
             };
-            let mut bytes = Vec::with_capacity(text.len() * 2);
-            for c in text.chars() {
-                let g = metrics.glyph(c);
-                used.entry(g.0).or_insert(c);
-                bytes.extend_from_slice(&g.0.to_be_bytes());
-            }
-            let (r, g, b) = rgb(*fill);
-            content
-                .begin_text()
-                .set_font(Name(b"F1"), size * PT)
-                .set_fill_rgb(r, g, b)
-                .next_line(x * PT, (PAGE_H - y) * PT)
-                .show(Str(&bytes))
-                .end_text();
+            writer.text(content, x, *y, *size, rgb(*fill), text);
         }
     }
 }

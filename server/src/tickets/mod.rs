@@ -1,10 +1,12 @@
 //! Tickets through the REST API: registration, lists and details read from the projection, the
-//! audit, the coordinators' workflow actions, and each user's agenda (with its live stream).
+//! audit, the coordinators' workflow actions, each user's agenda (with its live stream), and the
+//! service record of a case as a PDF (`acta.rs`).
 //!
 //! Every write goes through [`crate::sync::Documents::change`]: the server appends to the ticket
 //! document as its own Automerge actor, the change is stored with its audit and projection in one
 //! transaction, and connected phones receive it at once.
 
+mod acta;
 mod actions;
 mod agenda;
 
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/tickets", get(list).post(create))
         .route("/api/tickets/{id}", get(detail))
         .route("/api/tickets/{id}/history", get(history))
+        .route("/api/tickets/{id}/acta.pdf", get(acta::acta))
         .route("/api/tickets/{id}/actions", post(actions::act))
         .route("/api/agenda", get(agenda::agenda))
         .route("/api/agenda/stream", get(agenda::stream))

@@ -2,6 +2,7 @@
 //! on PostgreSQL.
 
 mod accounts;
+mod acta;
 mod bad_input;
 mod config;
 mod demo;
