@@ -476,6 +476,10 @@ impl SurveyAnswers {
         ("treatment", "¿Cómo fue el trato recibido?"),
         ("solution", "¿Quedó solucionado su problema?"),
     ];
+
+    /// The answer scale as shown to the official: answer `n` (1–5) is `SCALE[n - 1]`. The phone's
+    /// survey, the monthly report and its exports all say these words.
+    pub const SCALE: [&'static str; 5] = ["Muy malo", "Malo", "Regular", "Bueno", "Muy bueno"];
 }
 
 /// The satisfaction survey (activity 10).

@@ -303,9 +303,34 @@ struct Detail {
     ticket: TicketView,
     visits: Vec<VisitRow>,
     equipment: Vec<String>,
+    /// Everyone who wrote to the ticket, with the requester and the assignee, by user id: the
+    /// history and the comments show names, never ids.
+    people: Vec<Person>,
 }
 
-/// `GET /api/tickets/{id}`: a ticket's row, visits and equipment.
+/// The people of a ticket: its requester, its assignee and every user a change came from.
+fn people(row: &TicketRow, changes: &[AuditRow]) -> Vec<Person> {
+    let mut out: Vec<Person> = Vec::new();
+    let mut add = |id: Option<&String>, name: Option<&String>| {
+        if let (Some(id), Some(name)) = (id, name)
+            && !name.is_empty()
+            && !out.iter().any(|p| &p.id == id)
+        {
+            out.push(Person {
+                id: id.clone(),
+                name: name.clone(),
+            });
+        }
+    };
+    add(row.requester_id.as_ref(), Some(&row.requester_name));
+    add(row.assignee_id.as_ref(), row.assignee_name.as_ref());
+    for change in changes {
+        add(change.user_id.as_ref(), change.full_name.as_ref());
+    }
+    out
+}
+
+/// `GET /api/tickets/{id}`: a ticket's row, visits, equipment and people.
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -314,7 +339,9 @@ async fn detail(
     let (_, row) = readable_ticket(&state, &user, &id).await?;
     let visits = state.store.ticket_visits(&row.id).await?;
     let equipment = state.store.ticket_equipment(&row.id).await?;
+    let changes = state.store.ticket_history(&row.id).await?;
     Ok(Json(Detail {
+        people: people(&row, &changes),
         ticket: row.into(),
         visits,
         equipment,
