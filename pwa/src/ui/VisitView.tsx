@@ -9,7 +9,7 @@ import { currentUser } from "../session"
 import { addEvidence, finishIntervention, recordAbsent, removeEvidence, startIntervention } from "../tickets"
 import { formatDateTime, fromBogotaInput } from "../time"
 import { type Errors, movesEquipment, splitCodes, validateAbsent, validateGrowth, validateIntervention } from "../validation"
-import { Counter, Field, Screen, useTicket } from "./common"
+import { Counter, Field, Screen, useTicket, focusFirstError } from "./common"
 import { PhotoPicker } from "./PhotoPicker"
 import { go, ticketPath } from "./router"
 
@@ -94,7 +94,8 @@ function AbsentForm(props: { id: string; startedAt: number }) {
     const nextVisitAt = fromBogotaInput(next)
     const found = validateAbsent({ photos: photos.length, note, nextVisitAt }, Date.now())
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle || nextVisitAt === null) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle || nextVisitAt === null) return
     recordAbsent(handle, currentUser(), { startedAt: props.startedAt, photos, note, noticeLeft, nextVisitAt }, Date.now())
     go(ticketPath(url), true)
   }
@@ -169,7 +170,8 @@ function InterventionForm(props: { id: string; visitId: string }) {
     }
     const found = validateIntervention(form)
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle || outcome === "") return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle || outcome === "") return
     finishIntervention(
       handle,
       currentUser(),

@@ -41,6 +41,30 @@ export function DependenciaSelect(props: { value: string; none: string; onChange
   )
 }
 
+/**
+ * After a refused submit: moves the keyboard focus to the first error of `form` (the first invalid
+ * field's control, else the first error message), once the errors just set are on screen. Every
+ * form calls it, so a keyboard or screen-reader user lands on what to fix.
+ */
+export function focusFirstError(form: EventTarget | Element | null): void {
+  if (!(form instanceof Element)) return
+  // State updates render on the next microtask; a task later the errors are in the DOM.
+  setTimeout(() => {
+    const target = form.querySelector<HTMLElement>(
+      [
+        ".invalid input:not([type=hidden])",
+        ".invalid textarea",
+        ".invalid select",
+        "[aria-invalid='true']",
+        ".error",
+      ].join(", "),
+    )
+    if (!target) return
+    if (target.matches(".error") && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1")
+    target.focus()
+  }, 0)
+}
+
 export function Field(props: { label: string; error?: string | undefined; children: ComponentChildren }) {
   return (
     <label class={`field${props.error ? " invalid" : ""}`}>
