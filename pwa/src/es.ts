@@ -117,6 +117,9 @@ export const t = {
       `El teléfono no pudo convertir «${name}» a JPEG y el servidor solo admite fotos JPEG, PNG o WebP. ` +
       "Tome la foto con la cámara de Campo o elija otra imagen.",
     remove: "Quitar foto",
+    open: "Ver la foto en tamaño completo",
+    full: "Foto en tamaño completo",
+    close: "Cerrar la foto",
     removeOf: (n: number) => `Quitar la foto ${n}`,
     tooLarge: "La foto pesa más de lo que el servidor admite.",
     refusedStatus: (status: number) => `el servidor respondió ${status}.`,
@@ -451,6 +454,7 @@ export const t = {
     filterRole: "Mostrar",
     allRoles: "Todos los roles",
     dependenciasTitle: "Dependencias",
+    dependenciasTable: "Lista de dependencias",
     code: "Código",
     name: "Nombre",
     createDependencia: "Crear dependencia",

@@ -1,7 +1,7 @@
 // Small pieces shared by the screens.
 
 import type { ComponentChildren } from "preact"
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import type { AutomergeUrl, DocHandle } from "@automerge/automerge-repo/slim"
 import { dependencias } from "../catalog"
 import { t } from "../es"
@@ -129,8 +129,15 @@ export function useTicket(id: string): {
   return { handle, doc, failed }
 }
 
+/**
+ * A photo's thumbnail; activating it (click, Enter, Space) opens the photo full size in a modal
+ * dialog (the display size, GET /api/blobs/{sha256}, or the phone's own copy before it is
+ * uploaded), which Escape or its button closes.
+ */
 export function PhotoThumb(props: { sha256: string }) {
   const [src, setSrc] = useState<string | null>(null)
+  const [full, setFull] = useState<string | null>(null)
+  const dialog = useRef<HTMLDialogElement>(null)
   useEffect(() => {
     let url: string | null = null
     void photoUrl(props.sha256).then(u => {
@@ -144,5 +151,30 @@ export function PhotoThumb(props: { sha256: string }) {
   const [broken, setBroken] = useState(false)
   // A photo the browser cannot show (a refused file, say) is an empty square, not a broken icon.
   if (!src || broken) return <span class="thumb" />
-  return <img class="thumb" src={src} alt="" loading="lazy" onError={() => setBroken(true)} />
+  const open = () => {
+    setFull(src.startsWith("blob:") ? src : `/api/blobs/${props.sha256}`)
+    dialog.current?.showModal()
+  }
+  return (
+    <>
+      <button type="button" class="thumb-open" aria-label={t.photo.open} aria-haspopup="dialog" onClick={open}>
+        <img class="thumb" src={src} alt="" loading="lazy" onError={() => setBroken(true)} />
+      </button>
+      <dialog
+        ref={dialog}
+        class="photo-full"
+        aria-label={t.photo.full}
+        onClose={() => setFull(null)}
+        // A click on the backdrop (outside the photo) closes it too.
+        onClick={e => e.target === dialog.current && dialog.current?.close()}
+      >
+        {full && <img src={full} alt={t.photo.full} />}
+        <form method="dialog">
+          <button type="submit" autofocus>
+            {t.photo.close}
+          </button>
+        </form>
+      </dialog>
+    </>
+  )
 }

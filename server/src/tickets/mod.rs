@@ -308,6 +308,18 @@ struct Detail {
     people: Vec<Person>,
 }
 
+/// The user ids a ticket document names as the authors of what it holds.
+fn authors(doc: &TicketDoc) -> Vec<String> {
+    let mut ids: Vec<String> = doc.events.iter().map(|e| e.author.clone()).collect();
+    ids.extend(doc.visits.iter().map(|v| v.technician.clone()));
+    ids.extend(doc.comments.iter().map(|c| c.author.clone()));
+    ids.extend(doc.report.iter().map(|r| r.author.clone()));
+    ids.extend(doc.survey.iter().map(|s| s.by.clone()));
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// The people of a ticket: its requester, its assignee and every user a change came from.
 fn people(row: &TicketRow, changes: &[AuditRow]) -> Vec<Person> {
     let mut out: Vec<Person> = Vec::new();
@@ -336,12 +348,34 @@ async fn detail(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Detail>> {
-    let (_, row) = readable_ticket(&state, &user, &id).await?;
+    let (id, row) = readable_ticket(&state, &user, &id).await?;
     let visits = state.store.ticket_visits(&row.id).await?;
     let equipment = state.store.ticket_equipment(&row.id).await?;
     let changes = state.store.ticket_history(&row.id).await?;
+    let mut people = people(&row, &changes);
+    // Authors named in the document (written offline, or by the demo) that no change names.
+    let named = state
+        .documents
+        .view(id, |doc| {
+            doc.and_then(|doc| TicketDoc::hydrate_from(doc).ok())
+                .map(|doc| authors(&doc))
+        })
+        .await
+        .map_err(sync_error)?
+        .unwrap_or_default();
+    for author in named {
+        if people.iter().any(|p| p.id == author) {
+            continue;
+        }
+        if let Some(user) = state.store.user_by_id(&author).await? {
+            people.push(Person {
+                id: user.id,
+                name: user.full_name,
+            });
+        }
+    }
     Ok(Json(Detail {
-        people: people(&row, &changes),
+        people,
         ticket: row.into(),
         visits,
         equipment,

@@ -366,7 +366,7 @@ function Dependencias() {
   return (
     <>
       <Message feedback={feedback} />
-      <div class="table-wrap" tabIndex={0} role="region" aria-label={t.settings.dependenciasTitle}>
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={t.settings.dependenciasTable}>
         <table class="data dependencias">
           <thead>
             <tr>
