@@ -174,4 +174,26 @@ test("the rough edges a coordinator and an official would notice", async () => {
   await officialPage.getByRole("button", { name: "Enviar solicitud" }).click()
   await until("the focus on the description", async () => (await focused(officialPage)).name === "description")
   await assertAccessible(officialPage, "the request form with errors")
+
+  // A técnico's phone: names in the history of a case, and the absent-visit form, whose refused
+  // submit lands on the first thing to fix.
+  const techPage = await (await phone(browser, campo.base)).newPage()
+  await logIn(techPage, "tecnico1")
+  await techPage.locator(".ticket-row", { hasText: "impresora" }).click()
+  const techHistory = techPage.locator("ol.history li")
+  await until("names in the técnico's history", async () => {
+    const lines = await techHistory.allTextContents()
+    return lines.length > 0 && lines.every(l => !l.includes("Alguien") && !/[0-9a-f]{8}/.test(l))
+  })
+  await assertAccessible(techPage, "a case on the técnico's phone")
+  await techPage.getByRole("button", { name: "Iniciar visita" }).click()
+  await techPage.getByRole("button", { name: "No", exact: true }).click()
+  await techPage.getByRole("button", { name: "Registrar usuario ausente" }).click()
+  await until("the focus on the first error of the visit", () =>
+    techPage.evaluate(() => {
+      const el = document.activeElement
+      return el !== null && el !== document.body && (el.closest(".invalid") !== null || el.matches(".error"))
+    }),
+  )
+  await assertAccessible(techPage, "the absent visit with errors")
 })
