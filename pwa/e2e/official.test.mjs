@@ -166,7 +166,7 @@ test("an official asks for help online and offline, sees the promised time and a
   await page.getByLabel("Tipo de problema").selectOption("Impresoras")
   await page.getByRole("checkbox", { name: /GN-000101/ }).check()
   await page.getByRole("button", { name: "Enviar solicitud" }).click()
-  await page.getByText("Guardada en su teléfono; se enviará cuando haya conexión.").waitFor()
+  await page.getByText("Guardado en este teléfono; se enviará al volver la conexión.").waitFor()
   const offlineId = idOf(page.url())
   assert.notEqual(offlineId, onlineId)
   await page.getByRole("button", { name: "Volver" }).click()

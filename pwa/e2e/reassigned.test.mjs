@@ -66,6 +66,13 @@ test("work recorded offline on a case reassigned meanwhile is kept, told to the 
   assert.equal(await item.getAttribute("data-state"), "saved")
   await item.locator(".item-state", { hasText: "Guardado en el servidor" }).waitFor()
   await item.getByText("el caso ya está asignado a otra persona").waitFor()
+  // The case left the agenda, yet its screen still shows its number and its dependencia's name.
+  await item.getByRole("button", { name: "Abrir el caso" }).click()
+  await tech.getByRole("heading", { name: number }).waitFor()
+  assert.equal(await tech.getByText("Sin número aún").count(), 0)
+  await tech.getByText("Secretaría de Salud · ").waitFor()
+  await tech.goBack()
+  await item.waitFor()
   if (shots) await tech.screenshot({ path: join(shots, "outbox-reassigned-360.png"), fullPage: true })
   await item.getByRole("button", { name: "Entendido" }).click()
   await item.locator(".outbox-notice").waitFor({ state: "detached" })

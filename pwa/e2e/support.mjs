@@ -6,7 +6,8 @@
 
 import { spawn } from "node:child_process"
 import { once } from "node:events"
-import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
@@ -295,4 +296,28 @@ export async function sign(page, strokes = 2) {
     for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (0.15 + 0.08 * i), y + (i % 2 ? -12 : 12))
     await page.mouse.up()
   }
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules) on the page as it is and fails with every violation
+ * found, each with the elements it names. The script is evaluated through the DevTools protocol,
+ * so the app's Content-Security-Policy (no inline scripts) stays as it is.
+ */
+export async function assertAccessible(page, what) {
+  await page.evaluate(axeSource)
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+      resultTypes: ["violations"],
+    })
+    return result.violations.map(v => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5),
+    }))
+  })
+  if (violations.length > 0)
+    throw new Error(`axe found problems on ${what}:\n${violations.map(v => `- ${v.id}: ${v.help} (${v.nodes.join(", ")})`).join("\n")}`)
 }

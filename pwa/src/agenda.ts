@@ -8,6 +8,7 @@ import type { AutomergeUrl } from "@automerge/automerge-repo/slim"
 import { getJson } from "./api"
 import type { Mode, Priority, State } from "./schema"
 import { findTicket } from "./sync"
+import { rememberTickets } from "./ticketRefs"
 
 export interface AgendaTicket {
   id: string
@@ -122,6 +123,8 @@ function store(tickets: AgendaTicket[]): void {
   const cached = { fetchedAt: Date.now(), tickets }
   cachedAgenda.value = cached
   localStorage.setItem(AGENDA_KEY, JSON.stringify(cached))
+  // Kept after the case leaves the agenda (closed, reassigned): its number and people's names.
+  rememberTickets(tickets)
   if (first) {
     // The first agenda of this phone is not "news": mark all of it as seen.
     seen.value = Object.fromEntries(tickets.map(t => [t.url, t.updated_at]))

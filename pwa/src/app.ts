@@ -4,7 +4,7 @@
 import { effect } from "@preact/signals"
 import { clearAgenda, followAgenda, prefetch, refreshAgenda, stopFollowingAgenda } from "./agenda"
 import { refreshCalendar } from "./calendar"
-import { clearCatalog, refreshCatalog, refreshDependencias } from "./catalog"
+import { clearCatalog, refreshCatalog, refreshCategories, refreshDependencias } from "./catalog"
 import { pendingPhotos, photoQueue, refusedPhotos, startPhotoUploads } from "./photoService"
 import { logout, recheck } from "./session"
 import { connected, loadedTickets, pendingChanges, plainDoc, refusedDocs, startRepo, unknownDocs, wipeDocuments } from "./sync"
@@ -29,7 +29,7 @@ export function startSession(): void {
 
 async function onlineContact(): Promise<void> {
   await recheck()
-  await Promise.all([refreshAgenda(), refreshCatalog(), refreshDependencias(), refreshCalendar()])
+  await Promise.all([refreshAgenda(), refreshCatalog(), refreshDependencias(), refreshCategories(), refreshCalendar()])
 }
 
 export function hasUnsyncedWork(): boolean {

@@ -1,6 +1,7 @@
 // Every text the app shows, in Spanish (es-CO). Labels of the domain's values follow
 // campo-shared's `label()` functions word for word.
 
+import domain from "./domain.json"
 import type { ListKey, TextKey } from "./limits"
 import type { Channel, EventKind, Mode, Outcome, Priority, Role, State } from "./schema"
 
@@ -40,6 +41,8 @@ export const t = {
 
   sync: {
     offline: "Sin conexión",
+    connecting: "Conectando…",
+    savedHere: "Guardado en este teléfono; se enviará al volver la conexión",
     syncing: "Sincronizando",
     saved: "Guardado en el servidor",
     pending: (changes: number, photos: number) => {
@@ -114,6 +117,9 @@ export const t = {
       `El teléfono no pudo convertir «${name}» a JPEG y el servidor solo admite fotos JPEG, PNG o WebP. ` +
       "Tome la foto con la cámara de Campo o elija otra imagen.",
     remove: "Quitar foto",
+    open: "Ver la foto en tamaño completo",
+    full: "Foto en tamaño completo",
+    close: "Cerrar la foto",
     removeOf: (n: number) => `Quitar la foto ${n}`,
     tooLarge: "La foto pesa más de lo que el servidor admite.",
     refusedStatus: (status: number) => `el servidor respondió ${status}.`,
@@ -168,7 +174,7 @@ export const t = {
     requestTitle: "Solicitar asistencia",
 
     // The request form.
-    intro: "Cuéntenos qué pasa. Si no hay conexión, la solicitud queda en su teléfono y se envía sola después.",
+    intro: "Cuéntenos qué pasa. Si no hay conexión, la solicitud queda guardada en este teléfono y se enviará al volver la conexión.",
     requester: "Solicitante",
     dependencia: "Dependencia",
     description: "¿Qué problema tiene? Descríbalo con sus palabras",
@@ -199,7 +205,7 @@ export const t = {
     finished: "Terminadas",
     fromCache: (when: string) => `Lista guardada en el teléfono (actualizada ${when}).`,
     noNumber: "Sin número aún",
-    notSent: "Guardada en su teléfono; se enviará cuando haya conexión.",
+    notSent: "Guardado en este teléfono; se enviará al volver la conexión.",
     sent: "Enviada; pronto recibirá su número de caso.",
     news: "Novedad",
     surveyPending: "Encuesta pendiente",
@@ -452,11 +458,20 @@ export const t = {
     filterRole: "Mostrar",
     allRoles: "Todos los roles",
     dependenciasTitle: "Dependencias",
+    dependenciasTable: "Lista de dependencias",
     code: "Código",
     name: "Nombre",
     createDependencia: "Crear dependencia",
     dependenciaCreated: (name: string) => `Dependencia ${name} creada.`,
     loadFailed: (why: string) => `No se pudo cargar: ${why}`,
+    actions: "Acciones",
+    categoriesTitle: "Categorías de las solicitudes",
+    categoriesLabel: "Categorías que ofrecen los formularios de solicitud",
+    categoriesHint:
+      "Una por línea, en el orden en que aparecen. Los teléfonos las reciben al conectarse; las solicitudes ya registradas conservan la suya.",
+    categoriesRequired: "Escriba al menos una categoría.",
+    saveCategories: "Guardar categorías",
+    categoriesSaved: "Categorías guardadas; los formularios de solicitud ya las ofrecen.",
   },
 
   // Coordinators: the monthly report.
@@ -508,6 +523,8 @@ export const t = {
     responseOnTime: "Respuestas a tiempo (%)",
     resolutionOnTime: "Soluciones a tiempo (%)",
     satisfactionAverage: "Satisfacción promedio (1 a 5)",
+    /** As the exports' note says it (`reports::export::scale_note`). */
+    scale: (labels: readonly string[]) => `Escala: ${labels.map((l, i) => `${i + 1} = ${l}`).join(", ")}.`,
     charts: "Gráficos",
     openChart: "Abrir el gráfico (SVG)",
     byDependencia: "Por dependencia",
@@ -643,6 +660,8 @@ export const t = {
     visitEquipment: "Equipos atendidos",
     scanned: (code: string, what: string) => `Equipo escaneado: ${code}${what ? ` (${what})` : ""}`,
     scannedUnknown: (code: string) => `Código escaneado, no está en el inventario: ${code}`,
+    /** Someone whose name this phone never learnt (it asks the server when it can). */
+    someone: "Alguien",
   },
 
   custody: {
@@ -710,7 +729,7 @@ export const t = {
     custodyToRequired: "Indique quién recibe el equipo.",
     custodyPlaceRequired: "Indique a dónde va el equipo.",
     custodyEquipmentRequired: "Indique al menos un código de equipo válido (p. ej. GN-000123).",
-    saved: "Visita registrada en el teléfono.",
+    saved: "Guardado en este teléfono; se enviará al volver la conexión.",
   },
 
   report: {
@@ -724,12 +743,14 @@ export const t = {
   survey: {
     title: "Encuesta de satisfacción",
     intro: "Entregue el teléfono al funcionario para que responda.",
+    // The questions and the 1–5 scale are campo-shared's (`SurveyAnswers::QUESTIONS` and `SCALE`),
+    // the words the monthly report and its exports use.
     questions: {
-      timeliness: "¿La atención fue oportuna?",
-      treatment: "¿Cómo fue el trato recibido?",
-      solution: "¿Quedó solucionado su problema?",
+      timeliness: domain.survey.questions[0]!,
+      treatment: domain.survey.questions[1]!,
+      solution: domain.survey.questions[2]!,
     },
-    scale: ["Muy malo", "Malo", "Regular", "Bueno", "Muy bueno"],
+    scale: domain.survey.scale,
     comment: "Comentario (opcional)",
     submit: "Enviar encuesta",
     ratingRequired: "Califique de 1 a 5.",
@@ -775,7 +796,7 @@ export const t = {
     description: "Descripción del problema",
     equipment: "Códigos de equipos (separados por coma)",
     submit: "Registrar solicitud",
-    created: "Solicitud registrada en el teléfono; recibirá número al sincronizar.",
+    created: "Guardado en este teléfono; se enviará al volver la conexión.",
     chooseDependencia: "Elija la dependencia",
   },
 
@@ -849,4 +870,38 @@ export const eventLabel: Record<EventKind, string> = {
   encuesta_respondida: "Encuesta respondida",
 }
 
-export const categories = ["Hardware", "Software", "Impresoras", "Red", "Correo", "Telefonía", "Otro"]
+/**
+ * The request categories until the phone has heard the server's (GET /api/settings/categories,
+ * which a coordinator edits in Ajustes): the server's own defaults, `DEFAULT_CATEGORIES` in
+ * server/src/store/settings.rs.
+ */
+export const DEFAULT_CATEGORIES: readonly string[] = ["Hardware", "Software", "Impresoras", "Red", "Correo", "Telefonía", "Otro"]
+
+/** Equipment kinds as the inventory names them (`Kind` of server/src/equipment/model.rs). */
+const EQUIPMENT_KINDS: Record<string, string> = {
+  computador: "Computador",
+  portatil: "Portátil",
+  impresora: "Impresora",
+  escaner: "Escáner",
+  monitor: "Monitor",
+  ups: "UPS",
+  red: "Red",
+  telefono: "Teléfono",
+  otro: "Otro",
+}
+
+/** Where an item is as far as custody goes (`Status` of server/src/equipment/model.rs). */
+const EQUIPMENT_STATUSES: Record<string, string> = {
+  en_servicio: "En servicio",
+  en_taller: "En taller",
+  con_contratista: "Con contratista",
+  dado_de_baja: "Dado de baja",
+}
+
+export function equipmentKindLabel(kind: string): string {
+  return EQUIPMENT_KINDS[kind] ?? kind
+}
+
+export function equipmentStatusLabel(status: string): string {
+  return EQUIPMENT_STATUSES[status] ?? status
+}

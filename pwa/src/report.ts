@@ -180,6 +180,8 @@ export interface GeneralReport {
   satisfaction: {
     overall: SatisfactionGroup
     questions: string[]
+    /** The words of the answers 1 to 5 (`SurveyAnswers::SCALE`; absent from older servers). */
+    scale?: string[]
     by_assignee: SatisfactionGroup[]
     by_dependencia: SatisfactionGroup[]
   }

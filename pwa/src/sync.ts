@@ -32,6 +32,15 @@ const ack: Record<string, string[]> = JSON.parse(localStorage.getItem(ACK_KEY) ?
 
 /** The WebSocket is open and the server has said who it is. */
 export const connected = signal(false)
+
+/** How long after start the status bar says «Conectando…» before «Sin conexión». */
+export const CONNECT_GRACE_MS = 5000
+
+/**
+ * True while the socket has not had a fair chance: from start until the server first answers, the
+ * first connection is lost, or CONNECT_GRACE_MS pass (a server that is down fails within them).
+ */
+export const firstConnect = signal(true)
 /** Unacknowledged changes per document URL. */
 export const pendingByDoc = signal<Record<string, number>>({})
 /** Bumped whenever `ack` changes (it is a plain object, so computed values must be told). */
@@ -109,6 +118,7 @@ let starting: Promise<Repo> | null = null
 
 /** The phone's repo, created once (the WASM must be initialised exactly once). */
 export function startRepo(): Promise<Repo> {
+  if (!starting) setTimeout(() => (firstConnect.value = false), CONNECT_GRACE_MS)
   starting ??= createRepo()
   return starting
 }
@@ -134,11 +144,13 @@ async function createRepo(): Promise<Repo> {
     serverPeer = peerId
     if (peerMetadata?.storageId) localStorage.setItem(SERVER_KEY, peerMetadata.storageId)
     connected.value = true
+    firstConnect.value = false
   })
   repo.networkSubsystem.on("peer-disconnected", ({ peerId }) => {
     if (peerId === serverPeer) {
       serverPeer = null
       connected.value = false
+      firstConnect.value = false
     }
   })
   return repo

@@ -25,6 +25,11 @@ export type SyncKind = "offline" | "syncing" | "saved" | "refused"
 export interface SyncInputs {
   /** The WebSocket to the server is open and the server answered the handshake. */
   connected: boolean
+  /**
+   * The socket has not had a fair chance yet (just after login or start: no contact, no failed
+   * attempt, within the grace period): not connected is not yet «Sin conexión».
+   */
+  connecting?: boolean
   /** Changes on the phone the server has not acknowledged, over all documents. */
   pendingChanges: number
   /** Photos not yet uploaded. */
@@ -55,7 +60,12 @@ export function syncView(s: SyncInputs): SyncView {
   if (refused > 0) detail.push(t.sync.refusedCount(s.refusedDocs, s.refusedPhotos))
   if ((s.notices ?? 0) > 0) detail.push(t.sync.notices(s.notices ?? 0))
   if (detail.length === 0) detail.push(t.sync.pending(0, 0))
-  if (!s.connected) return { kind: "offline", label: t.sync.offline, detail: detail.join(" · ") }
+  if (!s.connected && s.connecting) return { kind: "syncing", label: t.sync.connecting, detail: detail.join(" · ") }
+  if (!s.connected) {
+    // Work waiting on the phone: say it is safe there and will leave by itself.
+    if (s.pendingChanges > 0 || s.pendingPhotos > 0) detail.push(t.sync.savedHere)
+    return { kind: "offline", label: t.sync.offline, detail: detail.join(" · ") }
+  }
   if (refused > 0) return { kind: "refused", label: t.sync.refused, detail: detail.join(" · ") }
   const done = s.pendingChanges === 0 && s.pendingPhotos === 0 && s.unknownDocs === 0
   if (done) return { kind: "saved", label: t.sync.saved, detail: detail.join(" · ") }

@@ -31,6 +31,12 @@ export function formatDuration(ms: number): string {
   return `${mins} min`
 }
 
+/** The calendar day of an instant in Bogotá, "2026-12-04": for file names (never the UTC day,
+ * which is already tomorrow from 19:00 in Bogotá). */
+export function bogotaDay(ms: number): string {
+  return new Date(ms + BOGOTA_OFFSET_MS).toISOString().slice(0, 10)
+}
+
 /** The value of an `<input type="datetime-local">` for an instant, in Bogotá time. */
 export function toBogotaInput(ms: number): string {
   return new Date(ms + BOGOTA_OFFSET_MS).toISOString().slice(0, 16)

@@ -18,6 +18,7 @@ import {
   fold,
 } from "../src/schema"
 import vectors from "./fold-vectors.json"
+import { t } from "../src/es"
 
 describe("the domain of campo-shared", () => {
   it("lists the same roles, channels, modes, outcomes, priorities, event kinds and states", () => {
@@ -29,6 +30,16 @@ describe("the domain of campo-shared", () => {
     // In the same order: the fold breaks ties between kinds by it.
     expect([...EVENT_KINDS]).toEqual(domain.event_kinds)
     expect([...STATES]).toEqual(domain.states)
+  })
+
+  it("asks the survey with the questions and the 1–5 words the monthly report uses", () => {
+    expect(t.survey.scale).toEqual(["Muy malo", "Malo", "Regular", "Bueno", "Muy bueno"])
+    expect(t.survey.scale).toEqual(domain.survey.scale)
+    expect(Object.values(t.survey.questions)).toEqual(domain.survey.questions)
+    // As the exports' note under the satisfaction tables says it.
+    expect(t.monthly.scale(domain.survey.scale)).toBe(
+      "Escala: 1 = Muy malo, 2 = Malo, 3 = Regular, 4 = Bueno, 5 = Muy bueno.",
+    )
   })
 })
 

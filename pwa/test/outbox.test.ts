@@ -188,7 +188,7 @@ describe("the status bar with refused work", () => {
   it("counts refused work offline too", () => {
     const view = syncView({ ...all, connected: false, pendingPhotos: 1, refusedPhotos: 1 })
     expect(view.kind).toBe("offline")
-    expect(view.detail).toBe("1 foto por enviar · 1 foto rechazada")
+    expect(view.detail).toBe("1 foto por enviar · 1 foto rechazada · Guardado en este teléfono; se enviará al volver la conexión")
   })
 
   it("says saved once the refused work is discarded", () => {

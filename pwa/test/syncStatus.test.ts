@@ -55,7 +55,24 @@ describe("status shown", () => {
     const view = syncView({ ...all, connected: false, pendingChanges: 3, pendingPhotos: 1, failedPhotos: 1 })
     expect(view.kind).toBe("offline")
     expect(view.label).toBe("Sin conexión")
-    expect(view.detail).toBe("3 cambios y 1 foto por enviar · 1 foto no se pudo enviar; se reintentará")
+    expect(view.detail).toBe(
+      "3 cambios y 1 foto por enviar · 1 foto no se pudo enviar; se reintentará · " +
+        "Guardado en este teléfono; se enviará al volver la conexión",
+    )
     expect(syncView({ ...all, connected: false }).detail).toBe("nada pendiente")
+  })
+
+  it("reassures that work waiting offline is safe on the phone", () => {
+    const view = syncView({ ...all, connected: false, pendingChanges: 1 })
+    expect(view.detail).toBe("1 cambio por enviar · Guardado en este teléfono; se enviará al volver la conexión")
+  })
+
+  it("does not say «Sin conexión» while the socket has not had a fair chance (right after login)", () => {
+    const opening = syncView({ ...all, connected: false, connecting: true })
+    expect(opening.kind).not.toBe("offline")
+    expect(opening.label).toBe("Conectando…")
+    // Once connected, or once the first attempt failed or the grace period passed, it says the truth.
+    expect(syncView({ ...all, connected: true, connecting: true }).kind).toBe("saved")
+    expect(syncView({ ...all, connected: false, connecting: false }).label).toBe("Sin conexión")
   })
 })

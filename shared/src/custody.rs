@@ -144,11 +144,12 @@ mod tests {
         );
         let mut visit = Visit::start("u-tec", 2_500, true);
         visit.custody = Some(custody("Taller TIC"));
-        let send = Event::new(EventKind::SentToWorkshop, 3_000, "u-tec", Role::Tecnico)
-            .with_data(EventData {
+        let send = Event::new(EventKind::SentToWorkshop, 3_000, "u-tec", Role::Tecnico).with_data(
+            EventData {
                 visit: Some(visit.id),
                 ..EventData::default()
-            });
+            },
+        );
         doc.visits.push(visit);
         doc.events.push(send);
         assert_eq!(
@@ -163,11 +164,12 @@ mod tests {
         doc.events.push(back);
         // A second return: the equipment is no longer out, so the workflow flags it.
         doc.events.push(
-            Event::new(EventKind::EquipmentReturned, 5_000, "u-tec", Role::Tecnico)
-                .with_data(EventData {
+            Event::new(EventKind::EquipmentReturned, 5_000, "u-tec", Role::Tecnico).with_data(
+                EventData {
                     custody: Some(custody("Otra persona")),
                     ..EventData::default()
-                }),
+                },
+            ),
         );
         let moves = chain(&doc);
         let kinds: Vec<EventKind> = moves.iter().map(|m| m.kind).collect();

@@ -1,5 +1,5 @@
 //! The domain as data for the PWA: the wire names of every enumeration, who may record each kind
-//! of event, and the transition table, exported as JSON (`pwa/src/domain.json`, which a test keeps
+//! of event, the transition table and the survey's questions and answer scale, exported as JSON (`pwa/src/domain.json`, which a test keeps
 //! equal to [`domain_json`]). The PWA builds its permission and transition checks from that file,
 //! so a rule changed here reaches the phone with the next build, or a test says why not.
 //!
@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::event_kind::EventKind;
 use crate::role::{PERMISSIONS, Role};
-use crate::schema::{Channel, Mode, Outcome, SCHEMA_VERSION, SurveyChannel};
+use crate::schema::{Channel, Mode, Outcome, SCHEMA_VERSION, SurveyAnswers, SurveyChannel};
 use crate::sla::Priority;
 use crate::workflow::{FlagKind, Next, State, TRANSITIONS};
 
@@ -48,6 +48,10 @@ pub fn domain_json() -> String {
         "flag_kinds": FlagKind::WIRE_NAMES,
         "permissions": permissions,
         "transitions": transitions,
+        "survey": {
+            "questions": SurveyAnswers::QUESTIONS.map(|(_, q)| q),
+            "scale": SurveyAnswers::SCALE,
+        },
     });
     let mut out = serde_json::to_string_pretty(&table).expect("a table of strings");
     out.push('\n');

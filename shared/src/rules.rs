@@ -444,7 +444,10 @@ fn check_signature(was: Option<&Visit>, is: &Visit, coordinator: bool) -> Result
             return Err(violation(RULE, "una firma sin trazos no es una firma."));
         }
         if !is_sha256_hex(&signature.sha256) {
-            return Err(violation(RULE, "la firma debe citar la imagen de sus trazos."));
+            return Err(violation(
+                RULE,
+                "la firma debe citar la imagen de sus trazos.",
+            ));
         }
         if signature.signer.trim().is_empty() {
             return Err(violation(RULE, "escriba el nombre de quien firma."));

@@ -477,8 +477,9 @@ impl SurveyAnswers {
         ("solution", "¿Quedó solucionado su problema?"),
     ];
 
-    /// What each rating means, from 1 to 5, as the survey screen shows it (`survey.scale` in
-    /// `pwa/src/es.ts`; the service record's test keeps both equal).
+    /// The answer scale as shown to the official: answer `n` (1–5) is `SCALE[n - 1]`. The phone's
+    /// survey (through `pwa/src/domain.json`), the monthly report and its exports and the service
+    /// record all say these words.
     pub const SCALE: [&'static str; 5] = ["Muy malo", "Malo", "Regular", "Bueno", "Muy bueno"];
 
     /// «4 (Bueno)»: a rating with its meaning; the number alone when out of the scale.

@@ -1,5 +1,6 @@
 import { agenda, cachedAgenda, isNew, type AgendaTicket } from "../agenda"
 import { businessMs, calendar } from "../calendar"
+import { dependenciaName } from "../catalog"
 import { priorityLabel, stateLabel, t } from "../es"
 import { fold } from "../schema"
 import { docsVersion, loadedTicket, pendingByDoc, plainDoc } from "../sync"
@@ -56,7 +57,7 @@ function Row(props: { ticket: AgendaTicket }) {
         </span>
         <span class="summary">{tk.summary}</span>
         <span class="meta">
-          {tk.dependencia_name ?? tk.dependencia ?? ""} · {tk.location}
+          {tk.dependencia_name ?? dependenciaName(tk.dependencia)} · {tk.location}
         </span>
         {tk.requester && <span class="meta">{tk.requester.name}</span>}
         <span class="meta state">{stateLabel[state]}</span>

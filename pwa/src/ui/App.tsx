@@ -6,7 +6,7 @@ import { pendingPhotos, refusedPhotos } from "../photoService"
 import type { Role } from "../schema"
 import { grant } from "../session"
 import { pendingChanges } from "../sync"
-import { formatDate } from "../time"
+import { bogotaDay, formatDate } from "../time"
 import { AgendaView } from "./AgendaView"
 import { ReportView, SurveyView } from "./CloseViews"
 import { RemoteResolutionView, ReturnView } from "./CustodyViews"
@@ -52,7 +52,7 @@ function Logout() {
     const blob = await exportUnsynced()
     const a = document.createElement("a")
     a.href = URL.createObjectURL(blob)
-    a.download = `campo-copia-${new Date().toISOString().slice(0, 10)}.json`
+    a.download = `campo-copia-${bogotaDay(Date.now())}.json`
     a.click()
   }
   if (warning)

@@ -6,7 +6,7 @@ import { t } from "../es"
 import { currentUser } from "../session"
 import { fileReport, recordSurvey } from "../tickets"
 import { type Errors, validateGrowth, validateReport, validateSurvey } from "../validation"
-import { Counter, Field, Screen, useTicket } from "./common"
+import { Counter, Field, Screen, focusFirstError, useTicket } from "./common"
 import { go, ticketPath } from "./router"
 
 export function ReportView(props: { id: string }) {
@@ -21,7 +21,8 @@ export function ReportView(props: { id: string }) {
     const full = doc && validateGrowth(doc, { events: 1 })
     if (full) found.form = full
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle) return
     fileReport(handle, currentUser(), summary, results, Date.now())
     go(ticketPath(url, "encuesta"), true)
   }
@@ -63,7 +64,8 @@ export function SurveyView(props: { id: string }) {
     const full = doc && validateGrowth(doc, { events: 1 })
     if (full) found.form = full
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle) return
     recordSurvey(handle, currentUser(), { ...answers, comment: comment.trim() }, Date.now())
     go(ticketPath(url), true)
   }
@@ -89,7 +91,11 @@ export function SurveyView(props: { id: string }) {
                 </label>
               ))}
             </div>
-            {errors[q] && <span class="error">{errors[q]}</span>}
+            {errors[q] && (
+              <span class="error" role="alert">
+                {errors[q]}
+              </span>
+            )}
           </fieldset>
         ))}
         <Field label={t.survey.comment} error={errors.comment}>

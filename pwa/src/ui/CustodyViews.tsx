@@ -7,7 +7,7 @@ import { LIMITS, overText } from "../limits"
 import { currentUser } from "../session"
 import { equipmentOut, recordReturn, resolveRemotely } from "../tickets"
 import { type Errors, validateGrowth } from "../validation"
-import { Counter, Field, Screen, useTicket } from "./common"
+import { Counter, Field, Screen, focusFirstError, useTicket } from "./common"
 import { go, ticketPath } from "./router"
 
 export function ReturnView(props: { id: string }) {
@@ -29,7 +29,8 @@ export function ReturnView(props: { id: string }) {
     const full = doc && validateGrowth(doc, { events: 1 })
     if (full) found.form = full
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle) return
     recordReturn(handle, currentUser(), { from, place, condition }, Date.now())
     go(ticketPath(url), true)
   }
@@ -75,7 +76,8 @@ export function RemoteResolutionView(props: { id: string }) {
     const full = doc && validateGrowth(doc, { events: 1 })
     if (full) found.form = full
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle) return
     resolveRemotely(handle, currentUser(), reason, Date.now())
     go(ticketPath(url, "informe"), true)
   }

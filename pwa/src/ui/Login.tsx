@@ -3,7 +3,7 @@ import { ApiError } from "../api"
 import { t } from "../es"
 import { grant, lastUserId, login } from "../session"
 import { hasUnsyncedWork, resetLocalData, startSession } from "../app"
-import { Field, Screen } from "./common"
+import { Field, Screen, focusFirstError } from "./common"
 import { go } from "./router"
 
 export function Login() {
@@ -14,6 +14,7 @@ export function Login() {
 
   async function submit(e: Event) {
     e.preventDefault()
+    const form = e.currentTarget
     setBusy(true)
     setError(null)
     const previous = lastUserId()
@@ -28,6 +29,7 @@ export function Login() {
     } catch (err) {
       if (err instanceof ApiError) setError(err.message)
       else setError(navigator.onLine ? t.errors.network : t.login.offlineFirst)
+      focusFirstError(form)
     } finally {
       setBusy(false)
     }

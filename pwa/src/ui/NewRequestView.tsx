@@ -3,14 +3,14 @@
 
 import { useState } from "preact/hooks"
 import { addLocalTicket } from "../agenda"
-import { dependencias } from "../catalog"
-import { categories, t } from "../es"
+import { categoryChoices, dependencias } from "../catalog"
+import { t } from "../es"
 import { currentUser } from "../session"
 import { createTicket } from "../sync"
 import { newTicketDoc } from "../tickets"
 import { type Errors, splitCodes, validateRequest } from "../validation"
 import { LIMITS } from "../limits"
-import { Counter, Field, Screen } from "./common"
+import { Counter, Field, Screen, focusFirstError } from "./common"
 import { go, ticketPath } from "./router"
 
 export function NewRequestView() {
@@ -31,7 +31,7 @@ export function NewRequestView() {
     e.preventDefault()
     const found = validateRequest({ ...form, photos: [] })
     setErrors(found)
-    if (Object.keys(found).length > 0) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
     const user = currentUser()
     const now = Date.now()
     const requester = {
@@ -99,7 +99,7 @@ export function NewRequestView() {
         <Field label={t.newRequest.category} error={errors.category}>
           <select name="category" value={form.category} onChange={set("category")}>
             <option value="">—</option>
-            {categories.map(c => (
+            {categoryChoices(form.category).map(c => (
               <option key={c} value={c}>
                 {c}
               </option>

@@ -4,6 +4,7 @@
 
 import { useState } from "preact/hooks"
 import { agenda } from "../agenda"
+import { remembered } from "../ticketRefs"
 import { t } from "../es"
 import { type ItemState, type PhotoItem, type TicketItem, photoItems, stateText, ticketItems } from "../outbox"
 import { discardPhoto, discardTicketChanges, retryPhoto } from "../outboxActions"
@@ -149,6 +150,8 @@ export function OutboxView() {
   }
   // A case no longer in the agenda keeps the number the server's notice gave.
   for (const [url, notice] of Object.entries(docNotices.value)) if (notice.number) numbers[url] ??= notice.number
+  // Or the one an earlier agenda gave (a closed case, a case reassigned while offline).
+  for (const [url, number] of Object.entries(remembered.value.numbers)) numbers[url] ??= number
   for (const url of [...Object.keys(pendingByDoc.value), ...Object.keys(docNotices.value)]) {
     if (summaries[url]) continue
     const doc = plainDoc(loadedTicket(url))

@@ -5,8 +5,8 @@
 
 import { useEffect, useRef, useState } from "preact/hooks"
 import type { AutomergeUrl } from "@automerge/automerge-repo/slim"
-import { catalog, lookup } from "../catalog"
-import { t } from "../es"
+import { catalog, dependenciaName, describe, lookup } from "../catalog"
+import { equipmentKindLabel, equipmentStatusLabel, t } from "../es"
 import { codeFromQr } from "../schema"
 import { readQr } from "../scanner"
 import { currentUser } from "../session"
@@ -146,15 +146,15 @@ export function EquipmentDetails(props: { code: string }) {
   return (
     <dl>
       <dt>{t.equipment.kind}</dt>
-      <dd>{item.kind}</dd>
+      <dd>{equipmentKindLabel(item.kind)}</dd>
       <dt>{t.equipment.brandModel}</dt>
       <dd>{[item.brand, item.model].filter(Boolean).join(" ")}</dd>
       <dt>{t.equipment.dependencia}</dt>
-      <dd>{item.dependencia ?? ""}</dd>
+      <dd>{dependenciaName(item.dependencia)}</dd>
       <dt>{t.equipment.location}</dt>
       <dd>{item.location}</dd>
       <dt>{t.equipment.status}</dt>
-      <dd>{item.status}</dd>
+      <dd>{equipmentStatusLabel(item.status)}</dd>
     </dl>
   )
 }

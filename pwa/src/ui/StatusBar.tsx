@@ -3,13 +3,15 @@
 import { t } from "../es"
 import { failedPhotos, pendingPhotos, refusedPhotos } from "../photoService"
 import { sessionExpired } from "../session"
-import { connected, docNotices, pendingChanges, refusedDocs, unknownDocs } from "../sync"
+import { connected, docNotices, firstConnect, pendingChanges, refusedDocs, unknownDocs } from "../sync"
 import { syncView } from "../syncStatus"
 import { go } from "./router"
 
 export function StatusBar() {
   const view = syncView({
     connected: connected.value,
+    // Right after login the socket is still opening: not «Sin conexión» unless the browser knows.
+    connecting: firstConnect.value && navigator.onLine !== false,
     pendingChanges: pendingChanges.value,
     pendingPhotos: pendingPhotos.value,
     failedPhotos: failedPhotos.value,

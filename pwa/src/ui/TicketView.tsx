@@ -1,13 +1,14 @@
 import { useEffect, useState } from "preact/hooks"
 import { agenda, markSeen } from "../agenda"
-import { catalog, describe, lookup } from "../catalog"
+import { catalog, dependenciaName, describe, lookup } from "../catalog"
 import { channelLabel, eventLabel, outcomeLabel, priorityLabel, roleLabel, stateLabel, t } from "../es"
 import { allowed, fold, ordered, type TicketDoc } from "../schema"
 import { currentUser } from "../session"
 import { addComment } from "../tickets"
+import { learnTicket, personName, ticketNumber } from "../ticketRefs"
 import { formatDateTime } from "../time"
 import { validateComment } from "../validation"
-import { Counter, PhotoThumb, RefusedBanner, Screen, useTicket } from "./common"
+import { Counter, PhotoThumb, RefusedBanner, Screen, focusFirstError, useTicket } from "./common"
 import { TriagePanel } from "./office/TriagePanel"
 import { go, ticketPath } from "./router"
 
@@ -33,6 +34,7 @@ export function TicketView(props: { id: string }) {
   const [comment, setComment] = useState("")
   const [commentError, setCommentError] = useState<string | null>(null)
   useEffect(() => markSeen(url), [url])
+  useEffect(() => void learnTicket(props.id, doc), [props.id, doc !== null])
   void catalog.value
   if (failed) return <Screen title={t.ticket.request} back="/"><p class="empty">{t.ticket.notAvailable}</p></Screen>
   if (!handle || !doc) return <Screen title={t.loading} back="/"><p>{t.loading}</p></Screen>
@@ -41,7 +43,7 @@ export function TicketView(props: { id: string }) {
   const f = fold(doc.events)
   const info = agenda.value.find(x => x.url === url)
   const who = names(doc)
-  const name = (id: string) => who.get(String(id)) ?? String(id).slice(0, 8)
+  const name = (id: string) => who.get(String(id)) ?? personName(id) ?? t.ticket.someone
   const r = doc.request
   const openVisit = f.openVisit ? doc.visits.find(v => String(v.id) === f.openVisit) : undefined
   const mine = openVisit && String(openVisit.technician) === user.id
@@ -54,7 +56,7 @@ export function TicketView(props: { id: string }) {
   const mayReadActa = user.role === "coordinador" || String(r.requester.id) === user.id
 
   return (
-    <Screen title={info?.number ?? t.agenda.noNumber} back="/">
+    <Screen title={info?.number ?? ticketNumber(url) ?? t.agenda.noNumber} back="/">
       <RefusedBanner url={url} />
       <p class="state-line">
         <span class={`badge state-${f.state}`}>{stateLabel[f.state]}</span>
@@ -113,7 +115,7 @@ export function TicketView(props: { id: string }) {
           <dd>{String(r.requester.name)}</dd>
           <dt>{t.ticket.location}</dt>
           <dd>
-            {info?.dependencia_name ?? String(r.dependencia)} · {String(r.location)}
+            {info?.dependencia_name ?? dependenciaName(String(r.dependencia))} · {String(r.location)}
           </dd>
           {r.phone_extension && (
             <>
@@ -261,7 +263,7 @@ export function TicketView(props: { id: string }) {
             if (comment.trim() === "") return
             const over = validateComment(comment, doc.comments.length)
             setCommentError(over)
-            if (over) return
+            if (over) return focusFirstError(e.currentTarget)
             addComment(handle, user, comment, Date.now())
             setComment("")
           }}

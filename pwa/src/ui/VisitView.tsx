@@ -11,7 +11,7 @@ import { addEvidence, finishIntervention, recordAbsent, removeEvidence, startInt
 import { formatDateTime, fromBogotaInput } from "../time"
 import { type Errors, movesEquipment, splitCodes, validateAbsent, validateGrowth, validateIntervention } from "../validation"
 import { addPhoto } from "../photoService"
-import { Counter, Field, Screen, useTicket } from "./common"
+import { Counter, Field, Screen, useTicket, focusFirstError } from "./common"
 import { PhotoPicker } from "./PhotoPicker"
 import { SignaturePad, type Strokes, signaturePng } from "./SignaturePad"
 import { go, ticketPath } from "./router"
@@ -97,7 +97,8 @@ function AbsentForm(props: { id: string; startedAt: number }) {
     const nextVisitAt = fromBogotaInput(next)
     const found = validateAbsent({ photos: photos.length, note, nextVisitAt }, Date.now())
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle || nextVisitAt === null) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle || nextVisitAt === null) return
     recordAbsent(handle, currentUser(), { startedAt: props.startedAt, photos, note, noticeLeft, nextVisitAt }, Date.now())
     go(ticketPath(url), true)
   }
@@ -185,7 +186,8 @@ function InterventionForm(props: { id: string; visitId: string }) {
       else if (signer.trim() === "") found.signer = t.signature.signerRequired
     }
     setErrors(found)
-    if (Object.keys(found).length > 0 || !handle || outcome === "") return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    if (!handle || outcome === "") return
     // The drawing is kept on the phone like a photo, and sent when there is a connection.
     let signature: Signature | "absent" | null = null
     if (outcome === "resolved") {

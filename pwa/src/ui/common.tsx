@@ -1,7 +1,7 @@
 // Small pieces shared by the screens.
 
 import type { ComponentChildren } from "preact"
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import type { AutomergeUrl, DocHandle } from "@automerge/automerge-repo/slim"
 import { dependencias } from "../catalog"
 import { t } from "../es"
@@ -39,6 +39,30 @@ export function DependenciaSelect(props: { value: string; none: string; onChange
       ))}
     </select>
   )
+}
+
+/**
+ * After a refused submit: moves the keyboard focus to the first error of `form` (the first invalid
+ * field's control, else the first error message), once the errors just set are on screen. Every
+ * form calls it, so a keyboard or screen-reader user lands on what to fix.
+ */
+export function focusFirstError(form: EventTarget | Element | null): void {
+  if (!(form instanceof Element)) return
+  // State updates render on the next microtask; a task later the errors are in the DOM.
+  setTimeout(() => {
+    const target = form.querySelector<HTMLElement>(
+      [
+        ".invalid input:not([type=hidden])",
+        ".invalid textarea",
+        ".invalid select",
+        "[aria-invalid='true']",
+        ".error",
+      ].join(", "),
+    )
+    if (!target) return
+    if (target.matches(".error") && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1")
+    target.focus()
+  }, 0)
 }
 
 export function Field(props: { label: string; error?: string | undefined; children: ComponentChildren }) {
@@ -105,8 +129,15 @@ export function useTicket(id: string): {
   return { handle, doc, failed }
 }
 
+/**
+ * A photo's thumbnail; activating it (click, Enter, Space) opens the photo full size in a modal
+ * dialog (the display size, GET /api/blobs/{sha256}, or the phone's own copy before it is
+ * uploaded), which Escape or its button closes.
+ */
 export function PhotoThumb(props: { sha256: string }) {
   const [src, setSrc] = useState<string | null>(null)
+  const [full, setFull] = useState<string | null>(null)
+  const dialog = useRef<HTMLDialogElement>(null)
   useEffect(() => {
     let url: string | null = null
     void photoUrl(props.sha256).then(u => {
@@ -120,5 +151,30 @@ export function PhotoThumb(props: { sha256: string }) {
   const [broken, setBroken] = useState(false)
   // A photo the browser cannot show (a refused file, say) is an empty square, not a broken icon.
   if (!src || broken) return <span class="thumb" />
-  return <img class="thumb" src={src} alt="" loading="lazy" onError={() => setBroken(true)} />
+  const open = () => {
+    setFull(src.startsWith("blob:") ? src : `/api/blobs/${props.sha256}`)
+    dialog.current?.showModal()
+  }
+  return (
+    <>
+      <button type="button" class="thumb-open" aria-label={t.photo.open} aria-haspopup="dialog" onClick={open}>
+        <img class="thumb" src={src} alt="" loading="lazy" onError={() => setBroken(true)} />
+      </button>
+      <dialog
+        ref={dialog}
+        class="photo-full"
+        aria-label={t.photo.full}
+        onClose={() => setFull(null)}
+        // A click on the backdrop (outside the photo) closes it too.
+        onClick={e => e.target === dialog.current && dialog.current?.close()}
+      >
+        {full && <img src={full} alt={t.photo.full} />}
+        <form method="dialog">
+          <button type="submit" autofocus>
+            {t.photo.close}
+          </button>
+        </form>
+      </dialog>
+    </>
+  )
 }

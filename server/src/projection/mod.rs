@@ -8,9 +8,9 @@
 
 use automerge::ChangeHash;
 use campo_shared::calendar::BusinessCalendar;
+use campo_shared::custody;
 use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
-use campo_shared::custody;
 use campo_shared::schema::{Custody, TicketDoc};
 use campo_shared::sla::{self, SlaPolicy};
 use campo_shared::workflow::{self, FlagKind, Interval, Resolution, utc};
@@ -421,7 +421,10 @@ mod tests {
             }]
         );
         assert_eq!(
-            p.equipment_events.iter().map(|m| m.event).collect::<Vec<_>>(),
+            p.equipment_events
+                .iter()
+                .map(|m| m.event)
+                .collect::<Vec<_>>(),
             [
                 EquipmentEvent {
                     kind: EventKind::SentToWorkshop,

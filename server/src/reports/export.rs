@@ -326,14 +326,27 @@ pub fn sections(g: &GeneralReport) -> Vec<Section> {
     out
 }
 
-/// The questions, as the notes under the satisfaction tables say them.
+/// The questions and the answer scale, as the notes under the satisfaction tables say them.
 pub fn question_notes(g: &GeneralReport) -> Vec<String> {
-    g.satisfaction
+    let mut notes: Vec<String> = g
+        .satisfaction
         .questions
         .iter()
         .enumerate()
         .map(|(i, q)| format!("P{}: {q}", i + 1))
-        .collect()
+        .collect();
+    notes.push(scale_note(&g.satisfaction.scale));
+    notes
+}
+
+/// «Escala: 1 = Muy malo, 2 = Malo, …, 5 = Muy bueno.»
+pub fn scale_note(scale: &[&str]) -> String {
+    let steps: Vec<String> = scale
+        .iter()
+        .enumerate()
+        .map(|(i, label)| format!("{} = {label}", i + 1))
+        .collect();
+    format!("Escala: {}.", steps.join(", "))
 }
 
 /// Headers of the detailed report.
@@ -442,6 +455,11 @@ pub fn general_csv(report: &Report, heading: &[String]) -> anyhow::Result<Vec<u8
         w.write_record(s.header.iter().map(|h| csv_text(h).into_owned()))?;
         for row in &s.rows {
             w.write_record(row.iter().map(Cell::csv))?;
+        }
+        if s.title.starts_with("Satisfacción de") {
+            for note in question_notes(&report.general) {
+                w.write_record([csv_text(&note).as_ref()])?;
+            }
         }
         w.write_record([""])?;
     }

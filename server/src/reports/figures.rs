@@ -180,6 +180,8 @@ pub struct Satisfaction {
     pub overall: SatisfactionGroup,
     /// The questions, in order.
     pub questions: [&'static str; 3],
+    /// The words of the answers 1 to 5, as the official saw them.
+    pub scale: [&'static str; 5],
     pub by_assignee: Vec<SatisfactionGroup>,
     pub by_dependencia: Vec<SatisfactionGroup>,
 }
@@ -655,6 +657,7 @@ fn satisfaction(tickets: &[ReportTicket], period: Period) -> Satisfaction {
     Satisfaction {
         overall: satisfaction_group(String::new(), "Total".into(), resolved.iter().copied(), end),
         questions: SurveyAnswers::QUESTIONS.map(|(_, q)| q),
+        scale: SurveyAnswers::SCALE,
         by_assignee: grouped(|t| {
             (
                 t.assignee_id.clone().unwrap_or_default(),

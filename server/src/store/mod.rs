@@ -44,7 +44,7 @@ pub use organisation::Dependencia;
 pub use projection::{AuditEntry, CommitChange, Committed};
 pub use reports::{ReportFilters, ReportTicket, ReportVisit};
 pub use sessions::SessionRow;
-pub use settings::SLA_SETTING;
+pub use settings::{CATEGORIES_SETTING, SLA_SETTING};
 pub use tickets::{AuditRow, TicketFilter, TicketRow, Viewer, VisitRow, ticket_number};
 pub use users::{NewUser, UserChanges, UserRow};
 

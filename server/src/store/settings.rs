@@ -9,10 +9,32 @@ use crate::projection::Sla;
 /// Key of the SLA policy in the settings table.
 pub const SLA_SETTING: &str = "sla";
 
+/// Key of the request categories in the settings table.
+pub const CATEGORIES_SETTING: &str = "categories";
+
+/// The request categories until a coordinator edits them.
+pub const DEFAULT_CATEGORIES: [&str; 7] = [
+    "Hardware",
+    "Software",
+    "Impresoras",
+    "Red",
+    "Correo",
+    "Telefonía",
+    "Otro",
+];
+
 impl Store {
     /// The SLA policy in force: the stored one, or the defaults.
     pub async fn sla_policy(&self) -> anyhow::Result<SlaPolicy> {
         Ok(self.setting(SLA_SETTING).await?.unwrap_or_default())
+    }
+
+    /// The request categories in force: the stored ones, or [`DEFAULT_CATEGORIES`].
+    pub async fn categories(&self) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .setting(CATEGORIES_SETTING)
+            .await?
+            .unwrap_or_else(|| DEFAULT_CATEGORIES.map(str::to_owned).to_vec()))
     }
 
     /// The SLA policy in force with its business calendar.

@@ -6,10 +6,10 @@
 
 use axum::extract::{Path, State};
 use campo_shared::account::FieldError;
-use campo_shared::event_kind::EventKind;
-use campo_shared::role::Role;
 use campo_shared::custody;
+use campo_shared::event_kind::EventKind;
 use campo_shared::limits;
+use campo_shared::role::Role;
 use campo_shared::schema::{Custody, Event, EventData, Mode, Person, TicketDoc, append_event};
 use campo_shared::sla::Priority;
 use campo_shared::workflow;
@@ -54,7 +54,9 @@ fn short_text(
 ) -> Result<Option<String>, AppError> {
     let text = value.unwrap_or_default().trim();
     if text.chars().count() > max {
-        return Err(FieldError::new(field, format!("El texto admite hasta {max} caracteres.")).into());
+        return Err(
+            FieldError::new(field, format!("El texto admite hasta {max} caracteres.")).into(),
+        );
     }
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
@@ -170,8 +172,7 @@ pub async fn act(
                     from: String::new(),
                     to: short_text(body.received_by.as_deref(), "received_by", short)?
                         .unwrap_or_else(|| user.full_name.clone()),
-                    place: short_text(body.place.as_deref(), "place", short)?
-                        .unwrap_or_default(),
+                    place: short_text(body.place.as_deref(), "place", short)?.unwrap_or_default(),
                     at: now_ms(),
                     condition: short_text(
                         body.condition.as_deref(),

@@ -306,18 +306,79 @@ struct Detail {
     ticket: TicketView,
     visits: Vec<VisitRow>,
     equipment: Vec<String>,
+    /// Everyone who wrote to the ticket, with the requester and the assignee, by user id: the
+    /// history and the comments show names, never ids.
+    people: Vec<Person>,
 }
 
-/// `GET /api/tickets/{id}`: a ticket's row, visits and equipment.
+/// The user ids a ticket document names as the authors of what it holds.
+fn authors(doc: &TicketDoc) -> Vec<String> {
+    let mut ids: Vec<String> = doc.events.iter().map(|e| e.author.clone()).collect();
+    ids.extend(doc.visits.iter().map(|v| v.technician.clone()));
+    ids.extend(doc.comments.iter().map(|c| c.author.clone()));
+    ids.extend(doc.report.iter().map(|r| r.author.clone()));
+    ids.extend(doc.survey.iter().map(|s| s.by.clone()));
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The people of a ticket: its requester, its assignee and every user a change came from.
+fn people(row: &TicketRow, changes: &[AuditRow]) -> Vec<Person> {
+    let mut out: Vec<Person> = Vec::new();
+    let mut add = |id: Option<&String>, name: Option<&String>| {
+        if let (Some(id), Some(name)) = (id, name)
+            && !name.is_empty()
+            && !out.iter().any(|p| &p.id == id)
+        {
+            out.push(Person {
+                id: id.clone(),
+                name: name.clone(),
+            });
+        }
+    };
+    add(row.requester_id.as_ref(), Some(&row.requester_name));
+    add(row.assignee_id.as_ref(), row.assignee_name.as_ref());
+    for change in changes {
+        add(change.user_id.as_ref(), change.full_name.as_ref());
+    }
+    out
+}
+
+/// `GET /api/tickets/{id}`: a ticket's row, visits, equipment and people.
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Detail>> {
-    let (_, row) = readable_ticket(&state, &user, &id).await?;
+    let (id, row) = readable_ticket(&state, &user, &id).await?;
     let visits = state.store.ticket_visits(&row.id).await?;
     let equipment = state.store.ticket_equipment(&row.id).await?;
+    let changes = state.store.ticket_history(&row.id).await?;
+    let mut people = people(&row, &changes);
+    // Authors named in the document (written offline, or by the demo) that no change names.
+    let named = state
+        .documents
+        .view(id, |doc| {
+            doc.and_then(|doc| TicketDoc::hydrate_from(doc).ok())
+                .map(|doc| authors(&doc))
+        })
+        .await
+        .map_err(sync_error)?
+        .unwrap_or_default();
+    for author in named {
+        if people.iter().any(|p| p.id == author) {
+            continue;
+        }
+        if let Some(user) = state.store.user_by_id(&author).await? {
+            people.push(Person {
+                id: user.id,
+                name: user.full_name,
+            });
+        }
+    }
     Ok(Json(Detail {
+        people,
         ticket: row.into(),
         visits,
         equipment,

@@ -99,6 +99,36 @@ async fn the_demo_coordinator_downloads_the_monthly_report(backend: Backend) {
             .starts_with("\u{feff}Número;Fecha de registro;")
     );
 
+    // The survey's 1–5 scale, in the words the phone shows the official, in the JSON and under
+    // the satisfaction tables of the exports.
+    assert_eq!(
+        general["satisfaction"]["scale"],
+        serde_json::json!(["Muy malo", "Malo", "Regular", "Bueno", "Muy bueno"])
+    );
+    let scale = "Escala: 1 = Muy malo, 2 = Malo, 3 = Regular, 4 = Bueno, 5 = Muy bueno.";
+    let general_csv = coordinator
+        .get(&format!("/api/reports/monthly.csv?{period}&tabla=general"))
+        .await;
+    assert!(
+        general_csv.body.as_str().unwrap().contains(scale),
+        "{}",
+        general_csv.body
+    );
+    let xlsx = coordinator
+        .http()
+        .get(coordinator.url(&format!("/api/reports/monthly.xlsx?{period}")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (cells, _) = campo_tests::xlsx::text_cells(&xlsx).unwrap();
+    assert!(
+        cells.iter().any(|c| c.text == scale),
+        "no scale in the workbook"
+    );
+
     // Other roles may not read the report.
     let tecnico = app.login("tecnico1", DEMO_PASSWORD).await;
     let refused = tecnico.get(&format!("/api/reports/monthly?{period}")).await;

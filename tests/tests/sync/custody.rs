@@ -21,7 +21,12 @@ fn now_ms() -> i64 {
 }
 
 /// A ticket of `ana` naming equipment `code`, accepted and assigned to `assignee`.
-async fn case_with_equipment(admin: &Client, ana: &Client, assignee: &str, code: &str) -> (String, String) {
+async fn case_with_equipment(
+    admin: &Client,
+    ana: &Client,
+    assignee: &str,
+    code: &str,
+) -> (String, String) {
     let created = ana
         .post(
             "/api/tickets",
@@ -32,8 +37,18 @@ async fn case_with_equipment(admin: &Client, ana: &Client, assignee: &str, code:
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_str().expect("id").to_owned();
     let url = created.body["url"].as_str().expect("url").to_owned();
-    act(admin, &id, json!({"action": "aceptada", "mode": "workshop"})).await;
-    act(admin, &id, json!({"action": "asignada", "assignee_id": assignee})).await;
+    act(
+        admin,
+        &id,
+        json!({"action": "aceptada", "mode": "workshop"}),
+    )
+    .await;
+    act(
+        admin,
+        &id,
+        json!({"action": "asignada", "assignee_id": assignee}),
+    )
+    .await;
     (id, url)
 }
 
@@ -70,11 +85,17 @@ async fn custody_round_trip(backend: Backend) {
     // Returning equipment that never left is refused, with the reason.
     let early = o
         .admin
-        .post(&format!("/api/tickets/{id}/actions"), &json!({"action": "equipo_devuelto"}))
+        .post(
+            &format!("/api/tickets/{id}/actions"),
+            &json!({"action": "equipo_devuelto"}),
+        )
         .await;
     assert_eq!(early.status, 409, "{}", early.body);
     assert!(
-        early.body["error"]["message"].as_str().unwrap().contains("no está en el taller"),
+        early.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no está en el taller"),
         "{}",
         early.body
     );
@@ -96,24 +117,64 @@ async fn custody_round_trip(backend: Backend) {
         at: sent_at,
         condition: "Sin cargador.".into(),
     });
-    let started = Event::new(EventKind::VisitStarted, sent_at - 60_000, &tecnico1_id, Role::Tecnico)
-        .with_data(EventData { visit: Some(visit.id), ..EventData::default() });
-    let sent = Event::new(EventKind::SentToWorkshop, sent_at, &tecnico1_id, Role::Tecnico)
-        .with_data(EventData { visit: Some(visit.id), ..EventData::default() });
-    push(&mut phone, &url, "visits", serde_json::to_value(&visit).unwrap()).await;
-    push(&mut phone, &url, "events", serde_json::to_value(&started).unwrap()).await;
-    push(&mut phone, &url, "events", serde_json::to_value(&sent).unwrap()).await;
+    let started = Event::new(
+        EventKind::VisitStarted,
+        sent_at - 60_000,
+        &tecnico1_id,
+        Role::Tecnico,
+    )
+    .with_data(EventData {
+        visit: Some(visit.id),
+        ..EventData::default()
+    });
+    let sent = Event::new(
+        EventKind::SentToWorkshop,
+        sent_at,
+        &tecnico1_id,
+        Role::Tecnico,
+    )
+    .with_data(EventData {
+        visit: Some(visit.id),
+        ..EventData::default()
+    });
+    push(
+        &mut phone,
+        &url,
+        "visits",
+        serde_json::to_value(&visit).unwrap(),
+    )
+    .await;
+    push(
+        &mut phone,
+        &url,
+        "events",
+        serde_json::to_value(&started).unwrap(),
+    )
+    .await;
+    push(
+        &mut phone,
+        &url,
+        "events",
+        serde_json::to_value(&sent).unwrap(),
+    )
+    .await;
     phone.cmd(json!({"cmd": "wait-saved", "url": url})).await;
 
     let laptop = equipment(&o.tecnico1, "GN-000501").await;
     assert_eq!(laptop["status"], "en_taller", "{laptop}");
     assert_eq!(laptop["status_label"], "En taller", "{laptop}");
-    assert_eq!(laptop["holder"]["name"], "Taller de la Secretaría TIC", "{laptop}");
+    assert_eq!(
+        laptop["holder"]["name"], "Taller de la Secretaría TIC",
+        "{laptop}"
+    );
     assert_eq!(laptop["holder"]["place"], "Sótano, taller", "{laptop}");
     assert_eq!(laptop["holder"]["since"], sent_at, "{laptop}");
     assert_eq!(laptop["custody"].as_array().unwrap().len(), 1, "{laptop}");
     // The other laptop never left.
-    assert_eq!(equipment(&o.tecnico1, "GN-000502").await["status"], "en_servicio");
+    assert_eq!(
+        equipment(&o.tecnico1, "GN-000502").await["status"],
+        "en_servicio"
+    );
     // The catalogue a phone caches says the same.
     let catalog = o.tecnico1.get("/api/equipment/catalog").await;
     let item = catalog.body["items"]
@@ -146,26 +207,40 @@ async fn custody_round_trip(backend: Backend) {
         .await;
     assert_eq!(resolve.status, 409, "{}", resolve.body);
     assert!(
-        resolve.body["error"]["message"].as_str().unwrap().contains("registre primero su devolución"),
+        resolve.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("registre primero su devolución"),
         "{}",
         resolve.body
     );
 
     // The equipment comes back, recorded on the phone.
     let back_at = now_ms();
-    let returned = Event::new(EventKind::EquipmentReturned, back_at, &tecnico1_id, Role::Tecnico)
-        .with_data(EventData {
-            custody: Some(Custody {
-                equipment: vec!["GN-000501".into()],
-                from: "Taller de la Secretaría TIC".into(),
-                to: tecnico1_name.clone(),
-                place: "Piso 2, puesto 14".into(),
-                at: back_at,
-                condition: "Fuente reemplazada.".into(),
-            }),
-            ..EventData::default()
-        });
-    push(&mut phone, &url, "events", serde_json::to_value(&returned).unwrap()).await;
+    let returned = Event::new(
+        EventKind::EquipmentReturned,
+        back_at,
+        &tecnico1_id,
+        Role::Tecnico,
+    )
+    .with_data(EventData {
+        custody: Some(Custody {
+            equipment: vec!["GN-000501".into()],
+            from: "Taller de la Secretaría TIC".into(),
+            to: tecnico1_name.clone(),
+            place: "Piso 2, puesto 14".into(),
+            at: back_at,
+            condition: "Fuente reemplazada.".into(),
+        }),
+        ..EventData::default()
+    });
+    push(
+        &mut phone,
+        &url,
+        "events",
+        serde_json::to_value(&returned).unwrap(),
+    )
+    .await;
     phone.cmd(json!({"cmd": "wait-saved", "url": url})).await;
     let laptop = equipment(&o.admin, "GN-000501").await;
     assert_eq!(laptop["status"], "en_servicio", "{laptop}");
@@ -189,17 +264,34 @@ async fn custody_round_trip(backend: Backend) {
     assert_eq!(
         chain,
         [
-            ("enviada_taller".into(), "Taller de la Secretaría TIC".into(), number.clone()),
-            ("equipo_devuelto".into(), tecnico1_name.clone(), number.clone()),
+            (
+                "enviada_taller".into(),
+                "Taller de la Secretaría TIC".into(),
+                number.clone()
+            ),
+            (
+                "equipo_devuelto".into(),
+                tecnico1_name.clone(),
+                number.clone()
+            ),
         ]
     );
     assert_eq!(laptop["custody"][0]["author_name"], tecnico1_name.as_str());
-    assert!(laptop["tickets"].as_array().unwrap().iter().any(|t| t["id"] == id.as_str()));
+    assert!(
+        laptop["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id.as_str())
+    );
 
     // A second return is refused: nothing is away any more.
     let twice = o
         .admin
-        .post(&format!("/api/tickets/{id}/actions"), &json!({"action": "equipo_devuelto"}))
+        .post(
+            &format!("/api/tickets/{id}/actions"),
+            &json!({"action": "equipo_devuelto"}),
+        )
         .await;
     assert_eq!(twice.status, 409, "{}", twice.body);
 
@@ -211,7 +303,13 @@ async fn custody_round_trip(backend: Backend) {
         signed_at: now_ms(),
         strokes: 0,
     });
-    push(&mut phone, &url, "visits", serde_json::to_value(&unsigned).unwrap()).await;
+    push(
+        &mut phone,
+        &url,
+        "visits",
+        serde_json::to_value(&unsigned).unwrap(),
+    )
+    .await;
     let error = phone.cmd(json!({"cmd": "wait-error"})).await;
     assert!(
         error["message"].as_str().unwrap().contains("sin trazos"),
@@ -223,12 +321,23 @@ async fn custody_round_trip(backend: Backend) {
     let mut tablet = NodePeer::spawn().await;
     tablet.connect(&server.sync_url(&o.tecnico1).await).await;
     tablet.cmd(json!({"cmd": "find", "url": url})).await;
-    let by_phone = Event::new(EventKind::ResolvedByPhone, now_ms() + 1, &tecnico1_id, Role::Tecnico)
-        .with_data(EventData {
-            reason: Some("Se confirmó por teléfono que enciende y carga.".into()),
-            ..EventData::default()
-        });
-    push(&mut tablet, &url, "events", serde_json::to_value(&by_phone).unwrap()).await;
+    let by_phone = Event::new(
+        EventKind::ResolvedByPhone,
+        now_ms() + 1,
+        &tecnico1_id,
+        Role::Tecnico,
+    )
+    .with_data(EventData {
+        reason: Some("Se confirmó por teléfono que enciende y carga.".into()),
+        ..EventData::default()
+    });
+    push(
+        &mut tablet,
+        &url,
+        "events",
+        serde_json::to_value(&by_phone).unwrap(),
+    )
+    .await;
     tablet.cmd(json!({"cmd": "wait-saved", "url": url})).await;
     let ticket = o.admin.get(&format!("/api/tickets/{id}")).await;
     assert_eq!(ticket.body["state"], "resuelta", "{}", ticket.body);
@@ -237,7 +346,9 @@ async fn custody_round_trip(backend: Backend) {
     // A contractor's case: the coordinator records the return through the API.
     let (id2, url2) = case_with_equipment(&o.admin, &o.ana, &contratista_id, "GN-000502").await;
     let mut contractor = NodePeer::spawn().await;
-    contractor.connect(&server.sync_url(&o.contratista).await).await;
+    contractor
+        .connect(&server.sync_url(&o.contratista).await)
+        .await;
     contractor.cmd(json!({"cmd": "find", "url": url2})).await;
     let at = now_ms();
     let mut visit = Visit::start(&contratista_id, at - 1_000, true);
@@ -252,17 +363,47 @@ async fn custody_round_trip(backend: Backend) {
         condition: String::new(),
     });
     for event in [
-        Event::new(EventKind::VisitStarted, at - 1_000, &contratista_id, Role::Contratista),
-        Event::new(EventKind::SentToContractor, at, &contratista_id, Role::Contratista),
+        Event::new(
+            EventKind::VisitStarted,
+            at - 1_000,
+            &contratista_id,
+            Role::Contratista,
+        ),
+        Event::new(
+            EventKind::SentToContractor,
+            at,
+            &contratista_id,
+            Role::Contratista,
+        ),
     ] {
-        let event = event.with_data(EventData { visit: Some(visit.id), ..EventData::default() });
+        let event = event.with_data(EventData {
+            visit: Some(visit.id),
+            ..EventData::default()
+        });
         if event.kind == EventKind::VisitStarted {
-            push(&mut contractor, &url2, "visits", serde_json::to_value(&visit).unwrap()).await;
+            push(
+                &mut contractor,
+                &url2,
+                "visits",
+                serde_json::to_value(&visit).unwrap(),
+            )
+            .await;
         }
-        push(&mut contractor, &url2, "events", serde_json::to_value(&event).unwrap()).await;
+        push(
+            &mut contractor,
+            &url2,
+            "events",
+            serde_json::to_value(&event).unwrap(),
+        )
+        .await;
     }
-    contractor.cmd(json!({"cmd": "wait-saved", "url": url2})).await;
-    assert_eq!(equipment(&o.admin, "GN-000502").await["status"], "con_contratista");
+    contractor
+        .cmd(json!({"cmd": "wait-saved", "url": url2}))
+        .await;
+    assert_eq!(
+        equipment(&o.admin, "GN-000502").await["status"],
+        "con_contratista"
+    );
     let back = act(
         &o.admin,
         &id2,
@@ -272,9 +413,17 @@ async fn custody_round_trip(backend: Backend) {
     assert_eq!(back["state"], "asignada", "{back}");
     let laptop = equipment(&o.admin, "GN-000502").await;
     assert_eq!(laptop["status"], "en_servicio", "{laptop}");
-    let last = laptop["custody"].as_array().unwrap().last().cloned().unwrap();
+    let last = laptop["custody"]
+        .as_array()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
     assert_eq!(last["kind"], "equipo_devuelto");
-    assert_eq!(last["holder_from"], "Laboratorio de Soporte Externo", "{last}");
+    assert_eq!(
+        last["holder_from"], "Laboratorio de Soporte Externo",
+        "{last}"
+    );
     assert_eq!(last["place"], "Piso 2, puesto 14", "{last}");
     assert_eq!(last["condition"], "Llegó con la pantalla nueva.", "{last}");
     // An official sees the chain of its own requests only.

@@ -5,13 +5,13 @@
 import { useEffect, useState } from "preact/hooks"
 import { columns } from "../../board"
 import { board, followBoard } from "../../boardLive"
-import { dependencias } from "../../catalog"
-import { categories, channelLabel, t } from "../../es"
+import { categoryChoices, dependenciaName } from "../../catalog"
+import { channelLabel, t } from "../../es"
 import { type UserView, createTicket, listUsers, messageOf, FormError } from "../../officeApi"
 import { formatDuration } from "../../time"
 import { type Errors, splitCodes, validateRequest } from "../../validation"
 import { LIMITS } from "../../limits"
-import { Counter, DependenciaSelect, Field } from "../common"
+import { Counter, DependenciaSelect, Field, focusFirstError } from "../common"
 import { go } from "../router"
 import "./office.css"
 
@@ -58,7 +58,7 @@ function Waiting() {
             <span class="summary">{tk.summary}</span>
             <span class="meta">
               {tk.requester_name}
-              {tk.dependencia ? ` · ${dependencias.value.find(d => d.code === tk.dependencia)?.name ?? tk.dependencia}` : ""}
+              {tk.dependencia ? ` · ${dependenciaName(tk.dependencia)}` : ""}
             </span>
           </button>
         </li>
@@ -110,7 +110,8 @@ export function IntakeView() {
     if (form.externalRef.trim() === "") found.externalRef = t.intake.externalRefRequired[form.channel]
     if (form.category === "") found.category = t.intake.categoryRequired
     setErrors(found)
-    if (Object.keys(found).length > 0) return
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    const formEl = e.currentTarget
     setBusy(true)
     try {
       const reply = await createTicket({
@@ -133,6 +134,7 @@ export function IntakeView() {
         setErrors(mapped)
         setFailure(err.message)
       } else setFailure(messageOf(err))
+      focusFirstError(formEl)
     } finally {
       setBusy(false)
     }
@@ -192,7 +194,7 @@ export function IntakeView() {
                 {officials.map(u => (
                   <option key={u.id} value={u.id}>
                     {u.full_name}
-                    {u.dependencia ? ` · ${dependencias.value.find(d => d.code === u.dependencia)?.name ?? u.dependencia}` : ""}
+                    {u.dependencia ? ` · ${dependenciaName(u.dependencia)}` : ""}
                   </option>
                 ))}
               </select>
@@ -212,7 +214,7 @@ export function IntakeView() {
             <Field label={t.intake.category} error={errors.category}>
               <select name="category" value={form.category} onChange={set("category")}>
                 <option value="">{t.intake.chooseCategory}</option>
-                {categories.map(c => (
+                {categoryChoices(form.category).map(c => (
                   <option key={c} value={c}>
                     {c}
                   </option>

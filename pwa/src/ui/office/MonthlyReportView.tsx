@@ -236,6 +236,7 @@ function Report(props: { report: MonthlyReport; query: string }) {
               <Num>{formatNumber(overall.average, 2)}</Num>
             </tr>
           </Table>
+          <p class="hint survey-scale">{t.monthly.scale(g.satisfaction.scale ?? t.survey.scale)}</p>
         </Section>
 
         <SatisfactionTable

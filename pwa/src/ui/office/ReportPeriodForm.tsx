@@ -3,7 +3,9 @@
 
 import { useEffect, useState } from "preact/hooks"
 import { getJson } from "../../api"
-import { categories, channelLabel, priorityLabel, t } from "../../es"
+import { categories } from "../../catalog"
+import { focusFirstError } from "../common"
+import { channelLabel, priorityLabel, t } from "../../es"
 import { reportQuery, type ReportParams } from "../../report"
 
 interface Person {
@@ -73,7 +75,7 @@ export function PeriodForm(props: {
   // A new address (Back, a link) shows its own period and filters.
   useEffect(() => setForm(props.params), [reportQuery(props.params)])
   const set = (change: Partial<ReportParams>) => setForm(f => ({ ...f, ...change }))
-  const categoryOptions = [...new Set([...categories, ...props.knownCategories, form.category].filter(c => c !== ""))]
+  const categoryOptions = [...new Set([...categories.value, ...props.knownCategories, form.category].filter(c => c !== ""))]
     .sort((a, b) => a.localeCompare(b, "es"))
     .map(c => [c, c] as const)
   return (
@@ -83,6 +85,7 @@ export function PeriodForm(props: {
       onSubmit={e => {
         e.preventDefault()
         props.onSubmit(form)
+        focusFirstError(e.currentTarget)
       }}
     >
       <fieldset class="field">
@@ -103,6 +106,7 @@ export function PeriodForm(props: {
             <input
               type="month"
               name="month"
+              aria-invalid={props.error ? true : undefined}
               value={form.month}
               onInput={e => set({ month: (e.target as HTMLInputElement).value })}
             />
@@ -111,11 +115,23 @@ export function PeriodForm(props: {
           <div class="report-range">
             <label class="field">
               <span class="label">{t.monthly.from}</span>
-              <input type="date" name="from" value={form.from} onInput={e => set({ from: (e.target as HTMLInputElement).value })} />
+              <input
+                type="date"
+                name="from"
+                aria-invalid={props.error ? true : undefined}
+                value={form.from}
+                onInput={e => set({ from: (e.target as HTMLInputElement).value })}
+              />
             </label>
             <label class="field">
               <span class="label">{t.monthly.to}</span>
-              <input type="date" name="to" value={form.to} onInput={e => set({ to: (e.target as HTMLInputElement).value })} />
+              <input
+                type="date"
+                name="to"
+                aria-invalid={props.error ? true : undefined}
+                value={form.to}
+                onInput={e => set({ to: (e.target as HTMLInputElement).value })}
+              />
             </label>
           </div>
         )}

@@ -1,7 +1,8 @@
 // The monthly report's building blocks: sections, tables that scroll sideways on a phone, and the
 // tables of the headline figures, the breakdowns and the satisfaction survey.
 
-import type { ComponentChildren } from "preact"
+import { type ComponentChildren, createContext } from "preact"
+import { useContext } from "preact/hooks"
 import { t } from "../../es"
 import {
   formatChange,
@@ -13,21 +14,32 @@ import {
   type SatisfactionGroup,
 } from "../../report"
 
+/** The title of the section a table is in: the name of its scroll region. */
+const SectionTitle = createContext<string>(t.monthly.title)
+
 export function Section(props: { title: string; wide?: boolean; children: ComponentChildren }) {
   return (
     <section class={`report-section${props.wide ? " wide" : ""}`}>
       <h2>{props.title}</h2>
-      {props.children}
+      <SectionTitle.Provider value={props.title}>{props.children}</SectionTitle.Provider>
     </section>
   )
 }
 
-/** A table that scrolls sideways on a narrow screen instead of widening the page. Columns from
- * `numbersFrom` on hold numbers (aligned right). */
-export function Table(props: { class?: string; head: readonly string[]; numbersFrom?: number; children: ComponentChildren }) {
+/** A table that scrolls sideways on a narrow screen instead of widening the page; the scrolling
+ * region takes the keyboard focus (arrow keys scroll it) and is named after its section, or
+ * `label`. Columns from `numbersFrom` on hold numbers (aligned right). */
+export function Table(props: {
+  class?: string
+  label?: string
+  head: readonly string[]
+  numbersFrom?: number
+  children: ComponentChildren
+}) {
   const numbersFrom = props.numbersFrom ?? 1
+  const section = useContext(SectionTitle)
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={props.label ?? section}>
       <table class={props.class}>
         <thead>
           <tr>

@@ -4,15 +4,15 @@
 
 import { useState } from "preact/hooks"
 import { addLocalTicket } from "../../agenda"
-import { catalog, dependencias, describe, lookup } from "../../catalog"
-import { categories, t } from "../../es"
+import { catalog, categoryChoices, dependencias, describe, lookup } from "../../catalog"
+import { t } from "../../es"
 import { type OfficialForm, inventoryOf, officialTicketDoc, validateOfficial } from "../../office"
 import type { Photo } from "../../schema"
 import { currentUser } from "../../session"
 import { createTicket } from "../../sync"
 import type { Errors } from "../../validation"
 import { LIMITS } from "../../limits"
-import { Counter, DependenciaSelect, Field, Screen } from "../common"
+import { Counter, DependenciaSelect, Field, Screen, focusFirstError } from "../common"
 import { PhotoPicker } from "../PhotoPicker"
 import { go, ticketPath } from "../router"
 import { StickerScanner } from "./StickerScanner"
@@ -74,10 +74,8 @@ export function RequestFormView() {
     const filled: OfficialForm = { ...form, photos: photos.map(p => p.sha256) }
     const found = validateOfficial(user, filled)
     setErrors(found)
-    if (Object.keys(found).length > 0) {
-      document.querySelector<HTMLElement>(".field.invalid input, .field.invalid textarea, .field.invalid select")?.focus()
-      return
-    }
+    if (Object.keys(found).length > 0) return focusFirstError(e.currentTarget)
+    const formEl = e.currentTarget
     setSaving(true)
     try {
       const now = Date.now()
@@ -98,6 +96,7 @@ export function RequestFormView() {
       console.warn("Campo: the request could not be saved", err)
       setErrors({ form: t.errors.storage })
       setSaving(false)
+      focusFirstError(formEl)
     }
   }
 
@@ -129,7 +128,7 @@ export function RequestFormView() {
         <Field label={t.office.category} error={errors.category}>
           <select name="category" value={form.category} onChange={set("category")}>
             <option value="">{t.office.chooseCategory}</option>
-            {categories.map(c => (
+            {categoryChoices(form.category).map(c => (
               <option key={c} value={c}>
                 {c}
               </option>

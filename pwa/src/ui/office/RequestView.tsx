@@ -6,14 +6,15 @@
 import { Fragment } from "preact"
 import { useEffect, useState } from "preact/hooks"
 import { agenda, markSeen } from "../../agenda"
-import { dependencias, describe, lookup } from "../../catalog"
+import { dependenciaName, describe, lookup } from "../../catalog"
 import { t } from "../../es"
 import { type OfficeTicket, awaitsSurvey, cancelReason, formatWhen, isFinished, peopleOf, promised, statusLine } from "../../office"
 import type { TicketDoc, Visit } from "../../schema"
 import { currentUser } from "../../session"
 import { addComment } from "../../tickets"
+import { learnTicket, personName, ticketNumber } from "../../ticketRefs"
 import { validateComment } from "../../validation"
-import { Counter, PhotoThumb, RefusedBanner, Screen, useTicket } from "../common"
+import { Counter, PhotoThumb, RefusedBanner, Screen, focusFirstError, useTicket } from "../common"
 import { go, ticketPath } from "../router"
 import { requestFacts } from "./requestFacts"
 
@@ -84,7 +85,7 @@ function Messages(props: { doc: TicketDoc; onSend: (text: string) => void; names
           if (text.trim() === "") return
           const over = validateComment(text, props.doc.comments.length)
           setError(over)
-          if (over) return
+          if (over) return focusFirstError(e.currentTarget)
           props.onSend(text)
           setText("")
         }}
@@ -109,9 +110,11 @@ export function RequestView(props: { id: string }) {
   const url = `automerge:${props.id}`
   const { handle, doc, failed } = useTicket(props.id)
   useEffect(() => markSeen(url), [url])
+  useEffect(() => void learnTicket(props.id, doc), [props.id, doc !== null])
   const info = agenda.value.find(x => x.url === url) as OfficeTicket | undefined
   const o = t.office
-  const title = info?.number ?? o.noNumber
+  const number = info?.number ?? ticketNumber(url)
+  const title = number ?? o.noNumber
   if (!doc && !info)
     return (
       <Screen title={failed ? o.requestTitle : t.loading} back="/">
@@ -124,11 +127,14 @@ export function RequestView(props: { id: string }) {
   const names = doc ? peopleOf(doc) : new Map<string, string>()
   const me = currentUser()
   names.set(me.id, me.full_name)
+  for (const id of doc ? [...doc.comments.map(c => c.author), ...doc.visits.map(v => v.technician)] : []) {
+    const known = names.has(id) ? null : personName(id)
+    if (known) names.set(id, known)
+  }
   const promises = promised(f.state, info?.response_due ?? null, info?.resolution_due ?? null, now)
   const r = doc?.request
   const reason = doc && f.state === "anulada" ? cancelReason(doc) : null
   const requestedAt = info?.created_at ?? doc?.events.find(e => e.kind === "registrada")?.at
-  const depName = (code: string) => dependencias.value.find(d => d.code === code)?.name ?? code
 
   return (
     <Screen title={title} back="/">
@@ -139,7 +145,7 @@ export function RequestView(props: { id: string }) {
           {o.cancelReason}: {reason}
         </p>
       )}
-      {!info?.number && <p class="hint">{f.pending > 0 ? o.notSent : o.sent}</p>}
+      {!number && <p class="hint">{f.pending > 0 ? o.notSent : o.sent}</p>}
       {failed && <p class="hint">{t.ticket.notAvailable}</p>}
 
       {doc && handle && awaitsSurvey(f.state, f.surveyAnswered) && (
@@ -213,7 +219,7 @@ export function RequestView(props: { id: string }) {
             <dd>{r.category}</dd>
             <dt>{t.ticket.location}</dt>
             <dd>
-              {depName(r.dependencia)} · {r.location}
+              {dependenciaName(r.dependencia)} · {r.location}
             </dd>
             {r.phone_extension && (
               <>

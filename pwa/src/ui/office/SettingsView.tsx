@@ -1,17 +1,18 @@
 // The office's settings: the SLA targets per priority, the working hours and the absent-user
-// pause (GET/PUT /api/settings/sla); the users (list, create, enable or disable) and the
-// dependencias (list, create).
+// pause (GET/PUT /api/settings/sla); the request categories the forms offer (GET/PUT
+// /api/settings/categories); the users (list, create, enable or disable) and the dependencias
+// (list, create).
 
 import { useEffect, useState } from "preact/hooks"
 import { getJson } from "../../api"
 import { loadPolicy } from "../../boardLive"
 import { refreshCalendar } from "../../calendar"
-import { type Dependencia, dependencias, refreshDependencias } from "../../catalog"
+import { type Dependencia, categories, dependenciaName, dependencias, refreshCategories, refreshDependencias, setCategories } from "../../catalog"
 import { priorityLabel, roleLabel, t } from "../../es"
 import { FormError, type UserView, listUsers, messageOf, send } from "../../officeApi"
 import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
-import { DependenciaSelect, Field } from "../common"
+import { DependenciaSelect, Field, focusFirstError } from "../common"
 import "./office.css"
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
@@ -60,8 +61,9 @@ function SlaSettings() {
     const result = fromForm(form)
     if ("invalid" in result) {
       setInvalid(result.invalid)
-      return
+      return focusFirstError(e.currentTarget)
     }
+    const formEl = e.currentTarget
     setInvalid([])
     setBusy(true)
     try {
@@ -72,6 +74,7 @@ function SlaSettings() {
       void refreshCalendar()
     } catch (err) {
       setFeedback({ kind: "error", text: messageOf(err) })
+      focusFirstError(formEl)
     } finally {
       setBusy(false)
     }
@@ -84,9 +87,9 @@ function SlaSettings() {
         <table class="data sla">
           <thead>
             <tr>
-              <th>{t.settings.priority}</th>
-              <th>{t.settings.response}</th>
-              <th>{t.settings.resolution}</th>
+              <th scope="col">{t.settings.priority}</th>
+              <th scope="col">{t.settings.response}</th>
+              <th scope="col">{t.settings.resolution}</th>
             </tr>
           </thead>
           <tbody>
@@ -103,7 +106,11 @@ function SlaSettings() {
                       value={form.hours[p][which]}
                       onInput={hours(p, which)}
                     />
-                    {invalid.includes(`${p}.${which}`) && <span class="error">{t.settings.hoursInvalid}</span>}
+                    {invalid.includes(`${p}.${which}`) && (
+                      <span class="error" role="alert">
+                        {t.settings.hoursInvalid}
+                      </span>
+                    )}
                   </td>
                 ))}
               </tr>
@@ -120,10 +127,12 @@ function SlaSettings() {
         <table class="data windows">
           <thead>
             <tr>
-              <th>{t.settings.day}</th>
-              <th>{t.settings.start}</th>
-              <th>{t.settings.end}</th>
-              <th />
+              <th scope="col">{t.settings.day}</th>
+              <th scope="col">{t.settings.start}</th>
+              <th scope="col">{t.settings.end}</th>
+              <th scope="col">
+                  <span class="visually-hidden">{t.settings.actions}</span>
+                </th>
             </tr>
           </thead>
           <tbody>
@@ -139,11 +148,27 @@ function SlaSettings() {
                   </select>
                 </td>
                 <td>
-                  <input type="time" aria-label={t.settings.start} value={w.start} onInput={setWindow(i, "start")} />
+                  <input
+                    type="time"
+                    aria-label={t.settings.start}
+                    aria-invalid={invalid.includes(`windows.${i}`) || undefined}
+                    value={w.start}
+                    onInput={setWindow(i, "start")}
+                  />
                 </td>
                 <td>
-                  <input type="time" aria-label={t.settings.end} value={w.end} onInput={setWindow(i, "end")} />
-                  {invalid.includes(`windows.${i}`) && <span class="error">{t.settings.windowInvalid}</span>}
+                  <input
+                    type="time"
+                    aria-label={t.settings.end}
+                    aria-invalid={invalid.includes(`windows.${i}`) || undefined}
+                    value={w.end}
+                    onInput={setWindow(i, "end")}
+                  />
+                  {invalid.includes(`windows.${i}`) && (
+                    <span class="error" role="alert">
+                      {t.settings.windowInvalid}
+                    </span>
+                  )}
                 </td>
                 <td>
                   <button type="button" onClick={() => setForm({ ...form, windows: form.windows.filter((_, j) => j !== i) })}>
@@ -201,6 +226,7 @@ function Users() {
 
   async function create(e: Event) {
     e.preventDefault()
+    const formEl = e.currentTarget
     setFeedback(null)
     setErrors({})
     setBusy(true)
@@ -216,6 +242,7 @@ function Users() {
     } catch (err) {
       if (err instanceof FormError && Object.keys(err.fields).length > 0) setErrors(err.fields)
       setFeedback({ kind: "error", text: messageOf(err) })
+      focusFirstError(formEl)
     } finally {
       setBusy(false)
     }
@@ -223,7 +250,7 @@ function Users() {
 
   const set = (key: keyof typeof NEW_USER) => (e: Event) => setDraft({ ...draft, [key]: (e.currentTarget as HTMLInputElement).value })
   const shown = (users ?? []).filter(u => role === "" || u.role === role)
-  const depName = (code: string | null) => (code ? (dependencias.value.find(d => d.code === code)?.name ?? code) : "—")
+  const depName = (code: string | null) => (code ? dependenciaName(code) : "—")
 
   return (
     <>
@@ -246,13 +273,15 @@ function Users() {
           <table class="data users">
             <thead>
               <tr>
-                <th>{t.settings.fullName}</th>
-                <th>{t.settings.username}</th>
-                <th>{t.settings.role}</th>
-                <th>{t.settings.dependencia}</th>
-                <th>{t.settings.email}</th>
-                <th>{t.settings.status}</th>
-                <th />
+                <th scope="col">{t.settings.fullName}</th>
+                <th scope="col">{t.settings.username}</th>
+                <th scope="col">{t.settings.role}</th>
+                <th scope="col">{t.settings.dependencia}</th>
+                <th scope="col">{t.settings.email}</th>
+                <th scope="col">{t.settings.status}</th>
+                <th scope="col">
+                  <span class="visually-hidden">{t.settings.actions}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -319,6 +348,7 @@ function Dependencias() {
 
   async function create(e: Event) {
     e.preventDefault()
+    const formEl = e.currentTarget
     setFeedback(null)
     setErrors({})
     try {
@@ -329,18 +359,19 @@ function Dependencias() {
     } catch (err) {
       if (err instanceof FormError && Object.keys(err.fields).length > 0) setErrors(err.fields)
       setFeedback({ kind: "error", text: messageOf(err) })
+      focusFirstError(formEl)
     }
   }
 
   return (
     <>
       <Message feedback={feedback} />
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={t.settings.dependenciasTable}>
         <table class="data dependencias">
           <thead>
             <tr>
-              <th>{t.settings.code}</th>
-              <th>{t.settings.name}</th>
+              <th scope="col">{t.settings.code}</th>
+              <th scope="col">{t.settings.name}</th>
             </tr>
           </thead>
           <tbody>
@@ -368,6 +399,64 @@ function Dependencias() {
   )
 }
 
+/** The request categories, one per line, as the request forms offer them. */
+function Categories() {
+  const [text, setText] = useState(categories.value.join("\n"))
+  const [error, setError] = useState<string | undefined>()
+  const [feedback, setFeedback] = useState<Feedback>(null)
+  const [busy, setBusy] = useState(false)
+  useEffect(() => {
+    void refreshCategories().then(() => setText(categories.value.join("\n")))
+  }, [])
+
+  async function save(e: Event) {
+    e.preventDefault()
+    const formEl = e.currentTarget
+    setFeedback(null)
+    const lines = text.split("\n").map(l => l.trim()).filter(l => l !== "")
+    if (lines.length === 0) {
+      setError(t.settings.categoriesRequired)
+      return focusFirstError(formEl)
+    }
+    setError(undefined)
+    setBusy(true)
+    try {
+      const saved = await send<{ categories: string[] }>("PUT", "/api/settings/categories", { categories: lines })
+      setCategories(saved.categories)
+      setText(saved.categories.join("\n"))
+      setFeedback({ kind: "ok", text: t.settings.categoriesSaved })
+    } catch (err) {
+      if (err instanceof FormError && err.fields.categories) setError(err.fields.categories)
+      else setFeedback({ kind: "error", text: messageOf(err) })
+      focusFirstError(formEl)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form class="form" onSubmit={e => void save(e)} noValidate>
+      <Field label={t.settings.categoriesLabel} error={error}>
+        <textarea
+          name="categories"
+          rows={8}
+          aria-describedby="categories-hint"
+          aria-invalid={error ? true : undefined}
+          value={text}
+          onInput={e => setText(e.currentTarget.value)}
+        />
+      </Field>
+      <p class="hint field-hint" id="categories-hint">
+        {t.settings.categoriesHint}
+      </p>
+      <button type="submit" class="primary" disabled={busy}>
+        {t.settings.saveCategories}
+      </button>
+      <Message feedback={feedback} />
+    </form>
+  )
+}
+
 export function SettingsView() {
   return (
     <main class="screen wide settings">
@@ -382,6 +471,10 @@ export function SettingsView() {
         <section aria-label={t.settings.dependenciasTitle}>
           <h2>{t.settings.dependenciasTitle}</h2>
           <Dependencias />
+        </section>
+        <section aria-label={t.settings.categoriesTitle}>
+          <h2>{t.settings.categoriesTitle}</h2>
+          <Categories />
         </section>
       </div>
       <section aria-label={t.settings.usersTitle}>

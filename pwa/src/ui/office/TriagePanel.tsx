@@ -12,7 +12,7 @@ import { MODES, type Mode, PRIORITIES, type Priority, type State, allowed } from
 import { formatDateTime } from "../../time"
 import { LIMITS } from "../../limits"
 import { validateReason } from "../../validation"
-import { Counter, Field, useTicket } from "../common"
+import { Counter, Field, focusFirstError, useTicket } from "../common"
 import "./office.css"
 
 /** The projection's row of a ticket (GET /api/tickets/{id}), the fields the panel shows. */
@@ -60,7 +60,10 @@ function ReasonForm(props: {
       onSubmit={async e => {
         e.preventDefault()
         const problem = validateReason(text, props.required)
-        if (problem) return setError(problem)
+        if (problem) {
+          setError(problem)
+          return focusFirstError(e.currentTarget)
+        }
         setError(undefined)
         if (await props.onSubmit(text.trim())) setText("")
       }}
@@ -158,7 +161,7 @@ export function TriagePanel(props: { id: string }) {
     if (!mode) errors.mode = t.intake.chooseMode
     if (!priority) errors.priority = t.intake.choosePriority
     setFieldErrors(errors)
-    if (Object.keys(errors).length > 0) return
+    if (Object.keys(errors).length > 0) return focusFirstError(e.currentTarget)
     const m = mode as Mode
     const p = priority as Priority
     const steps: Action[] = registered
@@ -236,7 +239,10 @@ export function TriagePanel(props: { id: string }) {
           class="form"
           onSubmit={e => {
             e.preventDefault()
-            if (!assignee) return setFieldErrors({ assignee: t.intake.chooseAssignee })
+            if (!assignee) {
+              setFieldErrors({ assignee: t.intake.chooseAssignee })
+              return focusFirstError(e.currentTarget)
+            }
             void run({ action: "asignada", assignee_id: assignee }).then(ok => ok && setAssignee(""))
           }}
         >
@@ -296,9 +302,14 @@ export function TriagePanel(props: { id: string }) {
             class="form"
             onSubmit={e => {
               e.preventDefault()
-              if (duplicateOf.trim() === "") return setFieldErrors({ duplicate_of: t.intake.duplicateRequired })
+              const problems: Record<string, string> = {}
+              if (duplicateOf.trim() === "") problems.duplicate_of = t.intake.duplicateRequired
               const over = validateReason(duplicateNote, null)
-              if (over) return setFieldErrors({ reason: over })
+              if (over) problems.reason = over
+              if (Object.keys(problems).length > 0) {
+                setFieldErrors(problems)
+                return focusFirstError(e.currentTarget)
+              }
               const action: Action = { action: "duplicada", duplicate_of: duplicateOf.trim() }
               if (duplicateNote.trim()) action.reason = duplicateNote.trim()
               void run(action)

@@ -1,10 +1,10 @@
-//! The record's layout, read back with `pdftotext`, and the survey scale against the PWA's.
+//! The record's layout, read back with `pdftotext`.
 
 use std::collections::HashMap;
 
 use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
-use campo_shared::schema::{Photo, SurveyAnswers, TicketDoc, Visit};
+use campo_shared::schema::{Photo, TicketDoc, Visit};
 
 use super::Acta;
 use super::render::render;
@@ -88,19 +88,4 @@ fn a_long_case_wraps_and_breaks_pages() {
         text.contains("Generado el 21/09/2026 09:13 (hora de Bogotá)"),
         "{text}"
     );
-}
-
-/// The survey's scale is the one the PWA shows.
-#[test]
-fn the_scale_is_the_pwas() {
-    let es = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pwa/src/es.ts"),
-    )
-    .expect("pwa/src/es.ts");
-    let quoted: Vec<String> = SurveyAnswers::SCALE
-        .iter()
-        .map(|s| format!("\"{s}\""))
-        .collect();
-    let line = format!("scale: [{}],", quoted.join(", "));
-    assert!(es.contains(&line), "es.ts has no `{line}`");
 }
