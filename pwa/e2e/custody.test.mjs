@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, test } from "node:test"
-import { Campo, apiAs, launch, logIn, phone, readyForOffline, sign } from "./support.mjs"
+import { Campo, apiAs, assertAccessible, launch, logIn, phone, readyForOffline, sign } from "./support.mjs"
 
 const cleanup = []
 after(async () => {
@@ -50,7 +50,9 @@ test("offline, the printer goes to the workshop and back, the official signs, an
   await page.getByText("Guardado en este teléfono").first().waitFor()
 
   // It comes back.
+  await assertAccessible(page, "a case in the workshop")
   await page.getByRole("button", { name: "Registrar devolución del equipo" }).click()
+  await assertAccessible(page, "the return form")
   assert.equal(await page.getByLabel("Quién lo devuelve").inputValue(), "Taller de la Secretaría TIC")
   await page.getByLabel("Estado en que se recibe (marcas, piezas faltantes)").fill("Fusor nuevo.")
   await page.getByRole("button", { name: "Registrar devolución" }).click()
@@ -66,6 +68,7 @@ test("offline, the printer goes to the workshop and back, the official signs, an
   // Without strokes the form asks for the signature (and moves nothing).
   await page.getByRole("button", { name: "Finalizar visita" }).click()
   await page.getByText("Pida la firma del funcionario o marque que no está en el puesto.").waitFor()
+  await assertAccessible(page, "the intervention form with the signature pad")
   await sign(page, 3)
   const signer = await page.getByLabel("Nombre de quien firma").inputValue()
   assert.ok(signer.length > 0, "the signer's name comes from the request")
@@ -103,4 +106,31 @@ test("offline, the printer goes to the workshop and back, the official signs, an
     assert.ok(text.includes(expected), `the acta says «${expected}»:\n${text}`)
   const images = execFileSync("pdfimages", ["-list", file], { encoding: "utf8" }).trim().split("\n").slice(2)
   assert.ok(images.length >= 1, `the acta holds the signature image:\n${images.join("\n")}`)
+
+  // The signed visit, as the técnico sees it in the case.
+  await page.getByText(`Firmado por ${signer}`).waitFor()
+  await assertAccessible(page, "a closed case with its signature")
+
+  // A case waiting in the queue goes to the técnico, who solves it remotely, without a visit.
+  const queue = await coordinator.call("GET", "/api/tickets?open=true")
+  const waiting = queue.body.tickets.find(t => t.state === "registrada" || t.state === "pendiente")
+  assert.ok(waiting, queue.text)
+  const tecnico1 = await apiAs(campo.base, "tecnico1")
+  const assigned = await coordinator.call("POST", `/api/tickets/${waiting.id}/actions`, { action: "asignada", assignee_id: tecnico1.user.id })
+  assert.equal(assigned.status, 200, assigned.text)
+  const other = waiting.id
+  await page.goto(`/casos/${other}`)
+  await page.getByText(waiting.number).first().waitFor()
+  await page.getByRole("button", { name: "Resolver sin visita (remoto o por teléfono)" }).click()
+  await page.getByRole("button", { name: "Registrar solución" }).click()
+  await page.getByText("Escriba qué se hizo para resolverlo.").waitFor()
+  await page.waitForFunction(() => document.activeElement?.getAttribute("name") === "reason")
+  await assertAccessible(page, "the remote resolution form")
+  await page.getByLabel("Qué se hizo").fill("Se reinstaló el controlador por escritorio remoto; la funcionaria confirmó.")
+  await page.getByRole("button", { name: "Registrar solución" }).click()
+  await page.getByLabel("Qué problema había y qué se hizo").waitFor()
+  await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
+  const remote = await coordinator.call("GET", `/api/tickets/${other}`)
+  assert.equal(remote.body.state, "resuelta", remote.text)
+  assert.equal(remote.body.resolution, "phone", remote.text)
 })

@@ -18,6 +18,12 @@ impl Acta {
             .unwrap_or_else(|| "(usuario no registrado)".to_owned())
     }
 
+    /// A person named in a custody record: the name the phone wrote, or, where an older phone
+    /// wrote a user's id, that user's name.
+    fn holder(&self, text: &str) -> String {
+        self.names.get(text).cloned().unwrap_or_else(|| text.to_owned())
+    }
+
     fn equipment_text(&self, codes: &[String]) -> String {
         if codes.is_empty() {
             return "Ninguno".to_owned();
@@ -197,8 +203,8 @@ pub fn render(acta: &Acta) -> Vec<u8> {
         match m.custody {
             Some(c) => {
                 l.field("Equipos", &acta.equipment_text(&c.equipment));
-                l.field("Entrega", &c.from);
-                l.field("Recibe", &c.to);
+                l.field("Entrega", &acta.holder(&c.from));
+                l.field("Recibe", &acta.holder(&c.to));
                 l.field("Lugar", &c.place);
                 l.field("Fecha", &datetime_text(c.at));
                 l.field("Estado del equipo", &c.condition);
