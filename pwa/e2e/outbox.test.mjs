@@ -357,6 +357,8 @@ test("texts over campo-shared's limits are refused before saving, with the field
   await page.getByLabel("Acciones realizadas").fill("Se limpió el rodillo.")
   await page.getByLabel("Pruebas realizadas y resultado mostrado al usuario").fill("Diez páginas sin atascos.")
   await page.getByLabel("Resuelto", { exact: true }).check()
+  // The official has gone: recorded as such, never as a blank signature.
+  await page.getByLabel("El funcionario no está en el puesto para firmar").check()
   await page.getByRole("button", { name: "Finalizar visita" }).click()
   await page.getByText("El diagnóstico admite máximo 4000 caracteres; tiene 4001.").waitFor()
   await page.getByRole("heading", { name: "Intervención" }).waitFor()
