@@ -354,7 +354,6 @@ mod tickets {
                             )
                         },
                     ),
-                    Event(29.4, "tecnico4", K::SentToWorkshop, EventData::default()),
                 ],
             },
             DemoTicket {
@@ -387,7 +386,6 @@ mod tickets {
                             )
                         },
                     ),
-                    Event(48.9, "tecnico1", K::SentToContractor, EventData::default()),
                 ],
             },
             DemoTicket {
@@ -601,8 +599,14 @@ mod tickets {
                             visit.diagnosis = plan.note.to_owned();
                             visit.actions = plan.note.to_owned();
                             visit.outcome = plan.outcome;
+                            // Equipment that leaves the desk leaves with the visit's end.
+                            let kind = match plan.outcome {
+                                Some(Outcome::Workshop) => K::SentToWorkshop,
+                                Some(Outcome::Contractor) => K::SentToContractor,
+                                _ => K::VisitEnded,
+                            };
                             ticket.events.push(
-                                Event::new(K::VisitEnded, ended, tech.id.clone(), role)
+                                Event::new(kind, ended, tech.id.clone(), role)
                                     .with_data(with_visit(&visit.id)),
                             );
                         } else {
