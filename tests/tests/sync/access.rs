@@ -495,7 +495,7 @@ async fn a_disabled_user_is_disconnected(backend: Backend) {
 both_backends!(a_disabled_user_is_disconnected);
 
 /// Each role writes what the permission table allows and nothing else: a contractor records its
-/// visit but cannot resolve by phone, a coordinator triages through sync but cannot erase an
+/// visit but cannot cancel the case, a coordinator triages through sync but cannot erase an
 /// event, a técnico registers a walk-up request offline and it is numbered on its first sync, an
 /// official cannot file in someone else's name.
 async fn roles_write_what_they_may(backend: Backend) {
@@ -553,14 +553,15 @@ async fn roles_write_what_they_may(backend: Backend) {
         .await;
     c.cmd(json!({"cmd": "wait-saved", "url": url})).await;
     assert_eq!(ticket(&o.admin, &id).await["state"], "en_atencion");
-    let by_phone = Event::new(
-        EventKind::ResolvedByPhone,
+    // Cancelling a case is the coordinator's alone.
+    let cancelled = Event::new(
+        EventKind::Cancelled,
         now + 2_000,
         &contratista_id,
         Role::Contratista,
     );
     c.cmd(json!({"cmd": "push", "url": url, "key": "events",
-                 "value": serde_json::to_value(&by_phone).unwrap()}))
+                 "value": serde_json::to_value(&cancelled).unwrap()}))
         .await;
     let error = c.cmd(json!({"cmd": "wait-error"})).await;
     assert!(
@@ -604,7 +605,7 @@ async fn roles_write_what_they_may(backend: Backend) {
         4,
         "registrada, asignada, visita, priorizada"
     );
-    assert!(doc.events.iter().all(|e| e.id != by_phone.id));
+    assert!(doc.events.iter().all(|e| e.id != cancelled.id));
 
     // A técnico registers a walk-up request offline; its first sync numbers it.
     let mut t = NodePeer::spawn().await;
