@@ -455,7 +455,7 @@ fn the_docs_list_every_variable() {
 
 #[test]
 fn the_directory_is_read_whole_and_explained_when_incomplete() {
-    let config = config(&[
+    let read = config(&[
         ("CAMPO_LDAP_URL", "ldap://ldap.gobernacion.gov.co:389/"),
         ("CAMPO_LDAP_BIND_DN", "cn=campo,ou=servicios,dc=gob,dc=co"),
         ("CAMPO_LDAP_BIND_PASSWORD", "secreto"),
@@ -468,7 +468,7 @@ fn the_directory_is_read_whole_and_explained_when_incomplete() {
         ("CAMPO_LDAP_TIMEOUT_SECS", "3"),
     ])
     .unwrap();
-    let ldap = config.ldap.clone().unwrap();
+    let ldap = read.ldap.clone().unwrap();
     assert_eq!(ldap.url, "ldap://ldap.gobernacion.gov.co:389");
     assert_eq!(ldap.user_filter, "(uid={username})");
     assert_eq!(
@@ -478,7 +478,7 @@ fn the_directory_is_read_whole_and_explained_when_incomplete() {
     assert_eq!(ldap.group_coordinador, None);
     assert_eq!(ldap.timeout, Duration::from_secs(3));
     assert_eq!(ldap.check_every, Duration::from_secs(300));
-    let printed = printout(&config);
+    let printed = printout(&read);
     assert!(
         printed.contains("CAMPO_LDAP_BIND_PASSWORD=***\n"),
         "{printed}"
