@@ -185,6 +185,16 @@ async fn people_land_in_the_role_of_their_directory_group(backend: Backend) {
     assert_eq!(disabled.status, 200, "{}", disabled.body);
     let (_, reply) = app.login("mgomez", "clave-maria-2026").await;
     assert_eq!(reply.status, 401, "{}", reply.body);
+
+    // Guessing a directory password meets the same throttle as a local one: after a few
+    // failures from this address, the account is refused here for a while (429).
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let (_, reply) = app.login("jvelez", &format!("adivinanza {i}")).await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(statuses[0], 401, "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
 }
 
 both_backends!(someone_deleted_from_the_directory_loses_their_session);
