@@ -51,6 +51,38 @@ pub struct Config {
     pub organisation: String,
     /// What one sync connection and one document may use (`CAMPO_SYNC_…`).
     pub sync_limits: Limits,
+    /// The office's directory for logins (`CAMPO_LDAP_…`); `None` without `CAMPO_LDAP_URL`.
+    pub ldap: Option<LdapConfig>,
+}
+
+/// How Campo reaches the office's directory (LDAP or Active Directory) to log people in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LdapConfig {
+    /// `ldap://host:389` (StartTLS, always) or `ldaps://host:636` (`CAMPO_LDAP_URL`).
+    pub url: String,
+    /// The service account that searches people (`CAMPO_LDAP_BIND_DN`); `None`: anonymous search.
+    pub bind_dn: Option<String>,
+    /// Its password (`CAMPO_LDAP_BIND_PASSWORD`).
+    pub bind_password: Option<String>,
+    /// Where people are searched, with subtree scope (`CAMPO_LDAP_BASE_DN`).
+    pub base_dn: String,
+    /// The search filter with `{username}` where the escaped username goes
+    /// (`CAMPO_LDAP_USER_FILTER`). An account it no longer finds is removed or disabled.
+    pub user_filter: String,
+    /// The DN of the group whose members are coordinators (`CAMPO_LDAP_GROUP_COORDINADOR`).
+    pub group_coordinador: Option<String>,
+    /// … técnicos (`CAMPO_LDAP_GROUP_TECNICO`).
+    pub group_tecnico: Option<String>,
+    /// … contratistas (`CAMPO_LDAP_GROUP_CONTRATISTA`).
+    pub group_contratista: Option<String>,
+    /// The person's attribute that holds its dependencia's code (`CAMPO_LDAP_DEPENDENCIA_ATTR`).
+    pub dependencia_attr: Option<String>,
+    /// How long one directory operation (connect, StartTLS, bind, search) may take
+    /// (`CAMPO_LDAP_TIMEOUT_SECS`).
+    pub timeout: Duration,
+    /// How often the directory accounts with open sessions are looked up again; those the
+    /// directory no longer finds lose their sessions (`CAMPO_LDAP_CHECK_SECS`).
+    pub check_every: Duration,
 }
 
 /// `CAMPO_LISTEN` when unset.
@@ -64,6 +96,14 @@ pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 12 * 60;
 pub const DEFAULT_SESSION_MAX_DAYS: u32 = 7;
 /// `CAMPO_ORGANISATION` when unset.
 pub const DEFAULT_ORGANISATION: &str = "Secretaría TIC";
+/// `CAMPO_LDAP_USER_FILTER` when unset: OpenLDAP's `inetOrgPerson` naming.
+pub const DEFAULT_LDAP_USER_FILTER: &str = "(uid={username})";
+/// `CAMPO_LDAP_TIMEOUT_SECS` when unset: a login waits at most a few seconds for a directory
+/// that does not answer.
+pub const DEFAULT_LDAP_TIMEOUT_SECS: u32 = 5;
+/// `CAMPO_LDAP_CHECK_SECS` when unset: someone removed from the directory loses its sessions
+/// within five minutes.
+pub const DEFAULT_LDAP_CHECK_SECS: u32 = 300;
 
 /// The variables that a command-line flag may give instead, and that flag; errors name both.
 /// [`StorageFlags::get`] and [`ServeFlags::get`] answer for exactly these (a test checks it).
@@ -310,6 +350,7 @@ impl Config {
                 .positive("CAMPO_SYNC_SOCKETS_PER_USER", defaults.sockets_per_user),
             ..defaults
         };
+        let ldap = read_ldap(&mut read);
         if !read.errors.is_empty() {
             return Err(ConfigError(read.errors));
         }
@@ -326,6 +367,7 @@ impl Config {
             trusted_proxies,
             organisation,
             sync_limits,
+            ldap,
         })
     }
 
@@ -333,7 +375,7 @@ impl Config {
     /// replaced by `***`: what `campo config` prints. An unset optional value is empty.
     pub fn variables(&self) -> Vec<(&'static str, String)> {
         let limits = &self.sync_limits;
-        vec![
+        let mut variables = vec![
             ("CAMPO_LISTEN", self.listen.to_string()),
             ("CAMPO_DATA_DIR", self.data_dir.display().to_string()),
             ("DATABASE_URL", hide_password(&self.database_url)),
@@ -395,7 +437,56 @@ impl Config {
                 "CAMPO_SYNC_SOCKETS_PER_USER",
                 limits.sockets_per_user.to_string(),
             ),
-        ]
+        ];
+        let ldap = self.ldap.as_ref();
+        let text = |value: Option<&String>| value.cloned().unwrap_or_default();
+        variables.extend([
+            ("CAMPO_LDAP_URL", text(ldap.map(|l| &l.url))),
+            (
+                "CAMPO_LDAP_BIND_DN",
+                text(ldap.and_then(|l| l.bind_dn.as_ref())),
+            ),
+            (
+                "CAMPO_LDAP_BIND_PASSWORD",
+                ldap.and_then(|l| l.bind_password.as_ref())
+                    .map(|_| "***".to_owned())
+                    .unwrap_or_default(),
+            ),
+            ("CAMPO_LDAP_BASE_DN", text(ldap.map(|l| &l.base_dn))),
+            (
+                "CAMPO_LDAP_USER_FILTER",
+                ldap.map_or(DEFAULT_LDAP_USER_FILTER.to_owned(), |l| {
+                    l.user_filter.clone()
+                }),
+            ),
+            (
+                "CAMPO_LDAP_GROUP_COORDINADOR",
+                text(ldap.and_then(|l| l.group_coordinador.as_ref())),
+            ),
+            (
+                "CAMPO_LDAP_GROUP_TECNICO",
+                text(ldap.and_then(|l| l.group_tecnico.as_ref())),
+            ),
+            (
+                "CAMPO_LDAP_GROUP_CONTRATISTA",
+                text(ldap.and_then(|l| l.group_contratista.as_ref())),
+            ),
+            (
+                "CAMPO_LDAP_DEPENDENCIA_ATTR",
+                text(ldap.and_then(|l| l.dependencia_attr.as_ref())),
+            ),
+            (
+                "CAMPO_LDAP_TIMEOUT_SECS",
+                ldap.map_or(DEFAULT_LDAP_TIMEOUT_SECS.into(), |l| l.timeout.as_secs())
+                    .to_string(),
+            ),
+            (
+                "CAMPO_LDAP_CHECK_SECS",
+                ldap.map_or(DEFAULT_LDAP_CHECK_SECS.into(), |l| l.check_every.as_secs())
+                    .to_string(),
+            ),
+        ]);
+        variables
     }
 
     /// True when Campo is reached over HTTPS.
@@ -414,6 +505,138 @@ impl Config {
         config
     }
 }
+
+/// The directory's settings; `None` without `CAMPO_LDAP_URL`, whose absence makes the others
+/// an error (they would be silently ignored).
+fn read_ldap<F: Fn(&str) -> Option<String>>(read: &mut Reader<F>) -> Option<LdapConfig> {
+    let url = read.optional("CAMPO_LDAP_URL", |text| {
+        let lower = text.to_ascii_lowercase();
+        let host = lower
+            .strip_prefix("ldap://")
+            .or_else(|| lower.strip_prefix("ldaps://"))
+            .map(|rest| rest.trim_end_matches('/'));
+        match host {
+            Some(host) if !host.is_empty() && !host.contains(['/', '?', '@', ' ']) => {
+                Ok(text.trim_end_matches('/').to_owned())
+            }
+            _ => Err(invalid(
+                text,
+                "la dirección del directorio, ldap://servidor:389 (con StartTLS) o \
+                 ldaps://servidor:636, por ejemplo ldaps://ldap.gobernacion.gov.co",
+            )),
+        }
+    });
+    let dn = |text: &str| {
+        if text.contains('=') {
+            Ok(text.to_owned())
+        } else {
+            Err(invalid(
+                text,
+                "un nombre distinguido (DN), por ejemplo \
+                 cn=campo,ou=servicios,dc=gobernacion,dc=gov,dc=co",
+            ))
+        }
+    };
+    let bind_dn = read.optional("CAMPO_LDAP_BIND_DN", dn);
+    let bind_password = read.optional("CAMPO_LDAP_BIND_PASSWORD", |text| Ok(text.to_owned()));
+    let base_dn = read.optional("CAMPO_LDAP_BASE_DN", dn);
+    let user_filter = read
+        .optional("CAMPO_LDAP_USER_FILTER", |text| {
+            let balanced = text.matches('(').count() == text.matches(')').count();
+            if text.starts_with('(')
+                && text.ends_with(')')
+                && balanced
+                && text.contains("{username}")
+            {
+                Ok(text.to_owned())
+            } else {
+                Err(invalid(
+                    text,
+                    "un filtro LDAP entre paréntesis con {username} donde va el usuario, por \
+                     ejemplo (uid={username}) o (sAMAccountName={username})",
+                ))
+            }
+        })
+        .unwrap_or_else(|| DEFAULT_LDAP_USER_FILTER.to_owned());
+    let group_coordinador = read.optional("CAMPO_LDAP_GROUP_COORDINADOR", dn);
+    let group_tecnico = read.optional("CAMPO_LDAP_GROUP_TECNICO", dn);
+    let group_contratista = read.optional("CAMPO_LDAP_GROUP_CONTRATISTA", dn);
+    let dependencia_attr = read.optional("CAMPO_LDAP_DEPENDENCIA_ATTR", |text| {
+        let ok = text.starts_with(|c: char| c.is_ascii_alphabetic())
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        ok.then(|| text.to_owned()).ok_or_else(|| {
+            invalid(
+                text,
+                "el nombre de un atributo LDAP, por ejemplo departmentNumber",
+            )
+        })
+    });
+    let timeout: u32 = read.positive("CAMPO_LDAP_TIMEOUT_SECS", DEFAULT_LDAP_TIMEOUT_SECS);
+    let check: u32 = read.positive("CAMPO_LDAP_CHECK_SECS", DEFAULT_LDAP_CHECK_SECS);
+    if bind_dn.is_some()
+        && bind_password.is_none()
+        && read.value("CAMPO_LDAP_BIND_PASSWORD").is_none()
+    {
+        read.errors.push(
+            "CAMPO_LDAP_BIND_PASSWORD: falta. Con CAMPO_LDAP_BIND_DN se necesita la contraseña \
+             de esa cuenta de servicio."
+                .to_owned(),
+        );
+    }
+    let Some(url) = url else {
+        let stray: Vec<&str> = LDAP_VARIABLES
+            .iter()
+            .copied()
+            .filter(|v| *v != "CAMPO_LDAP_URL" && read.value(v).is_some())
+            .collect();
+        if !stray.is_empty() && read.value("CAMPO_LDAP_URL").is_none() {
+            read.errors.push(format!(
+                "CAMPO_LDAP_URL: falta. Sin ella no se usa el directorio, y {} no tendrían \
+                 efecto; escriba la dirección del directorio o quite esas variables.",
+                stray.join(", ")
+            ));
+        }
+        return None;
+    };
+    let Some(base_dn) = base_dn else {
+        if read.value("CAMPO_LDAP_BASE_DN").is_none() {
+            read.errors.push(
+                "CAMPO_LDAP_BASE_DN: falta. Con CAMPO_LDAP_URL se necesita la rama donde se \
+                 buscan las personas, por ejemplo ou=personas,dc=gobernacion,dc=gov,dc=co."
+                    .to_owned(),
+            );
+        }
+        return None;
+    };
+    Some(LdapConfig {
+        url,
+        bind_dn,
+        bind_password,
+        base_dn,
+        user_filter,
+        group_coordinador,
+        group_tecnico,
+        group_contratista,
+        dependencia_attr,
+        timeout: Duration::from_secs(timeout.into()),
+        check_every: Duration::from_secs(check.into()),
+    })
+}
+
+/// Every directory variable, in the order of `docs/operacion.md`.
+const LDAP_VARIABLES: [&str; 11] = [
+    "CAMPO_LDAP_URL",
+    "CAMPO_LDAP_BIND_DN",
+    "CAMPO_LDAP_BIND_PASSWORD",
+    "CAMPO_LDAP_BASE_DN",
+    "CAMPO_LDAP_USER_FILTER",
+    "CAMPO_LDAP_GROUP_COORDINADOR",
+    "CAMPO_LDAP_GROUP_TECNICO",
+    "CAMPO_LDAP_GROUP_CONTRATISTA",
+    "CAMPO_LDAP_DEPENDENCIA_ATTR",
+    "CAMPO_LDAP_TIMEOUT_SECS",
+    "CAMPO_LDAP_CHECK_SECS",
+];
 
 /// Reads variables through `get` and collects the errors.
 struct Reader<F> {

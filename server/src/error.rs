@@ -44,6 +44,10 @@ pub enum AppError {
     /// 415: the body is not declared as JSON.
     #[error("tipo de contenido no soportado")]
     UnsupportedMediaType,
+    /// 503: the office's directory does not answer, so a directory account cannot log in now
+    /// (local accounts still can).
+    #[error("directorio no disponible")]
+    DirectoryUnavailable,
     /// 429: too many attempts; retry after the given number of seconds.
     #[error("demasiados intentos")]
     TooManyRequests { retry_after_secs: u64 },
@@ -135,6 +139,9 @@ impl AppError {
             AppError::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "demasiados_intentos")
             }
+            AppError::DirectoryUnavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "directorio_no_disponible")
+            }
             AppError::Database(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "error_interno")
             }
@@ -160,6 +167,7 @@ impl AppError {
                     .into()
             }
             AppError::PayloadTooLarge => "La solicitud es demasiado grande.".into(),
+            AppError::DirectoryUnavailable => crate::directory::UNAVAILABLE_MESSAGE.into(),
             AppError::UnsupportedMediaType => {
                 "Envíe los datos como JSON (Content-Type: application/json).".into()
             }
@@ -190,7 +198,7 @@ impl IntoResponse for AppError {
         let (status, code) = self.status_and_code();
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = ?self, "internal error");
-        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+        } else if self.storage_unavailable() {
             tracing::error!(error = ?self, "the store cannot write");
         }
         let fields = match &self {

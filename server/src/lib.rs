@@ -9,6 +9,7 @@ pub mod auth;
 pub mod board;
 pub mod config;
 pub mod demo;
+pub mod directory;
 pub mod equipment;
 pub mod error;
 pub mod labels;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub media: media::Media,
     /// The dispatch board's live events (see [`board`]).
     pub board: board::Board,
+    /// The office's directory, when `CAMPO_LDAP_URL` is set (see [`directory`]).
+    pub directory: Option<directory::Directory>,
 }
 
 impl AppState {
@@ -61,7 +64,9 @@ impl AppState {
         let documents = sync::Documents::new(store.clone(), config.sync_limits.clone());
         let media = media::Media::in_data_dir(&config.data_dir);
         let board = board::Board::start(store.clone(), &documents);
+        let directory = config.ldap.clone().map(directory::Directory::new);
         Ok(Self {
+            directory,
             media,
             board,
             config: Arc::new(config),
@@ -121,6 +126,9 @@ pub async fn serve(
     };
     spawn_session_sweeper(state.clone());
     notify::spawn(state.clone());
+    if let Some(directory) = state.directory.clone() {
+        directory::spawn_checker(state.clone(), directory);
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

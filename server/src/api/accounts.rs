@@ -13,8 +13,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::AppState;
 use crate::auth::{ClientAddress, CurrentUser, new_session_token, token_hash};
+use crate::directory::Directory;
 use crate::error::{ApiResult, AppError, Json};
-use crate::store::{NewUser, StoreError, UserChanges, UserRow, now_ms};
+use crate::store::{DirectoryUser, NewUser, StoreError, UserChanges, UserRow, now_ms};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,6 +37,8 @@ pub struct UserView {
     pub dependencia: Option<String>,
     pub email: Option<String>,
     pub active: bool,
+    /// An account of the office's directory: its password is the directory's.
+    pub directory: bool,
 }
 
 impl From<UserRow> for UserView {
@@ -50,6 +53,7 @@ impl From<UserRow> for UserView {
             dependencia: row.dependencia,
             email: row.email,
             active: row.active,
+            directory: row.directory,
         }
     }
 }
@@ -93,14 +97,26 @@ async fn login(
         (Some(username), true) => state.store.user_by_username(username.as_str()).await?,
         _ => None,
     };
-    let verified = if password_ok_len {
-        let phc = user.as_ref().map(|u| u.password_hash.as_str());
-        state.passwords.verify(&body.password, phc).await?
-    } else {
-        false
+    // A local account is checked here, and only here, even while the directory is down (a
+    // break-glass coordinator); a directory account, or a name Campo does not know, by the
+    // directory when there is one.
+    let user = match (&state.directory, &username) {
+        (Some(directory), Some(username))
+            if password_ok_len && user.as_ref().is_none_or(|u| u.directory) =>
+        {
+            directory_login(&state, directory, username, &body.password).await?
+        }
+        _ => {
+            let phc = user
+                .as_ref()
+                .filter(|u| !u.directory)
+                .map(|u| u.password_hash.as_str());
+            let verified = password_ok_len && state.passwords.verify(&body.password, phc).await?;
+            user.filter(|_| verified)
+        }
     };
     let user = match user {
-        Some(user) if verified && user.active => user,
+        Some(user) if user.active => user,
         _ => {
             state.limiter.failure(&limiter_key, address, Instant::now());
             tracing::info!(username = %limiter_key, %address, "failed login");
@@ -130,6 +146,57 @@ async fn login(
         "no-store".parse().expect("valid header"),
     );
     Ok((headers, Json(UserView::from(user))).into_response())
+}
+
+/// Logs `username` in through the directory and creates or updates its Campo account with what
+/// the directory says. `None`: unknown there, wrong password, or a local account took the name.
+async fn directory_login(
+    state: &AppState,
+    directory: &Directory,
+    username: &Username,
+    password: &str,
+) -> ApiResult<Option<UserRow>> {
+    let person = match directory.authenticate(username.as_str(), password).await {
+        Ok(Some(person)) => person,
+        Ok(None) => return Ok(None),
+        Err(err) => {
+            tracing::warn!(%err, "directory login: the directory did not answer");
+            return Err(AppError::DirectoryUnavailable);
+        }
+    };
+    let before = state.store.user_by_username(username.as_str()).await?;
+    // Written as Campo writes codes; one Campo does not know is ignored by the store.
+    let dependencia = person
+        .dependencia
+        .as_deref()
+        .and_then(|code| campo_shared::ids::DependenciaCode::parse(code).ok());
+    let full_name = person
+        .full_name
+        .as_ref()
+        .map_or(username.as_str(), FullName::as_str);
+    let row = state
+        .store
+        .upsert_directory_user(&DirectoryUser {
+            username: username.as_str(),
+            full_name,
+            role: person.role.as_str(),
+            email: person.email.as_ref().map(Email::as_str),
+            dependencia: dependencia.as_ref().map(|code| code.as_str()),
+        })
+        .await?;
+    if let (Some(before), Some(row)) = (&before, &row)
+        && before.role != row.role
+    {
+        // What its phones may sync changed with its role: they reconnect with the new one.
+        state.store.delete_sync_tokens_of(&row.id).await?;
+        state.documents.disconnect_user(&row.id);
+    }
+    if before.is_none()
+        && let Some(row) = &row
+    {
+        tracing::info!(user_id = %row.id, role = %row.role, "directory account created");
+    }
+    Ok(row)
 }
 
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Response> {
@@ -345,6 +412,13 @@ async fn update_user(
             .flatten()
     });
     errors.finish()?;
+    if current.directory && password.is_some() {
+        return Err(AppError::Conflict(format!(
+            "La cuenta «{}» es del directorio de la entidad: su contraseña se cambia en el \
+             directorio, no en Campo.",
+            current.username
+        )));
+    }
 
     // The organisation must keep at least one active coordinator, or nobody could administer it.
     let loses_coordinator = current.role == Role::Coordinador.as_str()

@@ -103,8 +103,20 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_SYNC_MESSAGE_BURST=100000\n\
              CAMPO_SYNC_MAX_LOADED_DOCS=1000\n\
              CAMPO_SYNC_IDLE_SECS=60\n\
-             CAMPO_SYNC_SOCKETS_PER_USER=8\n"
+             CAMPO_SYNC_SOCKETS_PER_USER=8\n\
+             CAMPO_LDAP_URL=\n\
+             CAMPO_LDAP_BIND_DN=\n\
+             CAMPO_LDAP_BIND_PASSWORD=\n\
+             CAMPO_LDAP_BASE_DN=\n\
+             CAMPO_LDAP_USER_FILTER=(uid={username})\n\
+             CAMPO_LDAP_GROUP_COORDINADOR=\n\
+             CAMPO_LDAP_GROUP_TECNICO=\n\
+             CAMPO_LDAP_GROUP_CONTRATISTA=\n\
+             CAMPO_LDAP_DEPENDENCIA_ATTR=\n\
+             CAMPO_LDAP_TIMEOUT_SECS=5\n\
+             CAMPO_LDAP_CHECK_SECS=300\n"
     );
+    assert_eq!(config.ldap, None);
     // An empty or blank variable is an unset one (`CAMPO_SMTP_URL=` in an environment file).
     let blank = config_of_blanks();
     assert_eq!(printout(&blank), printout(&config));
@@ -439,4 +451,70 @@ fn the_docs_list_every_variable() {
             "{variable}: {value} is not the example {example}"
         );
     }
+}
+
+#[test]
+fn the_directory_is_read_whole_and_explained_when_incomplete() {
+    let read = config(&[
+        ("CAMPO_LDAP_URL", "ldap://ldap.gobernacion.gov.co:389/"),
+        ("CAMPO_LDAP_BIND_DN", "cn=campo,ou=servicios,dc=gob,dc=co"),
+        ("CAMPO_LDAP_BIND_PASSWORD", "secreto"),
+        ("CAMPO_LDAP_BASE_DN", "ou=personas,dc=gob,dc=co"),
+        (
+            "CAMPO_LDAP_GROUP_TECNICO",
+            "cn=tecnicos,ou=grupos,dc=gob,dc=co",
+        ),
+        ("CAMPO_LDAP_DEPENDENCIA_ATTR", "departmentNumber"),
+        ("CAMPO_LDAP_TIMEOUT_SECS", "3"),
+    ])
+    .unwrap();
+    let ldap = read.ldap.clone().unwrap();
+    assert_eq!(ldap.url, "ldap://ldap.gobernacion.gov.co:389");
+    assert_eq!(ldap.user_filter, "(uid={username})");
+    assert_eq!(
+        ldap.group_tecnico.as_deref(),
+        Some("cn=tecnicos,ou=grupos,dc=gob,dc=co")
+    );
+    assert_eq!(ldap.group_coordinador, None);
+    assert_eq!(ldap.timeout, Duration::from_secs(3));
+    assert_eq!(ldap.check_every, Duration::from_secs(300));
+    let printed = printout(&read);
+    assert!(
+        printed.contains("CAMPO_LDAP_BIND_PASSWORD=***\n"),
+        "{printed}"
+    );
+    assert!(!printed.contains("secreto"), "{printed}");
+
+    let errors = |vars: &[(&str, &str)]| config(vars).unwrap_err().0.join("\n");
+    let text = errors(&[("CAMPO_LDAP_URL", "ldap.gobernacion.gov.co")]);
+    assert!(
+        text.starts_with("CAMPO_LDAP_URL: «ldap.gobernacion.gov.co» no es válido; se espera"),
+        "{text}"
+    );
+    let text = errors(&[("CAMPO_LDAP_URL", "ldaps://ldap.gob.co")]);
+    assert!(text.starts_with("CAMPO_LDAP_BASE_DN: falta."), "{text}");
+    let text = errors(&[
+        ("CAMPO_LDAP_URL", "ldaps://ldap.gob.co"),
+        ("CAMPO_LDAP_BASE_DN", "dc=gob,dc=co"),
+        ("CAMPO_LDAP_BIND_DN", "cn=campo,dc=gob,dc=co"),
+    ]);
+    assert!(
+        text.starts_with("CAMPO_LDAP_BIND_PASSWORD: falta."),
+        "{text}"
+    );
+    let text = errors(&[
+        ("CAMPO_LDAP_URL", "ldaps://ldap.gob.co"),
+        ("CAMPO_LDAP_BASE_DN", "dc=gob,dc=co"),
+        ("CAMPO_LDAP_USER_FILTER", "uid=*"),
+    ]);
+    assert!(
+        text.starts_with("CAMPO_LDAP_USER_FILTER: «uid=*» no es válido"),
+        "{text}"
+    );
+    // Settings of a directory without its address would be silently ignored.
+    let text = errors(&[("CAMPO_LDAP_BASE_DN", "dc=gob,dc=co")]);
+    assert!(
+        text.starts_with("CAMPO_LDAP_URL: falta.") && text.contains("CAMPO_LDAP_BASE_DN"),
+        "{text}"
+    );
 }

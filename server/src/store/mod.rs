@@ -46,7 +46,7 @@ pub use reports::{ReportFilters, ReportTicket, ReportVisit};
 pub use sessions::SessionRow;
 pub use settings::{CATEGORIES_SETTING, SLA_SETTING};
 pub use tickets::{AuditRow, TicketFilter, TicketRow, Viewer, VisitRow, ticket_number};
-pub use users::{NewUser, UserChanges, UserRow};
+pub use users::{DirectoryUser, NewUser, UserChanges, UserRow};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds, and turns its
 /// `sqlx::Result` into the store's [`Result`]. The body is written once and compiled for both

@@ -13,6 +13,8 @@ pub struct UserRow {
     pub email: Option<String>,
     pub password_hash: String,
     pub active: bool,
+    /// An account of the office's directory: no password in Campo, updated at each login.
+    pub directory: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -40,7 +42,17 @@ pub struct UserChanges {
 }
 
 const USER_COLUMNS: &str = "id, username, full_name, role, dependencia, email, password_hash, \
-                            active, created_at, updated_at";
+                            active, directory, created_at, updated_at";
+
+/// What the directory says about a person at login; the values are already validated.
+pub struct DirectoryUser<'a> {
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub role: &'a str,
+    pub email: Option<&'a str>,
+    /// The code the directory gives; kept only when it names a known dependencia.
+    pub dependencia: Option<&'a str>,
+}
 
 impl Store {
     /// Creates an account and returns it. A taken username is a unique violation; an unknown
@@ -76,6 +88,7 @@ impl Store {
             email: new.email.map(str::to_owned),
             password_hash: new.password_hash.to_owned(),
             active: true,
+            directory: false,
             created_at: now,
             updated_at: now,
         })
@@ -155,6 +168,69 @@ impl Store {
         } else {
             Ok(None)
         }
+    }
+
+    /// Creates or updates the directory account `person.username` with what the directory says
+    /// (name, e-mail, role; the dependencia when the directory names a known one, else the one
+    /// Campo has), in one statement. A local account of that name is left alone: `None`.
+    /// Whether the account may log in (`active`) stays a coordinator's decision.
+    #[tracing::instrument(skip_all, fields(username = person.username))]
+    pub async fn upsert_directory_user(
+        &self,
+        person: &DirectoryUser<'_>,
+    ) -> Result<Option<UserRow>> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let sql = format!(
+            "insert into users (id, username, full_name, role, dependencia, email,
+                                password_hash, active, directory, created_at, updated_at)
+             values ($1, $2, $3, $4, (select code from dependencias where code = $5), $6,
+                     '', true, true, $7, $7)
+             on conflict (username) do update set
+                full_name = excluded.full_name,
+                role = excluded.role,
+                dependencia = coalesce(excluded.dependencia, users.dependencia),
+                email = excluded.email,
+                updated_at = excluded.updated_at
+             where users.directory
+             returning {USER_COLUMNS}"
+        );
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, UserRow>(&sql)
+                .bind(&id)
+                .bind(person.username)
+                .bind(person.full_name)
+                .bind(person.role)
+                .bind(person.dependencia)
+                .bind(person.email)
+                .bind(now_ms())
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    /// The directory accounts that have a session open now: those the periodic check looks up.
+    #[tracing::instrument(skip_all)]
+    pub async fn directory_users_with_sessions(&self) -> Result<Vec<UserRow>> {
+        let sql = format!(
+            "select {USER_COLUMNS} from users
+             where directory and exists (select 1 from sessions s where s.user_id = users.id)
+             order by username"
+        );
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, UserRow>(&sql).fetch_all(pool).await
+        })
+    }
+
+    /// Ends every session of the user, and with them their sync tokens. Returns how many.
+    #[tracing::instrument(skip_all, fields(user_id))]
+    pub async fn end_sessions_of(&self, user_id: &str) -> Result<u64> {
+        with_pool!(self, pool => {
+            sqlx::query("delete from sessions where user_id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
     }
 
     /// Number of active coordinators, so the last one cannot be disabled or demoted.

@@ -6,6 +6,7 @@ mod acta;
 mod bad_input;
 mod config;
 mod demo;
+mod directory;
 mod equipment;
 mod headers;
 mod health;
