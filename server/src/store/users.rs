@@ -11,6 +11,8 @@ pub struct UserRow {
     pub role: String,
     pub dependencia: Option<String>,
     pub email: Option<String>,
+    /// The identity document number (cédula), by which the intranet may name the official.
+    pub document: Option<String>,
     pub password_hash: String,
     pub active: bool,
     pub created_at: i64,
@@ -35,12 +37,21 @@ pub struct UserChanges {
     pub role: Option<String>,
     pub dependencia: Option<Option<String>>,
     pub email: Option<Option<String>>,
+    pub document: Option<Option<String>>,
     pub password_hash: Option<String>,
     pub active: Option<bool>,
 }
 
-const USER_COLUMNS: &str = "id, username, full_name, role, dependencia, email, password_hash, \
-                            active, created_at, updated_at";
+const USER_COLUMNS: &str = "id, username, full_name, role, dependencia, email, document, \
+                            password_hash, active, created_at, updated_at";
+
+/// How an integration names an official.
+#[derive(Debug, Clone, Copy)]
+pub enum OfficialKey {
+    Username,
+    Email,
+    Document,
+}
 
 impl Store {
     /// Creates an account and returns it. A taken username is a unique violation; an unknown
@@ -74,6 +85,7 @@ impl Store {
             role: new.role.to_owned(),
             dependencia: new.dependencia.map(str::to_owned),
             email: new.email.map(str::to_owned),
+            document: None,
             password_hash: new.password_hash.to_owned(),
             active: true,
             created_at: now,
@@ -87,6 +99,26 @@ impl Store {
         with_pool!(self, pool => {
             sqlx::query_as::<_, UserRow>(&sql).bind(username).fetch_optional(pool).await
         })
+    }
+
+    /// The active official named by the intranet: by username, e-mail or document number.
+    #[tracing::instrument(skip_all, fields(by))]
+    pub async fn official_by(&self, by: OfficialKey, value: &str) -> Result<Option<UserRow>> {
+        let column = match by {
+            OfficialKey::Username => "username",
+            OfficialKey::Email => "lower(email)",
+            OfficialKey::Document => "document",
+        };
+        let value = match by {
+            OfficialKey::Email => value.trim().to_lowercase(),
+            _ => value.trim().to_owned(),
+        };
+        let sql = format!("select {USER_COLUMNS} from users where {column} = $1 and active");
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, UserRow>(&sql).bind(&value).fetch_all(pool).await
+        })?;
+        // Two accounts sharing an e-mail name nobody for certain: refuse rather than guess.
+        Ok(if rows.len() == 1 { rows.into_iter().next() } else { None })
     }
 
     #[tracing::instrument(skip_all)]
@@ -116,6 +148,7 @@ impl Store {
         let end_sessions = changes.active == Some(false) || changes.password_hash.is_some();
         let (set_dependencia, dependencia) = split_nullable(changes.dependencia);
         let (set_email, email) = split_nullable(changes.email);
+        let (set_document, document) = split_nullable(changes.document);
         let updated = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let result = sqlx::query(
@@ -126,7 +159,8 @@ impl Store {
                     email = case when $6 then $7 else email end,
                     password_hash = coalesce($8, password_hash),
                     active = coalesce($9, active),
-                    updated_at = $10
+                    updated_at = $10,
+                    document = case when $11 then $12 else document end
                  where id = $1",
             )
             .bind(id)
@@ -139,6 +173,8 @@ impl Store {
             .bind(changes.password_hash)
             .bind(changes.active)
             .bind(now_ms())
+            .bind(set_document)
+            .bind(document)
             .execute(&mut *tx)
             .await?;
             if end_sessions {

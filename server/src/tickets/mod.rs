@@ -8,6 +8,7 @@
 
 mod acta;
 mod actions;
+
 mod agenda;
 
 use axum::Router;
@@ -85,7 +86,7 @@ fn sync_error(err: SyncError) -> AppError {
 }
 
 /// A ticket as the API shows it: its row and its `automerge:` URL.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TicketView {
     pub url: String,
     #[serde(flatten)]
@@ -125,12 +126,24 @@ struct NewTicket {
     requester_id: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Created {
+/// A registered case: its id, `automerge:` URL, number and row.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
     id: String,
     url: String,
     number: String,
     ticket: TicketView,
+}
+
+impl From<TicketRow> for Created {
+    fn from(row: TicketRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            url: format!("automerge:{}", row.id),
+            number: row.number.clone(),
+            ticket: row.into(),
+        }
+    }
 }
 
 /// `POST /api/tickets`: registers a request. An official files its own (channel intranet); a
@@ -213,11 +226,25 @@ async fn create(
         return Err(FieldError::new("dependencia", "Esa dependencia no existe.").into());
     }
     let first = Event::new(EventKind::Registered, now_ms(), &user.id, user.role);
+    let row = register(&state, DocumentId::new(), author(&user), request, first).await?;
+    tracing::info!(number = %row.number, by = %user.id, "ticket registered");
+    Ok((StatusCode::CREATED, Json(Created::from(row))))
+}
+
+/// Creates the ticket document `id` holding `request` and its first event, through its actor
+/// (stored with its audit and projection, announced to the board), and returns its row. The one
+/// way a ticket is created through the API: `POST /api/tickets` and the intake use it.
+pub async fn register(
+    state: &AppState,
+    id: DocumentId,
+    author: Author,
+    request: Request,
+    first: Event,
+) -> ApiResult<TicketRow> {
     let ticket = TicketDoc::new(request, first);
-    let id = DocumentId::new();
     state
         .documents
-        .change(id, author(&user), move |doc| {
+        .change(id, author, move |doc| {
             doc.transact::<_, _, String>(|tx| ticket.reconcile_into(tx).map_err(|e| e.to_string()))
                 .map(|_| ())
                 .map_err(|failure| failure.error)
@@ -229,16 +256,7 @@ async fn create(
         .ticket(&id.to_bs58check())
         .await?
         .ok_or_else(|| anyhow::anyhow!("the new ticket has no projection row"))?;
-    tracing::info!(number = %row.number, by = %user.id, "ticket registered");
-    Ok((
-        StatusCode::CREATED,
-        Json(Created {
-            id: row.id.clone(),
-            url: format!("automerge:{}", row.id),
-            number: row.number.clone(),
-            ticket: row.into(),
-        }),
-    ))
+    Ok(row)
 }
 
 /// The author of a change made through the API.

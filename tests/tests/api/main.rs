@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod equipment;
 mod headers;
+mod intake;
 mod health;
 mod labels;
 mod login_throttle;

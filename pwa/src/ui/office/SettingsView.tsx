@@ -1,7 +1,7 @@
 // The office's settings: the SLA targets per priority, the working hours and the absent-user
 // pause (GET/PUT /api/settings/sla); the request categories the forms offer (GET/PUT
 // /api/settings/categories); the users (list, create, enable or disable) and the dependencias
-// (list, create).
+// (list, create); the integration tokens (TokensSettings.tsx).
 
 import { useEffect, useState } from "preact/hooks"
 import { getJson } from "../../api"
@@ -13,6 +13,7 @@ import { FormError, type UserView, listUsers, messageOf, send } from "../../offi
 import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
 import { DependenciaSelect, Field, focusFirstError } from "../common"
+import { TokensSettings } from "./TokensSettings"
 import "./office.css"
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
@@ -480,6 +481,10 @@ export function SettingsView() {
       <section aria-label={t.settings.usersTitle}>
         <h2>{t.settings.usersTitle}</h2>
         <Users />
+      </section>
+      <section aria-label={t.tokens.title}>
+        <h2>{t.tokens.title}</h2>
+        <TokensSettings />
       </section>
     </main>
   )
