@@ -225,6 +225,19 @@ function Users() {
     }
   }
 
+  async function editDocument(u: UserView) {
+    const typed = window.prompt(t.settings.documentPrompt(u.full_name), u.document ?? "")
+    if (typed === null) return
+    setFeedback(null)
+    try {
+      const changed = await send<UserView>("PATCH", `/api/users/${u.id}`, { document: typed.trim() || null })
+      setUsers(users?.map(x => (x.id === u.id ? changed : x)) ?? null)
+      setFeedback({ kind: "ok", text: t.settings.documentSaved(changed.full_name) })
+    } catch (err) {
+      setFeedback({ kind: "error", text: messageOf(err) })
+    }
+  }
+
   async function create(e: Event) {
     e.preventDefault()
     const formEl = e.currentTarget
@@ -279,6 +292,7 @@ function Users() {
                 <th scope="col">{t.settings.role}</th>
                 <th scope="col">{t.settings.dependencia}</th>
                 <th scope="col">{t.settings.email}</th>
+                <th scope="col">{t.settings.document}</th>
                 <th scope="col">{t.settings.status}</th>
                 <th scope="col">
                   <span class="visually-hidden">{t.settings.actions}</span>
@@ -293,10 +307,14 @@ function Users() {
                   <td>{roleLabel[u.role] ?? u.role_label}</td>
                   <td>{depName(u.dependencia)}</td>
                   <td>{u.email ?? "—"}</td>
+                  <td>{u.document ?? "—"}</td>
                   <td>{u.active ? t.settings.active : t.settings.inactive}</td>
                   <td>
                     <button type="button" onClick={() => void toggle(u)}>
                       {u.active ? t.settings.disable : t.settings.enable}
+                    </button>{" "}
+                    <button type="button" aria-label={t.settings.editDocumentOf(u.full_name)} onClick={() => void editDocument(u)}>
+                      {t.settings.editDocument}
                     </button>
                   </td>
                 </tr>

@@ -7,7 +7,7 @@ import { useEffect, useState } from "preact/hooks"
 import { apiError } from "../../api"
 import { t } from "../../es"
 import { FormError, messageOf, send } from "../../officeApi"
-import { formatDateTime } from "../../time"
+import { endOfBogotaDay, formatDateTime } from "../../time"
 import { Field, focusFirstError } from "../common"
 
 export interface TokenView {
@@ -25,13 +25,6 @@ export interface TokenView {
 const SCOPES = ["intake", "reports:read"] as const
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
-
-/** The end of the day `date` (yyyy-mm-dd) in Bogotá (UTC−5), as Unix milliseconds. */
-export function endOfDayBogota(date: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return null
-  const ms = Date.parse(`${date}T23:59:59-05:00`)
-  return Number.isNaN(ms) ? null : ms
-}
 
 export function TokensSettings() {
   const [tokens, setTokens] = useState<TokenView[] | null>(null)
@@ -62,7 +55,7 @@ export function TokensSettings() {
     setErrors({})
     setSecret(null)
     setCopied(false)
-    const expiresAt = expires ? endOfDayBogota(expires) : null
+    const expiresAt = expires ? endOfBogotaDay(expires) : null
     if (expires && expiresAt === null) {
       setErrors({ expires_at: t.tokens.expiresInvalid })
       return focusFirstError(formEl)
