@@ -319,7 +319,10 @@ struct UpdateUserBody {
 /// An identity document number: 4 to 20 letters and digits (a cédula, a passport), without dots
 /// or spaces.
 fn parse_document(raw: &str) -> Result<String, FieldError> {
-    let document: String = raw.chars().filter(|c| !matches!(c, '.' | ' ' | '-')).collect();
+    let document: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | '-'))
+        .collect();
     if (4..=20).contains(&document.len()) && document.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(document.to_ascii_uppercase())
     } else {

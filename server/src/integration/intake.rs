@@ -13,8 +13,9 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use campo_shared::account::FieldError;
 use campo_shared::event_kind::EventKind;
 use campo_shared::ids::DocumentId;
@@ -105,10 +106,9 @@ const STALE_CLAIM_MS: i64 = 60_000;
     security(("token" = ["intake"])))]
 pub async fn intake(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    IntakeToken(token): IntakeToken,
     Json(body): Json<IntakeRequest>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let token = ApiToken::authenticate(&state, &headers, Scope::Intake).await?;
     let official = official(&state, &body).await?;
     let role = official
         .role
@@ -170,6 +170,20 @@ pub async fn intake(
     }
 }
 
+/// The request's token, authenticated for `intake` before the body is read: a caller without a
+/// valid token learns nothing about what the body should hold.
+pub struct IntakeToken(ApiToken);
+
+impl FromRequestParts<AppState> for IntakeToken {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        ApiToken::authenticate(state, &parts.headers, Scope::Intake)
+            .await
+            .map(IntakeToken)
+    }
+}
+
 /// The outcome of claiming an external reference.
 enum Claimed {
     /// This call holds the reference: create the case with this id.
@@ -203,7 +217,14 @@ async fn claim(
         if mine {
             return Ok(Claimed::Mine(id));
         }
-        let Some(held) = state.store.intake_claim(channel.as_str(), external_ref).await? else {
+        let Some(held) = state
+            .store
+            .intake_claim(channel.as_str(), external_ref)
+            .await?
+        else {
+            if started.elapsed() >= WAIT_FOR_CLAIM {
+                return Err(busy(external_ref));
+            }
             continue; // released in between: claim it again
         };
         if held.requester_id != official.id {
@@ -227,14 +248,19 @@ async fn claim(
             return Ok(Claimed::Mine(id));
         }
         if started.elapsed() >= WAIT_FOR_CLAIM {
-            return Err(AppError::Conflict(format!(
-                "La solicitud con la referencia «{external_ref}» se está registrando en este \
-                 momento. Repita la llamada en unos segundos: responderá con su caso."
-            )));
+            return Err(busy(external_ref));
         }
         // The other call is storing the case: it takes a moment.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Another call holds the reference and has not stored its case yet.
+fn busy(external_ref: &str) -> AppError {
+    AppError::Conflict(format!(
+        "La solicitud con la referencia «{external_ref}» se está registrando en este momento. \
+         Repita la llamada en unos segundos: responderá con su caso."
+    ))
 }
 
 /// The active official the request names, or 422 naming the field.

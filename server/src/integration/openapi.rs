@@ -38,6 +38,14 @@ pub struct FieldProblem {
     message: String,
 }
 
+/// A person named by a case: user id and name.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Person)]
+pub struct PersonSchema {
+    id: String,
+    name: String,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -51,12 +59,21 @@ pub struct FieldProblem {
         tokens::list,
         tokens::revoke,
         intake::intake,
+        crate::tickets::create,
+        crate::tickets::list,
+        crate::tickets::detail,
+        crate::tickets::actions::act,
+        crate::equipment::detail,
+        crate::reports::monthly_json,
     ),
     components(schemas(ErrorBody, ErrorDetail, FieldProblem)),
     modifiers(&Security),
     tags(
         (name = "tokens", description = "Tokens de integración (coordinadores)"),
         (name = "intake", description = "Solicitudes desde la intranet o GLPI"),
+        (name = "casos", description = "Casos (con sesión)"),
+        (name = "equipos", description = "Inventario de equipos (con sesión)"),
+        (name = "informe", description = "Informe mensual (coordinador o token reports:read)"),
     )
 )]
 pub struct ApiDoc;

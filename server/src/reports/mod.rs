@@ -50,10 +50,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The query every report address takes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// A whole month, `2026-10`; or `from` and `to`.
     pub month: Option<String>,
+    /// First day, `2026-10-01`.
     pub from: Option<String>,
+    /// Last day, `2026-10-15`.
     pub to: Option<String>,
     pub dependencia: Option<String>,
     pub category: Option<String>,
@@ -111,7 +115,11 @@ impl ReportQuery {
 
 /// Computes the report a query asks for: for coordinators and tokens with `reports:read`, which
 /// the [`ReportReader`] the caller holds proves.
-pub async fn build(state: &AppState, _reader: &ReportReader, query: &ReportQuery) -> ApiResult<Built> {
+pub async fn build(
+    state: &AppState,
+    _reader: &ReportReader,
+    query: &ReportQuery,
+) -> ApiResult<Built> {
     let period = query.period()?;
     let filters = query.filters()?;
     let policy = state.store.sla_policy().await?;
@@ -271,8 +279,15 @@ fn encode(value: &str) -> String {
     out
 }
 
+/// The monthly report (activity 11) as JSON.
+#[utoipa::path(get, path = "/api/reports/monthly", tag = "informe", params(ReportQuery),
+    responses(
+        (status = 200, description = "Cifras generales, filas detalladas y gráficas (SVG) del periodo", body = Object),
+        (status = 400, description = "Periodo o filtro no válido", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = []), ("token" = ["reports:read"])))]
 #[tracing::instrument(skip_all)]
-async fn monthly_json(
+pub async fn monthly_json(
     State(state): State<AppState>,
     reader: ReportReader,
     Query(query): Query<ReportQuery>,

@@ -118,7 +118,11 @@ impl Store {
             sqlx::query_as::<_, UserRow>(&sql).bind(&value).fetch_all(pool).await
         })?;
         // Two accounts sharing an e-mail name nobody for certain: refuse rather than guess.
-        Ok(if rows.len() == 1 { rows.into_iter().next() } else { None })
+        Ok(if rows.len() == 1 {
+            rows.into_iter().next()
+        } else {
+            None
+        })
     }
 
     #[tracing::instrument(skip_all)]

@@ -7,7 +7,7 @@
 //! transaction, and connected phones receive it at once.
 
 mod acta;
-mod actions;
+pub mod actions;
 
 mod agenda;
 
@@ -102,9 +102,9 @@ impl From<TicketRow> for TicketView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewTicket {
+pub struct NewTicket {
     description: String,
     category: String,
     #[serde(default)]
@@ -113,7 +113,9 @@ struct NewTicket {
     location: Option<String>,
     #[serde(default)]
     phone_extension: Option<String>,
+    /// `intranet`, `glpi`, `email`, `phone`, `field`.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     channel: Option<Channel>,
     #[serde(default)]
     external_ref: Option<String>,
@@ -149,7 +151,13 @@ impl From<TicketRow> for Created {
 /// `POST /api/tickets`: registers a request. An official files its own (channel intranet); a
 /// coordinator registers what came by phone, e-mail or GLPI, naming the official; a técnico or
 /// contratista registers a request met on the spot.
-async fn create(
+#[utoipa::path(post, path = "/api/tickets", tag = "casos", request_body = NewTicket,
+    responses(
+        (status = 201, description = "Caso creado", body = Created),
+        (status = 422, description = "Campos no válidos", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
+pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     Json(body): Json<NewTicket>,
@@ -267,9 +275,10 @@ fn author(user: &CurrentUser) -> Author {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub struct ListQuery {
     state: Option<String>,
     assignee: Option<String>,
     dependencia: Option<String>,
@@ -281,8 +290,8 @@ struct ListQuery {
     offset: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct TicketList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketList {
     tickets: Vec<TicketView>,
     limit: i64,
     offset: i64,
@@ -290,7 +299,13 @@ struct TicketList {
 
 /// `GET /api/tickets`: the tickets the user may read, newest first; filters `state`, `assignee`,
 /// `dependencia`, `priority`, `channel`, `open=true`; paging `limit` (≤ 500) and `offset`.
-async fn list(
+#[utoipa::path(get, path = "/api/tickets", tag = "casos", params(ListQuery),
+    responses(
+        (status = 200, description = "Los casos que el usuario puede ver, del más reciente al más antiguo", body = TicketList),
+        (status = 422, description = "Límite fuera de rango", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
+pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<ListQuery>,
@@ -318,14 +333,15 @@ async fn list(
     }))
 }
 
-#[derive(Serialize)]
-struct Detail {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Detail {
     #[serde(flatten)]
     ticket: TicketView,
     visits: Vec<VisitRow>,
     equipment: Vec<String>,
     /// Everyone who wrote to the ticket, with the requester and the assignee, by user id: the
     /// history and the comments show names, never ids.
+    #[schema(value_type = Vec<crate::integration::openapi::PersonSchema>)]
     people: Vec<Person>,
 }
 
@@ -364,7 +380,14 @@ fn people(row: &TicketRow, changes: &[AuditRow]) -> Vec<Person> {
 }
 
 /// `GET /api/tickets/{id}`: a ticket's row, visits, equipment and people.
-async fn detail(
+#[utoipa::path(get, path = "/api/tickets/{id}", tag = "casos",
+    params(("id" = String, Path, description = "Id del documento del caso o su URL automerge:")),
+    responses(
+        (status = 200, description = "El caso, sus visitas, equipos y personas", body = Detail),
+        (status = 404, description = "No existe o el usuario no puede verlo", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
+pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,

@@ -291,7 +291,12 @@ async fn intake_refuses_bad_input(backend: Backend) {
         .unwrap()
         .len();
 
-    let unknown = intake(&app, &secret, &request(("email", "nadie@demo.gov.co"), None)).await;
+    let unknown = intake(
+        &app,
+        &secret,
+        &request(("email", "nadie@demo.gov.co"), None),
+    )
+    .await;
     assert_eq!(unknown.status, 422, "{}", unknown.body);
     assert_eq!(unknown.body["error"]["fields"][0]["field"], "email");
     assert!(
@@ -363,7 +368,11 @@ async fn intake_is_idempotent_by_external_ref(backend: Backend) {
     // Another official with the same reference: refused, and their data is not shown.
     let other = intake(&app, &secret, &request(("username", "cperez"), Some("F-1"))).await;
     assert_eq!(other.status, 409, "{}", other.body);
-    assert!(message(&other).contains("otro funcionario"), "{}", other.body);
+    assert!(
+        message(&other).contains("otro funcionario"),
+        "{}",
+        other.body
+    );
     assert!(!other.body.to_string().contains("María"));
 
     // The same reference on GLPI is another case.
@@ -434,4 +443,40 @@ async fn openapi_document_describes_the_integration(backend: Backend) {
         assert!(intake["properties"][field].is_object(), "{field}: {intake}");
     }
     assert!(doc.body["components"]["securitySchemes"]["token"].is_object());
+}
+
+both_backends!(openapi_document_passes_a_validator);
+/// The document passes openapi-spec-validator (`make test` installs it with pip), the reference
+/// validator of the OpenAPI 3.0 and 3.1 schemas.
+async fn openapi_document_passes_a_validator(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.anonymous();
+    let text = client
+        .http()
+        .get(client.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let dir = campo_tests::TempDir::new();
+    let path = dir.path().join("openapi.json");
+    std::fs::write(&path, text).unwrap();
+    let checked = tokio::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, json; \
+             from openapi_spec_validator import validate; \
+             validate(json.load(open(sys.argv[1]))); print('valid')",
+        ])
+        .arg(&path)
+        .output()
+        .await
+        .expect("python3 runs");
+    assert!(
+        checked.status.success(),
+        "the validator refused /api/openapi.json: {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
 }
