@@ -77,7 +77,7 @@ pub struct IntakeRequest {
     /// Telephone extension, digits only (at most 10).
     #[schema(example = "4512")]
     phone_extension: Option<String>,
-    /// Codes of the equipment concerned (at most 10).
+    /// Codes of the equipment concerned (at most 20).
     #[serde(default)]
     equipment: Vec<String>,
     /// The caller's own reference (an intranet form id, a GLPI ticket number): the same
@@ -92,7 +92,7 @@ const WAIT_FOR_CLAIM: Duration = Duration::from_secs(10);
 const STALE_CLAIM_MS: i64 = 60_000;
 
 /// Registers a request for an official (token with scope `intake`).
-#[utoipa::path(post, path = "/api/intake", tag = "intake", request_body = IntakeRequest,
+#[utoipa::path(post, operation_id = "intake", path = "/api/intake", tag = "intake", request_body = IntakeRequest,
     responses(
         (status = 201, description = "Caso creado", body = Created),
         (status = 200, description = "Ya existía un caso con esa external_ref en ese canal: es ese", body = Created),

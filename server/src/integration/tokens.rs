@@ -97,7 +97,7 @@ pub struct TokenList {
 }
 
 /// Creates an integration token (coordinators).
-#[utoipa::path(post, path = "/api/tokens", tag = "tokens", request_body = NewToken,
+#[utoipa::path(post, operation_id = "create_token", path = "/api/tokens", tag = "tokens", request_body = NewToken,
     responses(
         (status = 201, description = "El token, con su secreto (se muestra una sola vez)", body = CreatedToken),
         (status = 422, description = "Datos no válidos", body = crate::integration::openapi::ErrorBody),
@@ -189,7 +189,7 @@ pub async fn create(
 }
 
 /// Lists the integration tokens, revoked ones included (coordinators).
-#[utoipa::path(get, path = "/api/tokens", tag = "tokens",
+#[utoipa::path(get, operation_id = "list_tokens", path = "/api/tokens", tag = "tokens",
     responses(
         (status = 200, description = "Los tokens, sin sus secretos", body = TokenList),
         (status = 403, description = "Solo coordinadores", body = crate::integration::openapi::ErrorBody),
@@ -209,7 +209,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> ApiResult
 }
 
 /// Revokes an integration token at once (coordinators). Revoking it again changes nothing.
-#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "tokens",
+#[utoipa::path(delete, operation_id = "revoke_token", path = "/api/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "El id del token")),
     responses(
         (status = 204, description = "Revocado"),

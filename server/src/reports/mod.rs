@@ -280,7 +280,7 @@ fn encode(value: &str) -> String {
 }
 
 /// The monthly report (activity 11) as JSON.
-#[utoipa::path(get, path = "/api/reports/monthly", tag = "informe", params(ReportQuery),
+#[utoipa::path(get, operation_id = "monthly_report", path = "/api/reports/monthly", tag = "informe", params(ReportQuery),
     responses(
         (status = 200, description = "Cifras generales, filas detalladas y gráficas (SVG) del periodo", body = Object),
         (status = 400, description = "Periodo o filtro no válido", body = crate::integration::openapi::ErrorBody),

@@ -82,7 +82,7 @@ fn reason(body: &ActionBody, what: &str) -> Result<String, AppError> {
 }
 
 /// A coordinator's workflow action on a case.
-#[utoipa::path(post, path = "/api/tickets/{id}/actions", tag = "casos", request_body = ActionBody,
+#[utoipa::path(post, operation_id = "ticket_action", path = "/api/tickets/{id}/actions", tag = "casos", request_body = ActionBody,
     params(("id" = String, Path, description = "Id del documento del caso o su URL automerge:")),
     responses(
         (status = 200, description = "El caso tras la acción", body = TicketView),

@@ -151,7 +151,7 @@ impl From<TicketRow> for Created {
 /// `POST /api/tickets`: registers a request. An official files its own (channel intranet); a
 /// coordinator registers what came by phone, e-mail or GLPI, naming the official; a técnico or
 /// contratista registers a request met on the spot.
-#[utoipa::path(post, path = "/api/tickets", tag = "casos", request_body = NewTicket,
+#[utoipa::path(post, operation_id = "create_ticket", path = "/api/tickets", tag = "casos", request_body = NewTicket,
     responses(
         (status = 201, description = "Caso creado", body = Created),
         (status = 422, description = "Campos no válidos", body = crate::integration::openapi::ErrorBody),
@@ -299,7 +299,7 @@ pub struct TicketList {
 
 /// `GET /api/tickets`: the tickets the user may read, newest first; filters `state`, `assignee`,
 /// `dependencia`, `priority`, `channel`, `open=true`; paging `limit` (≤ 500) and `offset`.
-#[utoipa::path(get, path = "/api/tickets", tag = "casos", params(ListQuery),
+#[utoipa::path(get, operation_id = "list_tickets", path = "/api/tickets", tag = "casos", params(ListQuery),
     responses(
         (status = 200, description = "Los casos que el usuario puede ver, del más reciente al más antiguo", body = TicketList),
         (status = 422, description = "Límite fuera de rango", body = crate::integration::openapi::ErrorBody),
@@ -380,7 +380,7 @@ fn people(row: &TicketRow, changes: &[AuditRow]) -> Vec<Person> {
 }
 
 /// `GET /api/tickets/{id}`: a ticket's row, visits, equipment and people.
-#[utoipa::path(get, path = "/api/tickets/{id}", tag = "casos",
+#[utoipa::path(get, operation_id = "ticket_detail", path = "/api/tickets/{id}", tag = "casos",
     params(("id" = String, Path, description = "Id del documento del caso o su URL automerge:")),
     responses(
         (status = 200, description = "El caso, sus visitas, equipos y personas", body = Detail),
