@@ -483,7 +483,7 @@ export const t = {
     hint: "Para que la intranet, GLPI u otro sistema registren solicitudes o lean el informe sin una sesión: envían «Authorization: Bearer <token>». Cada token hace solo lo que permiten sus permisos y deja de servir al revocarlo o al vencer.",
     table: "Lista de tokens de integración",
     none: "Todavía no hay tokens de integración.",
-    name: "Nombre",
+    name: "Nombre del token",
     scopes: "Permisos",
     scopeLabel: { intake: "Registrar solicitudes (intake)", "reports:read": "Leer el informe (reports:read)" } as Record<string, string>,
     created: "Creado",

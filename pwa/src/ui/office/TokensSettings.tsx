@@ -183,7 +183,7 @@ export function TokensSettings() {
             <input name="token-expires" type="date" value={expires} onInput={e => setExpires(e.currentTarget.value)} />
           </Field>
         </div>
-        <fieldset class="scopes" aria-invalid={errors.scopes ? true : undefined}>
+        <fieldset class="scopes">
           <legend>{t.tokens.scopes}</legend>
           {SCOPES.map(scope => (
             <label key={scope} class="check">
