@@ -96,6 +96,16 @@ async fn token_lifecycle(backend: Backend) {
 
     let created = intake(&app, &secret, &request(("username", "mlopez"), None)).await;
     assert_eq!(created.status, 201, "{}", created.body);
+    // The history says which token delivered it, under its creator's account.
+    let history = coordinator
+        .get(&format!(
+            "/api/tickets/{}/history",
+            created.body["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    assert_eq!(history.body["changes"][0]["device"], format!("token:{id}"));
+    assert_eq!(history.body["changes"][0]["username"], "coordinador");
     let used = coordinator.get("/api/tokens").await;
     assert!(used.body["tokens"][0]["last_used_at"].as_i64().unwrap() > 0);
 
