@@ -149,7 +149,7 @@ pub async fn intake(
 
     let id = match claim(&state, channel, &external_ref, &official, &token).await? {
         Claimed::Mine(id) => id,
-        Claimed::Existing(row) => return Ok((StatusCode::OK, Json(Created::from(row)))),
+        Claimed::Existing(row) => return Ok((StatusCode::OK, Json(Created::from(*row)))),
     };
     match register(&state, id, author, request, first).await {
         Ok(row) => {
@@ -189,7 +189,7 @@ enum Claimed {
     /// This call holds the reference: create the case with this id.
     Mine(DocumentId),
     /// The reference's case exists: answer with it.
-    Existing(TicketRow),
+    Existing(Box<TicketRow>),
 }
 
 async fn claim(
@@ -235,7 +235,7 @@ async fn claim(
             )));
         }
         if let Some(row) = state.store.ticket(&held.ticket_id).await? {
-            return Ok(Claimed::Existing(row));
+            return Ok(Claimed::Existing(Box::new(row)));
         }
         if now - held.created_at >= STALE_CLAIM_MS
             && state
