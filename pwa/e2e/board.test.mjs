@@ -1,12 +1,12 @@
 // The coordinators' screens in Debian's Chromium: the live dispatch board on a desk while a
 // technician works offline on a phone (the server is stopped to cut the phone off, since
 // context.setOffline does not cut WebSockets), assignment by drag and drop, reception and triage,
-// and the settings. CAMPO_E2E_SHOTS=/dir keeps screenshots of the board at 1280 and 360 px.
+// and the settings (with the integration tokens). CAMPO_E2E_SHOTS=/dir keeps screenshots of the board at 1280 and 360 px.
 
 import assert from "node:assert/strict"
 import { join } from "node:path"
 import { after, test } from "node:test"
-import { Campo, apiAs, desk, launch, logIn, phone, readyForOffline, recordAbsentVisit, until } from "./support.mjs"
+import { Campo, apiAs, assertAccessible, desk, launch, logIn, phone, readyForOffline, recordAbsentVisit, until } from "./support.mjs"
 
 const cleanup = []
 after(async () => {
@@ -277,4 +277,64 @@ test("settings: SLA targets and hours, users and dependencias", async () => {
   assert.equal(login.status, 401, "a disabled user cannot log in")
   await row.getByRole("button", { name: "Activar" }).click()
   await row.getByText("Activo", { exact: true }).waitFor()
+})
+
+test("settings: an integration token is shown once, registers a request from the intranet, and is revoked", async () => {
+  const campo = await Campo.create()
+  cleanup.push(() => campo.dispose())
+  const browser = await launch()
+  cleanup.push(() => browser.close())
+  const context = await desk(browser, campo.base)
+  await context.grantPermissions(["clipboard-read", "clipboard-write"])
+  const page = await context.newPage()
+  await logIn(page, "coordinador", "Tablero de despacho")
+  await page.getByRole("link", { name: "Ajustes" }).click()
+  const tokens = page.getByRole("region", { name: "Tokens de integración" })
+  await tokens.getByText("Todavía no hay tokens de integración.").waitFor()
+
+  // No scope: the server's reason, on the form.
+  await tokens.getByLabel("Nombre del token").fill("Intranet")
+  await tokens.getByLabel("Registrar solicitudes (intake)").uncheck()
+  await tokens.getByRole("button", { name: "Crear token" }).click()
+  await tokens.getByText(/Indique al menos un permiso/).first().waitFor()
+  await tokens.getByLabel("Registrar solicitudes (intake)").check()
+  await tokens.getByRole("button", { name: "Crear token" }).click()
+  await tokens.getByText(/Token «Intranet» creado\. Cópielo ahora/).waitFor()
+  const secret = await tokens.getByTestId("token-secret").textContent()
+  assert.match(secret, /^campo_[0-9a-f]{64}$/)
+  await tokens.getByRole("button", { name: "Copiar" }).click()
+  await tokens.getByRole("button", { name: "Copiado" }).waitFor()
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret)
+  const row = tokens.locator('tr[data-token="Intranet"]')
+  await row.getByText("Nunca").waitFor()
+  await assertAccessible(page, "the integration tokens in Ajustes")
+
+  // The intranet uses it; after a reload the list shows its last use and never the secret.
+  const made = await fetch(`${campo.base}/api/intake`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      username: "mlopez",
+      channel: "intranet",
+      description: "No hay red en la oficina 204.",
+      category: "Red",
+      location: "Piso 2, oficina 204",
+    }),
+  })
+  assert.equal(made.status, 201)
+  await page.reload()
+  await row.getByText("Activo", { exact: true }).waitFor()
+  assert.equal(await row.getByText("Nunca").count(), 0, "the last use is shown")
+  assert.equal(await page.getByText(secret).count(), 0, "the secret is shown only once")
+
+  page.once("dialog", dialog => void dialog.accept())
+  await row.getByRole("button", { name: "Revocar" }).click()
+  await tokens.getByText("Token «Intranet» revocado.").waitFor()
+  await row.getByText("Revocado").waitFor()
+  const refused = await fetch(`${campo.base}/api/intake`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: "{}",
+  })
+  assert.equal(refused.status, 401)
 })

@@ -69,6 +69,8 @@ export interface UserView {
   role_label: string
   dependencia: string | null
   email: string | null
+  /** The identity document number (cédula), by which the intranet may name the official. */
+  document?: string | null
   active: boolean
 }
 

@@ -48,3 +48,9 @@ export function fromBogotaInput(value: string): number | null {
   const ms = Date.parse(`${value}:00Z`)
   return Number.isNaN(ms) ? null : ms - BOGOTA_OFFSET_MS
 }
+
+/** The last millisecond of the day of an `<input type="date">` value (yyyy-mm-dd) in Bogotá; null if invalid. */
+export function endOfBogotaDay(value: string): number | null {
+  const start = fromBogotaInput(`${value}T00:00`)
+  return start === null ? null : start + 86_400_000 - 1
+}

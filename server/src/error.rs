@@ -26,6 +26,13 @@ pub enum AppError {
     /// 401: wrong username or password (the same answer for both, so accounts cannot be probed).
     #[error("credenciales incorrectas")]
     InvalidCredentials,
+    /// 401: the integration token is missing, unknown, revoked or expired (message says which
+    /// and what to do); answered with `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    TokenRefused(String),
+    /// 403: the integration token is valid but lacks the scope (message names it).
+    #[error("{0}")]
+    MissingScope(String),
     /// 403: logged in, but the role does not allow this.
     #[error("prohibido")]
     Forbidden,
@@ -129,6 +136,8 @@ impl AppError {
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "no_autenticado"),
             AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "credenciales_incorrectas"),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "prohibido"),
+            AppError::TokenRefused(_) => (StatusCode::UNAUTHORIZED, "token_invalido"),
+            AppError::MissingScope(_) => (StatusCode::FORBIDDEN, "permiso_insuficiente"),
             AppError::ForeignOrigin => (StatusCode::FORBIDDEN, "origen_no_permitido"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "no_encontrado"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflicto"),
@@ -153,9 +162,11 @@ impl AppError {
             return STORAGE_UNAVAILABLE.into();
         }
         match self {
-            AppError::BadRequest(msg) | AppError::NotFound(msg) | AppError::Conflict(msg) => {
-                msg.clone()
-            }
+            AppError::BadRequest(msg)
+            | AppError::NotFound(msg)
+            | AppError::Conflict(msg)
+            | AppError::TokenRefused(msg)
+            | AppError::MissingScope(msg) => msg.clone(),
             AppError::Validation(_) => "Revise los datos marcados y vuelva a intentarlo.".into(),
             AppError::Unauthenticated => {
                 "Su sesión no es válida o ha vencido. Inicie sesión de nuevo.".into()
@@ -219,6 +230,12 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::TokenRefused(_) = self {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"campo\""),
+            );
+        }
         if let AppError::TooManyRequests { retry_after_secs } = self {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

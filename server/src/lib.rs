@@ -12,6 +12,7 @@ pub mod demo;
 pub mod directory;
 pub mod equipment;
 pub mod error;
+pub mod integration;
 pub mod labels;
 pub mod media;
 pub mod notify;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(board::router())
         .merge(reports::router())
         .merge(notify::router())
+        .merge(integration::router())
         .fallback(web::serve_app)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

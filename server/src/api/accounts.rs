@@ -36,6 +36,8 @@ pub struct UserView {
     pub role_label: &'static str,
     pub dependencia: Option<String>,
     pub email: Option<String>,
+    /// The identity document number (cédula), by which the intranet may name the official.
+    pub document: Option<String>,
     pub active: bool,
     /// An account of the office's directory: its password is the directory's.
     pub directory: bool,
@@ -52,6 +54,7 @@ impl From<UserRow> for UserView {
             role_label,
             dependencia: row.dependencia,
             email: row.email,
+            document: row.document,
             active: row.active,
             directory: row.directory,
         }
@@ -376,6 +379,25 @@ struct UpdateUserBody {
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     dependencia: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    document: Option<Option<String>>,
+}
+
+/// An identity document number: 4 to 20 letters and digits (a cédula, a passport), without dots
+/// or spaces.
+fn parse_document(raw: &str) -> Result<String, FieldError> {
+    let document: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | '-'))
+        .collect();
+    if (4..=20).contains(&document.len()) && document.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(document.to_ascii_uppercase())
+    } else {
+        Err(FieldError::new(
+            "document",
+            "El número de documento debe tener de 4 a 20 letras o dígitos.",
+        ))
+    }
 }
 
 async fn update_user(
@@ -411,6 +433,11 @@ async fn update_user(
             .check(optional(d.as_deref(), parse_dependencia))
             .flatten()
     });
+    let document = body.document.map(|d| {
+        errors
+            .check(optional(d.as_deref(), parse_document))
+            .flatten()
+    });
     errors.finish()?;
     if current.directory && password.is_some() {
         return Err(AppError::Conflict(format!(
@@ -439,6 +466,7 @@ async fn update_user(
         role: role.map(|r| r.as_str().to_owned()),
         dependencia,
         email: email.map(|e| e.map(|e| e.as_str().to_owned())),
+        document,
         password_hash,
         active: body.active,
     };
@@ -458,6 +486,9 @@ async fn update_user(
         }
         Ok(None) => Err(no_such_user()),
         Err(StoreError::MissingReference(_)) => Err(unknown_dependencia()),
+        Err(StoreError::Duplicate(_)) => Err(AppError::Conflict(
+            "Ese número de documento ya es de otra cuenta. Revíselo.".into(),
+        )),
         Err(err) => Err(err.into()),
     }
 }

@@ -248,7 +248,7 @@ struct Holder {
 }
 
 #[derive(Serialize)]
-struct Detail {
+pub(crate) struct Detail {
     #[serde(flatten)]
     equipment: EquipmentRow,
     kind_label: &'static str,
@@ -292,8 +292,16 @@ async fn inventory(state: &AppState, dependencia: Option<&str>) -> ApiResult<Vec
     Ok(rows)
 }
 
+/// One piece of equipment: its record, who holds it, its moves and custody chain, its cases.
+#[utoipa::path(get, operation_id = "equipment_detail", path = "/api/equipment/{code}", tag = "equipos",
+    params(("code" = String, Path, description = "Código del equipo (el de su etiqueta QR)")),
+    responses(
+        (status = 200, description = "El equipo: inventario, custodio, movimientos, cadena de custodia y casos", body = Object),
+        (status = 404, description = "No existe ese equipo", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
 #[tracing::instrument(skip_all, fields(code))]
-async fn detail(
+pub(crate) async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,

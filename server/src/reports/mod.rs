@@ -1,4 +1,5 @@
-//! The monthly report of technical assistance (activity 11), for coordinators.
+//! The monthly report of technical assistance (activity 11), for coordinators and integration
+//! tokens with the scope `reports:read`.
 //!
 //! - `GET /api/reports/monthly?month=2026-10` (or `from=2026-10-01&to=2026-10-15`), with the
 //!   filters `dependencia`, `category`, `channel`, `assignee` (user id), `priority`: JSON with the
@@ -28,13 +29,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use campo_shared::role::Role;
 use campo_shared::schema::Channel;
 use campo_shared::sla::Priority;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::CurrentUser;
+use crate::auth::ReportReader;
 use crate::error::{ApiResult, AppError};
 use crate::store::{ReportFilters, now_ms};
 use figures::{GeneralReport, Report};
@@ -50,10 +50,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The query every report address takes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// A whole month, `2026-10`; or `from` and `to`.
     pub month: Option<String>,
+    /// First day, `2026-10-01`.
     pub from: Option<String>,
+    /// Last day, `2026-10-15`.
     pub to: Option<String>,
     pub dependencia: Option<String>,
     pub category: Option<String>,
@@ -109,9 +113,13 @@ impl ReportQuery {
     }
 }
 
-/// Computes the report a query asks for. Coordinators only.
-pub async fn build(state: &AppState, user: &CurrentUser, query: &ReportQuery) -> ApiResult<Built> {
-    user.require(&[Role::Coordinador])?;
+/// Computes the report a query asks for: for coordinators and tokens with `reports:read`, which
+/// the [`ReportReader`] the caller holds proves.
+pub async fn build(
+    state: &AppState,
+    _reader: &ReportReader,
+    query: &ReportQuery,
+) -> ApiResult<Built> {
     let period = query.period()?;
     let filters = query.filters()?;
     let policy = state.store.sla_policy().await?;
@@ -271,13 +279,20 @@ fn encode(value: &str) -> String {
     out
 }
 
+/// The monthly report (activity 11) as JSON.
+#[utoipa::path(get, operation_id = "monthly_report", path = "/api/reports/monthly", tag = "informe", params(ReportQuery),
+    responses(
+        (status = 200, description = "Cifras generales, filas detalladas y gráficas (SVG) del periodo", body = Object),
+        (status = 400, description = "Periodo o filtro no válido", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = []), ("token" = ["reports:read"])))]
 #[tracing::instrument(skip_all)]
-async fn monthly_json(
+pub async fn monthly_json(
     State(state): State<AppState>,
-    user: CurrentUser,
+    reader: ReportReader,
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<Response> {
-    let built = build(&state, &user, &query).await?;
+    let built = build(&state, &reader, &query).await?;
     let qs = query_string(&query);
     let charts = charts::all(&built.report.general)
         .into_iter()
@@ -309,10 +324,10 @@ async fn monthly_json(
 #[tracing::instrument(skip_all)]
 async fn monthly_pdf(
     State(state): State<AppState>,
-    user: CurrentUser,
+    reader: ReportReader,
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<Response> {
-    let built = build(&state, &user, &query).await?;
+    let built = build(&state, &reader, &query).await?;
     let general = built.report.general.clone();
     let (organisation, generated, filters) = (
         built.organisation.clone(),
@@ -337,10 +352,10 @@ async fn monthly_pdf(
 #[tracing::instrument(skip_all)]
 async fn monthly_xlsx(
     State(state): State<AppState>,
-    user: CurrentUser,
+    reader: ReportReader,
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<Response> {
-    let built = build(&state, &user, &query).await?;
+    let built = build(&state, &reader, &query).await?;
     let heading = built.heading();
     let report = built.report.clone();
     let bytes = tokio::task::spawn_blocking(move || export::xlsx(&report, &heading))
@@ -357,7 +372,7 @@ async fn monthly_xlsx(
 #[tracing::instrument(skip_all)]
 async fn monthly_csv(
     State(state): State<AppState>,
-    user: CurrentUser,
+    reader: ReportReader,
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<Response> {
     let general = match given(&query.tabla).as_deref() {
@@ -369,7 +384,7 @@ async fn monthly_csv(
             )));
         }
     };
-    let built = build(&state, &user, &query).await?;
+    let built = build(&state, &reader, &query).await?;
     let bytes = if general {
         export::general_csv(&built.report, &built.heading())?
     } else {
@@ -393,7 +408,7 @@ async fn monthly_csv(
 #[tracing::instrument(skip_all)]
 async fn chart_svg(
     State(state): State<AppState>,
-    user: CurrentUser,
+    reader: ReportReader,
     Path(file): Path<String>,
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<Response> {
@@ -404,7 +419,7 @@ async fn chart_svg(
             charts::NAMES.map(|n| format!("{n}.svg")).join(", ")
         )));
     }
-    let built = build(&state, &user, &query).await?;
+    let built = build(&state, &reader, &query).await?;
     let chart = charts::chart(&built.report.general, name).expect("a known chart");
     Ok((
         [

@@ -5,6 +5,7 @@
 //! and rows, its reprojection, a compaction) through one [`tx::Tx`], on SQLite's writer thread or
 //! in a PostgreSQL transaction. Every error is a [`StoreError`].
 
+mod api_tokens;
 mod blobs;
 mod board;
 mod documents;
@@ -34,6 +35,7 @@ use sqlx::sqlite::{
 
 use sqlite_writer::SqliteWriter;
 
+pub use api_tokens::{ApiTokenGrant, ApiTokenRow, IntakeClaim, NewApiToken};
 pub use blobs::BlobRow;
 pub use board::FieldWorker;
 pub use documents::{Chunk, ChunkKind};
@@ -46,7 +48,7 @@ pub use reports::{ReportFilters, ReportTicket, ReportVisit};
 pub use sessions::SessionRow;
 pub use settings::{CATEGORIES_SETTING, SLA_SETTING};
 pub use tickets::{AuditRow, TicketFilter, TicketRow, Viewer, VisitRow, ticket_number};
-pub use users::{DirectoryUser, NewUser, UserChanges, UserRow};
+pub use users::{DirectoryUser, NewUser, OfficialKey, UserChanges, UserRow};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds, and turns its
 /// `sqlx::Result` into the store's [`Result`]. The body is written once and compiled for both

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Result, Store, with_pool};
 
 /// A ticket's row in the projection (see `migrations/*/0004_projection.sql`).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TicketRow {
     pub id: String,
     pub number: String,
@@ -69,7 +69,7 @@ pub(crate) const TICKET_COLUMNS: &str =
     end as custody_since";
 
 /// One visit's row.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct VisitRow {
     pub visit_id: String,
     pub technician_id: String,
@@ -83,7 +83,7 @@ pub struct VisitRow {
 }
 
 /// One accepted change in the audit.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
     pub hash: String,
     pub actor: String,

@@ -11,6 +11,8 @@ pub struct UserRow {
     pub role: String,
     pub dependencia: Option<String>,
     pub email: Option<String>,
+    /// The identity document number (cédula), by which the intranet may name the official.
+    pub document: Option<String>,
     pub password_hash: String,
     pub active: bool,
     /// An account of the office's directory: no password in Campo, updated at each login.
@@ -37,12 +39,13 @@ pub struct UserChanges {
     pub role: Option<String>,
     pub dependencia: Option<Option<String>>,
     pub email: Option<Option<String>>,
+    pub document: Option<Option<String>>,
     pub password_hash: Option<String>,
     pub active: Option<bool>,
 }
 
-const USER_COLUMNS: &str = "id, username, full_name, role, dependencia, email, password_hash, \
-                            active, directory, created_at, updated_at";
+const USER_COLUMNS: &str = "id, username, full_name, role, dependencia, email, document, \
+                            password_hash, active, directory, created_at, updated_at";
 
 /// What the directory says about a person at login; the values are already validated.
 pub struct DirectoryUser<'a> {
@@ -52,6 +55,14 @@ pub struct DirectoryUser<'a> {
     pub email: Option<&'a str>,
     /// The code the directory gives; kept only when it names a known dependencia.
     pub dependencia: Option<&'a str>,
+}
+
+/// How an integration names an official.
+#[derive(Debug, Clone, Copy)]
+pub enum OfficialKey {
+    Username,
+    Email,
+    Document,
 }
 
 impl Store {
@@ -86,6 +97,7 @@ impl Store {
             role: new.role.to_owned(),
             dependencia: new.dependencia.map(str::to_owned),
             email: new.email.map(str::to_owned),
+            document: None,
             password_hash: new.password_hash.to_owned(),
             active: true,
             directory: false,
@@ -99,6 +111,30 @@ impl Store {
         let sql = format!("select {USER_COLUMNS} from users where username = $1");
         with_pool!(self, pool => {
             sqlx::query_as::<_, UserRow>(&sql).bind(username).fetch_optional(pool).await
+        })
+    }
+
+    /// The active official named by the intranet: by username, e-mail or document number.
+    #[tracing::instrument(skip_all, fields(by))]
+    pub async fn official_by(&self, by: OfficialKey, value: &str) -> Result<Option<UserRow>> {
+        let column = match by {
+            OfficialKey::Username => "username",
+            OfficialKey::Email => "lower(email)",
+            OfficialKey::Document => "document",
+        };
+        let value = match by {
+            OfficialKey::Email => value.trim().to_lowercase(),
+            _ => value.trim().to_owned(),
+        };
+        let sql = format!("select {USER_COLUMNS} from users where {column} = $1 and active");
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, UserRow>(&sql).bind(&value).fetch_all(pool).await
+        })?;
+        // Two accounts sharing an e-mail name nobody for certain: refuse rather than guess.
+        Ok(if rows.len() == 1 {
+            rows.into_iter().next()
+        } else {
+            None
         })
     }
 
@@ -129,6 +165,7 @@ impl Store {
         let end_sessions = changes.active == Some(false) || changes.password_hash.is_some();
         let (set_dependencia, dependencia) = split_nullable(changes.dependencia);
         let (set_email, email) = split_nullable(changes.email);
+        let (set_document, document) = split_nullable(changes.document);
         let updated = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let result = sqlx::query(
@@ -139,7 +176,8 @@ impl Store {
                     email = case when $6 then $7 else email end,
                     password_hash = coalesce($8, password_hash),
                     active = coalesce($9, active),
-                    updated_at = $10
+                    updated_at = $10,
+                    document = case when $11 then $12 else document end
                  where id = $1",
             )
             .bind(id)
@@ -152,6 +190,8 @@ impl Store {
             .bind(changes.password_hash)
             .bind(changes.active)
             .bind(now_ms())
+            .bind(set_document)
+            .bind(document)
             .execute(&mut *tx)
             .await?;
             if end_sessions {

@@ -24,13 +24,18 @@ use crate::store::now_ms;
 /// Longest reason or note, in characters.
 const REASON_MAX: usize = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// The workflow event's wire name: `aceptada`, `priorizada`, `asignada`,
     /// `resuelta_telefono`, `equipo_devuelto`, `anulada`, `reabierta`, `duplicada`.
+    #[schema(value_type = String, example = "aceptada")]
     action: EventKind,
+    /// `baja`, `media`, `alta`, `critica`.
+    #[schema(value_type = Option<String>, example = "alta")]
     priority: Option<Priority>,
+    /// `telefono`, `sitio`, `taller`.
+    #[schema(value_type = Option<String>)]
     mode: Option<Mode>,
     assignee_id: Option<String>,
     reason: Option<String>,
@@ -76,6 +81,16 @@ fn reason(body: &ActionBody, what: &str) -> Result<String, AppError> {
     Ok(text.to_owned())
 }
 
+/// A coordinator's workflow action on a case.
+#[utoipa::path(post, operation_id = "ticket_action", path = "/api/tickets/{id}/actions", tag = "casos", request_body = ActionBody,
+    params(("id" = String, Path, description = "Id del documento del caso o su URL automerge:")),
+    responses(
+        (status = 200, description = "El caso tras la acción", body = TicketView),
+        (status = 404, description = "No existe el caso", body = crate::integration::openapi::ErrorBody),
+        (status = 409, description = "El flujo no permite la acción en el estado actual", body = crate::integration::openapi::ErrorBody),
+        (status = 422, description = "Campos no válidos", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
 pub async fn act(
     State(state): State<AppState>,
     user: CurrentUser,

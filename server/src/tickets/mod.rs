@@ -7,7 +7,8 @@
 //! transaction, and connected phones receive it at once.
 
 mod acta;
-mod actions;
+pub mod actions;
+
 mod agenda;
 
 use axum::Router;
@@ -85,7 +86,7 @@ fn sync_error(err: SyncError) -> AppError {
 }
 
 /// A ticket as the API shows it: its row and its `automerge:` URL.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TicketView {
     pub url: String,
     #[serde(flatten)]
@@ -101,9 +102,9 @@ impl From<TicketRow> for TicketView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewTicket {
+pub struct NewTicket {
     description: String,
     category: String,
     #[serde(default)]
@@ -112,7 +113,9 @@ struct NewTicket {
     location: Option<String>,
     #[serde(default)]
     phone_extension: Option<String>,
+    /// `intranet`, `glpi`, `email`, `phone`, `field`.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     channel: Option<Channel>,
     #[serde(default)]
     external_ref: Option<String>,
@@ -125,18 +128,36 @@ struct NewTicket {
     requester_id: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Created {
+/// A registered case: its id, `automerge:` URL, number and row.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
     id: String,
     url: String,
     number: String,
     ticket: TicketView,
 }
 
+impl From<TicketRow> for Created {
+    fn from(row: TicketRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            url: format!("automerge:{}", row.id),
+            number: row.number.clone(),
+            ticket: row.into(),
+        }
+    }
+}
+
 /// `POST /api/tickets`: registers a request. An official files its own (channel intranet); a
 /// coordinator registers what came by phone, e-mail or GLPI, naming the official; a técnico or
 /// contratista registers a request met on the spot.
-async fn create(
+#[utoipa::path(post, operation_id = "create_ticket", path = "/api/tickets", tag = "casos", request_body = NewTicket,
+    responses(
+        (status = 201, description = "Caso creado", body = Created),
+        (status = 422, description = "Campos no válidos", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
+pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     Json(body): Json<NewTicket>,
@@ -213,11 +234,25 @@ async fn create(
         return Err(FieldError::new("dependencia", "Esa dependencia no existe.").into());
     }
     let first = Event::new(EventKind::Registered, now_ms(), &user.id, user.role);
+    let row = register(&state, DocumentId::new(), author(&user), request, first).await?;
+    tracing::info!(number = %row.number, by = %user.id, "ticket registered");
+    Ok((StatusCode::CREATED, Json(Created::from(row))))
+}
+
+/// Creates the ticket document `id` holding `request` and its first event, through its actor
+/// (stored with its audit and projection, announced to the board), and returns its row. The one
+/// way a ticket is created through the API: `POST /api/tickets` and the intake use it.
+pub async fn register(
+    state: &AppState,
+    id: DocumentId,
+    author: Author,
+    request: Request,
+    first: Event,
+) -> ApiResult<TicketRow> {
     let ticket = TicketDoc::new(request, first);
-    let id = DocumentId::new();
     state
         .documents
-        .change(id, author(&user), move |doc| {
+        .change(id, author, move |doc| {
             doc.transact::<_, _, String>(|tx| ticket.reconcile_into(tx).map_err(|e| e.to_string()))
                 .map(|_| ())
                 .map_err(|failure| failure.error)
@@ -229,16 +264,7 @@ async fn create(
         .ticket(&id.to_bs58check())
         .await?
         .ok_or_else(|| anyhow::anyhow!("the new ticket has no projection row"))?;
-    tracing::info!(number = %row.number, by = %user.id, "ticket registered");
-    Ok((
-        StatusCode::CREATED,
-        Json(Created {
-            id: row.id.clone(),
-            url: format!("automerge:{}", row.id),
-            number: row.number.clone(),
-            ticket: row.into(),
-        }),
-    ))
+    Ok(row)
 }
 
 /// The author of a change made through the API.
@@ -249,9 +275,10 @@ fn author(user: &CurrentUser) -> Author {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub struct ListQuery {
     state: Option<String>,
     assignee: Option<String>,
     dependencia: Option<String>,
@@ -263,8 +290,8 @@ struct ListQuery {
     offset: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct TicketList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketList {
     tickets: Vec<TicketView>,
     limit: i64,
     offset: i64,
@@ -272,7 +299,13 @@ struct TicketList {
 
 /// `GET /api/tickets`: the tickets the user may read, newest first; filters `state`, `assignee`,
 /// `dependencia`, `priority`, `channel`, `open=true`; paging `limit` (≤ 500) and `offset`.
-async fn list(
+#[utoipa::path(get, operation_id = "list_tickets", path = "/api/tickets", tag = "casos", params(ListQuery),
+    responses(
+        (status = 200, description = "Los casos que el usuario puede ver, del más reciente al más antiguo", body = TicketList),
+        (status = 422, description = "Límite fuera de rango", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
+pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<ListQuery>,
@@ -300,14 +333,15 @@ async fn list(
     }))
 }
 
-#[derive(Serialize)]
-struct Detail {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Detail {
     #[serde(flatten)]
     ticket: TicketView,
     visits: Vec<VisitRow>,
     equipment: Vec<String>,
     /// Everyone who wrote to the ticket, with the requester and the assignee, by user id: the
     /// history and the comments show names, never ids.
+    #[schema(value_type = Vec<crate::integration::openapi::PersonSchema>)]
     people: Vec<Person>,
 }
 
@@ -346,7 +380,14 @@ fn people(row: &TicketRow, changes: &[AuditRow]) -> Vec<Person> {
 }
 
 /// `GET /api/tickets/{id}`: a ticket's row, visits, equipment and people.
-async fn detail(
+#[utoipa::path(get, operation_id = "ticket_detail", path = "/api/tickets/{id}", tag = "casos",
+    params(("id" = String, Path, description = "Id del documento del caso o su URL automerge:")),
+    responses(
+        (status = 200, description = "El caso, sus visitas, equipos y personas", body = Detail),
+        (status = 404, description = "No existe o el usuario no puede verlo", body = crate::integration::openapi::ErrorBody),
+    ),
+    security(("sesion" = [])))]
+pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,

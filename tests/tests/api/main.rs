@@ -10,6 +10,7 @@ mod directory;
 mod equipment;
 mod headers;
 mod health;
+mod intake;
 mod labels;
 mod login_throttle;
 mod notifications;

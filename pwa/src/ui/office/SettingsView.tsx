@@ -1,7 +1,7 @@
 // The office's settings: the SLA targets per priority, the working hours and the absent-user
 // pause (GET/PUT /api/settings/sla); the request categories the forms offer (GET/PUT
 // /api/settings/categories); the users (list, create, enable or disable) and the dependencias
-// (list, create).
+// (list, create); the integration tokens (TokensSettings.tsx).
 
 import { useEffect, useState } from "preact/hooks"
 import { getJson } from "../../api"
@@ -13,6 +13,7 @@ import { FormError, type UserView, listUsers, messageOf, send } from "../../offi
 import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
 import { DependenciaSelect, Field, focusFirstError } from "../common"
+import { TokensSettings } from "./TokensSettings"
 import "./office.css"
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
@@ -224,6 +225,19 @@ function Users() {
     }
   }
 
+  async function editDocument(u: UserView) {
+    const typed = window.prompt(t.settings.documentPrompt(u.full_name), u.document ?? "")
+    if (typed === null) return
+    setFeedback(null)
+    try {
+      const changed = await send<UserView>("PATCH", `/api/users/${u.id}`, { document: typed.trim() || null })
+      setUsers(users?.map(x => (x.id === u.id ? changed : x)) ?? null)
+      setFeedback({ kind: "ok", text: t.settings.documentSaved(changed.full_name) })
+    } catch (err) {
+      setFeedback({ kind: "error", text: messageOf(err) })
+    }
+  }
+
   async function create(e: Event) {
     e.preventDefault()
     const formEl = e.currentTarget
@@ -278,6 +292,7 @@ function Users() {
                 <th scope="col">{t.settings.role}</th>
                 <th scope="col">{t.settings.dependencia}</th>
                 <th scope="col">{t.settings.email}</th>
+                <th scope="col">{t.settings.document}</th>
                 <th scope="col">{t.settings.status}</th>
                 <th scope="col">
                   <span class="visually-hidden">{t.settings.actions}</span>
@@ -292,10 +307,14 @@ function Users() {
                   <td>{roleLabel[u.role] ?? u.role_label}</td>
                   <td>{depName(u.dependencia)}</td>
                   <td>{u.email ?? "—"}</td>
+                  <td>{u.document ?? "—"}</td>
                   <td>{u.active ? t.settings.active : t.settings.inactive}</td>
                   <td>
                     <button type="button" onClick={() => void toggle(u)}>
                       {u.active ? t.settings.disable : t.settings.enable}
+                    </button>{" "}
+                    <button type="button" aria-label={t.settings.editDocumentOf(u.full_name)} onClick={() => void editDocument(u)}>
+                      {t.settings.editDocument}
                     </button>
                   </td>
                 </tr>
@@ -480,6 +499,10 @@ export function SettingsView() {
       <section aria-label={t.settings.usersTitle}>
         <h2>{t.settings.usersTitle}</h2>
         <Users />
+      </section>
+      <section aria-label={t.tokens.title}>
+        <h2>{t.tokens.title}</h2>
+        <TokensSettings />
       </section>
     </main>
   )
