@@ -694,6 +694,7 @@ mod tickets {
                 projection: Some(&projection),
                 previous: None,
                 number: None,
+                mail: None,
             })
             .await?;
         Ok(())

@@ -5,6 +5,7 @@ use chrono::Datelike;
 
 use super::documents::{ChunkKind, INSERT_CHUNK};
 use super::error::{Result, StoreError};
+use super::mail_intake::MailReceipt;
 use super::sqlite_writer::transaction;
 use super::tickets::ticket_number;
 use super::tx::{Args, PgTx, SqliteTx, Tx, ready};
@@ -36,6 +37,8 @@ pub struct CommitChange<'a> {
     pub previous: Option<&'a Projection>,
     /// The ticket's number, when the caller knows it is registered (saves reading it).
     pub number: Option<&'a str>,
+    /// The e-mail this change was made from, recorded in the same transaction.
+    pub mail: Option<&'a MailReceipt>,
 }
 
 /// What a commit wrote.
@@ -369,6 +372,7 @@ struct Commit {
     device: String,
     rows: Option<(Projection, ChangedLists)>,
     number: Option<String>,
+    mail: Option<MailReceipt>,
     now: i64,
 }
 
@@ -385,6 +389,7 @@ impl Commit {
                 .projection
                 .map(|p| (p.clone(), ChangedLists::between(p, change.previous))),
             number: change.number.map(str::to_owned),
+            mail: change.mail.cloned(),
             now,
         }
     }
@@ -417,6 +422,9 @@ impl Commit {
                 .bind(self.now);
             tx.execute(INSERT_AUDIT, &audit).await?;
         }
+        if let Some(mail) = &self.mail {
+            mail.write(tx, &self.doc_id).await?;
+        }
         Ok(Committed { chunk_id, number })
     }
 
@@ -424,7 +432,9 @@ impl Commit {
     /// triage event), when it is known: such a change commits in one statement on PostgreSQL.
     fn touching_only_the_ticket_row(&self) -> Option<(&Projection, &str)> {
         match (&self.rows, &self.number) {
-            (Some((p, lists)), Some(number)) if lists.none() => Some((p, number)),
+            (Some((p, lists)), Some(number)) if lists.none() && self.mail.is_none() => {
+                Some((p, number))
+            }
             _ => None,
         }
     }

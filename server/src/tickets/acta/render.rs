@@ -21,7 +21,10 @@ impl Acta {
     /// A person named in a custody record: the name the phone wrote, or, where an older phone
     /// wrote a user's id, that user's name.
     fn holder(&self, text: &str) -> String {
-        self.names.get(text).cloned().unwrap_or_else(|| text.to_owned())
+        self.names
+            .get(text)
+            .cloned()
+            .unwrap_or_else(|| text.to_owned())
     }
 
     fn equipment_text(&self, codes: &[String]) -> String {
