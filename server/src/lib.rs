@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod equipment;
 pub mod error;
+pub mod intake;
 pub mod labels;
 pub mod media;
 pub mod notify;
@@ -121,6 +122,7 @@ pub async fn serve(
     };
     spawn_session_sweeper(state.clone());
     notify::spawn(state.clone());
+    intake::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

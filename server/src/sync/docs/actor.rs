@@ -302,7 +302,8 @@ impl DocActor {
             .persist(
                 Some(ticket),
                 None,
-                Some(&author.user_id),
+                // A change from an unknown sender's e-mail has no user: the audit keeps its device.
+                Some(author.user_id.as_str()).filter(|id| !id.is_empty()),
                 &author.device,
                 mail.as_ref(),
             )
