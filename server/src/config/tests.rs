@@ -440,3 +440,43 @@ fn the_docs_list_every_variable() {
         );
     }
 }
+
+/// `CAMPO_IMAP_URL`: the scheme chooses TLS, the port and folder have defaults, escapes are read,
+/// a bad address is a Spanish error naming the variable and without the password.
+#[test]
+fn imap_urls() {
+    let url =
+        ImapUrl::parse("imaps://mesa%40gob.gov.co:cl%40ve@correo.gob.gov.co/Soporte").unwrap();
+    assert!(url.tls);
+    assert_eq!(
+        (
+            url.host.as_str(),
+            url.port,
+            url.user.as_str(),
+            url.password.as_str()
+        ),
+        ("correo.gob.gov.co", 993, "mesa@gob.gov.co", "cl@ve")
+    );
+    assert_eq!(url.folder, "Soporte");
+    let plain = ImapUrl::parse("imap://mesa:clave@127.0.0.1:1143").unwrap();
+    assert!(!plain.tls);
+    assert_eq!((plain.port, plain.folder.as_str()), (1143, "INBOX"));
+    assert!(!format!("{plain:?}").contains("clave"));
+    for bad in [
+        "http://a:b@c/INBOX",
+        "imap://sinclave@c/INBOX",
+        "imap://a:b@c:puerto/INBOX",
+    ] {
+        assert!(ImapUrl::parse(bad).is_none(), "{bad}");
+    }
+    let errors = config(&[("CAMPO_IMAP_URL", "imap://mesa:secreta@")])
+        .unwrap_err()
+        .0;
+    assert!(errors[0].starts_with("CAMPO_IMAP_URL: "), "{errors:?}");
+    assert!(!errors[0].contains("secreta"), "{errors:?}");
+    let errors = config(&[("CAMPO_IMAP_POLL_SECS", "0")]).unwrap_err().0;
+    assert!(
+        errors[0].starts_with("CAMPO_IMAP_POLL_SECS: "),
+        "{errors:?}"
+    );
+}

@@ -77,7 +77,15 @@ pub async fn collect(state: &AppState, imap: &ImapUrl) -> anyhow::Result<usize> 
     let mut done = 0;
     for (uid, size) in unseen {
         let whole = size <= state.config.imap_max_message_bytes;
-        let raw = session.fetch(uid, whole).await?;
+        let raw = match session.fetch(uid, whole).await {
+            Ok(raw) => raw,
+            // Gone meanwhile (expunged by someone else), or the connection broke: the next pass
+            // sees what is left.
+            Err(err) => {
+                tracing::warn!(uid, err = format!("{err:#}"), "could not fetch a message");
+                continue;
+            }
+        };
         let place = Place {
             mailbox: &name,
             uidvalidity: i64::from(uidvalidity),

@@ -11,6 +11,7 @@ mod headers;
 mod health;
 mod labels;
 mod login_throttle;
+mod mail_intake;
 mod notifications;
 mod photos;
 mod reports;
