@@ -54,7 +54,10 @@ async fn email_tickets(coordinator: &Client) -> Vec<Value> {
         .get("/api/tickets?channel=email&limit=500")
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let list = reply.body.as_array().cloned().unwrap_or_default();
+    let list = reply.body["tickets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     list.into_iter()
         .filter(|t| t["channel"] == "email")
         .collect()
