@@ -77,6 +77,8 @@ fn nothing_set_gives_the_defaults() {
     assert_eq!(config.session_absolute, Duration::from_secs(7 * 24 * 3600));
     assert_eq!(config.smtp_url, None);
     assert_eq!(config.smtp_from, None);
+    assert_eq!(config.imap, None);
+    assert_eq!(config.imap_poll, Duration::from_secs(60));
     assert!(config.trusted_proxies.is_empty());
     assert_eq!(config.organisation, "Secretaría TIC");
     assert_eq!(
@@ -94,6 +96,9 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_SESSION_MAX_DAYS=7\n\
              CAMPO_SMTP_URL=\n\
              CAMPO_SMTP_FROM=\n\
+             CAMPO_IMAP_URL=\n\
+             CAMPO_IMAP_POLL_SECS=60\n\
+             CAMPO_IMAP_MAX_MESSAGE_BYTES=26214400\n\
              CAMPO_TRUSTED_PROXIES=\n\
              CAMPO_ORGANISATION=Secretaría TIC\n\
              CAMPO_SYNC_MAX_MESSAGE_BYTES=16777216\n\
