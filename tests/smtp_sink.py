@@ -26,6 +26,8 @@ class Handler:
             "to": envelope.rcpt_tos,
             "subject": str(message["subject"]),
             "body": message.get_body(("plain",)).get_content(),
+            "message_id": str(message["message-id"] or ""),
+            "auto_submitted": str(message["auto-submitted"] or ""),
         }
         name = uuid.uuid4().hex
         temporary = os.path.join(self.directory, f".{name}.tmp")

@@ -44,6 +44,14 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of the notifications (`Campo <campo@example.gov.co>`, `CAMPO_SMTP_FROM`).
     pub smtp_from: Option<Mailbox>,
+    /// The mailbox requests arrive in by e-mail (`imap://user:password@host:port/FOLDER` or
+    /// `imaps://…`, `CAMPO_IMAP_URL`); without it no mail is collected (see [`crate::intake`]).
+    pub imap: Option<ImapUrl>,
+    /// How often the mailbox is looked at (`CAMPO_IMAP_POLL_SECS`).
+    pub imap_poll: Duration,
+    /// A message larger than this is not downloaded: its case is made from its headers
+    /// (`CAMPO_IMAP_MAX_MESSAGE_BYTES`).
+    pub imap_max_message_bytes: u32,
     /// The reverse proxies whose `X-Forwarded-For` tells the client's address; nobody by default
     /// (`CAMPO_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
@@ -94,6 +102,10 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 12 * 60;
 /// `CAMPO_SESSION_MAX_DAYS` when unset: a session never outlives a week, however often it is used.
 pub const DEFAULT_SESSION_MAX_DAYS: u32 = 7;
+/// `CAMPO_IMAP_POLL_SECS` when unset.
+pub const DEFAULT_IMAP_POLL_SECS: u32 = 60;
+/// `CAMPO_IMAP_MAX_MESSAGE_BYTES` when unset: 25 MiB, what most mail servers accept.
+pub const DEFAULT_IMAP_MAX_MESSAGE_BYTES: u32 = 25 * 1024 * 1024;
 /// `CAMPO_ORGANISATION` when unset.
 pub const DEFAULT_ORGANISATION: &str = "Secretaría TIC";
 /// `CAMPO_LDAP_USER_FILTER` when unset: OpenLDAP's `inetOrgPerson` naming.
@@ -319,6 +331,20 @@ impl Config {
                 label("CAMPO_SMTP_FROM")
             ));
         }
+        let imap = read.optional("CAMPO_IMAP_URL", |text| {
+            ImapUrl::parse(text).ok_or_else(|| {
+                invalid(
+                    &hide_password(text),
+                    "una dirección imap:// o imaps:// con usuario, clave, servidor y carpeta, por \
+                     ejemplo imaps://mesa%40gobernacion.gov.co:clave@correo.gobernacion.gov.co/INBOX",
+                )
+            })
+        });
+        let imap_poll_secs: u32 = read.positive("CAMPO_IMAP_POLL_SECS", DEFAULT_IMAP_POLL_SECS);
+        let imap_max_message_bytes: u32 = read.positive(
+            "CAMPO_IMAP_MAX_MESSAGE_BYTES",
+            DEFAULT_IMAP_MAX_MESSAGE_BYTES,
+        );
         let trusted_proxies = read
             .optional("CAMPO_TRUSTED_PROXIES", TrustedProxies::parse)
             .unwrap_or_default();
@@ -364,6 +390,9 @@ impl Config {
             session_absolute: Duration::from_secs(u64::from(max_days) * 24 * 3600),
             smtp_url,
             smtp_from,
+            imap,
+            imap_poll: Duration::from_secs(imap_poll_secs.into()),
+            imap_max_message_bytes,
             trusted_proxies,
             organisation,
             sync_limits,
@@ -405,6 +434,18 @@ impl Config {
                     .as_ref()
                     .map(Mailbox::to_string)
                     .unwrap_or_default(),
+            ),
+            (
+                "CAMPO_IMAP_URL",
+                self.imap
+                    .as_ref()
+                    .map(|imap| hide_password(&imap.url))
+                    .unwrap_or_default(),
+            ),
+            ("CAMPO_IMAP_POLL_SECS", self.imap_poll.as_secs().to_string()),
+            (
+                "CAMPO_IMAP_MAX_MESSAGE_BYTES",
+                self.imap_max_message_bytes.to_string(),
             ),
             ("CAMPO_TRUSTED_PROXIES", self.trusted_proxies.to_string()),
             ("CAMPO_ORGANISATION", self.organisation.clone()),
@@ -752,6 +793,92 @@ pub fn hide_password(url: &str) -> String {
         }
     };
     format!("{scheme}://{rest}")
+}
+
+/// Where requests arrive by e-mail: `imap://user:password@host:port/FOLDER` (STARTTLS when the
+/// server offers it) or `imaps://…` (TLS from the start). The user and password may be
+/// percent-encoded (`mesa%40gobernacion.gov.co`); the folder defaults to `INBOX`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImapUrl {
+    /// The URL as given (shown only through [`hide_password`]).
+    pub url: String,
+    /// TLS from the first byte (`imaps://`).
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    pub folder: String,
+}
+
+impl fmt::Debug for ImapUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hide_password(&self.url))
+    }
+}
+
+impl ImapUrl {
+    /// Reads the URL; `None` when it is not an `imap://` or `imaps://` address with a user, a
+    /// password and a host.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (scheme, rest) = text.split_once("://")?;
+        let tls = match scheme {
+            "imap" => false,
+            "imaps" => true,
+            _ => return None,
+        };
+        // The password may hold a raw `@`: the host starts after the last one.
+        let at = rest.rfind('@')?;
+        let (userinfo, address) = (&rest[..at], &rest[at + 1..]);
+        let (user, password) = userinfo.split_once(':')?;
+        let (hostport, folder) = match address.split_once('/') {
+            Some((hostport, folder)) => (hostport, folder),
+            None => (address, ""),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((host, port)) if !host.ends_with(']') || hostport.starts_with('[') => {
+                (host, port.parse::<u16>().ok()?)
+            }
+            _ => (hostport, if tls { 993 } else { 143 }),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let folder = percent_decode(folder)?;
+        let user = percent_decode(user)?;
+        if host.is_empty() || user.is_empty() {
+            return None;
+        }
+        Some(Self {
+            url: text.to_owned(),
+            tls,
+            host: host.to_owned(),
+            port,
+            user,
+            password: percent_decode(password)?,
+            folder: if folder.is_empty() {
+                "INBOX".to_owned()
+            } else {
+                folder
+            },
+        })
+    }
+}
+
+/// `%40` → `@` and the like; `None` for a broken escape or text that is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The reverse proxies (addresses or CIDR ranges) allowed to say, in `X-Forwarded-For`, which

@@ -698,6 +698,7 @@ mod tickets {
                 projection: Some(&projection),
                 previous: None,
                 number: None,
+                mail: None,
             })
             .await?;
         Ok(())

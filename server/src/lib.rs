@@ -12,6 +12,7 @@ pub mod demo;
 pub mod directory;
 pub mod equipment;
 pub mod error;
+pub mod intake;
 pub mod integration;
 pub mod labels;
 pub mod media;
@@ -131,6 +132,7 @@ pub async fn serve(
     if let Some(directory) = state.directory.clone() {
         directory::spawn_checker(state.clone(), directory);
     }
+    intake::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

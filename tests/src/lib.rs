@@ -4,6 +4,7 @@
 //! PostgreSQL is reached at `CAMPO_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
 //! each test gets its own database, dropped at the end.
 
+pub mod dovecot;
 pub mod ldap;
 pub mod phone;
 pub mod photo;

@@ -77,6 +77,8 @@ fn nothing_set_gives_the_defaults() {
     assert_eq!(config.session_absolute, Duration::from_secs(7 * 24 * 3600));
     assert_eq!(config.smtp_url, None);
     assert_eq!(config.smtp_from, None);
+    assert_eq!(config.imap, None);
+    assert_eq!(config.imap_poll, Duration::from_secs(60));
     assert!(config.trusted_proxies.is_empty());
     assert_eq!(config.organisation, "Secretaría TIC");
     assert_eq!(
@@ -94,6 +96,9 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_SESSION_MAX_DAYS=7\n\
              CAMPO_SMTP_URL=\n\
              CAMPO_SMTP_FROM=\n\
+             CAMPO_IMAP_URL=\n\
+             CAMPO_IMAP_POLL_SECS=60\n\
+             CAMPO_IMAP_MAX_MESSAGE_BYTES=26214400\n\
              CAMPO_TRUSTED_PROXIES=\n\
              CAMPO_ORGANISATION=Secretaría TIC\n\
              CAMPO_SYNC_MAX_MESSAGE_BYTES=16777216\n\
@@ -516,5 +521,45 @@ fn the_directory_is_read_whole_and_explained_when_incomplete() {
     assert!(
         text.starts_with("CAMPO_LDAP_URL: falta.") && text.contains("CAMPO_LDAP_BASE_DN"),
         "{text}"
+    );
+}
+
+/// `CAMPO_IMAP_URL`: the scheme chooses TLS, the port and folder have defaults, escapes are read,
+/// a bad address is a Spanish error naming the variable and without the password.
+#[test]
+fn imap_urls() {
+    let url =
+        ImapUrl::parse("imaps://mesa%40gob.gov.co:cl%40ve@correo.gob.gov.co/Soporte").unwrap();
+    assert!(url.tls);
+    assert_eq!(
+        (
+            url.host.as_str(),
+            url.port,
+            url.user.as_str(),
+            url.password.as_str()
+        ),
+        ("correo.gob.gov.co", 993, "mesa@gob.gov.co", "cl@ve")
+    );
+    assert_eq!(url.folder, "Soporte");
+    let plain = ImapUrl::parse("imap://mesa:clave@127.0.0.1:1143").unwrap();
+    assert!(!plain.tls);
+    assert_eq!((plain.port, plain.folder.as_str()), (1143, "INBOX"));
+    assert!(!format!("{plain:?}").contains("clave"));
+    for bad in [
+        "http://a:b@c/INBOX",
+        "imap://sinclave@c/INBOX",
+        "imap://a:b@c:puerto/INBOX",
+    ] {
+        assert!(ImapUrl::parse(bad).is_none(), "{bad}");
+    }
+    let errors = config(&[("CAMPO_IMAP_URL", "imap://mesa:secreta@")])
+        .unwrap_err()
+        .0;
+    assert!(errors[0].starts_with("CAMPO_IMAP_URL: "), "{errors:?}");
+    assert!(!errors[0].contains("secreta"), "{errors:?}");
+    let errors = config(&[("CAMPO_IMAP_POLL_SECS", "0")]).unwrap_err().0;
+    assert!(
+        errors[0].starts_with("CAMPO_IMAP_POLL_SECS: "),
+        "{errors:?}"
     );
 }

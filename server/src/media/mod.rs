@@ -112,7 +112,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Failures of the photo endpoints, with the same error body as [`AppError`].
-enum MediaError {
+pub(crate) enum MediaError {
     App(AppError),
     Rejected(Rejection),
     HashMismatch,
@@ -239,6 +239,21 @@ async fn upload(
     if body.is_empty() {
         return Err(MediaError::Rejected(Rejection::NotAnImage));
     }
+    let (status, row) = store_photo(&state, hash, body, &user.id).await?;
+    Ok((status, axum::Json(Stored::from(row))).into_response())
+}
+
+/// A photo whose SHA-256 is `hash`, through the safe pipeline: checked against the hash, decoded
+/// with limits, stored without metadata (display and thumbnail), then registered with `uploader`
+/// as one of its uploaders. 201 when it is new, 200 when the server already had it. The phone's
+/// upload and the e-mail collector ([`crate::intake`]) both come here.
+pub(crate) async fn store_photo(
+    state: &AppState,
+    hash: String,
+    body: Bytes,
+    uploader: &str,
+) -> Result<(StatusCode, BlobRow), MediaError> {
+    let user_id = uploader;
     let media = state.media.clone();
 
     if let Some(row) = state.store.blob(&hash).await? {
@@ -250,8 +265,8 @@ async fn upload(
         if !matches {
             return Err(MediaError::HashMismatch);
         }
-        state.store.add_blob_uploader(&hash, &user.id).await?;
-        return Ok((StatusCode::OK, axum::Json(Stored::from(row))).into_response());
+        state.store.add_blob_uploader(&hash, user_id).await?;
+        return Ok((StatusCode::OK, row));
     }
 
     let permit = tokio::time::timeout(QUEUE_TIMEOUT, media.slots.clone().acquire_owned())
@@ -280,7 +295,7 @@ async fn upload(
         original_bytes: 0,
         display_bytes: derived.display.len() as i64,
         thumb_bytes: derived.thumb.len() as i64,
-        uploaded_by: user.id.clone(),
+        uploaded_by: user_id.to_owned(),
         created_at: now_ms(),
     };
     let io = |e: std::io::Error| AppError::Internal(e.into());
@@ -307,7 +322,7 @@ async fn upload(
         }
         return Err(err.into());
     }
-    Ok((StatusCode::CREATED, axum::Json(Stored::from(row))).into_response())
+    Ok((StatusCode::CREATED, row))
 }
 
 /// `HEAD /api/blobs/{sha256}`: 200 when the server has the photo and the user may read it, 404

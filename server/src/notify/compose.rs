@@ -3,7 +3,7 @@
 
 use campo_shared::calendar::bogota;
 use campo_shared::event_kind::EventKind;
-use campo_shared::schema::{Event, TicketDoc};
+use campo_shared::schema::{Channel, Event, TicketDoc};
 use campo_shared::sla::Priority;
 use chrono::{DateTime, Datelike, Timelike};
 
@@ -33,6 +33,9 @@ pub fn notifies(kind: EventKind) -> bool {
 /// assignment (only contractors are mailed, see [`draft`]).
 pub fn recipient(doc: &TicketDoc, event: &Event) -> Option<String> {
     match event.kind {
+        // A request by e-mail is acknowledged by the intake itself, to the address it came from,
+        // with the number in the subject for replies (`crate::intake`): one answer, not two.
+        EventKind::Registered if doc.request.channel == Channel::Email => None,
         EventKind::Registered
         | EventKind::Prioritized
         | EventKind::UserAbsent

@@ -155,7 +155,7 @@ pub async fn enqueue(state: &AppState, ticket_id: &str) -> anyhow::Result<usize>
         let new = NewNotification {
             key: &key,
             ticket_id,
-            user_id: &user.id,
+            user_id: Some(&user.id),
             email: user.email.as_deref().filter(|_| user.active),
             kind: event.kind.as_str(),
             subject: &draft.subject,

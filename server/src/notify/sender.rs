@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
@@ -50,15 +50,39 @@ impl Mailer {
     }
 
     async fn send(&self, mail: &PendingMail) -> anyhow::Result<()> {
+        // Every mail Campo sends is automatic (RFC 3834), so well-behaved robots do not answer
+        // it; its Message-ID names its outbox row, so a person's reply finds its case.
+        let auto = HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_owned(),
+        );
         let message = Message::builder()
             .from(self.from.clone())
             .to(mail.email.parse::<Mailbox>()?)
             .subject(mail.subject.as_str())
+            .message_id(Some(message_id(&mail.id, &self.from)))
+            .raw_header(auto)
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())?;
         self.transport.send(message).await?;
         Ok(())
     }
+}
+
+/// The Message-ID of the outbox row `id`: `<campo-{id}@{the sender's domain}>`; the e-mail
+/// collector reads it back from a reply's `In-Reply-To` (see [`notification_of_message_id`]).
+pub fn message_id(id: &str, from: &Mailbox) -> String {
+    format!("<campo-{id}@{}>", from.email.domain())
+}
+
+/// The outbox row a Message-ID written by [`message_id`] names.
+pub fn notification_of_message_id(message_id: &str) -> Option<&str> {
+    let id = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    let (local, _domain) = id.split_once('@')?;
+    local.strip_prefix("campo-").filter(|rest| !rest.is_empty())
 }
 
 /// The delay before the attempt that follows `attempts` failed ones.

@@ -10,7 +10,8 @@ pub struct NewNotification<'a> {
     /// `{event id}:{recipient user id}`: the same key is never enqueued twice.
     pub key: &'a str,
     pub ticket_id: &'a str,
-    pub user_id: &'a str,
+    /// The recipient; `None` for an address that is no user's (the answer to an unknown sender).
+    pub user_id: Option<&'a str>,
     pub email: Option<&'a str>,
     pub kind: &'a str,
     pub subject: &'a str,

@@ -5,6 +5,7 @@ use chrono::Datelike;
 
 use super::documents::{ChunkKind, INSERT_CHUNK};
 use super::error::{Result, StoreError};
+use super::mail_intake::MailReceipt;
 use super::sqlite_writer::transaction;
 use super::tickets::ticket_number;
 use super::tx::{Args, PgTx, SqliteTx, Tx, ready};
@@ -36,6 +37,8 @@ pub struct CommitChange<'a> {
     pub previous: Option<&'a Projection>,
     /// The ticket's number, when the caller knows it is registered (saves reading it).
     pub number: Option<&'a str>,
+    /// The e-mail this change was made from, recorded in the same transaction.
+    pub mail: Option<&'a MailReceipt>,
 }
 
 /// What a commit wrote.
@@ -369,6 +372,7 @@ struct Commit {
     device: String,
     rows: Option<(Projection, ChangedLists)>,
     number: Option<String>,
+    mail: Option<MailReceipt>,
     now: i64,
 }
 
@@ -385,6 +389,7 @@ impl Commit {
                 .projection
                 .map(|p| (p.clone(), ChangedLists::between(p, change.previous))),
             number: change.number.map(str::to_owned),
+            mail: change.mail.cloned(),
             now,
         }
     }
@@ -417,6 +422,9 @@ impl Commit {
                 .bind(self.now);
             tx.execute(INSERT_AUDIT, &audit).await?;
         }
+        if let Some(mail) = &self.mail {
+            mail.write(tx, &self.doc_id).await?;
+        }
         Ok(Committed { chunk_id, number })
     }
 
@@ -424,7 +432,9 @@ impl Commit {
     /// triage event), when it is known: such a change commits in one statement on PostgreSQL.
     fn touching_only_the_ticket_row(&self) -> Option<(&Projection, &str)> {
         match (&self.rows, &self.number) {
-            (Some((p, lists)), Some(number)) if lists.none() => Some((p, number)),
+            (Some((p, lists)), Some(number)) if lists.none() && self.mail.is_none() => {
+                Some((p, number))
+            }
             _ => None,
         }
     }
@@ -637,6 +647,7 @@ mod tests {
                 projection: Some(&projection),
                 previous: None,
                 number: None,
+                mail: None,
             })
             .await
             .expect("the ticket is stored")
@@ -675,6 +686,7 @@ mod tests {
             projection: Some(&second),
             previous: Some(&first),
             number: Some(&number),
+            mail: None,
         };
 
         refuse_audit(&store, true).await;
@@ -697,6 +709,81 @@ mod tests {
     }
 
     both_backends!(a_failed_commit_leaves_nothing);
+
+    /// A message's receipt is part of its ticket's commit: the same message (same UID, or same
+    /// Message-ID) recorded again makes the whole commit fail, and the second ticket leaves no
+    /// chunk and no row; the first is recognised by either key.
+    async fn a_mail_is_recorded_with_its_ticket_once(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let author = Author {
+            id: "u-ana".into(),
+            name: "Ana Pérez".into(),
+            role: Role::Funcionario,
+            dependencia: "TIC".into(),
+        };
+        let receipt = |uid: i64, message_id: &str| MailReceipt {
+            mailbox: "mesa@127.0.0.1:143/INBOX".into(),
+            uidvalidity: 7,
+            uid,
+            message_id: Some(message_id.into()),
+            kind: "caso",
+            sender: "ana@gob.gov.co".into(),
+            received_at: 1,
+        };
+        let commit = |id: String, doc: Automerge, mail: MailReceipt| {
+            let store = store.clone();
+            async move {
+                let p = projection(&doc);
+                store
+                    .commit_change(&CommitChange {
+                        doc_id: &id,
+                        kind: ChunkKind::Snapshot,
+                        data: &doc.save(),
+                        audit: &audit(&doc, &[]),
+                        user_id: None,
+                        device: "correo",
+                        projection: Some(&p),
+                        previous: None,
+                        number: None,
+                        mail: Some(&mail),
+                    })
+                    .await
+            }
+        };
+        let first = campo_shared::ids::DocumentId::new().to_bs58check();
+        let doc = ticket_document(&new_ticket(&author, "Primer correo."));
+        commit(first.clone(), doc, receipt(1, "a@gob"))
+            .await
+            .expect("the first mail is stored");
+        for (uid, message_id) in [(1, "otro@gob"), (2, "a@gob")] {
+            let again = campo_shared::ids::DocumentId::new().to_bs58check();
+            let doc = ticket_document(&new_ticket(&author, "El mismo correo otra vez."));
+            commit(again.clone(), doc, receipt(uid, message_id))
+                .await
+                .expect_err("the same mail twice");
+            assert!(store.load_chunks(&again).await.unwrap().is_empty());
+            assert!(store.ticket(&again).await.unwrap().is_none());
+        }
+        let mailbox = "mesa@127.0.0.1:143/INBOX";
+        let by_uid = store.mail_taken(mailbox, 7, 1, None).await.unwrap();
+        assert_eq!(by_uid, Some((first.clone(), "caso".to_owned())));
+        let by_id = store
+            .mail_taken(mailbox, 8, 99, Some("a@gob"))
+            .await
+            .unwrap();
+        assert_eq!(by_id.map(|(id, _)| id), Some(first));
+        assert!(
+            store
+                .mail_taken(mailbox, 7, 2, None)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store.close().await;
+    }
+
+    both_backends!(a_mail_is_recorded_with_its_ticket_once);
 
     /// Counts the tickets that `condition` selects (through the index that covers it).
     async fn count(store: &Store, condition: &str) -> i64 {
@@ -737,6 +824,7 @@ mod tests {
                     projection: Some(&p),
                     previous: Some(&previous),
                     number: Some(&number),
+                    mail: None,
                 })
                 .await
                 .expect("stored");

@@ -39,7 +39,7 @@ use super::Limits;
 use super::budget::UnknownBudget;
 use super::wire::Message;
 use crate::projection::{Audience, Sla};
-use crate::store::{Store, StoreError};
+use crate::store::{MailReceipt, Store, StoreError};
 use actor::{DocActor, Stored};
 
 mod actor;
@@ -192,6 +192,8 @@ pub(crate) struct SyncCmd {
 pub(crate) struct ChangeCmd {
     f: ChangeFn,
     author: Author,
+    /// The e-mail the change comes from, recorded with it (see [`Documents::change_from_mail`]).
+    mail: Option<MailReceipt>,
     done: oneshot::Sender<Result<Vec<ChangeHash>, SyncError>>,
 }
 
@@ -457,13 +459,43 @@ impl Documents {
         author: Author,
         f: impl FnOnce(&mut Automerge) -> Result<T, String> + Send + 'static,
     ) -> Result<(T, Vec<ChangeHash>), SyncError> {
+        self.change_with(id, author, None, f).await
+    }
+
+    /// [`Documents::change`] for a change made from an e-mail: the message's receipt is written
+    /// in the same transaction as the change, so the message is taken exactly once.
+    pub async fn change_from_mail<T: Send + 'static>(
+        &self,
+        id: DocumentId,
+        author: Author,
+        mail: MailReceipt,
+        f: impl FnOnce(&mut Automerge) -> Result<T, String> + Send + 'static,
+    ) -> Result<(T, Vec<ChangeHash>), SyncError> {
+        self.change_with(id, author, Some(mail), f).await
+    }
+
+    async fn change_with<T: Send + 'static>(
+        &self,
+        id: DocumentId,
+        author: Author,
+        mail: Option<MailReceipt>,
+        f: impl FnOnce(&mut Automerge) -> Result<T, String> + Send + 'static,
+    ) -> Result<(T, Vec<ChangeHash>), SyncError> {
         let (result_tx, result_rx) = oneshot::channel();
         let (done, done_rx) = oneshot::channel();
         let f: ChangeFn = Box::new(move |doc| {
             let _ = result_tx.send(f(doc));
         });
-        self.send(id, DocCmd::Change(Box::new(ChangeCmd { f, author, done })))
-            .await?;
+        self.send(
+            id,
+            DocCmd::Change(Box::new(ChangeCmd {
+                f,
+                author,
+                mail,
+                done,
+            })),
+        )
+        .await?;
         let heads = done_rx.await.map_err(|_| SyncError::Stopped)??;
         let value = result_rx
             .await

@@ -13,6 +13,7 @@ mod health;
 mod intake;
 mod labels;
 mod login_throttle;
+mod mail_intake;
 mod notifications;
 mod photos;
 mod reports;

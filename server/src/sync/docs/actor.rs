@@ -19,6 +19,7 @@ use super::{
     lock,
 };
 use crate::projection::{Projection, project};
+use crate::store::MailReceipt;
 use crate::sync::budget::Waiting;
 
 /// What the actor knows about the document's stored form.
@@ -257,8 +258,13 @@ impl DocActor {
                 }
             },
             DocCmd::Change(change) => {
-                let ChangeCmd { f, author, done } = *change;
-                let result = self.server_change(f, author).await;
+                let ChangeCmd {
+                    f,
+                    author,
+                    mail,
+                    done,
+                } = *change;
+                let result = self.server_change(f, author, mail).await;
                 let _ = done.send(result);
             }
         }
@@ -268,6 +274,7 @@ impl DocActor {
         &mut self,
         f: ChangeFn,
         author: Author,
+        mail: Option<MailReceipt>,
     ) -> Result<Vec<ChangeHash>, SyncError> {
         self.ensure_hot().await?;
         let doc = self.doc.as_deref_mut().expect("hot");
@@ -292,7 +299,14 @@ impl DocActor {
             }
         };
         let heads = self
-            .persist(Some(ticket), None, Some(&author.user_id), &author.device)
+            .persist(
+                Some(ticket),
+                None,
+                // A change from an unknown sender's e-mail has no user: the audit keeps its device.
+                Some(author.user_id.as_str()).filter(|id| !id.is_empty()),
+                &author.device,
+                mail.as_ref(),
+            )
             .await?;
         self.sync_peers(None);
         Ok(heads)

@@ -328,7 +328,7 @@ impl DocActor {
                 }
             }
         }
-        self.persist(ticket, unstored, Some(&link.user_id), &link.peer_id)
+        self.persist(ticket, unstored, Some(&link.user_id), &link.peer_id, None)
             .await
             .is_ok()
     }
