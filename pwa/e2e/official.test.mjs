@@ -284,6 +284,14 @@ test("an official asks for help online and offline, sees the promised time and a
   await page.getByRole("heading", { name: /^Encuesta respondida el / }).waitFor()
   await page.getByText("Cerrada. Gracias por responder la encuesta.").waitFor()
   await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
+  // The official downloads the service record of its own case.
+  const acta = page.getByRole("link", { name: "Acta de servicio (PDF)" })
+  const actaUrl = await acta.getAttribute("href")
+  const pdf = await page.evaluate(async href => {
+    const response = await fetch(href)
+    return { status: response.status, type: response.headers.get("content-type") }
+  }, actaUrl)
+  assert.deepEqual(pdf, { status: 200, type: "application/pdf" })
 
   const surveyed = await until("the survey on the server", async () => {
     const row = await coordinator.call("GET", `/api/tickets/${onlineId}`)

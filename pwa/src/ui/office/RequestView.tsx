@@ -155,6 +155,13 @@ export function RequestView(props: { id: string }) {
           </button>
         </div>
       )}
+      {number && (f.state === "resuelta" || f.state === "cerrada") && (
+        <p>
+          <a class="button" href={`/api/tickets/${props.id}/acta.pdf`} target="_blank" rel="noopener">
+            {t.ticket.acta}
+          </a>
+        </p>
+      )}
 
       {!isFinished(f.state) && (
         <section aria-labelledby="promise">
