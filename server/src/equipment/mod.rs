@@ -183,15 +183,13 @@ async fn update(
 ) -> ApiResult<Json<EquipmentRow>> {
     user.require(&[Role::Coordinador])?;
     let code = parse_code(&code)?;
-    let mut current = state
+    // The stored row: an edit that does not name the status keeps the inventory's own, so custody
+    // still applies to it.
+    let current = state
         .store
         .equipment(code.as_str())
         .await?
         .ok_or_else(|| not_found(code.as_str()))?;
-    // The status the coordinator saw, custody applied: an edit of another field keeps it.
-    let custody = state.store.custody_moves(Some(code.as_str())).await?;
-    let last_move = custody.iter().rev().find(|m| m.moves(code.as_str()));
-    apply_custody(&mut current, last_move);
     let custodian_changed = changes.custodian.is_some();
     let input = EquipmentInput {
         code: current.code.clone(),
@@ -218,6 +216,11 @@ async fn update(
         .store
         .upsert_equipment(std::slice::from_ref(&row), &user.id, note.trim())
         .await?;
+    // What the inventory now says, custody applied.
+    let custody = state.store.custody_moves(Some(code.as_str())).await?;
+    let last_move = custody.iter().rev().find(|m| m.moves(code.as_str()));
+    let changed = state.store.last_status_changes(Some(code.as_str())).await?;
+    apply_custody(&mut row, last_move, changed.first().map(|(_, at)| *at));
     Ok(Json(row))
 }
 
@@ -262,15 +265,18 @@ pub(crate) struct Detail {
     tickets: Vec<TicketRef>,
 }
 
-/// Applies custody to an inventory row: a ticket's move of the equipment recorded after the
-/// inventory's own last edit says where it is now (`en_taller`, `con_contratista`, or back
-/// `en_servicio`). An edit made later (a coordinator writing it off, say) prevails. Returns the
-/// move that decided, if any.
+/// Applies custody to an inventory row: a ticket's move of the equipment says where it is now
+/// (`en_taller`, `con_contratista`, or back `en_servicio`), unless the inventory's own status was
+/// changed after it (a coordinator writing it off, say), which prevails. Creating the row, or an
+/// edit or import that leaves the status as it was, does not override custody: equipment
+/// registered (or imported again) while a contractor holds it is still with the contractor.
+/// Returns the move that decided, if any.
 fn apply_custody<'a>(
     equipment: &mut EquipmentRow,
     last_move: Option<&'a CustodyRow>,
+    last_status_change: Option<i64>,
 ) -> Option<&'a CustodyRow> {
-    let last = last_move.filter(|m| m.at > equipment.updated_at)?;
+    let last = last_move.filter(|m| last_status_change.is_none_or(|at| m.at > at))?;
     let kind = last.kind.parse::<EventKind>().ok()?;
     equipment.status = custody::status_after(kind).to_owned();
     Some(last)
@@ -286,8 +292,19 @@ async fn inventory(state: &AppState, dependencia: Option<&str>) -> ApiResult<Vec
             last.insert(code, m);
         }
     }
+    let changed: HashMap<String, i64> = state
+        .store
+        .last_status_changes(None)
+        .await?
+        .into_iter()
+        .collect();
     for row in &mut rows {
-        apply_custody(row, last.get(row.code.as_str()).copied());
+        let code = row.code.clone();
+        apply_custody(
+            row,
+            last.get(code.as_str()).copied(),
+            changed.get(&code).copied(),
+        );
     }
     Ok(rows)
 }
@@ -340,7 +357,12 @@ pub(crate) async fn detail(
         .into_iter()
         .filter(|m| m.moves(code.as_str()) && tickets.iter().any(|t| t.id == m.ticket_id))
         .collect();
-    let holder = apply_custody(&mut equipment, custody.last())
+    let changed = moves
+        .iter()
+        .filter(|m| m.from_status.is_some())
+        .map(|m| m.at)
+        .max();
+    let holder = apply_custody(&mut equipment, custody.last(), changed)
         .filter(|m| m.kind != EventKind::EquipmentReturned.as_str())
         .map(|m| Holder {
             name: m.holder_to.clone(),

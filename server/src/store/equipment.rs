@@ -121,6 +121,22 @@ impl Store {
         })
     }
 
+    /// When each piece of equipment last changed status in the inventory itself (an edit or an
+    /// import that changed it; its creation does not count), by code: of `code` only when given.
+    #[tracing::instrument(skip_all, fields(code))]
+    pub async fn last_status_changes(&self, code: Option<&str>) -> Result<Vec<(String, i64)>> {
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, (String, i64)>(
+                "select code, max(at) from equipment_moves
+                 where from_status is not null and ($1 is null or code = $1)
+                 group by code",
+            )
+            .bind(code)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
     /// Creates or replaces each row in one transaction, recording a move wherever the status
     /// changes (or the equipment is new). Either every row is written or none. Returns how many
     /// rows were new.

@@ -43,6 +43,36 @@ async fn demo_coordinator_logs_in(backend: Backend) {
         funcionario.get("/api/me").await.body["dependencia"],
         "HACIENDA"
     );
+
+    // The demo's inventory says where each machine is: the scanner its case sent to the
+    // contractor is with the contractor, though the inventory row was written after the send.
+    let scanner = coordinator.get("/api/equipment/GN-000345").await.body;
+    assert_eq!(scanner["status"], "con_contratista", "{scanner}");
+    assert_eq!(
+        scanner["holder"]["name"], "Soporte Integral Andino S.A.S.",
+        "{scanner}"
+    );
+    // An edit that does not touch the status leaves custody in force.
+    let edited = coordinator
+        .patch(
+            "/api/equipment/GN-000345",
+            &serde_json::json!({"location": "Piso 1, Radicación, puesto 3"}),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(edited.body["status"], "con_contratista", "{}", edited.body);
+    let scanner = coordinator.get("/api/equipment/GN-000345").await.body;
+    assert_eq!(scanner["status"], "con_contratista", "{scanner}");
+    // A coordinator's own change of status afterwards prevails.
+    let written_off = coordinator
+        .patch(
+            "/api/equipment/GN-000345",
+            &serde_json::json!({"status": "dado_de_baja", "note": "El contratista lo declaró irreparable."}),
+        )
+        .await;
+    assert_eq!(written_off.status, 200, "{}", written_off.body);
+    let scanner = coordinator.get("/api/equipment/GN-000345").await.body;
+    assert_eq!(scanner["status"], "dado_de_baja", "{scanner}");
 }
 
 both_backends!(demo_twice_duplicates_nothing);
