@@ -51,8 +51,8 @@ pub struct ActionBody {
     condition: Option<String>,
 }
 
-/// An optional short text of the body: trimmed, `None` when empty, refused when too long.
-fn short_text(
+/// An optional text of the body: trimmed, `None` when empty, refused when over `max` characters.
+fn optional_text(
     value: Option<&str>,
     field: &'static str,
     max: usize,
@@ -66,19 +66,10 @@ fn short_text(
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
+/// The body's `reason`, required: «Escriba {what}.» when it is missing.
 fn reason(body: &ActionBody, what: &str) -> Result<String, AppError> {
-    let text = body.reason.as_deref().unwrap_or_default().trim();
-    if text.is_empty() {
-        return Err(FieldError::new("reason", format!("Escriba {what}.")).into());
-    }
-    if text.chars().count() > REASON_MAX {
-        return Err(FieldError::new(
-            "reason",
-            format!("El texto admite hasta {REASON_MAX} caracteres."),
-        )
-        .into());
-    }
-    Ok(text.to_owned())
+    optional_text(body.reason.as_deref(), "reason", REASON_MAX)?
+        .ok_or_else(|| FieldError::new("reason", format!("Escriba {what}.")).into())
 }
 
 /// A coordinator's workflow action on a case.
@@ -185,18 +176,19 @@ pub async fn act(
                 custody: Some(Custody {
                     equipment: Vec::new(),
                     from: String::new(),
-                    to: short_text(body.received_by.as_deref(), "received_by", short)?
+                    to: optional_text(body.received_by.as_deref(), "received_by", short)?
                         .unwrap_or_else(|| user.full_name.clone()),
-                    place: short_text(body.place.as_deref(), "place", short)?.unwrap_or_default(),
+                    place: optional_text(body.place.as_deref(), "place", short)?
+                        .unwrap_or_default(),
                     at: now_ms(),
-                    condition: short_text(
+                    condition: optional_text(
                         body.condition.as_deref(),
                         "condition",
                         limits::CONDITION.max,
                     )?
                     .unwrap_or_default(),
                 }),
-                reason: short_text(body.reason.as_deref(), "reason", REASON_MAX)?,
+                reason: optional_text(body.reason.as_deref(), "reason", REASON_MAX)?,
                 ..EventData::default()
             }
         }
