@@ -4,7 +4,7 @@
 // decides against the ticket's latest state; a refusal shows the server's Spanish reason.
 
 import type { ComponentChildren } from "preact"
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import { getJson } from "../../api"
 import { channelLabel, modeLabel, priorityLabel, stateLabel, t } from "../../es"
 import { type Action, type UserView, act, listUsers, messageOf } from "../../officeApi"
@@ -99,15 +99,24 @@ export function TriagePanel(props: { id: string }) {
     setPriority(next.priority ?? "")
   }
 
+  // Reads answered out of order must not undo a newer row: each read and each action takes a
+  // number, and only the answer to the latest one started is shown. While actions run, their
+  // answers are the truth; reads started meanwhile are dropped, and one starts once they are done.
+  const latest = useRef(0)
+  const acting = useRef(false)
+  function read() {
+    const mine = ++latest.current
+    getJson<TicketRow>(`/api/tickets/${props.id}`).then(
+      r => mine === latest.current && !acting.current && show(r),
+      err => mine === latest.current && setFeedback({ kind: "error", text: messageOf(err) }),
+    )
+  }
+
   // Read again whenever the document changes (a technician's sync, another coordinator).
   useEffect(() => {
-    let live = true
-    getJson<TicketRow>(`/api/tickets/${props.id}`).then(
-      r => live && show(r),
-      err => live && setFeedback({ kind: "error", text: messageOf(err) }),
-    )
+    read()
     return () => {
-      live = false
+      latest.current++
     }
   }, [props.id, events])
 
@@ -137,6 +146,8 @@ export function TriagePanel(props: { id: string }) {
     setBusy(true)
     setFeedback(null)
     setFieldErrors({})
+    acting.current = true
+    latest.current++
     try {
       for (const a of actions) show(await act<TicketRow>(props.id, a))
       const last = actions[actions.length - 1]
@@ -146,6 +157,8 @@ export function TriagePanel(props: { id: string }) {
       setFeedback({ kind: "error", text: messageOf(err) })
       return false
     } finally {
+      acting.current = false
+      read()
       setBusy(false)
     }
   }
