@@ -400,6 +400,13 @@ export const t = {
     reasonRequired: "Escriba el motivo.",
     noteRequired: "Escriba cómo se resolvió.",
     duplicateRequired: "Escriba el número del caso original.",
+    identifyTitle: "Identificar al solicitante",
+    identifyHint: (who: string) =>
+      `La solicitud llegó de alguien que Campo no reconoce (${who}). Elija el funcionario que la pidió: el caso queda a su nombre y en su dependencia.`,
+    identifyChoice: "Funcionario que pidió la asistencia",
+    chooseOfficial: "Elija el funcionario.",
+    identifySubmit: "Guardar solicitante",
+    identified: "Solicitante identificado.",
     working: "Guardando…",
     done: {
       aceptada: "Solicitud aceptada.",

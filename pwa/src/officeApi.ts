@@ -94,6 +94,11 @@ export function act<T>(ticketId: string, action: Action): Promise<T> {
   return send<T>("POST", `/api/tickets/${encodeURIComponent(ticketId)}/actions`, action)
 }
 
+/** Names the official of a request that arrived «por identificar» (an unknown e-mail sender). */
+export function identifyRequester<T>(ticketId: string, requesterId: string): Promise<T> {
+  return send<T>("PUT", `/api/tickets/${encodeURIComponent(ticketId)}/requester`, { requester_id: requesterId })
+}
+
 export interface NewTicket {
   requester_id: string
   channel: Channel

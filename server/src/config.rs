@@ -61,6 +61,38 @@ pub struct Config {
     pub sync_limits: Limits,
     /// The office's directory for logins (`CAMPO_LDAP_…`); `None` without `CAMPO_LDAP_URL`.
     pub ldap: Option<LdapConfig>,
+    /// The office's GLPI, whose new tickets become cases (`CAMPO_GLPI_…`); `None` without
+    /// `CAMPO_GLPI_URL`.
+    pub glpi: Option<GlpiConfig>,
+}
+
+/// How Campo reaches the office's GLPI (see [`crate::glpi`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct GlpiConfig {
+    /// The address of GLPI's REST API, ending in `apirest.php` (`CAMPO_GLPI_URL`).
+    pub url: String,
+    /// The API client's application token, when GLPI asks for one (`CAMPO_GLPI_APP_TOKEN`).
+    pub app_token: Option<String>,
+    /// The remote-access key of the GLPI user Campo acts as (`CAMPO_GLPI_USER_TOKEN`).
+    pub user_token: String,
+    /// Only tickets of this entity (its id) are imported (`CAMPO_GLPI_ENTITY`).
+    pub entity: Option<u64>,
+    /// Only tickets of this ITIL category (its id) are imported (`CAMPO_GLPI_CATEGORY`).
+    pub category: Option<u64>,
+    /// How often `campo serve` imports (`CAMPO_GLPI_SYNC_SECS`); `None` (0): only
+    /// `campo glpi sync` does.
+    pub sync_every: Option<Duration>,
+}
+
+impl fmt::Debug for GlpiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GlpiConfig")
+            .field("url", &self.url)
+            .field("entity", &self.entity)
+            .field("category", &self.category)
+            .field("sync_every", &self.sync_every)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How Campo reaches the office's directory (LDAP or Active Directory) to log people in.
@@ -116,6 +148,9 @@ pub const DEFAULT_LDAP_TIMEOUT_SECS: u32 = 5;
 /// `CAMPO_LDAP_CHECK_SECS` when unset: someone removed from the directory loses its sessions
 /// within five minutes.
 pub const DEFAULT_LDAP_CHECK_SECS: u32 = 300;
+
+/// `CAMPO_GLPI_SYNC_SECS` when unset: new GLPI tickets reach the board within five minutes.
+pub const DEFAULT_GLPI_SYNC_SECS: u32 = 300;
 
 /// The variables that a command-line flag may give instead, and that flag; errors name both.
 /// [`StorageFlags::get`] and [`ServeFlags::get`] answer for exactly these (a test checks it).
@@ -377,6 +412,7 @@ impl Config {
             ..defaults
         };
         let ldap = read_ldap(&mut read);
+        let glpi = read_glpi(&mut read);
         if !read.errors.is_empty() {
             return Err(ConfigError(read.errors));
         }
@@ -397,6 +433,7 @@ impl Config {
             organisation,
             sync_limits,
             ldap,
+            glpi,
         })
     }
 
@@ -525,6 +562,30 @@ impl Config {
                 "CAMPO_LDAP_CHECK_SECS",
                 ldap.map_or(DEFAULT_LDAP_CHECK_SECS.into(), |l| l.check_every.as_secs())
                     .to_string(),
+            ),
+        ]);
+        let glpi = self.glpi.as_ref();
+        let number = |value: Option<u64>| value.map(|n| n.to_string()).unwrap_or_default();
+        variables.extend([
+            ("CAMPO_GLPI_URL", text(glpi.map(|g| &g.url))),
+            (
+                "CAMPO_GLPI_APP_TOKEN",
+                glpi.and_then(|g| g.app_token.as_ref())
+                    .map(|_| "***".to_owned())
+                    .unwrap_or_default(),
+            ),
+            (
+                "CAMPO_GLPI_USER_TOKEN",
+                glpi.map(|_| "***".to_owned()).unwrap_or_default(),
+            ),
+            ("CAMPO_GLPI_ENTITY", number(glpi.and_then(|g| g.entity))),
+            ("CAMPO_GLPI_CATEGORY", number(glpi.and_then(|g| g.category))),
+            (
+                "CAMPO_GLPI_SYNC_SECS",
+                glpi.map_or(DEFAULT_GLPI_SYNC_SECS.into(), |g| {
+                    g.sync_every.map_or(0, |every| every.as_secs())
+                })
+                .to_string(),
             ),
         ]);
         variables
@@ -663,6 +724,92 @@ fn read_ldap<F: Fn(&str) -> Option<String>>(read: &mut Reader<F>) -> Option<Ldap
         check_every: Duration::from_secs(check.into()),
     })
 }
+
+/// GLPI's settings; `None` without `CAMPO_GLPI_URL`, whose absence makes the others an error.
+fn read_glpi<F: Fn(&str) -> Option<String>>(read: &mut Reader<F>) -> Option<GlpiConfig> {
+    let url = read.optional("CAMPO_GLPI_URL", |text| {
+        let trimmed = text.trim_end_matches('/');
+        let lower = trimmed.to_ascii_lowercase();
+        let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
+        if scheme_ok && lower.ends_with("/apirest.php") && !trimmed.contains([' ', '?', '#']) {
+            Ok(trimmed.to_owned())
+        } else {
+            Err(invalid(
+                text,
+                "la dirección de la API REST de GLPI, terminada en apirest.php, por ejemplo \
+                 https://glpi.gobernacion.gov.co/apirest.php",
+            ))
+        }
+    });
+    let token = |text: &str| {
+        if text.chars().all(|c| c.is_ascii_graphic()) {
+            Ok(text.to_owned())
+        } else {
+            Err("no es válido: un token de GLPI no lleva espacios ni tildes.".to_owned())
+        }
+    };
+    let app_token = read.optional("CAMPO_GLPI_APP_TOKEN", token);
+    let user_token = read.optional("CAMPO_GLPI_USER_TOKEN", token);
+    let id = |text: &str| {
+        text.parse::<u64>()
+            .map_err(|_| invalid(text, "el número (id) que GLPI le da, por ejemplo 3"))
+    };
+    let entity = read.optional("CAMPO_GLPI_ENTITY", id);
+    let category = read.optional("CAMPO_GLPI_CATEGORY", id);
+    let sync_secs = read
+        .optional("CAMPO_GLPI_SYNC_SECS", |text| {
+            text.parse::<u32>().map_err(|_| {
+                invalid(
+                    text,
+                    "un número de segundos, por ejemplo 300; 0 importa solo con «campo glpi sync»",
+                )
+            })
+        })
+        .unwrap_or(DEFAULT_GLPI_SYNC_SECS);
+    let Some(url) = url else {
+        let stray: Vec<&str> = GLPI_VARIABLES
+            .iter()
+            .copied()
+            .filter(|v| *v != "CAMPO_GLPI_URL" && read.value(v).is_some())
+            .collect();
+        if !stray.is_empty() && read.value("CAMPO_GLPI_URL").is_none() {
+            read.errors.push(format!(
+                "CAMPO_GLPI_URL: falta. Sin ella no se importa de GLPI, y {} no tendrían \
+                 efecto; escriba la dirección de la API de GLPI o quite esas variables.",
+                stray.join(", ")
+            ));
+        }
+        return None;
+    };
+    let Some(user_token) = user_token else {
+        if read.value("CAMPO_GLPI_USER_TOKEN").is_none() {
+            read.errors.push(
+                "CAMPO_GLPI_USER_TOKEN: falta. Con CAMPO_GLPI_URL se necesita la clave de \
+                 acceso remoto (API) del usuario de GLPI con el que Campo trabaja."
+                    .to_owned(),
+            );
+        }
+        return None;
+    };
+    Some(GlpiConfig {
+        url,
+        app_token,
+        user_token,
+        entity,
+        category,
+        sync_every: (sync_secs > 0).then(|| Duration::from_secs(sync_secs.into())),
+    })
+}
+
+/// Every GLPI variable, in the order of `docs/operacion.md`.
+const GLPI_VARIABLES: [&str; 6] = [
+    "CAMPO_GLPI_URL",
+    "CAMPO_GLPI_APP_TOKEN",
+    "CAMPO_GLPI_USER_TOKEN",
+    "CAMPO_GLPI_ENTITY",
+    "CAMPO_GLPI_CATEGORY",
+    "CAMPO_GLPI_SYNC_SECS",
+];
 
 /// Every directory variable, in the order of `docs/operacion.md`.
 const LDAP_VARIABLES: [&str; 11] = [

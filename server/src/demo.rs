@@ -698,7 +698,7 @@ mod tickets {
                 projection: Some(&projection),
                 previous: None,
                 number: None,
-                mail: None,
+                receipt: None,
             })
             .await?;
         Ok(())

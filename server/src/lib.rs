@@ -12,6 +12,7 @@ pub mod demo;
 pub mod directory;
 pub mod equipment;
 pub mod error;
+pub mod glpi;
 pub mod intake;
 pub mod integration;
 pub mod labels;
@@ -133,6 +134,7 @@ pub async fn serve(
         directory::spawn_checker(state.clone(), directory);
     }
     intake::spawn(state.clone());
+    glpi::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

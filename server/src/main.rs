@@ -49,6 +49,10 @@ enum Command {
     User(UserCommand),
     /// Carga la organización de demostración (no duplica nada si se ejecuta de nuevo).
     Demo,
+    /// Importa de GLPI (CAMPO_GLPI_URL): sus tiquetes nuevos se vuelven casos, y GLPI recibe el
+    /// número del caso y, al resolverse, la solución.
+    #[command(subcommand)]
+    Glpi(GlpiCommand),
     /// Reconstruye la proyección de los casos (las filas que leen el tablero, los informes y
     /// los permisos) a partir de los documentos guardados.
     Reproject,
@@ -80,6 +84,12 @@ enum UserCommand {
         #[arg(long)]
         dependencia: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum GlpiCommand {
+    /// Hace una pasada ahora y dice qué hizo.
+    Sync,
 }
 
 fn main() -> std::process::ExitCode {
@@ -198,6 +208,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = demo::load(&store).await;
             store.close().await;
             print_demo(&summary?);
+            Ok(())
+        }
+        Command::Glpi(GlpiCommand::Sync) => {
+            if config.glpi.is_none() {
+                anyhow::bail!(
+                    "GLPI no está configurado: defina CAMPO_GLPI_URL y CAMPO_GLPI_USER_TOKEN \
+                     (ver docs/operacion.md)"
+                );
+            }
+            let store = open_store(&config).await?;
+            campo_server::reproject::bring_up_to_date(&store).await?;
+            let sla = store.sla().await?;
+            let state = AppState::new(config, store.clone())?;
+            state.documents.set_sla(sla);
+            let summary = campo_server::glpi::sync(&state).await;
+            store.close().await;
+            let summary = summary?;
+            println!(
+                "GLPI: {} tiquetes nuevos importados, {} ya importados antes, {} seguimientos y \
+                 {} soluciones enviados a GLPI.",
+                summary.imported, summary.known, summary.followups, summary.solutions
+            );
+            if summary.failed > 0 {
+                anyhow::bail!(
+                    "{} tiquetes o envíos fallaron; se reintentan en la próxima pasada (ver el \
+                     registro)",
+                    summary.failed
+                );
+            }
             Ok(())
         }
         Command::Reproject => {

@@ -113,7 +113,7 @@ async fn ticket_numbers_are_never_given_twice(backend: Backend) {
                     projection: Some(&projection),
                     previous: None,
                     number: None,
-                    mail: None,
+                    receipt: None,
                 })
                 .await
                 .unwrap()

@@ -666,6 +666,28 @@ pub fn append_comment<D: autosurgeon::Doc>(doc: &mut D, comment: &Comment) -> Re
     append(doc, "comments", comment)
 }
 
+/// Names the requester (and with it the dependencia) of a request received from someone Campo did
+/// not recognise, an e-mail or a GLPI ticket: a coordinator's correction, written by the server
+/// only (the write rules keep the request as registered for every device).
+pub fn set_requester<D: autosurgeon::Doc>(
+    doc: &mut D,
+    requester: &Person,
+    dependencia: &str,
+) -> Result<(), DocError> {
+    let request = match doc.get(&ROOT, "request")? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => {
+            return Err(DocError::Hydrate(HydrateError::unexpected(
+                "the request",
+                "nothing".to_string(),
+            )));
+        }
+    };
+    autosurgeon::reconcile_prop(doc, &request, "requester", requester)?;
+    autosurgeon::reconcile_prop(doc, &request, "dependencia", dependencia)?;
+    Ok(())
+}
+
 /// Replaces the visit with `visit.id` by `visit` (field by field: only changed fields are
 /// written, so concurrent edits of other fields survive).
 pub fn update_visit<D: autosurgeon::Doc>(doc: &mut D, visit: &Visit) -> Result<(), DocError> {

@@ -5,6 +5,7 @@
 //! each test gets its own database, dropped at the end.
 
 pub mod dovecot;
+pub mod glpi;
 pub mod ldap;
 pub mod phone;
 pub mod photo;

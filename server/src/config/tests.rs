@@ -119,9 +119,16 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_LDAP_GROUP_CONTRATISTA=\n\
              CAMPO_LDAP_DEPENDENCIA_ATTR=\n\
              CAMPO_LDAP_TIMEOUT_SECS=5\n\
-             CAMPO_LDAP_CHECK_SECS=300\n"
+             CAMPO_LDAP_CHECK_SECS=300\n\
+             CAMPO_GLPI_URL=\n\
+             CAMPO_GLPI_APP_TOKEN=\n\
+             CAMPO_GLPI_USER_TOKEN=\n\
+             CAMPO_GLPI_ENTITY=\n\
+             CAMPO_GLPI_CATEGORY=\n\
+             CAMPO_GLPI_SYNC_SECS=300\n"
     );
     assert_eq!(config.ldap, None);
+    assert_eq!(config.glpi, None);
     // An empty or blank variable is an unset one (`CAMPO_SMTP_URL=` in an environment file).
     let blank = config_of_blanks();
     assert_eq!(printout(&blank), printout(&config));
@@ -560,6 +567,65 @@ fn imap_urls() {
     let errors = config(&[("CAMPO_IMAP_POLL_SECS", "0")]).unwrap_err().0;
     assert!(
         errors[0].starts_with("CAMPO_IMAP_POLL_SECS: "),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn glpi_is_read_whole_and_explained_when_incomplete() {
+    let read = config(&[
+        (
+            "CAMPO_GLPI_URL",
+            "https://glpi.gobernacion.gov.co/apirest.php/",
+        ),
+        ("CAMPO_GLPI_APP_TOKEN", "app-token-1"),
+        ("CAMPO_GLPI_USER_TOKEN", "clave-de-acceso"),
+        ("CAMPO_GLPI_ENTITY", "3"),
+        ("CAMPO_GLPI_SYNC_SECS", "0"),
+    ])
+    .unwrap();
+    let glpi = read.glpi.as_ref().expect("GLPI configured");
+    assert_eq!(glpi.url, "https://glpi.gobernacion.gov.co/apirest.php");
+    assert_eq!((glpi.entity, glpi.category), (Some(3), None));
+    assert_eq!(glpi.sync_every, None, "0: only `campo glpi sync` imports");
+    let printed = printout(&read);
+    assert!(printed.contains("CAMPO_GLPI_USER_TOKEN=***\n"), "{printed}");
+    assert!(!printed.contains("clave-de-acceso") && !printed.contains("app-token-1"));
+    assert!(!format!("{glpi:?}").contains("clave-de-acceso"));
+
+    let errors = config(&[(
+        "CAMPO_GLPI_URL",
+        "https://glpi.gobernacion.gov.co/apirest.php",
+    )])
+    .unwrap_err()
+    .0;
+    assert!(
+        errors[0].starts_with("CAMPO_GLPI_USER_TOKEN: falta."),
+        "{errors:?}"
+    );
+    let errors = config(&[("CAMPO_GLPI_ENTITY", "3")]).unwrap_err().0;
+    assert!(
+        errors[0].starts_with("CAMPO_GLPI_URL: falta."),
+        "{errors:?}"
+    );
+    let errors = config(&[
+        (
+            "CAMPO_GLPI_URL",
+            "https://glpi.gobernacion.gov.co/front/ticket.php",
+        ),
+        ("CAMPO_GLPI_USER_TOKEN", "clave con espacios"),
+        ("CAMPO_GLPI_CATEGORY", "impresoras"),
+    ])
+    .unwrap_err()
+    .0;
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("terminada en apirest.php"))
+    );
+    assert!(
+        errors.iter().all(|e| !e.contains("clave con espacios")),
         "{errors:?}"
     );
 }

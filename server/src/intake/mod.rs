@@ -4,7 +4,7 @@
 //!
 //! Exactly once: a message is recognised as taken by its mailbox, UIDVALIDITY and UID, or by its
 //! Message-ID (`mail_intake`, [`crate::store::MailReceipt`]); that row is written in the same
-//! transaction as the ticket change ([`crate::sync::Documents::change_from_mail`]), and only then
+//! transaction as the ticket change ([`crate::sync::Documents::change_from_intake`]), and only then
 //! is the message flagged `\Seen`. A crash before the commit leaves the message unseen and
 //! unrecorded: it is taken again. A crash after it leaves it recorded: the next pass recognises it,
 //! makes sure its automatic answer is in the outbox, and flags it.
@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::config::ImapUrl;
 use crate::media::MediaError;
-use crate::store::{MailReceipt, NewNotification, TicketRow, now_ms};
+use crate::store::{MailReceipt, NewNotification, Receipt, TicketRow, now_ms};
 use crate::sync::Author;
 use message::Incoming;
 
@@ -173,10 +173,10 @@ async fn take(
         let id: DocumentId = ticket.id.parse().context("a ticket id that is not one")?;
         state
             .documents
-            .change_from_mail(
+            .change_from_intake(
                 id,
                 author(requester.as_ref()),
-                receipt("comentario"),
+                Receipt::Mail(receipt("comentario")),
                 move |doc| {
                     doc.transact::<_, _, String>(|tx| {
                         append_comment(tx, &comment).map_err(|e| e.to_string())
@@ -279,10 +279,10 @@ async fn take(
     let id = DocumentId::new();
     state
         .documents
-        .change_from_mail(
+        .change_from_intake(
             id,
             author(requester.as_ref()),
-            receipt("caso"),
+            Receipt::Mail(receipt("caso")),
             move |doc| {
                 doc.transact::<_, _, String>(|tx| {
                     ticket.reconcile_into(tx).map_err(|e| e.to_string())

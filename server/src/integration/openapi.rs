@@ -63,6 +63,7 @@ pub struct PersonSchema {
         crate::tickets::list,
         crate::tickets::detail,
         crate::tickets::actions::act,
+        crate::tickets::requester::identify,
         crate::equipment::detail,
         crate::reports::monthly_json,
     ),

@@ -5,7 +5,7 @@ use chrono::Datelike;
 
 use super::documents::{ChunkKind, INSERT_CHUNK};
 use super::error::{Result, StoreError};
-use super::mail_intake::MailReceipt;
+use super::receipts::Receipt;
 use super::sqlite_writer::transaction;
 use super::tickets::ticket_number;
 use super::tx::{Args, PgTx, SqliteTx, Tx, ready};
@@ -37,8 +37,8 @@ pub struct CommitChange<'a> {
     pub previous: Option<&'a Projection>,
     /// The ticket's number, when the caller knows it is registered (saves reading it).
     pub number: Option<&'a str>,
-    /// The e-mail this change was made from, recorded in the same transaction.
-    pub mail: Option<&'a MailReceipt>,
+    /// The e-mail or GLPI ticket this change was made from, recorded in the same transaction.
+    pub receipt: Option<&'a Receipt>,
 }
 
 /// What a commit wrote.
@@ -372,7 +372,7 @@ struct Commit {
     device: String,
     rows: Option<(Projection, ChangedLists)>,
     number: Option<String>,
-    mail: Option<MailReceipt>,
+    receipt: Option<Receipt>,
     now: i64,
 }
 
@@ -389,7 +389,7 @@ impl Commit {
                 .projection
                 .map(|p| (p.clone(), ChangedLists::between(p, change.previous))),
             number: change.number.map(str::to_owned),
-            mail: change.mail.cloned(),
+            receipt: change.receipt.cloned(),
             now,
         }
     }
@@ -422,8 +422,8 @@ impl Commit {
                 .bind(self.now);
             tx.execute(INSERT_AUDIT, &audit).await?;
         }
-        if let Some(mail) = &self.mail {
-            mail.write(tx, &self.doc_id).await?;
+        if let Some(receipt) = &self.receipt {
+            receipt.write(tx, &self.doc_id).await?;
         }
         Ok(Committed { chunk_id, number })
     }
@@ -432,7 +432,7 @@ impl Commit {
     /// triage event), when it is known: such a change commits in one statement on PostgreSQL.
     fn touching_only_the_ticket_row(&self) -> Option<(&Projection, &str)> {
         match (&self.rows, &self.number) {
-            (Some((p, lists)), Some(number)) if lists.none() && self.mail.is_none() => {
+            (Some((p, lists)), Some(number)) if lists.none() && self.receipt.is_none() => {
                 Some((p, number))
             }
             _ => None,
@@ -575,6 +575,7 @@ mod tests {
     use super::*;
     use crate::projection::{Sla, project};
     use crate::store::Backend as StoreBackend;
+    use crate::store::MailReceipt;
 
     fn projection(doc: &Automerge) -> Projection {
         let ticket = TicketDoc::hydrate_from(doc).expect("a ticket");
@@ -647,7 +648,7 @@ mod tests {
                 projection: Some(&projection),
                 previous: None,
                 number: None,
-                mail: None,
+                receipt: None,
             })
             .await
             .expect("the ticket is stored")
@@ -686,7 +687,7 @@ mod tests {
             projection: Some(&second),
             previous: Some(&first),
             number: Some(&number),
-            mail: None,
+            receipt: None,
         };
 
         refuse_audit(&store, true).await;
@@ -746,7 +747,7 @@ mod tests {
                         projection: Some(&p),
                         previous: None,
                         number: None,
-                        mail: Some(&mail),
+                        receipt: Some(&Receipt::Mail(mail)),
                     })
                     .await
             }
@@ -824,7 +825,7 @@ mod tests {
                     projection: Some(&p),
                     previous: Some(&previous),
                     number: Some(&number),
-                    mail: None,
+                    receipt: None,
                 })
                 .await
                 .expect("stored");

@@ -39,7 +39,7 @@ use super::Limits;
 use super::budget::UnknownBudget;
 use super::wire::Message;
 use crate::projection::{Audience, Sla};
-use crate::store::{MailReceipt, Store, StoreError};
+use crate::store::{Receipt, Store, StoreError};
 use actor::{DocActor, Stored};
 
 mod actor;
@@ -192,8 +192,9 @@ pub(crate) struct SyncCmd {
 pub(crate) struct ChangeCmd {
     f: ChangeFn,
     author: Author,
-    /// The e-mail the change comes from, recorded with it (see [`Documents::change_from_mail`]).
-    mail: Option<MailReceipt>,
+    /// The message or GLPI ticket the change comes from, recorded with it (see
+    /// [`Documents::change_from_intake`]).
+    receipt: Option<Receipt>,
     done: oneshot::Sender<Result<Vec<ChangeHash>, SyncError>>,
 }
 
@@ -462,23 +463,24 @@ impl Documents {
         self.change_with(id, author, None, f).await
     }
 
-    /// [`Documents::change`] for a change made from an e-mail: the message's receipt is written
-    /// in the same transaction as the change, so the message is taken exactly once.
-    pub async fn change_from_mail<T: Send + 'static>(
+    /// [`Documents::change`] for a change made from something taken from outside (an e-mail, a
+    /// GLPI ticket): its receipt is written in the same transaction as the change, so it is
+    /// taken exactly once.
+    pub async fn change_from_intake<T: Send + 'static>(
         &self,
         id: DocumentId,
         author: Author,
-        mail: MailReceipt,
+        receipt: Receipt,
         f: impl FnOnce(&mut Automerge) -> Result<T, String> + Send + 'static,
     ) -> Result<(T, Vec<ChangeHash>), SyncError> {
-        self.change_with(id, author, Some(mail), f).await
+        self.change_with(id, author, Some(receipt), f).await
     }
 
     async fn change_with<T: Send + 'static>(
         &self,
         id: DocumentId,
         author: Author,
-        mail: Option<MailReceipt>,
+        receipt: Option<Receipt>,
         f: impl FnOnce(&mut Automerge) -> Result<T, String> + Send + 'static,
     ) -> Result<(T, Vec<ChangeHash>), SyncError> {
         let (result_tx, result_rx) = oneshot::channel();
@@ -491,7 +493,7 @@ impl Documents {
             DocCmd::Change(Box::new(ChangeCmd {
                 f,
                 author,
-                mail,
+                receipt,
                 done,
             })),
         )

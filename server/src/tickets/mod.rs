@@ -10,11 +10,12 @@ mod acta;
 pub mod actions;
 
 mod agenda;
+pub mod requester;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use campo_shared::account::FieldError;
 use campo_shared::event_kind::EventKind;
 use campo_shared::ids::DocumentId;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/tickets/{id}/history", get(history))
         .route("/api/tickets/{id}/acta.pdf", get(acta::acta))
         .route("/api/tickets/{id}/actions", post(actions::act))
+        .route("/api/tickets/{id}/requester", put(requester::identify))
         .route("/api/agenda", get(agenda::agenda))
         .route("/api/agenda/stream", get(agenda::stream))
 }

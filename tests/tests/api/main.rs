@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod directory;
 mod equipment;
+mod glpi;
 mod headers;
 mod health;
 mod intake;

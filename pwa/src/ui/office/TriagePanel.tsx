@@ -7,7 +7,7 @@ import type { ComponentChildren } from "preact"
 import { useEffect, useRef, useState } from "preact/hooks"
 import { getJson } from "../../api"
 import { channelLabel, modeLabel, priorityLabel, stateLabel, t } from "../../es"
-import { type Action, type UserView, act, listUsers, messageOf } from "../../officeApi"
+import { type Action, type UserView, act, identifyRequester, listUsers, messageOf } from "../../officeApi"
 import { MODES, type Mode, PRIORITIES, type Priority, type State, allowed } from "../../schema"
 import { formatDateTime } from "../../time"
 import { LIMITS } from "../../limits"
@@ -20,6 +20,8 @@ interface TicketRow {
   id: string
   number: string
   state: State
+  requester_id: string | null
+  requester_name: string
   priority: Priority | null
   mode: Mode | null
   channel: keyof typeof channelLabel
@@ -32,6 +34,9 @@ interface TicketRow {
 }
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
+
+/** The requester of a request from someone Campo did not recognise (the server's `UNIDENTIFIED`). */
+const UNIDENTIFIED = "por-identificar"
 
 function Fold(props: { title: string; children: ComponentChildren }) {
   return (
@@ -82,12 +87,13 @@ function ReasonForm(props: {
 export function TriagePanel(props: { id: string }) {
   const { doc } = useTicket(props.id)
   const [row, setRow] = useState<TicketRow | null>(null)
-  const [workers, setWorkers] = useState<UserView[]>([])
+  const [users, setUsers] = useState<UserView[]>([])
   const [feedback, setFeedback] = useState<Feedback>(null)
   const [busy, setBusy] = useState(false)
   const [mode, setMode] = useState<string>("")
   const [priority, setPriority] = useState<string>("")
   const [assignee, setAssignee] = useState("")
+  const [official, setOfficial] = useState("")
   const [duplicateOf, setDuplicateOf] = useState("")
   const [duplicateNote, setDuplicateNote] = useState("")
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
@@ -122,7 +128,7 @@ export function TriagePanel(props: { id: string }) {
 
   useEffect(() => {
     listUsers().then(
-      users => setWorkers(users.filter(u => u.active && (u.role === "tecnico" || u.role === "contratista"))),
+      all => setUsers(all.filter(u => u.active)),
       () => {},
     )
   }, [])
@@ -142,16 +148,23 @@ export function TriagePanel(props: { id: string }) {
     )
 
   /** Runs the actions in order; stops at the first refusal and shows its reason. */
-  async function run(...actions: Action[]): Promise<boolean> {
+  function run(...actions: Action[]): Promise<boolean> {
+    const last = actions[actions.length - 1]
+    return perform(async () => {
+      for (const a of actions) show(await act<TicketRow>(props.id, a))
+    }, (last && t.intake.done[last.action]) ?? "")
+  }
+
+  /** Runs the server's calls of one form; shows `done`, or the server's reason. */
+  async function perform(calls: () => Promise<void>, done: string): Promise<boolean> {
     setBusy(true)
     setFeedback(null)
     setFieldErrors({})
     acting.current = true
     latest.current++
     try {
-      for (const a of actions) show(await act<TicketRow>(props.id, a))
-      const last = actions[actions.length - 1]
-      setFeedback({ kind: "ok", text: (last && t.intake.done[last.action]) ?? "" })
+      await calls()
+      setFeedback({ kind: "ok", text: done })
       return true
     } catch (err) {
       setFeedback({ kind: "error", text: messageOf(err) })
@@ -165,8 +178,9 @@ export function TriagePanel(props: { id: string }) {
 
   const can = (kind: Parameters<typeof allowed>[2]) => allowed("coordinador", row.state, kind)
   const registered = row.state === "registrada"
-  const technicians = workers.filter(w => w.role === "tecnico")
-  const contractors = workers.filter(w => w.role === "contratista")
+  const technicians = users.filter(w => w.role === "tecnico")
+  const contractors = users.filter(w => w.role === "contratista")
+  const officials = users.filter(u => u.role === "funcionario")
 
   function triage(e: Event) {
     e.preventDefault()
@@ -216,6 +230,36 @@ export function TriagePanel(props: { id: string }) {
           {row.external_ref ? ` · ${row.external_ref}` : ""}
         </dd>
       </dl>
+
+      {row.requester_id === UNIDENTIFIED && (
+        <form
+          class="form"
+          onSubmit={e => {
+            e.preventDefault()
+            if (!official) {
+              setFieldErrors({ official: t.intake.chooseOfficial })
+              return focusFirstError(e.currentTarget)
+            }
+            void perform(async () => show(await identifyRequester<TicketRow>(props.id, official)), t.intake.identified)
+          }}
+        >
+          <h3>{t.intake.identifyTitle}</h3>
+          <p class="hint">{t.intake.identifyHint(row.requester_name)}</p>
+          <Field label={t.intake.identifyChoice} error={fieldErrors.official}>
+            <select name="official" value={official} onChange={e => setOfficial(e.currentTarget.value)}>
+              <option value="">{t.intake.chooseOfficial}</option>
+              {officials.map(u => (
+                <option key={u.id} value={u.id}>
+                  {u.dependencia ? `${u.full_name} · ${u.dependencia}` : u.full_name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? t.intake.working : t.intake.identifySubmit}
+          </button>
+        </form>
+      )}
 
       {can("priorizada") && (
         <form class="form" onSubmit={triage}>

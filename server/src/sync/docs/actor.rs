@@ -19,7 +19,7 @@ use super::{
     lock,
 };
 use crate::projection::{Projection, project};
-use crate::store::MailReceipt;
+use crate::store::Receipt;
 use crate::sync::budget::Waiting;
 
 /// What the actor knows about the document's stored form.
@@ -261,10 +261,10 @@ impl DocActor {
                 let ChangeCmd {
                     f,
                     author,
-                    mail,
+                    receipt,
                     done,
                 } = *change;
-                let result = self.server_change(f, author, mail).await;
+                let result = self.server_change(f, author, receipt).await;
                 let _ = done.send(result);
             }
         }
@@ -274,7 +274,7 @@ impl DocActor {
         &mut self,
         f: ChangeFn,
         author: Author,
-        mail: Option<MailReceipt>,
+        receipt: Option<Receipt>,
     ) -> Result<Vec<ChangeHash>, SyncError> {
         self.ensure_hot().await?;
         let doc = self.doc.as_deref_mut().expect("hot");
@@ -305,7 +305,7 @@ impl DocActor {
                 // A change from an unknown sender's e-mail has no user: the audit keeps its device.
                 Some(author.user_id.as_str()).filter(|id| !id.is_empty()),
                 &author.device,
-                mail.as_ref(),
+                receipt.as_ref(),
             )
             .await?;
         self.sync_peers(None);

@@ -8,7 +8,7 @@ use campo_shared::schema::incremental::HydratedTicket;
 use super::actor::DocActor;
 use super::{CloseReason, DocChanged, SyncError, guarded};
 use crate::projection::{Audience, project};
-use crate::store::{AuditEntry, ChunkKind, CommitChange, MailReceipt};
+use crate::store::{AuditEntry, ChunkKind, CommitChange, Receipt};
 
 impl DocActor {
     /// Commits the changes not yet stored. On failure the document leaves memory and its peers
@@ -24,7 +24,7 @@ impl DocActor {
         unstored: Option<Vec<automerge::Change>>,
         user_id: Option<&str>,
         device: &str,
-        mail: Option<&MailReceipt>,
+        receipt: Option<&Receipt>,
     ) -> Result<Vec<ChangeHash>, SyncError> {
         let doc = self.doc.as_deref().expect("hot");
         let heads = doc.get_heads();
@@ -85,7 +85,7 @@ impl DocActor {
             projection: projection.as_ref(),
             previous: self.projection.as_ref(),
             number: self.number.as_deref(),
-            mail,
+            receipt,
         };
         match self.hub.inner.store.commit_change(&commit).await {
             Ok(committed) => {
