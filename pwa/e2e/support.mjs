@@ -46,8 +46,10 @@ export async function freePort() {
 
 /** A `campo serve --demo` that can be stopped and started again on the same data and port. */
 export class Campo {
-  static async create() {
+  /** `env`: more settings of the server (e.g. `CAMPO_GLPI_URL`). */
+  static async create(env = {}) {
     const campo = new Campo()
+    campo.env = env
     campo.dataDir = mkdtempSync(join(tmpdir(), "campo-e2e-"))
     campo.port = await freePort()
     campo.base = `http://127.0.0.1:${campo.port}`
@@ -64,7 +66,7 @@ export class Campo {
       campoBin,
       ["serve", "--demo", "--listen", `127.0.0.1:${port}`, "--pwa-dir", join(pwaDir, "dist")],
       {
-        env: { ...process.env, CAMPO_DATA_DIR: this.dataDir, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+        env: { ...process.env, ...this.env, CAMPO_DATA_DIR: this.dataDir, RUST_LOG: process.env.RUST_LOG ?? "warn" },
         // CAMPO_E2E_LOG=/path keeps the server's log (set RUST_LOG=info for every request).
         stdio: ["ignore", "pipe", process.env.CAMPO_E2E_LOG ? openSync(process.env.CAMPO_E2E_LOG, "a") : "inherit"],
       },

@@ -20,6 +20,8 @@ interface TicketRow {
   id: string
   number: string
   state: State
+  /** `null` for a requester Campo did not recognise (an unknown e-mail sender, a GLPI requester
+   * who is not a user): «Solicitante por identificar». */
   requester_id: string | null
   requester_name: string
   priority: Priority | null
@@ -34,9 +36,6 @@ interface TicketRow {
 }
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
-
-/** The requester of a request from someone Campo did not recognise (the server's `UNIDENTIFIED`). */
-const UNIDENTIFIED = "por-identificar"
 
 function Fold(props: { title: string; children: ComponentChildren }) {
   return (
@@ -231,7 +230,7 @@ export function TriagePanel(props: { id: string }) {
         </dd>
       </dl>
 
-      {row.requester_id === UNIDENTIFIED && (
+      {row.requester_id === null && (
         <form
           class="form"
           onSubmit={e => {
