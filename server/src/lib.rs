@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod board;
 pub mod config;
+pub mod csv_file;
 pub mod demo;
 pub mod directory;
 pub mod equipment;
