@@ -212,7 +212,8 @@ impl Store {
 
     /// Creates or updates the directory account `person.username` with what the directory says
     /// (name, e-mail, role; the dependencia when the directory names a known one, else the one
-    /// Campo has), in one statement. A local account of that name is left alone: `None`.
+    /// Campo has), in one statement. A local account of that name is left alone (`None`), unless
+    /// it has no password yet (an imported person): that one becomes the directory's.
     /// Whether the account may log in (`active`) stays a coordinator's decision.
     #[tracing::instrument(skip_all, fields(username = person.username))]
     pub async fn upsert_directory_user(
@@ -230,8 +231,9 @@ impl Store {
                 role = excluded.role,
                 dependencia = coalesce(excluded.dependencia, users.dependencia),
                 email = excluded.email,
+                directory = true,
                 updated_at = excluded.updated_at
-             where users.directory
+             where users.directory or users.password_hash = ''
              returning {USER_COLUMNS}"
         );
         with_pool!(self, pool => {
