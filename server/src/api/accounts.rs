@@ -392,7 +392,7 @@ struct UpdateUserBody {
 
 /// An identity document number: 4 to 20 letters and digits (a cédula, a passport), without dots
 /// or spaces.
-fn parse_document(raw: &str) -> Result<String, FieldError> {
+pub(crate) fn parse_document(raw: &str) -> Result<String, FieldError> {
     let document: String = raw
         .chars()
         .filter(|c| !matches!(c, '.' | ' ' | '-'))
