@@ -18,3 +18,4 @@ mod notifications;
 mod photos;
 mod reports;
 mod settings;
+mod user_import;
