@@ -125,7 +125,8 @@ pub async fn prepare(store: &Store, bytes: &[u8]) -> Result<Plan, ImportError> {
         .into_iter()
         .map(|d| d.code)
         .collect();
-    let in_file: HashSet<&str> = rows.iter().map(|r| r.username.as_str()).collect();
+    let in_file: HashMap<&str, &parse::Row> =
+        rows.iter().map(|r| (r.username.as_str(), r)).collect();
     let holders: HashMap<&str, &UserRow> = existing
         .values()
         .filter_map(|u| u.document.as_deref().map(|d| (d, u)))
@@ -146,7 +147,7 @@ pub async fn prepare(store: &Store, bytes: &[u8]) -> Result<Plan, ImportError> {
             && let Some(holder) = holders.get(document.as_str())
             && holder.username != row.username.as_str()
             // Its holder lets go of it when the file gives that account another document.
-            && !in_file.contains(holder.username.as_str())
+            && !in_file.contains_key(holder.username.as_str())
         {
             errors.push((
                 row.line,
@@ -167,12 +168,10 @@ pub async fn prepare(store: &Store, bytes: &[u8]) -> Result<Plan, ImportError> {
     let is_coordinator = |u: &UserRow| u.active && u.role == Role::Coordinador.as_str();
     let coordinators_after = existing
         .values()
-        .filter(
-            |u| match rows.iter().find(|r| r.username.as_str() == u.username) {
-                Some(row) => u.active && row.role == Role::Coordinador,
-                None => is_coordinator(u),
-            },
-        )
+        .filter(|u| match in_file.get(u.username.as_str()) {
+            Some(row) => u.active && row.role == Role::Coordinador,
+            None => is_coordinator(u),
+        })
         .count();
     if coordinators_after == 0 {
         for row in &rows {
