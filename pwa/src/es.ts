@@ -454,6 +454,13 @@ export const t = {
     editDocumentOf: (name: string) => `Cambiar el número de documento de ${name}`,
     documentPrompt: (name: string) => `Número de documento (cédula) de ${name}; vacío para quitarlo:`,
     documentSaved: (name: string) => `Número de documento de ${name} guardado.`,
+    setPassword: "Contraseña…",
+    setPasswordOf: (name: string) => `Asignar una contraseña a ${name}`,
+    passwordTitle: (name: string) => `Nueva contraseña de ${name}`,
+    newPassword: "Nueva contraseña (mínimo 8 caracteres)",
+    savePassword: "Guardar contraseña",
+    cancelPassword: "Cancelar",
+    passwordSaved: (name: string) => `Contraseña de ${name} guardada; sus sesiones abiertas se cerraron.`,
     dependencia: "Dependencia",
     noDependencia: "Sin dependencia",
     password: "Contraseña inicial (mínimo 8 caracteres)",
@@ -484,6 +491,30 @@ export const t = {
     categoriesRequired: "Escriba al menos una categoría.",
     saveCategories: "Guardar categorías",
     categoriesSaved: "Categorías guardadas; los formularios de solicitud ya las ofrecen.",
+  },
+  // Ajustes, «Importar usuarios desde CSV» (POST /api/users/import).
+  userImport: {
+    title: "Importar usuarios desde CSV",
+    hint:
+      "Una fila por persona, con una fila de encabezados: usuario, nombre y rol (funcionario, técnico, contratista o coordinador) y, si quiere, correo, dependencia (su código) y documento. " +
+      "Separado por «;» o «,», guardado como «CSV UTF-8». Un usuario que ya existe se actualiza, sin tocar su contraseña ni si está activo; una celda vacía borra ese dato. " +
+      "Las cuentas nuevas quedan sin contraseña: entran con el directorio de la entidad, o con la que les asigne un coordinador con «Contraseña…» en la lista.",
+    file: "Archivo CSV de usuarios",
+    chooseFile: "Elija el archivo CSV que quiere importar.",
+    review: "Revisar",
+    reviewing: "Revisando…",
+    caption: (created: number, updated: number) =>
+      `Vista previa: ${created} ${created === 1 ? "usuario nuevo" : "usuarios nuevos"} y ${updated} ${updated === 1 ? "actualizado" : "actualizados"}. Todavía no se guardó nada.`,
+    table: "Vista previa de la importación",
+    line: "Línea",
+    action: "Acción",
+    actionLabel: { crear: "Crear", actualizar: "Actualizar" } as Record<"crear" | "actualizar", string>,
+    commit: (n: number) => `Importar ${n} ${n === 1 ? "usuario" : "usuarios"}`,
+    importing: "Importando…",
+    discard: "Descartar",
+    lineError: (line: number, message: string) => `Línea ${line}: ${message}`,
+    done: (created: number, updated: number) =>
+      `Usuarios importados: ${created} ${created === 1 ? "creado" : "creados"}, ${updated} ${updated === 1 ? "actualizado" : "actualizados"}.`,
   },
   tokens: {
     title: "Tokens de integración",

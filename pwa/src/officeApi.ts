@@ -72,10 +72,75 @@ export interface UserView {
   /** The identity document number (cédula), by which the intranet may name the official. */
   document?: string | null
   active: boolean
+  /** An account of the office's directory: its password is the directory's, not Campo's. */
+  directory?: boolean
 }
 
 export function listUsers(role?: Role): Promise<UserView[]> {
   return getJson<UserView[]>(role ? `/api/users?role=${role}` : "/api/users")
+}
+
+/** One row of a users CSV: the account as the import leaves it (POST /api/users/import). */
+export interface UserImportRow {
+  /** The line of the file (1 is the header). */
+  line: number
+  username: string
+  full_name: string
+  role: Role
+  role_label: string
+  dependencia: string | null
+  email: string | null
+  document: string | null
+  action: "crear" | "actualizar"
+}
+
+export interface UserImport {
+  rows: UserImportRow[]
+  created: number
+  updated: number
+  dry_run: boolean
+}
+
+/** A refused CSV: the server's summary and the error of each line (the first 100). */
+export class CsvError extends ApiError {
+  constructor(
+    status: number,
+    message: string,
+    readonly lines: { line: number; message: string }[],
+  ) {
+    super(status, message)
+  }
+}
+
+/**
+ * Sends a users CSV as it is: with `dryRun`, what importing it would do (nothing is written);
+ * without, the import itself. Throws CsvError when the file has errors (nothing was imported),
+ * FormError for any other refusal or a network failure.
+ */
+export async function importUsers(file: Blob, dryRun: boolean, fetchFn: typeof fetch = fetch): Promise<UserImport> {
+  let response: Response
+  try {
+    response = await fetchFn(`/api/users/import${dryRun ? "?dry_run=true" : ""}`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "text/csv; charset=utf-8" },
+      body: file,
+    })
+  } catch {
+    throw new FormError(0, t.errors.network, {})
+  }
+  if (response.ok) return (await response.json()) as UserImport
+  let message = `Error ${response.status}`
+  let lines: { line: number; message: string }[] | undefined
+  try {
+    const parsed = (await response.json()) as { error?: { message?: string; lines?: { line: number; message: string }[] } }
+    if (parsed.error?.message) message = parsed.error.message
+    lines = parsed.error?.lines
+  } catch {
+    // Not JSON: keep the status.
+  }
+  if (lines) throw new CsvError(response.status, message, lines)
+  throw new FormError(response.status, message, {})
 }
 
 /** A workflow action of the coordinator (POST /api/tickets/{id}/actions). */

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod board;
 pub mod config;
+pub mod csv_file;
 pub mod demo;
 pub mod directory;
 pub mod equipment;
@@ -25,6 +26,7 @@ pub mod reproject;
 pub mod store;
 pub mod sync;
 pub mod tickets;
+pub mod user_import;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -92,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(media::router())
         .merge(equipment::router())
+        .merge(user_import::router())
         .merge(labels::router())
         .merge(tickets::router())
         .merge(board::router())

@@ -1,13 +1,15 @@
-//! `campo`: the command line of the Campo server (serve, print the configuration, create users,
-//! load the demo, rebuild the projection). The configuration is [`campo_server::config`].
+//! `campo`: the command line of the Campo server (serve, print the configuration, create and
+//! import users, load the demo, rebuild the projection). The configuration is
+//! [`campo_server::config`].
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use campo_server::auth::Passwords;
 use campo_server::config::{Config, ServeFlags, StorageFlags};
 use campo_server::store::{NewUser, Store, StoreError};
-use campo_server::{AppState, demo, serve, shutdown_signal};
+use campo_server::{AppState, demo, serve, shutdown_signal, user_import};
 use campo_shared::account::{Email, FullName, NewPassword, Username};
 use campo_shared::ids::DependenciaCode;
 use campo_shared::role::Role;
@@ -83,6 +85,16 @@ enum UserCommand {
         /// Código de la dependencia (por ejemplo HACIENDA).
         #[arg(long)]
         dependencia: Option<String>,
+    },
+    /// Crea o actualiza usuarios desde un archivo CSV (columnas usuario, nombre, rol y, si se
+    /// quiere, correo, dependencia y documento). Si una fila tiene errores no se importa nada.
+    /// Las cuentas nuevas quedan sin contraseña.
+    Import {
+        /// El archivo CSV (UTF-8, separado por «;» o «,», con fila de encabezados).
+        file: PathBuf,
+        /// Solo muestra lo que haría, sin guardar nada.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -203,6 +215,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(err) => Err(err.into()),
             }
         }
+        Command::User(UserCommand::Import { file, dry_run }) => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("no se pudo leer el archivo {}", file.display()))?;
+            let store = open_store(&config).await?;
+            let result = import_users(&store, &bytes, dry_run).await;
+            store.close().await;
+            result
+        }
         Command::Demo => {
             let store = open_store(&config).await?;
             let summary = demo::load(&store).await;
@@ -250,6 +270,63 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// `campo user import`: the same checks and the same transaction as `POST /api/users/import`.
+/// The accounts whose role changes lose their sync tokens; the phones of a running server that
+/// are connected now keep syncing until they reconnect.
+async fn import_users(store: &Store, bytes: &[u8], dry_run: bool) -> anyhow::Result<()> {
+    let plan = match user_import::prepare(store, bytes).await {
+        Ok(plan) => plan,
+        Err(err) => return Err(import_failure(err)),
+    };
+    if dry_run {
+        for row in &plan.rows {
+            let action = match row.action {
+                user_import::Action::Create => "crear",
+                user_import::Action::Update => "actualizar",
+            };
+            println!(
+                "Línea {}: {action} «{}» ({}, {})",
+                row.line, row.username, row.full_name, row.role_label
+            );
+        }
+        println!(
+            "Vista previa: {} por crear, {} por actualizar. No se guardó nada; importe sin \
+             --dry-run para guardarlos.",
+            plan.created(),
+            plan.updated()
+        );
+        return Ok(());
+    }
+    let done = user_import::commit(store, &plan)
+        .await
+        .map_err(import_failure)?;
+    println!(
+        "Usuarios importados: {} creados, {} actualizados.",
+        done.created, done.updated
+    );
+    if done.created > 0 {
+        println!(
+            "Las cuentas nuevas no tienen contraseña: entran con el directorio de la entidad, o \
+             con la que les asigne un coordinador en Ajustes."
+        );
+    }
+    Ok(())
+}
+
+/// Prints the errors of a refused file, one line each, and says that nothing was imported.
+fn import_failure(err: user_import::ImportError) -> anyhow::Error {
+    match err {
+        user_import::ImportError::Lines(errors) => {
+            for (line, message) in &errors {
+                eprintln!("Línea {line}: {message}");
+            }
+            anyhow::anyhow!(user_import::refusal_summary(errors.len()))
+        }
+        user_import::ImportError::Conflict(message) => anyhow::anyhow!(message),
+        user_import::ImportError::Store(err) => err.into(),
     }
 }
 

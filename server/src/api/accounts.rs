@@ -101,18 +101,23 @@ async fn login(
         _ => None,
     };
     // A local account is checked here, and only here, even while the directory is down (a
-    // break-glass coordinator); a directory account, or a name Campo does not know, by the
-    // directory when there is one.
+    // break-glass coordinator); a directory account, a local one without a password yet (an
+    // imported person), or a name Campo does not know, by the directory when there is one.
     let user = match (&state.directory, &username) {
         (Some(directory), Some(username))
-            if password_ok_len && user.as_ref().is_none_or(|u| u.directory) =>
+            if password_ok_len
+                && user
+                    .as_ref()
+                    .is_none_or(|u| u.directory || u.password_hash.is_empty()) =>
         {
             directory_login(&state, directory, username, &body.password).await?
         }
         _ => {
+            // An account without a password is checked like an unknown name, against the dummy
+            // hash, so the answer takes as long as any other refusal.
             let phc = user
                 .as_ref()
-                .filter(|u| !u.directory)
+                .filter(|u| !u.directory && !u.password_hash.is_empty())
                 .map(|u| u.password_hash.as_str());
             let verified = password_ok_len && state.passwords.verify(&body.password, phc).await?;
             user.filter(|_| verified)
@@ -152,7 +157,9 @@ async fn login(
 }
 
 /// Logs `username` in through the directory and creates or updates its Campo account with what
-/// the directory says. `None`: unknown there, wrong password, or a local account took the name.
+/// the directory says (a local account without a password, such as an imported one, becomes the
+/// directory's). `None`: unknown there, wrong password, or a local account with a password took
+/// the name.
 async fn directory_login(
     state: &AppState,
     directory: &Directory,
@@ -385,7 +392,7 @@ struct UpdateUserBody {
 
 /// An identity document number: 4 to 20 letters and digits (a cédula, a passport), without dots
 /// or spaces.
-fn parse_document(raw: &str) -> Result<String, FieldError> {
+pub(crate) fn parse_document(raw: &str) -> Result<String, FieldError> {
     let document: String = raw
         .chars()
         .filter(|c| !matches!(c, '.' | ' ' | '-'))

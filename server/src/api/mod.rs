@@ -1,6 +1,6 @@
 //! The REST API under `/api`, one module per capability, each with its own `router()`.
 
-mod accounts;
+pub(crate) mod accounts;
 mod health;
 mod holidays;
 mod organisation;

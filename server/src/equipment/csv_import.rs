@@ -1,24 +1,13 @@
 //! Reading an inventory CSV: UTF-8 (a BOM is allowed), `;` or `,` as separator (whichever the
 //! header uses), a header row naming the columns in Spanish or English, in any order.
 
+use crate::csv_file::{self, LineErrors, line_at};
 use crate::store::EquipmentRow;
 
 use super::model::EquipmentInput;
 
-/// Errors found, each with the line number of the file where it is (1 is the header).
-pub type LineErrors = Vec<(usize, String)>;
-
 fn column(name: &str) -> Option<&'static str> {
-    let folded: String = name
-        .trim()
-        .to_lowercase()
-        .replace(['á'], "a")
-        .replace(['é'], "e")
-        .replace(['í'], "i")
-        .replace(['ó'], "o")
-        .replace(['ú'], "u")
-        .replace(['ñ'], "n");
-    Some(match folded.as_str() {
+    Some(match csv_file::fold(name).as_str() {
         "codigo" | "code" => "code",
         "tipo" | "kind" | "type" => "kind",
         "marca" | "brand" => "brand",
@@ -33,43 +22,11 @@ fn column(name: &str) -> Option<&'static str> {
     })
 }
 
-/// The 1-based line of the file at byte `offset`.
-fn line_at(text: &str, offset: u64) -> usize {
-    let mut end = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(text.len());
-    // A record's position is where the reader began, before the blank lines it skipped.
-    while matches!(text.as_bytes().get(end), Some(b'\n' | b'\r')) {
-        end += 1;
-    }
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// Parses and validates every row; either all rows are good or the errors of all bad ones are
 /// returned, so nothing of a refused file is imported.
 pub fn parse(bytes: &[u8], now: i64) -> Result<Vec<(usize, EquipmentRow)>, LineErrors> {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(vec![(
-            1,
-            "El archivo no está en UTF-8. Guárdelo como «CSV UTF-8» y vuelva a enviarlo.".into(),
-        )]);
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let header_line = text.lines().next().unwrap_or_default();
-    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let text = csv_file::text(bytes)?;
+    let mut reader = csv_file::reader(text);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(_) => return Err(vec![(1, "No se pudo leer la fila de encabezados.".into())]),

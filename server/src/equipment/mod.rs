@@ -28,12 +28,10 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::csv_file::MAX_CSV_BODY;
 use crate::error::{ApiResult, AppError, Json};
 use crate::store::{CustodyRow, EquipmentMove, EquipmentRow, now_ms};
 pub use model::{EquipmentInput, Kind, Status};
-
-/// Largest CSV accepted by the import (about 20 000 rows).
-pub const MAX_CSV_BODY: usize = 4 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()

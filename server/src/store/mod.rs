@@ -54,7 +54,9 @@ pub use reports::{ReportFilters, ReportTicket, ReportVisit};
 pub use sessions::SessionRow;
 pub use settings::{CATEGORIES_SETTING, SLA_SETTING};
 pub use tickets::{AuditRow, TicketFilter, TicketRow, Viewer, VisitRow, ticket_number};
-pub use users::{DirectoryUser, NewUser, OfficialKey, UserChanges, UserRow};
+pub use users::{
+    DirectoryUser, ImportedUser, NewUser, OfficialKey, UserChanges, UserRow, UsersImported,
+};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds, and turns its
 /// `sqlx::Result` into the store's [`Result`]. The body is written once and compiled for both

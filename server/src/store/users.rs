@@ -1,6 +1,8 @@
 //! Accounts: who may log in, with which role, in which dependencia.
 
-use super::{Result, Store, now_ms, with_pool};
+use super::sqlite_writer::transaction;
+use super::tx::{Args, PgTx, SqliteTx, Tx, ready};
+use super::{Backend, Result, Store, StoreError, now_ms, with_pool};
 
 /// A user as stored, password hash included; the API never returns this type as it is.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -55,6 +57,34 @@ pub struct DirectoryUser<'a> {
     pub email: Option<&'a str>,
     /// The code the directory gives; kept only when it names a known dependencia.
     pub dependencia: Option<&'a str>,
+}
+
+/// One account of a users import, validated. `dependencia`, `email` and `document` are `None`
+/// when the file has no such column (an existing account keeps its value, a new one has none);
+/// `Some(None)` clears the value.
+#[derive(Debug, Clone)]
+pub struct ImportedUser {
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+    pub dependencia: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub document: Option<Option<String>>,
+}
+
+/// What [`Store::import_users`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UsersImported {
+    /// Every row was written.
+    Done {
+        created: usize,
+        updated: usize,
+        /// The existing accounts whose role changed (their sync tokens were revoked with the
+        /// import): their phones must stop syncing with the old role.
+        role_changed: Vec<String>,
+    },
+    /// Nothing was written: the rows would leave no active coordinator.
+    NoCoordinatorLeft,
 }
 
 /// How an integration names an official.
@@ -212,7 +242,8 @@ impl Store {
 
     /// Creates or updates the directory account `person.username` with what the directory says
     /// (name, e-mail, role; the dependencia when the directory names a known one, else the one
-    /// Campo has), in one statement. A local account of that name is left alone: `None`.
+    /// Campo has), in one statement. A local account of that name is left alone (`None`), unless
+    /// it has no password yet (an imported person): that one becomes the directory's.
     /// Whether the account may log in (`active`) stays a coordinator's decision.
     #[tracing::instrument(skip_all, fields(username = person.username))]
     pub async fn upsert_directory_user(
@@ -230,8 +261,9 @@ impl Store {
                 role = excluded.role,
                 dependencia = coalesce(excluded.dependencia, users.dependencia),
                 email = excluded.email,
+                directory = true,
                 updated_at = excluded.updated_at
-             where users.directory
+             where users.directory or users.password_hash = ''
              returning {USER_COLUMNS}"
         );
         with_pool!(self, pool => {
@@ -273,6 +305,36 @@ impl Store {
         })
     }
 
+    /// Creates or updates an account for each row, by username, in one transaction: all rows
+    /// are written or none. A new account has no password (`password_hash` is empty, which never
+    /// verifies) until a coordinator sets one or it logs in through the directory. An existing
+    /// one gets the row's name, role and the columns the file has; its password and whether it
+    /// is active stay as they are, and a change of role revokes its sync tokens. Refused, with
+    /// nothing written, when the rows would leave no active coordinator; a username or document
+    /// taken meanwhile is a unique violation.
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
+    pub async fn import_users(&self, rows: &[ImportedUser]) -> Result<UsersImported> {
+        let now = now_ms();
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                let rows = rows.to_vec();
+                writer
+                    .run(move |conn| {
+                        transaction(conn, |conn| {
+                            ready(write_import(&mut SqliteTx(conn), &rows, now))
+                        })
+                    })
+                    .await
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let done = write_import(&mut PgTx(&mut tx), rows, now).await?;
+                tx.commit().await?;
+                Ok(done)
+            }
+        }
+    }
+
     /// Number of active coordinators, so the last one cannot be disabled or demoted.
     pub async fn count_active_coordinators(&self) -> Result<i64> {
         with_pool!(self, pool => {
@@ -288,6 +350,138 @@ impl Store {
 fn split_nullable(value: Option<Option<String>>) -> (bool, Option<String>) {
     match value {
         Some(inner) => (true, inner),
+        None => (false, None),
+    }
+}
+
+/// The writes of [`Store::import_users`], the same on either backend.
+async fn write_import<T: Tx>(tx: &mut T, rows: &[ImportedUser], now: i64) -> Result<UsersImported> {
+    const COORDINATORS: &str = "select count(*) from users where role = 'coordinador' and active";
+    let coordinators_before = tx.fetch::<i64>(COORDINATORS, &Args::new()).await?;
+    let coordinators_before = coordinators_before.unwrap_or(0);
+    // Each row's account as it is: its role, `None` when the account is new.
+    let mut before = Vec::with_capacity(rows.len());
+    let mut coordinators = coordinators_before;
+    for row in rows {
+        let role = tx
+            .fetch::<String>(
+                "select role from users where username = $1",
+                &Args::new().bind(&row.username),
+            )
+            .await?;
+        if let Some(old) = &role
+            && (old == "coordinador") != (row.role == "coordinador")
+        {
+            let active = tx
+                .fetch::<i64>(
+                    "select count(*) from users where username = $1 and active",
+                    &Args::new().bind(&row.username),
+                )
+                .await?
+                .unwrap_or(0);
+            coordinators += if old == "coordinador" {
+                -active
+            } else {
+                active
+            };
+        }
+        before.push(role);
+    }
+    if coordinators_before > 0 && coordinators <= 0 {
+        return Ok(UsersImported::NoCoordinatorLeft);
+    }
+    // A document that passes from one account of the file to another would collide with itself
+    // on the way: the file's accounts let go of theirs first, and each gets its own below.
+    for (row, _) in rows
+        .iter()
+        .zip(&before)
+        .filter(|(row, before)| before.is_some() && row.document.is_some())
+    {
+        tx.execute(
+            "update users set document = null where username = $1",
+            &Args::new().bind(&row.username),
+        )
+        .await?;
+    }
+    let (mut created, mut updated, mut role_changed) = (0, 0, Vec::new());
+    for (row, before) in rows.iter().zip(&before) {
+        let (set_dependencia, dependencia) = split_import(&row.dependencia);
+        let (set_email, email) = split_import(&row.email);
+        let (set_document, document) = split_import(&row.document);
+        match before {
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                tx.execute(
+                    "insert into users (id, username, full_name, role, dependencia, email,
+                                        document, password_hash, active, directory,
+                                        created_at, updated_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, '', true, false, $8, $8)",
+                    &Args::new()
+                        .bind(&id)
+                        .bind(&row.username)
+                        .bind(&row.full_name)
+                        .bind(&row.role)
+                        .bind(dependencia)
+                        .bind(email)
+                        .bind(document)
+                        .bind(now),
+                )
+                .await?;
+                created += 1;
+            }
+            Some(old_role) => {
+                tx.execute(
+                    "update users set
+                        full_name = $2,
+                        role = $3,
+                        dependencia = case when $4 then $5 else dependencia end,
+                        email = case when $6 then $7 else email end,
+                        document = case when $8 then $9 else document end,
+                        updated_at = $10
+                     where username = $1",
+                    &Args::new()
+                        .bind(&row.username)
+                        .bind(&row.full_name)
+                        .bind(&row.role)
+                        .bind(set_dependencia)
+                        .bind(dependencia)
+                        .bind(set_email)
+                        .bind(email)
+                        .bind(set_document)
+                        .bind(document)
+                        .bind(now),
+                )
+                .await?;
+                updated += 1;
+                if *old_role != row.role {
+                    let id = tx
+                        .fetch::<String>(
+                            "select id from users where username = $1",
+                            &Args::new().bind(&row.username),
+                        )
+                        .await?
+                        .ok_or_else(|| StoreError::other("an imported account vanished"))?;
+                    tx.execute(
+                        "delete from sync_tokens where user_id = $1",
+                        &Args::new().bind(&id),
+                    )
+                    .await?;
+                    role_changed.push(id);
+                }
+            }
+        }
+    }
+    Ok(UsersImported::Done {
+        created,
+        updated,
+        role_changed,
+    })
+}
+
+/// A column of an import as an update binds it: whether the file has it, and its value.
+fn split_import(value: &Option<Option<String>>) -> (bool, Option<&str>) {
+    match value {
+        Some(inner) => (true, inner.as_deref()),
         None => (false, None),
     }
 }

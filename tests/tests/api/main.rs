@@ -19,3 +19,4 @@ mod notifications;
 mod photos;
 mod reports;
 mod settings;
+mod user_import;

@@ -1,9 +1,10 @@
 // The office's settings: the SLA targets per priority, the working hours and the absent-user
 // pause (GET/PUT /api/settings/sla); the request categories the forms offer (GET/PUT
-// /api/settings/categories); the users (list, create, enable or disable) and the dependencias
-// (list, create); the integration tokens (TokensSettings.tsx).
+// /api/settings/categories); the users (list, create, enable or disable, set a password, import
+// from CSV in UsersImport.tsx) and the dependencias (list, create); the integration tokens
+// (TokensSettings.tsx).
 
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import { getJson } from "../../api"
 import { loadPolicy } from "../../boardLive"
 import { refreshCalendar } from "../../calendar"
@@ -14,6 +15,7 @@ import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
 import { DependenciaSelect, Field, focusFirstError } from "../common"
 import { TokensSettings } from "./TokensSettings"
+import { UsersImport } from "./UsersImport"
 import "./office.css"
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
@@ -206,6 +208,14 @@ function Users() {
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [feedback, setFeedback] = useState<Feedback>(null)
   const [busy, setBusy] = useState(false)
+  // The account whose password the coordinator is setting (an imported one has none).
+  const [passwordFor, setPasswordFor] = useState<UserView | null>(null)
+  const [newPassword, setNewPassword] = useState("")
+  const [passwordError, setPasswordError] = useState<string | undefined>()
+  const passwordInput = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    if (passwordFor) passwordInput.current?.focus()
+  }, [passwordFor])
 
   const load = () =>
     listUsers().then(
@@ -235,6 +245,23 @@ function Users() {
       setFeedback({ kind: "ok", text: t.settings.documentSaved(changed.full_name) })
     } catch (err) {
       setFeedback({ kind: "error", text: messageOf(err) })
+    }
+  }
+
+  async function savePassword(e: Event) {
+    e.preventDefault()
+    const formEl = e.currentTarget
+    if (!passwordFor) return
+    setFeedback(null)
+    setPasswordError(undefined)
+    try {
+      const changed = await send<UserView>("PATCH", `/api/users/${passwordFor.id}`, { password: newPassword })
+      setPasswordFor(null)
+      setNewPassword("")
+      setFeedback({ kind: "ok", text: t.settings.passwordSaved(changed.full_name) })
+    } catch (err) {
+      setPasswordError(messageOf(err))
+      focusFirstError(formEl)
     }
   }
 
@@ -316,12 +343,53 @@ function Users() {
                     <button type="button" aria-label={t.settings.editDocumentOf(u.full_name)} onClick={() => void editDocument(u)}>
                       {t.settings.editDocument}
                     </button>
+                    {!u.directory && (
+                      <>
+                        {" "}
+                        <button
+                          type="button"
+                          aria-label={t.settings.setPasswordOf(u.full_name)}
+                          onClick={() => {
+                            setPasswordError(undefined)
+                            setNewPassword("")
+                            setPasswordFor(u)
+                          }}
+                        >
+                          {t.settings.setPassword}
+                        </button>
+                      </>
+                    )}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
+      )}
+      {passwordFor && (
+        <form class="form inline" onSubmit={e => void savePassword(e)} noValidate>
+          <h3>{t.settings.passwordTitle(passwordFor.full_name)}</h3>
+          <div class="form-row">
+            <Field label={t.settings.newPassword} error={passwordError}>
+              <input
+                ref={passwordInput}
+                name="new-password"
+                type="password"
+                autocomplete="new-password"
+                value={newPassword}
+                onInput={e => setNewPassword(e.currentTarget.value)}
+              />
+            </Field>
+          </div>
+          <div class="actions">
+            <button type="submit" class="primary">
+              {t.settings.savePassword}
+            </button>
+            <button type="button" onClick={() => setPasswordFor(null)}>
+              {t.settings.cancelPassword}
+            </button>
+          </div>
+        </form>
       )}
       <h3>{t.settings.newUserTitle}</h3>
       <form class="form" onSubmit={e => void create(e)} noValidate>
@@ -355,6 +423,8 @@ function Users() {
           {t.settings.createUser}
         </button>
       </form>
+      <h3>{t.userImport.title}</h3>
+      <UsersImport onImported={() => void load()} />
     </>
   )
 }
