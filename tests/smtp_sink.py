@@ -28,6 +28,8 @@ class Handler:
             "body": message.get_body(("plain",)).get_content(),
             "message_id": str(message["message-id"] or ""),
             "auto_submitted": str(message["auto-submitted"] or ""),
+            "in_reply_to": str(message["in-reply-to"] or ""),
+            "references": str(message["references"] or ""),
         }
         name = uuid.uuid4().hex
         temporary = os.path.join(self.directory, f".{name}.tmp")

@@ -52,7 +52,8 @@ pub struct Config {
     /// The mailbox requests arrive in by e-mail (`imap://user:password@host:port/FOLDER` or
     /// `imaps://…`, `CAMPO_IMAP_URL`); without it no mail is collected (see [`crate::intake`]).
     pub imap: Option<ImapUrl>,
-    /// How often the mailbox is looked at (`CAMPO_IMAP_POLL_SECS`).
+    /// How often the whole mailbox is read (`CAMPO_IMAP_POLL_SECS`); with IDLE, new messages
+    /// are taken as they arrive.
     pub imap_poll: Duration,
     /// A message larger than this is not downloaded: its case is made from its headers
     /// (`CAMPO_IMAP_MAX_MESSAGE_BYTES`).

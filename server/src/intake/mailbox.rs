@@ -1,11 +1,12 @@
 //! The IMAP side of the collector (`async-imap` on tokio): connect (`imaps://` with TLS from the
 //! start, `imap://` with STARTTLS when the greeting offers it), log in, select the folder, list
 //! the unseen messages with their sizes, fetch one (whole, or only its header) without setting
-//! `\Seen`, and flag it once it is stored.
+//! `\Seen`, flag it once it is stored, and wait in IDLE (RFC 2177) for the folder to change.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use async_imap::{Client, Session};
@@ -210,8 +211,37 @@ impl Mailbox {
         Ok(())
     }
 
-    /// Ends the session politely (errors do not matter any more).
-    pub async fn logout(mut self) {
-        let _ = timeout(TIMEOUT, self.session.logout()).await;
+    /// Whether the server offers IDLE.
+    pub async fn offers_idle(&mut self) -> anyhow::Result<bool> {
+        let capabilities = timeout(TIMEOUT, self.session.capabilities()).await??;
+        Ok(capabilities.has_str("IDLE"))
+    }
+
+    /// Waits in IDLE until the server reports a change in the folder (a new message, a flag
+    /// changed by someone else) or `wait` has passed, then ends IDLE. The server's keepalives
+    /// (`* OK Still here`) do not count as a change.
+    pub async fn idle(self, wait: Duration) -> anyhow::Result<Self> {
+        let Mailbox {
+            session,
+            uidvalidity,
+        } = self;
+        let mut handle = session.idle();
+        timeout(TIMEOUT, handle.init())
+            .await
+            .context("the IMAP server did not start IDLE in time")??;
+        {
+            let (changed, _stop) = handle.wait_with_timeout(wait);
+            // Keepalives restart the library's own timeout: the outer one bounds the wait.
+            if let Ok(answer) = timeout(wait, changed).await {
+                answer.context("waiting in IDLE")?;
+            }
+        }
+        let session = timeout(TIMEOUT, handle.done())
+            .await
+            .context("the IMAP server did not end IDLE in time")??;
+        Ok(Mailbox {
+            session,
+            uidvalidity,
+        })
     }
 }

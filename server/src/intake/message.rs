@@ -37,6 +37,18 @@ pub struct Incoming {
     pub malformed: bool,
 }
 
+/// A Message-ID as `In-Reply-To` and `References` carry it (`<id>`), or `None` for one that
+/// could not go in a header as it is (spaces, angle brackets, control or non-ASCII characters,
+/// longer than a header line should be): the answer is then simply not threaded.
+pub fn reply_reference(message_id: &str) -> Option<String> {
+    let fits = !message_id.is_empty()
+        && message_id.len() <= 250
+        && message_id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>');
+    fits.then(|| format!("<{message_id}>"))
+}
+
 /// Reads a whole message (`RFC822`) or only its header (a message too large to fetch).
 pub fn parse(raw: &[u8]) -> Incoming {
     match MessageParser::default().parse(raw) {
@@ -235,5 +247,18 @@ mod tests {
         let fitted = fit(&long, 4000, "(recortado)");
         assert_eq!(fitted.chars().count(), 4000);
         assert!(fitted.ends_with("(recortado)"));
+    }
+
+    #[test]
+    fn only_a_plain_message_id_becomes_a_reply_reference() {
+        assert_eq!(
+            reply_reference("abc.123@example.gov.co").as_deref(),
+            Some("<abc.123@example.gov.co>")
+        );
+        assert_eq!(reply_reference("a b@example.gov.co"), None);
+        assert_eq!(reply_reference("a@b>\r\nBcc: x@y"), None);
+        assert_eq!(reply_reference("año@example.gov.co"), None);
+        assert_eq!(reply_reference(&"x".repeat(300)), None);
+        assert_eq!(reply_reference(""), None);
     }
 }

@@ -1,5 +1,6 @@
-//! Requests by e-mail: a collector inside `campo serve` that reads an IMAP folder
-//! (`CAMPO_IMAP_URL`, every `CAMPO_IMAP_POLL_SECS`) and turns each new message into a request
+//! Requests by e-mail: a collector inside `campo serve` that keeps a connection to an IMAP folder
+//! (`CAMPO_IMAP_URL`), waits in IDLE for new messages (or reads the folder every
+//! `CAMPO_IMAP_POLL_SECS` on a server without IDLE) and turns each new message into a request
 //! with channel `email`, or into a comment on the case it answers.
 //!
 //! Exactly once: a message is recognised as taken by its mailbox, UIDVALIDITY and UID, or by its
@@ -57,20 +58,47 @@ pub fn spawn(state: AppState) {
     };
     tokio::spawn(async move {
         loop {
-            match collect(&state, &imap).await {
-                Ok(0) => {}
-                Ok(taken) => tracing::info!(taken, "mail intake: messages taken"),
-                Err(err) => tracing::warn!(err = format!("{err:#}"), "mail intake failed"),
+            if let Err(err) = watch(&state, &imap).await {
+                tracing::warn!(err = format!("{err:#}"), "mail intake failed");
             }
+            // The connection broke or the server refused: try again after the poll interval.
             tokio::time::sleep(state.config.imap_poll).await;
         }
     });
 }
 
+/// The longest IDLE before the folder is read again in full, under RFC 2177's 29 minutes.
+const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
+
+/// Keeps one session open: a pass over the folder, then a wait, again and again. The wait is in
+/// IDLE when the server offers it, so a message is taken as soon as it arrives (and at the
+/// latest after `CAMPO_IMAP_POLL_SECS`, up to 25 minutes); otherwise it is the poll interval.
+/// Returns on the first error of the connection; the caller opens a new one.
+async fn watch(state: &AppState, imap: &ImapUrl) -> anyhow::Result<()> {
+    let mut session = mailbox::open(imap).await?;
+    let idle = session.offers_idle().await?;
+    tracing::info!(idle, folder = %imap.folder, "mail intake: connected");
+    let wait = state.config.imap_poll.min(MAX_IDLE);
+    loop {
+        match pass(state, imap, &mut session).await? {
+            0 => {}
+            taken => tracing::info!(taken, "mail intake: messages taken"),
+        }
+        if idle {
+            session = session.idle(wait).await?;
+        } else {
+            tokio::time::sleep(state.config.imap_poll).await;
+        }
+    }
+}
+
 /// One pass over the folder: every unseen message is taken (or recognised as taken) and
 /// flagged. Returns how many messages were looked at.
-pub async fn collect(state: &AppState, imap: &ImapUrl) -> anyhow::Result<usize> {
-    let mut session = mailbox::open(imap).await?;
+async fn pass(
+    state: &AppState,
+    imap: &ImapUrl,
+    session: &mut mailbox::Mailbox,
+) -> anyhow::Result<usize> {
     let uidvalidity = session.uidvalidity;
     let name = format!("{}@{}:{}/{}", imap.user, imap.host, imap.port, imap.folder);
     let unseen = session.unseen().await?;
@@ -98,7 +126,6 @@ pub async fn collect(state: &AppState, imap: &ImapUrl) -> anyhow::Result<usize> 
         }
         done += 1;
     }
-    session.logout().await;
     Ok(done)
 }
 
@@ -473,6 +500,10 @@ async fn acknowledge(state: &AppState, ticket_id: &str, mail: &Incoming) -> anyh
         org = state.config.organisation,
     );
     let user_id = ticket.requester_id.clone();
+    let in_reply_to = mail
+        .message_id
+        .as_deref()
+        .and_then(message::reply_reference);
     state
         .store
         .enqueue_notification(&NewNotification {
@@ -484,6 +515,7 @@ async fn acknowledge(state: &AppState, ticket_id: &str, mail: &Incoming) -> anyh
             subject: &subject,
             body: &body,
             created_at: now_ms(),
+            in_reply_to: in_reply_to.as_deref(),
         })
         .await?;
     Ok(())

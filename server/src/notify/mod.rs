@@ -161,6 +161,7 @@ pub async fn enqueue(state: &AppState, ticket_id: &str) -> anyhow::Result<usize>
             subject: &draft.subject,
             body: &draft.body,
             created_at: now_ms(),
+            in_reply_to: None,
         };
         if state.store.enqueue_notification(&new).await? {
             added += 1;

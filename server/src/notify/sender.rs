@@ -56,11 +56,17 @@ impl Mailer {
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_owned(),
         );
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(mail.email.parse::<Mailbox>()?)
             .subject(mail.subject.as_str())
-            .message_id(Some(message_id(&mail.id, &self.from)))
+            .message_id(Some(message_id(&mail.id, &self.from)));
+        if let Some(original) = &mail.in_reply_to {
+            message = message
+                .in_reply_to(original.clone())
+                .references(original.clone());
+        }
+        let message = message
             .raw_header(auto)
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())?;

@@ -17,6 +17,8 @@ pub struct NewNotification<'a> {
     pub subject: &'a str,
     pub body: &'a str,
     pub created_at: i64,
+    /// The Message-ID (`<…>`) of the e-mail this one answers, for mail programs to thread it.
+    pub in_reply_to: Option<&'a str>,
 }
 
 /// A notification as its recipient sees it in the app.
@@ -39,6 +41,7 @@ pub struct PendingMail {
     pub email: String,
     pub subject: String,
     pub body: String,
+    pub in_reply_to: Option<String>,
     pub attempts: i64,
     pub next_attempt_at: i64,
 }
@@ -53,8 +56,8 @@ impl Store {
         let result = with_pool!(self, pool => {
             sqlx::query(
                 "insert into notifications (id, key, ticket_id, user_id, email, kind, subject,
-                     body, created_at, next_attempt_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     body, created_at, next_attempt_at, in_reply_to)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                  on conflict (key) do nothing",
             )
             .bind(&id)
@@ -67,6 +70,7 @@ impl Store {
             .bind(new.body)
             .bind(new.created_at)
             .bind(next_attempt_at)
+            .bind(new.in_reply_to)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -118,7 +122,8 @@ impl Store {
     pub async fn due_mails(&self, now: i64, limit: i64) -> Result<Vec<PendingMail>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, PendingMail>(
-                "select id, email, subject, body, attempts, next_attempt_at from notifications
+                "select id, email, subject, body, in_reply_to, attempts, next_attempt_at
+                 from notifications
                  where sent_at is null and email is not null and next_attempt_at <= $1
                  order by next_attempt_at limit $2",
             )

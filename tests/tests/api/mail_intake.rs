@@ -12,8 +12,9 @@ use campo_tests::{Backend, Client, DEMO_PASSWORD, TempDir, TestDb, both_backends
 use serde_json::Value;
 use tokio::process::Child;
 
-/// A running `campo serve` that collects the Dovecot mailbox every second and mails through the
-/// sink on `smtp_port`.
+/// A running `campo serve` that collects the Dovecot mailbox and mails through the sink on
+/// `smtp_port`. The poll interval is an hour: past the first pass, every message in these tests
+/// is taken because Dovecot announced it in IDLE, as soon as it arrives.
 async fn start(
     db: &TestDb,
     imap: &Dovecot,
@@ -22,7 +23,7 @@ async fn start(
 ) -> (Child, Client) {
     let mut env = vec![
         ("CAMPO_IMAP_URL".to_owned(), imap.url()),
-        ("CAMPO_IMAP_POLL_SECS".to_owned(), "1".to_owned()),
+        ("CAMPO_IMAP_POLL_SECS".to_owned(), "3600".to_owned()),
         (
             "CAMPO_SMTP_URL".to_owned(),
             format!("smtp://127.0.0.1:{smtp_port}"),
@@ -161,6 +162,9 @@ async fn an_official_writes_and_replies(backend: Backend) {
     );
     assert!(answer["body"].as_str().unwrap().contains(&number));
     assert_eq!(answer["auto_submitted"], "auto-generated");
+    // Threaded under the official's own message in their mail program.
+    assert_eq!(answer["in_reply_to"], "<m1@demo.gov.co>");
+    assert_eq!(answer["references"], "<m1@demo.gov.co>");
 
     // A reply carrying the number in its subject.
     imap.deliver(&mail(
