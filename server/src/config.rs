@@ -70,6 +70,30 @@ pub struct Config {
     /// The office's GLPI, whose new tickets become cases (`CAMPO_GLPI_…`); `None` without
     /// `CAMPO_GLPI_URL`.
     pub glpi: Option<GlpiConfig>,
+    /// The bearer token a monitoring server presents to read `GET /metrics`
+    /// (`CAMPO_METRICS_TOKEN`); without it `/metrics` does not exist (see [`crate::metrics`]).
+    pub metrics_token: Option<String>,
+    /// How log lines are written on stderr (`CAMPO_LOG_FORMAT`).
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event (`text`, the default).
+    Text,
+    /// One JSON object per line, for a log collector (`json`).
+    Json,
+}
+
+impl LogFormat {
+    /// The variable's value for this format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
 }
 
 /// `CAMPO_LISTEN` when unset.
@@ -358,6 +382,27 @@ impl Config {
                 .positive("CAMPO_SYNC_SOCKETS_PER_USER", defaults.sockets_per_user),
             ..defaults
         };
+        let metrics_token = read.optional("CAMPO_METRICS_TOKEN", |text| {
+            if text.len() >= 16 && text.chars().all(|c| c.is_ascii_graphic()) {
+                Ok(text.to_owned())
+            } else {
+                Err(
+                    "no es válido: se espera un token de al menos 16 caracteres, sin espacios \
+                     ni tildes, por ejemplo el que da «openssl rand -hex 24»."
+                        .to_owned(),
+                )
+            }
+        });
+        let log_format = read
+            .optional("CAMPO_LOG_FORMAT", |text| match text {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err(invalid(
+                    text,
+                    "text (líneas legibles) o json (un objeto por línea)",
+                )),
+            })
+            .unwrap_or(LogFormat::Text);
         let ldap = read_ldap(&mut read);
         let glpi = read_glpi(&mut read);
         if !read.errors.is_empty() {
@@ -381,6 +426,8 @@ impl Config {
             sync_limits,
             ldap,
             glpi,
+            metrics_token,
+            log_format,
         })
     }
 
@@ -433,6 +480,14 @@ impl Config {
             ),
             ("CAMPO_TRUSTED_PROXIES", self.trusted_proxies.to_string()),
             ("CAMPO_ORGANISATION", self.organisation.clone()),
+            (
+                "CAMPO_METRICS_TOKEN",
+                self.metrics_token
+                    .as_ref()
+                    .map(|_| "***".to_owned())
+                    .unwrap_or_default(),
+            ),
+            ("CAMPO_LOG_FORMAT", self.log_format.as_str().to_owned()),
             (
                 "CAMPO_SYNC_MAX_MESSAGE_BYTES",
                 limits.max_message_bytes.to_string(),

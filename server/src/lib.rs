@@ -18,6 +18,7 @@ pub mod intake;
 pub mod integration;
 pub mod labels;
 pub mod media;
+pub mod metrics;
 pub mod notify;
 pub mod pdfdoc;
 pub mod projection;
@@ -101,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(notify::router())
         .merge(integration::router())
+        .merge(metrics::router())
         .fallback(web::serve_app)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -113,6 +115,7 @@ pub fn router(state: AppState) -> Router {
             web::add_security_headers,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(metrics::count_responses))
         .with_state(state)
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use campo_server::auth::Passwords;
-use campo_server::config::{Config, ServeFlags, StorageFlags};
+use campo_server::config::{Config, LogFormat, ServeFlags, StorageFlags};
 use campo_server::store::{NewUser, Store, StoreError};
 use campo_server::{AppState, demo, serve, shutdown_signal, user_import};
 use campo_shared::account::{Email, FullName, NewPassword, Username};
@@ -105,21 +105,42 @@ enum GlpiCommand {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // Every setting is read and checked here, before anything else happens, so a typo stops the
+    // start with its reason. The other commands read the same variables as `serve`.
+    let serve_flags = match &cli.command {
+        Command::Serve(args) => Some(&args.flags),
+        Command::Config(flags) => Some(flags),
+        _ => None,
+    };
+    let config = match Config::load(&cli.storage, serve_flags) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("Error: {err:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    init_logs(config.log_format);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("Error: {err:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs on stderr, filtered by `RUST_LOG`, as text or one JSON object per line.
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
     }
 }
 
@@ -135,15 +156,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
         .context("no se pudo abrir la base de datos")
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    // Every setting is read and checked here, before anything else happens, so a typo stops the
-    // start with its reason. The other commands read the same variables as `serve`.
-    let serve_flags = match &cli.command {
-        Command::Serve(args) => Some(&args.flags),
-        Command::Config(flags) => Some(flags),
-        _ => None,
-    };
-    let config = Config::load(&cli.storage, serve_flags)?;
+async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Config(_) => {
             for (variable, value) in config.variables() {

@@ -101,6 +101,8 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_IMAP_MAX_MESSAGE_BYTES=26214400\n\
              CAMPO_TRUSTED_PROXIES=\n\
              CAMPO_ORGANISATION=Secretaría TIC\n\
+             CAMPO_METRICS_TOKEN=\n\
+             CAMPO_LOG_FORMAT=text\n\
              CAMPO_SYNC_MAX_MESSAGE_BYTES=16777216\n\
              CAMPO_SYNC_MAX_DOCUMENT_BYTES=16777216\n\
              CAMPO_SYNC_MAX_DOCS_PER_CONNECTION=50000\n\

@@ -35,6 +35,7 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::config::ImapUrl;
 use crate::media::MediaError;
+use crate::metrics::{METRICS, Metrics};
 use crate::store::{MailReceipt, NewNotification, Receipt, TicketRow, now_ms};
 use crate::sync::Author;
 use message::Incoming;
@@ -60,6 +61,7 @@ pub fn spawn(state: AppState) {
         loop {
             if let Err(err) = watch(&state, &imap).await {
                 tracing::warn!(err = format!("{err:#}"), "mail intake failed");
+                Metrics::add(&METRICS.errors, 1);
             }
             // The connection broke or the server refused: try again after the poll interval.
             tokio::time::sleep(state.config.imap_poll).await;

@@ -12,6 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::metrics::{METRICS, Metrics};
 use crate::store::{PendingMail, Store, now_ms};
 
 /// First retry delay; each further failure doubles it.
@@ -134,6 +135,7 @@ async fn send_due(store: &Store, mailer: &Mailer) -> crate::store::Result<()> {
                     let retry_at = now_ms() + retry_delay(mail.attempts).as_millis() as i64;
                     tracing::warn!(id = %mail.id, attempts = mail.attempts + 1, err = %err,
                         "notification not delivered; will retry");
+                    Metrics::add(&METRICS.errors, 1);
                     store
                         .mail_failed(&mail.id, &format!("{err:#}"), retry_at)
                         .await?;

@@ -46,7 +46,7 @@ pub use equipment::{CustodyRow, EquipmentMove, EquipmentRow};
 pub use error::{Result, StoreError};
 pub use glpi::{GlpiLink, GlpiReceipt, WriteBack};
 pub use mail_intake::MailReceipt;
-pub use notifications::{NewNotification, NotificationRow, PendingMail};
+pub use notifications::{NewNotification, NotificationRow, OutboxDepth, PendingMail};
 pub use organisation::Dependencia;
 pub use projection::{AuditEntry, CommitChange, Committed};
 pub use receipts::Receipt;

@@ -34,7 +34,14 @@ pub struct NotificationRow {
     pub sent_at: Option<i64>,
 }
 
-/// A notification waiting to be mailed.
+/// The e-mail outbox's depth (see [`Store::outbox_depth`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxDepth {
+    pub pending: i64,
+    pub failing: i64,
+}
+
+/// A mail waiting in the outbox.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingMail {
     pub id: String,
@@ -115,6 +122,19 @@ impl Store {
                 .bind(since)
                 .fetch_all(pool)
                 .await
+        })
+    }
+
+    /// How many mails wait to be delivered, and how many of those failed their last attempt.
+    pub async fn outbox_depth(&self) -> Result<OutboxDepth> {
+        with_pool!(self, pool => {
+            sqlx::query_as::<_, OutboxDepth>(
+                "select count(*) as pending,
+                        coalesce(sum(case when attempts > 0 then 1 else 0 end), 0) as failing
+                 from notifications where sent_at is null and email is not null",
+            )
+            .fetch_one(pool)
+            .await
         })
     }
 

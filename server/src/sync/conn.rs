@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, watch};
 use super::SyncUser;
 use super::docs::{CloseReason, DocCmd, Documents, PeerLink, SyncCmd};
 use super::wire::{Message, PROTOCOL_V1, PeerMetadata};
+use crate::metrics::{METRICS, Metrics};
 use crate::store::now_ms;
 
 /// Longest peer id accepted (the JS client's are UUID-like, samod's shorter).
@@ -75,6 +76,7 @@ async fn serve(
 ) {
     let conn = documents.next_conn_id();
     tracing::Span::current().record("conn", conn);
+    let _open = OpenConnection::count();
     let limits = documents.limits().clone();
     let (outbox, outbox_rx) = mpsc::channel::<Vec<u8>>(limits.outbox_frames);
     let (kill, mut killed) = watch::channel::<Option<CloseReason>>(None);
@@ -169,6 +171,8 @@ async fn serve(
             });
             break;
         }
+        Metrics::add(&METRICS.sync_messages_received, 1);
+        Metrics::add(&METRICS.sync_bytes_received, bytes.len() as u64);
         let message = match Message::decode(&bytes) {
             Ok(message) => message,
             Err(err) => {
@@ -393,6 +397,8 @@ async fn write_loop(
             }
             frame = outbox.recv() => {
                 let Some(frame) = frame else { break None };
+                Metrics::add(&METRICS.sync_messages_sent, 1);
+                Metrics::add(&METRICS.sync_bytes_sent, frame.len() as u64);
                 if ws_tx.send(WsMessage::Binary(frame.into())).await.is_err() {
                     break None;
                 }
@@ -447,4 +453,20 @@ async fn write_loop(
             .await;
     }
     let _ = ws_tx.close().await;
+}
+
+/// Counts an open sync connection in [`METRICS`] while it lives.
+struct OpenConnection;
+
+impl OpenConnection {
+    fn count() -> Self {
+        Metrics::add(&METRICS.sync_connections, 1);
+        Self
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        METRICS.sync_connections.fetch_sub(1, Ordering::Relaxed);
+    }
 }

@@ -15,6 +15,7 @@ mod intake;
 mod labels;
 mod login_throttle;
 mod mail_intake;
+mod metrics;
 mod notifications;
 mod photos;
 mod reports;

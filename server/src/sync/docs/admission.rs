@@ -11,6 +11,7 @@ use campo_shared::schema::incremental::{HydratedTicket, Touched};
 
 use super::actor::{DocActor, PeerSlot};
 use super::{CloseReason, PeerLink, guarded};
+use crate::metrics::{METRICS, Metrics};
 use crate::projection::{Audience, Projection};
 use crate::store::Viewer;
 use crate::sync::wire::Message;
@@ -318,6 +319,7 @@ impl DocActor {
                 Ok(after) => ticket = Some(after),
                 Err(violation) => {
                     tracing::info!(doc = %self.id_text, user = %link.user_id, %violation, "change refused");
+                    Metrics::add(&METRICS.sync_changes_refused, 1);
                     // Neither stored nor relayed: the document goes back to its stored state,
                     // and the peer hears why.
                     self.peers.remove(&link.conn);
