@@ -11,6 +11,7 @@ pub mod config;
 pub mod csv_file;
 pub mod demo;
 pub mod directory;
+pub mod doctor;
 pub mod equipment;
 pub mod error;
 pub mod glpi;

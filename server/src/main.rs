@@ -58,6 +58,9 @@ enum Command {
     /// Reconstruye la proyección de los casos (las filas que leen el tablero, los informes y
     /// los permisos) a partir de los documentos guardados.
     Reproject,
+    /// Revisa la configuración, la base de datos y los servidores con los que Campo habla, sin
+    /// cambiar nada, y dice qué corregir antes de iniciar. Termina con error si algo falla.
+    Doctor(ServeFlags),
 }
 
 #[derive(Args)]
@@ -110,7 +113,7 @@ fn main() -> std::process::ExitCode {
     // start with its reason. The other commands read the same variables as `serve`.
     let serve_flags = match &cli.command {
         Command::Serve(args) => Some(&args.flags),
-        Command::Config(flags) => Some(flags),
+        Command::Config(flags) | Command::Doctor(flags) => Some(flags),
         _ => None,
     };
     let config = match Config::load(&cli.storage, serve_flags) {
@@ -270,6 +273,26 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     summary.failed
                 );
             }
+            Ok(())
+        }
+        Command::Doctor(_) => {
+            let checks = campo_server::doctor::run(&config).await;
+            for check in &checks {
+                println!("{}", check.line());
+            }
+            let failed = checks
+                .iter()
+                .filter(|c| c.verdict == campo_server::doctor::Verdict::Failed)
+                .count();
+            if failed > 0 {
+                anyhow::bail!(
+                    "{failed} {} impide{} que Campo trabaje; corríja{} antes de iniciar.",
+                    if failed == 1 { "problema" } else { "problemas" },
+                    if failed == 1 { "" } else { "n" },
+                    if failed == 1 { "lo" } else { "los" },
+                );
+            }
+            println!("Todo listo para iniciar Campo.");
             Ok(())
         }
         Command::Reproject => {

@@ -62,7 +62,7 @@ fn unavailable(code: &str, message: &str) -> (StatusCode, Json<Value>) {
 }
 
 /// Creates, writes, syncs and removes a small file in the data directory.
-fn probe_data_dir(dir: &Path) -> std::io::Result<()> {
+pub fn probe_data_dir(dir: &Path) -> std::io::Result<()> {
     let path: PathBuf = dir.join(format!(".healthz-{}", uuid::Uuid::new_v4().simple()));
     let written = std::fs::File::create_new(&path).and_then(|mut file| {
         file.write_all(&[0u8; PROBE_BYTES])?;
@@ -77,7 +77,7 @@ fn probe_data_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Why the data directory does not take a file, in Spanish, with what to do.
-fn data_dir_reason(err: &std::io::Error) -> String {
+pub fn data_dir_reason(err: &std::io::Error) -> String {
     let why = match err.kind() {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
             "el disco está lleno. Libere espacio en el disco del directorio de datos"

@@ -1,7 +1,7 @@
 //! The REST API under `/api`, one module per capability, each with its own `router()`.
 
 pub(crate) mod accounts;
-mod health;
+pub mod health;
 mod holidays;
 mod organisation;
 pub mod settings;

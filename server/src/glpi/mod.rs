@@ -40,6 +40,15 @@ use crate::sync::Author;
 use client::Session;
 pub use client::{GlpiRequester, GlpiTicket};
 
+/// Opens a session in GLPI and closes it (`campo doctor`).
+pub async fn check(config: &crate::config::GlpiConfig) -> anyhow::Result<()> {
+    client::Session::open(std::sync::Arc::new(config.clone()))
+        .await?
+        .close()
+        .await;
+    Ok(())
+}
+
 /// The device recorded in the audit for changes made from GLPI.
 pub const DEVICE: &str = "glpi";
 /// The location of a request from GLPI that names none.

@@ -69,6 +69,12 @@ pub fn spawn(state: AppState) {
     });
 }
 
+/// Logs in and selects the folder, then leaves (`campo doctor`); whether the server offers IDLE.
+pub async fn check(imap: &ImapUrl) -> anyhow::Result<bool> {
+    let mut session = mailbox::open(imap).await?;
+    session.offers_idle().await
+}
+
 /// The longest IDLE before the folder is read again in full, under RFC 2177's 29 minutes.
 const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
 

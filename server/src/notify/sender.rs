@@ -50,6 +50,15 @@ impl Mailer {
         Ok(Some(Self { transport, from }))
     }
 
+    /// Connects to the mail server and says hello, without sending anything (`campo doctor`).
+    pub async fn check(&self) -> anyhow::Result<()> {
+        if self.transport.test_connection().await? {
+            Ok(())
+        } else {
+            anyhow::bail!("the mail server did not accept the connection")
+        }
+    }
+
     async fn send(&self, mail: &PendingMail) -> anyhow::Result<()> {
         // Every mail Campo sends is automatic (RFC 3834), so well-behaved robots do not answer
         // it; its Message-ID names its outbox row, so a person's reply finds its case.

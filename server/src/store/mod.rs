@@ -18,6 +18,7 @@ mod organisation;
 mod projection;
 mod receipts;
 mod reports;
+pub mod schema;
 mod sessions;
 mod settings;
 mod sqlite_writer;
@@ -89,8 +90,10 @@ pub struct Store {
     pub(crate) backend: Backend,
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../migrations/sqlite");
+pub(crate) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../migrations/postgres");
 
 impl Store {
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`) and runs the migrations.
