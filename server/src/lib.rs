@@ -142,6 +142,7 @@ pub async fn serve(
     }
     intake::spawn(state.clone());
     glpi::spawn(state.clone());
+    sync::feed::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

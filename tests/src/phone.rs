@@ -61,6 +61,28 @@ impl Phone {
         self.until_in_sync().await
     }
 
+    /// Takes what the server sends, answering as a phone does, until `done` holds for the
+    /// phone's copy of the document.
+    pub async fn wait_for(&mut self, done: impl Fn(&Automerge) -> bool) -> anyhow::Result<()> {
+        while !done(&self.doc) {
+            let frame = self.peer.recv().await.context("the server closed")?;
+            match frame.kind.as_str() {
+                "sync" => {
+                    let message = sync::Message::decode(&frame.data)?;
+                    self.doc.receive_sync_message(&mut self.state, message)?;
+                    if let Some(reply) = self.doc.generate_sync_message(&mut self.state) {
+                        self.peer
+                            .send_sync(&self.document_id, &reply.encode())
+                            .await?;
+                    }
+                }
+                "error" => bail!("the server sent an error: {}", frame.message),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Exchanges sync messages until the server holds exactly this phone's heads.
     async fn until_in_sync(&mut self) -> anyhow::Result<()> {
         loop {

@@ -191,6 +191,11 @@ impl Board {
         let _ = self.tx.send(event);
     }
 
+    /// Tells every board to read its snapshot again (the change feed lost notices).
+    pub fn reset(&self) {
+        self.publish("reset", "{}".into());
+    }
+
     /// Whether a board is open, or was open recently enough to come back for what it missed.
     fn watched(&self) -> bool {
         let mut ring = self.lock();

@@ -424,8 +424,13 @@ fn a_flag_wins_over_its_variable_and_every_flag_is_read() {
 fn the_docs_list_every_variable() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operacion.md");
     let page = std::fs::read_to_string(path).expect("docs/operacion.md");
+    // The table of the section «Configuración» (other sections have tables too).
+    let section = page
+        .split("\n## ")
+        .find(|s| s.starts_with("Configuración"))
+        .expect("the section «Configuración»");
     // | `VARIABLE` | `--flag` | `default` … | `example` … | what it is |
-    let rows: Vec<Vec<&str>> = page
+    let rows: Vec<Vec<&str>> = section
         .lines()
         .filter(|line| line.starts_with("| `"))
         .map(|line| line.split('|').skip(1).collect())

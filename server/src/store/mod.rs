@@ -88,7 +88,14 @@ pub(crate) enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) backend: Backend,
+    /// This process's name in the change feed (see [`CHANGES_CHANNEL`]): new at each connect.
+    instance: Arc<str>,
 }
+
+/// The PostgreSQL channel on which each committed change of a document is announced, in the
+/// committing transaction, as `{instance} {document id}`. Other replicas read the changes
+/// themselves from the store: the payload only says which document to look at.
+pub const CHANGES_CHANNEL: &str = "campo_changes";
 
 pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("../migrations/sqlite");
@@ -135,12 +142,28 @@ impl Store {
                 url.split(':').next().unwrap_or_default()
             );
         };
-        Ok(Self { backend })
+        Ok(Self {
+            backend,
+            instance: uuid::Uuid::new_v4().simple().to_string().into(),
+        })
     }
 
     /// The default database: a SQLite file inside the data directory.
     pub fn default_url(data_dir: &Path) -> String {
         format!("sqlite://{}", data_dir.join("campo.sqlite3").display())
+    }
+
+    /// This process's name in the change feed.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The PostgreSQL pool, for the change feed's listener; `None` on SQLite (one process).
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Postgres(pool) => Some(pool),
+            Backend::Sqlite { .. } => None,
+        }
     }
 
     /// Name of the backend, for logs and `/healthz`.

@@ -456,10 +456,17 @@ impl Store {
             }
             Backend::Postgres(pool) => {
                 if let Some((p, number)) = commit.touching_only_the_ticket_row() {
-                    return commit_in_one_statement(pool, &commit, p, number).await;
+                    return commit_in_one_statement(pool, &commit, p, number, self.instance())
+                        .await;
                 }
                 let mut tx = pool.begin().await?;
                 let committed = commit.write(&mut PgTx(&mut tx)).await?;
+                // Delivered to the listeners when (and only if) the transaction commits.
+                sqlx::query("select pg_notify($1, $2)")
+                    .bind(super::CHANGES_CHANNEL)
+                    .bind(format!("{} {}", self.instance(), commit.doc_id))
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(committed)
             }
@@ -528,8 +535,12 @@ async fn commit_in_one_statement(
     commit: &Commit,
     p: &Projection,
     number: &str,
+    instance: &str,
 ) -> Result<Committed> {
     // `$1` to `$43` are the ticket's row; `$1` is also the document's id and `$43` the time.
+    // The chunk is inserted from the `notice` row, so the announcement of the change to the
+    // other replicas (`$49`, see `CHANGES_CHANNEL`) is part of the statement: a select that
+    // nothing reads would never run.
     const SQL: &str = concat!(
         "with ticket as (",
         upsert_ticket_sql!(),
@@ -537,8 +548,10 @@ async fn commit_in_one_statement(
            insert into change_audit (document_id, hash, actor, user_id, device, received_at)
            select $1, a ->> 0, a ->> 1, (select id from users where id = $46), $47, $43
            from json_array_elements($48::json) a
-           on conflict (document_id, hash) do nothing)
-         insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $44, $45, $43)
+           on conflict (document_id, hash) do nothing),
+         notice as (select pg_notify('campo_changes', $49))
+         insert into doc_chunks (doc_id, kind, data, created_at)
+         select $1, $44, $45, $43 from notice
          returning id"
     );
     let audit: Vec<[&str; 2]> = commit
@@ -547,12 +560,14 @@ async fn commit_in_one_statement(
         .map(|e| [e.hash.as_str(), e.actor.as_str()])
         .collect();
     let audit = serde_json::to_string(&audit).map_err(|err| StoreError::Other(err.into()))?;
+    let notice = format!("{instance} {}", commit.doc_id);
     let args = ticket_args(&commit.doc_id, number, &p.ticket, Some(commit.now))
         .bind(commit.kind.as_str())
         .bind(&commit.data)
         .bind(commit.user_id.as_deref())
         .bind(&commit.device)
-        .bind(&audit);
+        .bind(&audit)
+        .bind(&notice);
     let mut conn = pool.acquire().await?;
     let chunk_id = PgTx(&mut conn)
         .fetch::<i64>(SQL, &args)

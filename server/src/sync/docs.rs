@@ -174,10 +174,19 @@ type ChangeFn = Box<dyn FnOnce(&mut Automerge) + Send>;
 /// actor's inbox allocates room for a block of commands, idle or not.
 pub(crate) enum DocCmd {
     Sync(Box<SyncCmd>),
-    Ephemeral { from: ConnId, message: Box<Message> },
-    Leave { conn: ConnId },
-    View { f: ViewFn },
+    Ephemeral {
+        from: ConnId,
+        message: Box<Message>,
+    },
+    Leave {
+        conn: ConnId,
+    },
+    View {
+        f: ViewFn,
+    },
     Change(Box<ChangeCmd>),
+    /// Another replica stored changes of the document: read them from the store.
+    Refresh,
 }
 
 /// A `request` or `sync` message from a peer.
@@ -504,6 +513,38 @@ impl Documents {
             .map_err(|_| SyncError::Panicked)?
             .map_err(SyncError::Refused)?;
         Ok((value, heads))
+    }
+
+    /// Tells the document's actor, if this replica has one, that another replica stored changes
+    /// of it (see [`crate::sync::feed`]). Without an actor there is nothing to tell: the document
+    /// is read from the store when it is next needed.
+    pub fn refresh(&self, id: DocumentId) {
+        let inbox = lock(&self.inner.actors)
+            .get(&id)
+            .map(|(_, inbox)| inbox.clone());
+        if let Some(inbox) = inbox {
+            // A full inbox is busy with this document already; the next message it handles
+            // after a refresh that did not fit still sees the store through its own commits,
+            // and the feed refreshes everything when it reconnects.
+            let _ = inbox.try_send(DocCmd::Refresh);
+        }
+    }
+
+    /// [`Self::refresh`] for every document with an actor: notices may have been missed (the
+    /// feed's connection to the database was lost).
+    pub fn refresh_all(&self) {
+        let inboxes: Vec<_> = lock(&self.inner.actors)
+            .values()
+            .map(|(_, inbox)| inbox.clone())
+            .collect();
+        for inbox in inboxes {
+            let _ = inbox.try_send(DocCmd::Refresh);
+        }
+    }
+
+    /// Announces a change another replica stored, to this replica's boards and agendas.
+    pub fn announce_remote(&self, change: DocChanged) {
+        let _ = self.inner.changes.send(change);
     }
 
     /// Sends a command to the document's actor, starting one when none runs. Returns the actor's

@@ -13,6 +13,7 @@
 pub mod budget;
 pub mod conn;
 pub mod docs;
+pub mod feed;
 pub mod wire;
 
 use std::time::Duration;

@@ -146,7 +146,14 @@ pub async fn stream(
                 // Wait for a change that concerns this user.
                 match c.changes.recv().await {
                     Ok(change) => {
+                        // A ticket the agenda lists counts too: a change another replica made
+                        // says only who the ticket concerns now.
+                        let listed = c.last.as_ref().is_some_and(|agenda| {
+                            let id = change.document.to_bs58check();
+                            agenda.tickets.iter().any(|t| t.id == id)
+                        });
                         let concerns = c.user.role == Role::Coordinador
+                            || listed
                             || change
                                 .before
                                 .iter()

@@ -20,6 +20,7 @@ mod mail_intake;
 mod metrics;
 mod notifications;
 mod photos;
+mod replicas;
 mod reports;
 mod settings;
 mod user_import;

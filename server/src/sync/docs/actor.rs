@@ -257,6 +257,7 @@ impl DocActor {
                     // Dropping `f` drops its reply channel: the caller sees `Stopped`.
                 }
             },
+            DocCmd::Refresh => self.refresh().await,
             DocCmd::Change(change) => {
                 let ChangeCmd {
                     f,
@@ -310,6 +311,88 @@ impl DocActor {
             .await?;
         self.sync_peers(None);
         Ok(heads)
+    }
+
+    /// Takes the changes another replica stored since this actor last read or wrote the
+    /// document, from the store, and passes them to the peers. A cold actor with peers loads the
+    /// document (its kept projection, which decides who may read, may be out of date); one
+    /// without peers has nothing to do.
+    async fn refresh(&mut self) {
+        if self.doc.is_none() {
+            if self.peers.is_empty() && self.denied.is_empty() {
+                return;
+            }
+            if let Err(err) = self.ensure_hot().await {
+                tracing::warn!(doc = %self.id_text, %err, "could not load a document another replica changed");
+                return;
+            }
+            self.update_access();
+            self.sync_peers(None);
+            return;
+        }
+        let after = self.stored.chunk_ids.iter().copied().max().unwrap_or(0);
+        let chunks = match self
+            .hub
+            .inner
+            .store
+            .load_chunks_after(&self.id_text, after)
+            .await
+        {
+            Ok(chunks) => chunks,
+            Err(err) => {
+                tracing::warn!(doc = %self.id_text, %err, "could not read another replica's changes");
+                return;
+            }
+        };
+        if chunks.is_empty() {
+            return;
+        }
+        let doc = self.doc.as_deref_mut().expect("hot");
+        let loaded = guarded(|| {
+            chunks
+                .iter()
+                .try_for_each(|chunk| doc.load_incremental(&chunk.data).map(|_| ()))
+        });
+        if !matches!(loaded, Ok(Ok(()))) {
+            tracing::error!(doc = %self.id_text, "another replica's changes could not be applied; reloading");
+            self.drop_document();
+            return;
+        }
+        for chunk in &chunks {
+            self.stored.chunk_ids.push(chunk.id);
+            self.stored.bytes += chunk.data.len();
+        }
+        // Everything in memory is stored: this actor commits its own changes before it handles
+        // anything else, and what it just read came from the store.
+        self.stored.heads = doc.get_heads();
+        let doc = self.doc.as_deref().expect("hot");
+        let hydrated = guarded(|| HydratedTicket::read(doc).map_err(|e| e.to_string()));
+        if let Ok(Ok(ticket)) = hydrated {
+            let late = guarded(|| handover::work_after_replacement(doc, &ticket.ticket));
+            let Ok(late) = late else {
+                self.drop_document();
+                return;
+            };
+            let sla = self.hub.sla();
+            let projection = project(
+                &ticket.ticket,
+                &late,
+                &self.stored.heads,
+                &sla.policy,
+                &sla.calendar,
+            );
+            let audience_changed = self
+                .projection
+                .as_ref()
+                .map(crate::projection::Audience::of)
+                != Some(crate::projection::Audience::of(&projection));
+            self.ticket = Some(Box::new(ticket));
+            self.projection = Some(projection);
+            if audience_changed {
+                self.update_access();
+            }
+        }
+        self.sync_peers(None);
     }
 
     pub(super) fn drop_document(&mut self) {

@@ -1,0 +1,120 @@
+//! The change feed between replicas on one PostgreSQL: every committed change of a document is
+//! announced on [`CHANGES_CHANNEL`] by the committing transaction (see
+//! [`crate::store::Store::commit_change`]); each replica listens, and for a change another
+//! replica made it
+//! - asks its actor of that document, if it has one, to read the new changes from the store and
+//!   pass them to its peers ([`Documents::refresh`]): a phone on this replica gets a change a phone
+//!   on another one made, within the time of a notification and a read;
+//! - announces it to its boards and agendas ([`Documents::announce_remote`]), with who the ticket
+//!   concerns now, read from the ticket's stored row.
+//!
+//! The notification says only which document changed; what changed is always read from the
+//! store. When the listening connection breaks (PostgreSQL restarted, the network), notices may
+//! have been lost: once it listens again, every loaded document is refreshed and every board reads
+//! its snapshot again. SQLite has no feed: one process holds the database.
+
+use std::time::Duration;
+
+use campo_shared::ids::DocumentId;
+use sqlx::postgres::PgListener;
+
+use super::{DocChanged, Documents};
+use crate::AppState;
+use crate::projection::Audience;
+use crate::store::CHANGES_CHANNEL;
+
+/// Pause before listening again after the connection failed.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// Starts the listener on PostgreSQL.
+pub fn spawn(state: AppState) {
+    let Some(pool) = state.store.postgres_pool().cloned() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            match listen(&state, &pool, first).await {
+                Ok(()) => return,
+                Err(err) => {
+                    tracing::warn!(%err, "change feed: not listening; retrying");
+                    crate::metrics::Metrics::add(&crate::metrics::METRICS.errors, 1);
+                }
+            }
+            first = false;
+            tokio::time::sleep(RETRY).await;
+        }
+    });
+}
+
+/// Listens until the connection fails (an error) or the server stops (`Ok`).
+async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::Result<()> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANGES_CHANNEL).await?;
+    if !first {
+        caught_up(state);
+    }
+    let closed = state.documents.closed();
+    tokio::pin!(closed);
+    loop {
+        let notice = tokio::select! {
+            notice = listener.try_recv() => notice?,
+            () = &mut closed => return Ok(()),
+        };
+        match notice {
+            Some(notice) => take(state, notice.payload()).await,
+            // The connection was lost and `try_recv` reconnects on its next call: notices sent
+            // meanwhile are gone.
+            None => {
+                tracing::warn!("change feed: connection lost; listening again");
+                listener.listen(CHANGES_CHANNEL).await?;
+                caught_up(state);
+            }
+        }
+    }
+}
+
+/// After a gap in the feed: every loaded document reads the store, every board its snapshot.
+fn caught_up(state: &AppState) {
+    state.documents.refresh_all();
+    state.board.reset();
+}
+
+/// One notice: `{instance} {document id}`.
+async fn take(state: &AppState, payload: &str) {
+    let Some((instance, id)) = payload.split_once(' ') else {
+        return;
+    };
+    if instance == state.store.instance() {
+        return;
+    }
+    let Ok(document) = id.parse::<DocumentId>() else {
+        tracing::warn!(payload, "change feed: a notice that names no document");
+        return;
+    };
+    refresh_and_announce(&state.documents, state, document).await;
+}
+
+async fn refresh_and_announce(documents: &Documents, state: &AppState, document: DocumentId) {
+    documents.refresh(document);
+    let after = match state.store.ticket(&document.to_bs58check()).await {
+        Ok(Some(row)) => Some(Audience {
+            requester_id: row.requester_id.unwrap_or_default(),
+            assignee_id: row.assignee_id,
+            registered_by: row.registered_by,
+        }),
+        Ok(None) => None,
+        Err(err) => {
+            tracing::warn!(%err, "change feed: could not read a changed ticket");
+            None
+        }
+    };
+    documents.announce_remote(DocChanged {
+        document,
+        heads: Vec::new(),
+        before: None,
+        after,
+        // The replica that made the change enqueued its notifications.
+        new_events: Vec::new(),
+    });
+}

@@ -1,0 +1,129 @@
+//! Two `campo serve` replicas on one PostgreSQL: a change accepted by one reaches the phones
+//! syncing the same case through the other, and the other's board, through the change feed
+//! (PostgreSQL's LISTEN/NOTIFY; the changes themselves are read from the store).
+
+use std::time::{Duration, Instant};
+
+use campo_shared::event_kind::EventKind;
+use campo_shared::ids::CommentId;
+use campo_shared::schema::{Comment, TicketDoc, append_comment};
+use campo_tests::phone::Phone;
+use campo_tests::ticket::now_ms;
+use campo_tests::{Backend, Client, DEMO_PASSWORD, TestDb, run_cli, spawn_campo};
+use serde_json::json;
+
+fn comments(doc: &automerge::Automerge) -> Vec<String> {
+    TicketDoc::hydrate_from(doc)
+        .map(|t| t.comments.into_iter().map(|c| c.text).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_replica_reaches_the_other() {
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let (_b, base_b) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let on_a = Client::new(base_a);
+    let on_b = Client::new(base_b);
+    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
+
+    let official = Client::new(on_a.url("").trim_end_matches('/').to_owned());
+    // The official files the request on A.
+    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
+    let created = official
+        .post(
+            "/api/tickets",
+            &json!({"description": "El monitor parpadea.", "category": "Monitor",
+                    "location": "Piso 4"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+
+    // A coordinator's phone on each replica, both syncing the case.
+    let mut phone_a = Phone::open(&on_a, &id).await.expect("open on A");
+    let mut phone_b = Phone::open(&on_b, &id).await.expect("open on B");
+    let mut board_b = on_b
+        .http()
+        .get(on_b.url("/api/board/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(board_b.status(), 200);
+
+    // A comment from the phone on A reaches the phone on B.
+    let coordinator_id = on_a.get("/api/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let comment = Comment {
+        id: CommentId::new(),
+        author: coordinator_id.clone(),
+        at: now_ms(),
+        text: "Voy en camino desde la réplica A.".into(),
+    };
+    let sent = Instant::now();
+    phone_a
+        .edit(|tx| append_comment(tx, &comment).map_err(|e| e.to_string()))
+        .await
+        .expect("stored on A");
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        phone_b.wait_for(|doc| comments(doc).iter().any(|c| c.contains("réplica A"))),
+    )
+    .await
+    .expect("the comment reaches the phone on B")
+    .unwrap();
+    eprintln!("A → B: {} ms", sent.elapsed().as_millis());
+
+    // B's board hears of it.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        let mut seen = String::new();
+        while !(seen.contains("event: ticket") && seen.contains(&id)) {
+            let chunk = board_b.chunk().await.unwrap().expect("stream open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .expect("B's board shows the change made on A");
+
+    // A triage through B's REST API reaches the phone on A, and the two phones agree.
+    let triaged = on_b
+        .post(
+            &format!("/api/tickets/{id}/actions"),
+            &json!({"action": "priorizada", "priority": "alta"}),
+        )
+        .await;
+    assert_eq!(triaged.status, 200, "{}", triaged.body);
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        phone_a.wait_for(|doc| {
+            TicketDoc::hydrate_from(doc)
+                .is_ok_and(|t| t.events.iter().any(|e| e.kind == EventKind::Prioritized))
+        }),
+    )
+    .await
+    .expect("the triage reaches the phone on A")
+    .unwrap();
+    let mut heads_a = phone_a.doc.get_heads();
+    heads_a.sort();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        phone_b.wait_for(|doc| {
+            let mut heads = doc.get_heads();
+            heads.sort();
+            heads == heads_a
+        }),
+    )
+    .await
+    .expect("both phones hold the same case")
+    .unwrap();
+
+    // Both replicas serve the same case.
+    let seen_a = on_a.get(&format!("/api/tickets/{id}")).await;
+    let seen_b = on_b.get(&format!("/api/tickets/{id}")).await;
+    assert_eq!(seen_a.body["priority"], "alta", "{}", seen_a.body);
+    assert_eq!(seen_b.body["priority"], "alta", "{}", seen_b.body);
+}
