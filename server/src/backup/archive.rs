@@ -104,7 +104,12 @@ impl ArchiveWriter {
     }
 
     /// Adds the file at `path` as the entry `name`.
-    pub(super) fn add_file(&mut self, name: &str, path: &Path, compress: bool) -> anyhow::Result<()> {
+    pub(super) fn add_file(
+        &mut self,
+        name: &str,
+        path: &Path,
+        compress: bool,
+    ) -> anyhow::Result<()> {
         let mut file = File::open(path)?;
         self.start(name, compress)?;
         let mut buffer = vec![0; 256 * 1024];
@@ -149,9 +154,8 @@ impl ArchiveWriter {
             File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
             Ok::<_, io::Error>(size)
         })();
-        let size = durable.with_context(|| {
-            format!("no se pudo guardar la copia en {}", self.path.display())
-        })?;
+        let size = durable
+            .with_context(|| format!("no se pudo guardar la copia en {}", self.path.display()))?;
         Ok((manifest, size))
     }
 }

@@ -113,7 +113,10 @@ pub async fn backup(config: &Config, archive: &Path) -> anyhow::Result<BackupSum
     let mut writer = ArchiveWriter::create(archive)?;
     let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let (backend, snapshot) = if is_postgres(&config.database_url) {
-        ("postgres", postgres::export(&config.database_url, &mut writer).await?)
+        (
+            "postgres",
+            postgres::export(&config.database_url, &mut writer).await?,
+        )
     } else {
         let db_path = sqlite_path(&config.database_url)?;
         (
@@ -259,9 +262,7 @@ pub async fn restore(config: &Config, archive: &Path) -> anyhow::Result<RestoreS
         }
     });
     let written = match written {
-        Ok(()) if target == "postgres" => {
-            postgres::import(&config.database_url, &mut reader).await
-        }
+        Ok(()) if target == "postgres" => postgres::import(&config.database_url, &mut reader).await,
         other => other,
     };
     if let Err(err) = written {

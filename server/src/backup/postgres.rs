@@ -82,11 +82,10 @@ async fn applied_version(conn: &mut PgConnection) -> anyhow::Result<Option<i64>>
     if !migrated {
         return Ok(None);
     }
-    let version: i64 = sqlx::query_scalar(
-        "select coalesce(max(version), 0) from _sqlx_migrations where success",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let version: i64 =
+        sqlx::query_scalar("select coalesce(max(version), 0) from _sqlx_migrations where success")
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(Some(version))
 }
 

@@ -89,8 +89,18 @@ async fn office_at_work(app: &TestApp) -> (String, String) {
         .as_str()
         .unwrap()
         .to_owned();
-    act(&coordinator, &ids[0], json!({"action": "aceptada", "mode": "on_site"})).await;
-    act(&coordinator, &ids[0], json!({"action": "priorizada", "priority": "alta"})).await;
+    act(
+        &coordinator,
+        &ids[0],
+        json!({"action": "aceptada", "mode": "on_site"}),
+    )
+    .await;
+    act(
+        &coordinator,
+        &ids[0],
+        json!({"action": "priorizada", "priority": "alta"}),
+    )
+    .await;
     act(
         &coordinator,
         &ids[0],
@@ -142,7 +152,9 @@ fn photo_files(data_dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// The comments of a case as a phone of `client`'s user receives them.
 async fn comments(client: &Client, id: &str) -> Vec<String> {
-    let phone = Phone::open(client, id).await.expect("the phone opens the case");
+    let phone = Phone::open(client, id)
+        .await
+        .expect("the phone opens the case");
     let ticket = TicketDoc::hydrate_from(&phone.doc).expect("a ticket");
     ticket.comments.into_iter().map(|c| c.text).collect()
 }
@@ -171,7 +183,9 @@ async fn a_copy_taken_while_a_phone_syncs_restores_everything(backend: Backend) 
         .as_str()
         .unwrap()
         .to_owned();
-    let mut phone = Phone::open(&tecnico, &assigned).await.expect("open the case");
+    let mut phone = Phone::open(&tecnico, &assigned)
+        .await
+        .expect("open the case");
     let stop = Arc::new(AtomicBool::new(false));
     let stored = Arc::new(AtomicUsize::new(0));
     let burst = tokio::spawn({
@@ -213,11 +227,17 @@ async fn a_copy_taken_while_a_phone_syncs_restores_everything(backend: Backend) 
     let place = TestDb::new(backend).await;
     let printed = campo_ok(&place, &["restore", path_str(&after)]).await;
     assert!(printed.contains("restaurada"), "{printed}");
-    let restored = TestApp::start(place).await.expect("campo starts on the copy");
+    let restored = TestApp::start(place)
+        .await
+        .expect("campo starts on the copy");
     assert_eq!(what_people_see(&restored).await, original);
     assert_eq!(photo_files(restored.db.dir.path()), original_photos);
     let official = restored.login("mlopez", DEMO_PASSWORD).await;
-    let served = official.http().get(official.url(&format!("/api/blobs/{photo}"))).send().await;
+    let served = official
+        .http()
+        .get(official.url(&format!("/api/blobs/{photo}")))
+        .send()
+        .await;
     assert_eq!(served.unwrap().status(), 200);
     let tecnico_there = restored.login("tecnico1", DEMO_PASSWORD).await;
     assert_eq!(comments(&tecnico_there, &assigned).await, all_comments);
@@ -226,7 +246,9 @@ async fn a_copy_taken_while_a_phone_syncs_restores_everything(backend: Backend) 
     // stored before the copy began, then a prefix of the rest; the other cases as they are.
     let place = TestDb::new(backend).await;
     campo_ok(&place, &["restore", path_str(&during)]).await;
-    let restored = TestApp::start(place).await.expect("campo starts on the copy");
+    let restored = TestApp::start(place)
+        .await
+        .expect("campo starts on the copy");
     let tecnico_there = restored.login("tecnico1", DEMO_PASSWORD).await;
     let then = comments(&tecnico_there, &assigned).await;
     assert!(then.len() >= before_copy, "{} < {before_copy}", then.len());
@@ -255,14 +277,22 @@ async fn a_restore_into_a_place_with_data_or_from_a_truncated_copy_is_refused(ba
         .await
         .unwrap();
     assert!(!again.success);
-    assert!(again.stderr.contains("ya existe el archivo"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("ya existe el archivo"),
+        "{}",
+        again.stderr
+    );
 
     // Into the place it came from, which holds data: refused, nothing changes.
     let refused = run_cli(&app.db, &["restore", path_str(&archive)], None)
         .await
         .unwrap();
     assert!(!refused.success);
-    assert!(refused.stderr.contains("no se cambió nada"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("no se cambió nada"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(what_people_see(&app).await, original);
 
     // A copy cut in half (a full disk, an interrupted transfer): refused, the place stays empty.
@@ -281,7 +311,11 @@ async fn a_restore_into_a_place_with_data_or_from_a_truncated_copy_is_refused(ba
             .await
             .unwrap();
         assert!(!refused.success, "{}", refused.stdout);
-        assert!(refused.stderr.contains("no se cambió nada"), "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("no se cambió nada"),
+            "{}",
+            refused.stderr
+        );
         assert_eq!(
             std::fs::read_dir(place.dir.path()).unwrap().count(),
             0,
@@ -301,6 +335,8 @@ async fn a_restore_into_a_place_with_data_or_from_a_truncated_copy_is_refused(ba
 
     // The whole copy restores there afterwards.
     campo_ok(&place, &["restore", path_str(&archive)]).await;
-    let restored = TestApp::start(place).await.expect("campo starts on the copy");
+    let restored = TestApp::start(place)
+        .await
+        .expect("campo starts on the copy");
     assert_eq!(what_people_see(&restored).await, original);
 }
