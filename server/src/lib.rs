@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod board;
 pub mod config;
 pub mod csv_file;

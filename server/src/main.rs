@@ -1,5 +1,5 @@
 //! `campo`: the command line of the Campo server (serve, print the configuration, create and
-//! import users, load the demo, rebuild the projection). The configuration is
+//! import users, load the demo, rebuild the projection, back up and restore). The configuration is
 //! [`campo_server::config`].
 
 use std::io::IsTerminal;
@@ -61,6 +61,18 @@ enum Command {
     /// Revisa la configuración, la base de datos y los servidores con los que Campo habla, sin
     /// cambiar nada, y dice qué corregir antes de iniciar. Termina con error si algo falla.
     Doctor(ServeFlags),
+    /// Guarda una copia de seguridad (la base de datos y las fotos) en un solo archivo. Se puede
+    /// hacer con el servidor en marcha: la copia es consistente.
+    Backup {
+        /// El archivo de la copia; no debe existir (por ejemplo campo-2026-03-01.zip).
+        archive: PathBuf,
+    },
+    /// Restaura una copia hecha con `campo backup` en el directorio de datos y la base de datos
+    /// configurados, que deben estar vacíos. No cambia nada si la copia está dañada.
+    Restore {
+        /// El archivo de la copia.
+        archive: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -293,6 +305,33 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 );
             }
             println!("Todo listo para iniciar Campo.");
+            Ok(())
+        }
+        Command::Backup { archive } => {
+            let done = campo_server::backup::backup(&config, &archive).await?;
+            let counts = done.manifest.counts;
+            let size = if done.archive_bytes < 1_000_000 {
+                format!("{} kB", done.archive_bytes.div_ceil(1000))
+            } else {
+                format!("{:.1} MB", done.archive_bytes as f64 / 1_000_000.0).replace('.', ",")
+            };
+            println!(
+                "Copia guardada en {} ({size}): {} casos, {} usuarios, {} fotos.",
+                archive.display(),
+                counts.tickets,
+                counts.users,
+                counts.photos
+            );
+            Ok(())
+        }
+        Command::Restore { archive } => {
+            let done = campo_server::backup::restore(&config, &archive).await?;
+            let counts = done.manifest.counts;
+            println!(
+                "Copia del {} restaurada: {} casos, {} usuarios, {} fotos. Inicie Campo con \
+                 `campo serve`.",
+                done.manifest.created_at, counts.tickets, counts.users, counts.photos
+            );
             Ok(())
         }
         Command::Reproject => {

@@ -102,6 +102,22 @@ pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
 pub(crate) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("../migrations/postgres");
 
+/// The last migration this version of Campo knows, on PostgreSQL or on SQLite (`campo restore`
+/// refuses a copy from a newer schema).
+pub(crate) fn latest_migration(postgres: bool) -> i64 {
+    let migrator = if postgres {
+        &POSTGRES_MIGRATIONS
+    } else {
+        &SQLITE_MIGRATIONS
+    };
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// PostgreSQL's migrations, for `campo restore` to create a copy's schema as it was.
+pub(crate) fn postgres_migrations() -> &'static [sqlx::migrate::Migration] {
+    &POSTGRES_MIGRATIONS.migrations
+}
+
 impl Store {
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`) and runs the migrations.
     #[tracing::instrument(skip_all, fields(backend))]

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod acta;
+mod backup;
 mod bad_input;
 mod config;
 mod demo;
