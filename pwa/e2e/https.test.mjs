@@ -5,14 +5,14 @@
 
 import assert from "node:assert/strict"
 import { after, test } from "node:test"
-import { Caddy, Campo, launch, logIn, phone, readyForOffline } from "./support.mjs"
+import { Caddy, Campo, apiAs, launch, logIn, phone, readyForOffline } from "./support.mjs"
 
 const cleanup = []
 after(async () => {
   for (const fn of cleanup.reverse()) await fn().catch(() => {})
 })
 
-test("through Caddy over HTTPS: the app installs, signs in with a secure cookie, syncs over wss and opens offline", async () => {
+test("through Caddy over HTTPS: the app installs, signs in with a secure cookie, syncs over wss, opens offline and follows the office live again", async () => {
   const caddy = await Caddy.create("campo.prueba")
   cleanup.push(() => caddy.dispose())
   const campo = await Campo.create({ CAMPO_PUBLIC_URL: caddy.base, CAMPO_TRUSTED_PROXIES: "127.0.0.1" })
@@ -83,7 +83,20 @@ test("through Caddy over HTTPS: the app installs, signs in with a secure cookie,
   await page.locator(".ticket-row").first().waitFor()
   assert.equal(await page.locator(".ticket-row").count(), ids.length)
 
-  // The network comes back: the app reconnects over wss on its own.
+  // The network comes back: the app reconnects over wss on its own, and the agenda follows the
+  // office live again (its Server-Sent Events pass through Caddy): the coordinator, at a desk
+  // inside the office, gives the printer's case to Diana and it leaves the phone's agenda.
   await caddy.start(campo.port)
   await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
+  const printer = page.locator(".ticket-row", { hasText: "impresora" })
+  const id = (await printer.getAttribute("data-url")).replace("automerge:", "")
+  const coordinator = await apiAs(campo.base, "coordinador")
+  const diana = await apiAs(campo.base, "tecnico2")
+  const reassigned = await coordinator.call("POST", `/api/tickets/${id}/actions`, {
+    action: "asignada",
+    assignee_id: diana.user.id,
+  })
+  assert.equal(reassigned.status, 200, reassigned.text)
+  await printer.waitFor({ state: "detached" })
+  assert.equal(await page.locator(".ticket-row").count(), ids.length - 1)
 })
