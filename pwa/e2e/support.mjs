@@ -2,11 +2,14 @@
 // stopped by the tests: stopping it is how a phone loses the server, since
 // `context.setOffline` does not cut WebSockets), Debian's Chromium through playwright-core, an
 // API client with a session cookie, a Node automerge-repo peer to read documents as the server
-// has them, and a fake camera that films a QR sticker.
+// has them, a fake camera that films a QR sticker, and Debian's Caddy in front of Campo over TLS
+// with a phone that trusts Caddy's certificate authority.
 
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { once } from "node:events"
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { request as httpRequest } from "node:http"
+import { request as httpsRequest } from "node:https"
 import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -181,12 +184,145 @@ export async function qrVideo(text) {
   return file
 }
 
-/** Debian's Chromium, headless; with `cameraFile`, a fake camera filming that Y4M video. */
-export async function launch(cameraFile) {
+/**
+ * Debian's Chromium, headless; with `cameraFile`, a fake camera filming that Y4M video; with
+ * `caddy` (a started {@link Caddy}), a phone that trusts Caddy's certificate authority and finds
+ * Caddy's name on this machine.
+ */
+export async function launch(cameraFile, caddy) {
   const args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
   if (cameraFile)
     args.push("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${cameraFile}`)
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args })
+  let env
+  let home
+  if (caddy) {
+    // Chromium on Linux trusts the authorities in $HOME/.pki/nssdb, as a phone trusts the root an
+    // operator installed: the certificate is verified for real. Ignoring certificate errors
+    // instead would not do: Chromium then refuses to register the service worker ("An SSL
+    // certificate error occurred when fetching the script"). The name resolves to this machine
+    // without touching /etc/hosts, and it is a real name, not an IP address nor `localhost`
+    // (which Chromium treats as secure even without TLS).
+    home = trustingHome(caddy.rootCertificate())
+    env = { ...process.env, HOME: home }
+    args.push(`--host-resolver-rules=MAP ${caddy.name} 127.0.0.1`)
+  }
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args, env })
+  if (home) browser.on("disconnected", () => rmSync(home, { recursive: true, force: true }))
+  return browser
+}
+
+/** A temporary home whose NSS database (Chromium's trust store) trusts `rootCertificate`. */
+function trustingHome(rootCertificate) {
+  const home = mkdtempSync(join(tmpdir(), "campo-home-"))
+  const db = `sql:${join(home, ".pki", "nssdb")}`
+  mkdirSync(join(home, ".pki", "nssdb"), { recursive: true })
+  // certutil is Debian's libnss3-tools.
+  execFileSync("certutil", ["-N", "-d", db, "--empty-password"])
+  execFileSync("certutil", ["-A", "-d", db, "-n", "Campo: autoridad de Caddy (pruebas)", "-t", "C,,", "-i", rootCertificate])
+  return home
+}
+
+/**
+ * Debian's Caddy in front of a {@link Campo}, configured with deploy/Caddyfile as an operator
+ * installs it for an intranet (its own certificate authority, `tls internal`), changed only where
+ * a test must: the site's name, unprivileged ports, the upstream's port, no admin endpoint, and
+ * its storage (certificates, authority) in a temporary directory. Stopping it is how the phone
+ * loses the network while Campo keeps running.
+ */
+export class Caddy {
+  /** Chooses the ports, so that Campo can be told its public URL before Caddy starts. */
+  static async create(name = "campo.prueba") {
+    const caddy = new Caddy()
+    caddy.name = name
+    caddy.dir = mkdtempSync(join(tmpdir(), "campo-caddy-"))
+    caddy.httpsPort = await freePort()
+    // Caddy also listens on an HTTP port, to redirect to HTTPS.
+    do caddy.httpPort = await freePort()
+    while (caddy.httpPort === caddy.httpsPort)
+    caddy.base = `https://${name}:${caddy.httpsPort}`
+    return caddy
+  }
+
+  /** Starts Caddy in front of Campo listening on `upstreamPort`; resolves once it answers over TLS. */
+  async start(upstreamPort) {
+    const config = join(this.dir, "Caddyfile")
+    writeFileSync(config, this.caddyfile(upstreamPort))
+    const log = join(this.dir, "caddy.log")
+    this.process = spawn("caddy", ["run", "--config", config, "--adapter", "caddyfile"], {
+      env: {
+        ...process.env,
+        HOME: this.dir,
+        XDG_DATA_HOME: join(this.dir, "data"),
+        XDG_CONFIG_HOME: join(this.dir, "config"),
+      },
+      stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
+    })
+    const failed = new Promise((_, reject) => {
+      this.process.once("error", err => reject(new Error(`caddy did not start (apt-get install caddy): ${err.message}`)))
+      this.process.once("exit", code => reject(new Error(`caddy exited with ${code}:\n${readFileSync(log, "utf8")}`)))
+    })
+    const answering = until("Caddy to answer over TLS", async () => existsSync(this.rootCertificate()) && (await this.get("/healthz").then(() => true, () => false)), 60_000)
+    await Promise.race([answering, failed])
+    failed.catch(() => {})
+  }
+
+  /** deploy/Caddyfile with this test's name, ports, upstream and storage. */
+  caddyfile(upstreamPort) {
+    let text = readFileSync(join(repoRoot, "deploy", "Caddyfile"), "utf8")
+    const change = (from, to) => {
+      if (!text.includes(from)) throw new Error(`deploy/Caddyfile no longer has «${from}»`)
+      text = text.replace(from, to)
+    }
+    change("\n{\n", `\n{\n\tadmin off\n\thttp_port ${this.httpPort}\n\thttps_port ${this.httpsPort}\n`)
+    change("campo.gobernacion.gov.co {", `${this.name} {`)
+    change("# tls internal", "tls internal")
+    change("reverse_proxy 127.0.0.1:8080", `reverse_proxy 127.0.0.1:${upstreamPort}`)
+    return text
+  }
+
+  /**
+   * The root of Caddy's certificate authority (PEM): the file an operator gives the phones, here
+   * under XDG_DATA_HOME as under /var/lib/caddy/.local/share on a server.
+   */
+  rootCertificate() {
+    return join(this.dir, "data", "caddy", "pki", "authorities", "local", "root.crt")
+  }
+
+  /**
+   * GET `path` from Caddy as a client that resolves its name to this machine: over TLS trusting
+   * only Caddy's authority, or with `{ plain: true }` over HTTP. Resolves `{ status, headers, body }`.
+   */
+  get(path, { plain = false } = {}) {
+    const port = plain ? this.httpPort : this.httpsPort
+    const options = { host: "127.0.0.1", port, path, headers: { host: `${this.name}:${port}` } }
+    return new Promise((resolve, reject) => {
+      const onResponse = response => {
+        let body = ""
+        response.setEncoding("utf8")
+        response.on("data", chunk => (body += chunk))
+        response.on("end", () => resolve({ status: response.statusCode, headers: response.headers, body }))
+      }
+      const request = plain
+        ? httpRequest(options, onResponse)
+        : httpsRequest({ ...options, servername: this.name, ca: readFileSync(this.rootCertificate()) }, onResponse)
+      request.on("error", reject)
+      request.end()
+    })
+  }
+
+  /** The network goes away at once (Campo keeps running behind it). */
+  async stop() {
+    if (!this.process || this.process.exitCode !== null) return
+    const exit = once(this.process, "exit")
+    this.process.kill("SIGKILL")
+    await Promise.race([exit, timeout(20_000, "caddy to stop")])
+    this.process = null
+  }
+
+  async dispose() {
+    await this.stop()
+    rmSync(this.dir, { recursive: true, force: true })
+  }
 }
 
 /** A phone: 360 × 740, touch, es-CO, Bogotá time. */

@@ -103,6 +103,15 @@ pub const PLAIN_PAGE_STYLE: &str =
 /// `/sync` WebSocket, and with `CAMPO_PUBLIC_URL` its `ws(s)://` address is named as well, for
 /// older ones. No site may frame Campo (`frame-ancestors 'none'`, and `X-Frame-Options` for old
 /// browsers). Style attributes are allowed only with the exact values above, by hash.
+///
+/// When `CAMPO_PUBLIC_URL` is `https://…`, `Strict-Transport-Security` tells browsers to use only
+/// HTTPS for a year, so a phone on a hostile network is never downgraded to HTTP and a bad
+/// certificate cannot be clicked through. Campo sends it rather than the proxy because it already
+/// knows from that URL that it is served over HTTPS (the same signal that makes its cookies
+/// `Secure`), so it holds behind Caddy, nginx or HAProxy alike; browsers ignore it on plain HTTP
+/// (RFC 6797, 8.1), so a request straight to `127.0.0.1:8080` is unaffected. There is no way back
+/// to HTTP worth keeping open: phones install the app, work offline and use the camera only over
+/// HTTPS. No `includeSubDomains` nor `preload`: Campo does not speak for the office's other names.
 pub struct SecurityHeaders {
     headers: Vec<(HeaderName, HeaderValue)>,
 }
@@ -136,18 +145,20 @@ impl SecurityHeaders {
                 HeaderValue::from_str(value).expect("a valid header value"),
             )
         };
-        Self {
-            headers: vec![
-                header("content-security-policy", &csp),
-                header("x-content-type-options", "nosniff"),
-                header("referrer-policy", "same-origin"),
-                header(
-                    "permissions-policy",
-                    "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()",
-                ),
-                header("x-frame-options", "DENY"),
-            ],
+        let mut headers = vec![
+            header("content-security-policy", &csp),
+            header("x-content-type-options", "nosniff"),
+            header("referrer-policy", "same-origin"),
+            header(
+                "permissions-policy",
+                "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()",
+            ),
+            header("x-frame-options", "DENY"),
+        ];
+        if public_url.is_some_and(|url| url.starts_with("https://")) {
+            headers.push(header("strict-transport-security", HSTS));
         }
+        Self { headers }
     }
 
     /// The Content-Security-Policy, as sent.
@@ -155,6 +166,10 @@ impl SecurityHeaders {
         self.headers[0].1.to_str().unwrap_or_default()
     }
 }
+
+/// `Strict-Transport-Security` over HTTPS: one year (what browsers' preload lists ask as a minimum,
+/// though Campo does not ask to be preloaded).
+const HSTS: &str = "max-age=31536000";
 
 /// Middleware (`axum::middleware::map_response_with_state`): adds the headers a response does not
 /// set itself.
@@ -304,6 +319,23 @@ mod tests {
         );
         assert_eq!(websocket_origin("campo.gov.co"), None);
         assert_eq!(websocket_origin("https://a b"), None);
+    }
+
+    #[test]
+    fn hsts_only_when_the_public_url_is_https() {
+        let hsts = |public_url: Option<&str>| {
+            SecurityHeaders::new(public_url)
+                .headers
+                .iter()
+                .find(|(name, _)| name == "strict-transport-security")
+                .map(|(_, value)| value.to_str().unwrap().to_owned())
+        };
+        assert_eq!(
+            hsts(Some("https://campo.gobernacion.gov.co")).as_deref(),
+            Some("max-age=31536000")
+        );
+        assert_eq!(hsts(None), None);
+        assert_eq!(hsts(Some("http://10.0.0.5:8080")), None);
     }
 
     #[test]
