@@ -32,6 +32,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite:…` or `postgres://…` (`DATABASE_URL`).
     pub database_url: String,
+    /// Where photo bytes are kept (`CAMPO_PHOTO_STORE`).
+    pub photo_store: PhotoStore,
     /// The address people use to reach Campo (`https://campo.example.gov.co`, `CAMPO_PUBLIC_URL`).
     /// When it is HTTPS, cookies get `Secure` and the `__Host-` prefix; it is also the origin that
     /// state-changing requests must come from. Without it the origin must match the request's
@@ -75,6 +77,25 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// How log lines are written on stderr (`CAMPO_LOG_FORMAT`).
     pub log_format: LogFormat,
+}
+
+/// Where photo bytes are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoStore {
+    /// Files in `<CAMPO_DATA_DIR>/blobs` (`files`, the default).
+    Files,
+    /// The `blob_objects` table of PostgreSQL (`database`): replicas on several machines.
+    Database,
+}
+
+impl PhotoStore {
+    /// The variable's value for this store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoStore::Files => "files",
+            PhotoStore::Database => "database",
+        }
+    }
 }
 
 /// How log lines are written.
@@ -292,6 +313,23 @@ impl Config {
                 }
             })
             .unwrap_or_else(|| crate::store::Store::default_url(&data_dir));
+        let postgres = !database_url.starts_with("sqlite:");
+        let photo_store = read
+            .optional("CAMPO_PHOTO_STORE", |text| match text {
+                "files" => Ok(PhotoStore::Files),
+                "database" if postgres => Ok(PhotoStore::Database),
+                "database" => Err(
+                    "«database» solo sirve con PostgreSQL (DATABASE_URL=postgres://…); \
+                     con SQLite las fotos quedan en el directorio de datos."
+                        .to_owned(),
+                ),
+                _ => Err(invalid(
+                    text,
+                    "files (en el directorio de datos) o database (en PostgreSQL, para varias \
+                     réplicas en máquinas distintas)",
+                )),
+            })
+            .unwrap_or(PhotoStore::Files);
         let public_url = read.optional("CAMPO_PUBLIC_URL", |text| {
             public_url_ok(text).then(|| text.to_owned()).ok_or_else(|| {
                 invalid(
@@ -412,6 +450,7 @@ impl Config {
             listen,
             data_dir,
             database_url,
+            photo_store,
             public_url,
             pwa_dir,
             session_idle: Duration::from_secs(u64::from(idle_minutes) * 60),
@@ -439,6 +478,7 @@ impl Config {
             ("CAMPO_LISTEN", self.listen.to_string()),
             ("CAMPO_DATA_DIR", self.data_dir.display().to_string()),
             ("DATABASE_URL", hide_password(&self.database_url)),
+            ("CAMPO_PHOTO_STORE", self.photo_store.as_str().to_owned()),
             (
                 "CAMPO_PUBLIC_URL",
                 self.public_url.clone().unwrap_or_default(),

@@ -56,6 +56,7 @@ pub async fn run(config: &Config) -> Vec<Check> {
         data_dir(&config.data_dir).await,
         database(config).await,
         pwa(&config.pwa_dir),
+        photos(config),
         public_url(config),
         listen(config).await,
     ];
@@ -272,6 +273,32 @@ fn pwa(dir: &Path) -> Check {
                 dir.join("index.html").display()
             ),
         )
+    }
+}
+
+fn photos(config: &Config) -> Check {
+    const NAME: &str = "Fotos";
+    let postgres = !config.database_url.starts_with("sqlite:");
+    match config.photo_store {
+        crate::config::PhotoStore::Database => Check::new(
+            NAME,
+            Verdict::Ok,
+            "en PostgreSQL: todas las réplicas las leen",
+        ),
+        crate::config::PhotoStore::Files if postgres => Check::new(
+            NAME,
+            Verdict::Warning,
+            format!(
+                "en {}: con varias réplicas en máquinas distintas, cada una vería solo las suyas; \
+                 use CAMPO_PHOTO_STORE=database",
+                config.data_dir.join("blobs").display()
+            ),
+        ),
+        crate::config::PhotoStore::Files => Check::new(
+            NAME,
+            Verdict::Ok,
+            format!("en {}", config.data_dir.join("blobs").display()),
+        ),
     }
 }
 

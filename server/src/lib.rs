@@ -70,7 +70,7 @@ impl AppState {
     pub fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         let cookie = SessionCookie::new(config.https(), config.session_absolute);
         let documents = sync::Documents::new(store.clone(), config.sync_limits.clone());
-        let media = media::Media::in_data_dir(&config.data_dir);
+        let media = media::Media::for_config(&config, &store);
         let board = board::Board::start(store.clone(), &documents);
         let directory = config.ldap.clone().map(directory::Directory::new);
         Ok(Self {

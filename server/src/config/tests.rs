@@ -90,6 +90,7 @@ fn nothing_set_gives_the_defaults() {
         "CAMPO_LISTEN=127.0.0.1:8080\n\
              CAMPO_DATA_DIR=./data\n\
              DATABASE_URL=sqlite://./data/campo.sqlite3\n\
+             CAMPO_PHOTO_STORE=files\n\
              CAMPO_PUBLIC_URL=\n\
              CAMPO_PWA_DIR=pwa/dist\n\
              CAMPO_SESSION_IDLE_MINUTES=720\n\

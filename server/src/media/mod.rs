@@ -14,6 +14,7 @@
 //! ([`crate::store::Store::may_cite_blob`]), so knowing a photo's hash grants nothing.
 
 mod blobstore;
+mod pgstore;
 pub mod process;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 pub use blobstore::{BlobStore, FsBlobStore};
+pub use pgstore::PgBlobStore;
 pub use process::{Limits, Rejection};
 
 use crate::AppState;
@@ -57,14 +59,17 @@ pub struct Media {
 }
 
 impl Media {
-    /// Photos in `<data_dir>/blobs`, one decode per core.
-    pub fn in_data_dir(data_dir: &std::path::Path) -> Self {
+    /// Photos where the configuration says (`CAMPO_PHOTO_STORE`), one decode per core.
+    pub fn for_config(config: &crate::config::Config, store: &crate::store::Store) -> Self {
+        let files = FsBlobStore::new(config.data_dir.join("blobs"));
+        let blobs: Arc<dyn BlobStore> = match (config.photo_store, store.postgres_pool()) {
+            (crate::config::PhotoStore::Database, Some(pool)) => {
+                Arc::new(PgBlobStore::new(pool.clone(), files))
+            }
+            _ => Arc::new(files),
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self::new(
-            Arc::new(FsBlobStore::new(data_dir.join("blobs"))),
-            cores,
-            Limits::default(),
-        )
+        Self::new(blobs, cores, Limits::default())
     }
 
     pub fn new(store: Arc<dyn BlobStore>, concurrency: usize, limits: Limits) -> Self {

@@ -1,6 +1,8 @@
-//! Two `campo serve` replicas on one PostgreSQL: a change accepted by one reaches the phones
-//! syncing the same case through the other, and the other's board, through the change feed
-//! (PostgreSQL's LISTEN/NOTIFY; the changes themselves are read from the store).
+//! Two `campo serve` replicas on one PostgreSQL, each with its own data directory as on two
+//! machines: a change accepted by one reaches the phones syncing the same case through the other,
+//! and the other's board, through the change feed (PostgreSQL's LISTEN/NOTIFY; the changes
+//! themselves are read from the store); a photo uploaded to one is served by the other
+//! (`CAMPO_PHOTO_STORE=database`).
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +11,9 @@ use campo_shared::ids::CommentId;
 use campo_shared::schema::{Comment, TicketDoc, append_comment};
 use campo_tests::phone::Phone;
 use campo_tests::ticket::now_ms;
-use campo_tests::{Backend, Client, DEMO_PASSWORD, TestDb, run_cli, spawn_campo};
+use campo_tests::{Backend, Client, DEMO_PASSWORD, TempDir, TestDb, run_cli, spawn_campo};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 fn comments(doc: &automerge::Automerge) -> Vec<String> {
     TicketDoc::hydrate_from(doc)
@@ -22,8 +25,18 @@ fn comments(doc: &automerge::Automerge) -> Vec<String> {
 async fn a_change_on_one_replica_reaches_the_other() {
     let db = TestDb::new(Backend::Postgres).await;
     run_cli(&db, &["demo"], None).await.expect("campo demo");
-    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
-    let (_b, base_b) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let (dir_a, dir_b) = (TempDir::new(), TempDir::new());
+    let machine = |dir: &TempDir| {
+        [
+            (
+                "CAMPO_DATA_DIR".to_owned(),
+                dir.path().display().to_string(),
+            ),
+            ("CAMPO_PHOTO_STORE".to_owned(), "database".to_owned()),
+        ]
+    };
+    let (_a, base_a) = spawn_campo(&db, &[], &machine(&dir_a)).await.unwrap();
+    let (_b, base_b) = spawn_campo(&db, &[], &machine(&dir_b)).await.unwrap();
     let on_a = Client::new(base_a);
     let on_b = Client::new(base_b);
     on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
@@ -120,6 +133,41 @@ async fn a_change_on_one_replica_reaches_the_other() {
     .await
     .expect("both phones hold the same case")
     .unwrap();
+
+    // A photo uploaded to A is served by B, which has no file of it.
+    let photo = campo_tests::photo::phone_photo(7);
+    let sha: String = Sha256::digest(&photo)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let put = on_a
+        .http()
+        .put(on_a.url(&format!("/api/blobs/{sha}")))
+        .header("content-type", "image/jpeg")
+        .body(photo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201);
+    let from_a = on_a
+        .http()
+        .get(on_a.url(&format!("/api/blobs/{sha}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_a.status(), 200);
+    let from_b = on_b
+        .http()
+        .get(on_b.url(&format!("/api/blobs/{sha}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_b.status(), 200);
+    assert_eq!(from_a.bytes().await.unwrap(), from_b.bytes().await.unwrap());
+    assert!(
+        !dir_b.path().join("blobs").exists(),
+        "B keeps no file of the photo"
+    );
 
     // Both replicas serve the same case.
     let seen_a = on_a.get(&format!("/api/tickets/{id}")).await;
