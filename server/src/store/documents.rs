@@ -34,7 +34,7 @@ impl ChunkKind {
     }
 }
 
-/// One stored chunk with its id (ids grow in write order).
+/// One stored chunk with its id (ids grow in the order writes begin, not the order they commit).
 #[derive(Debug, Clone)]
 pub struct Chunk {
     pub id: i64,
