@@ -20,34 +20,38 @@ pub struct Phone {
 impl Phone {
     /// Connects as `client`'s user (a sync token from its session) and fetches the document.
     pub async fn open(client: &Client, document_id: &str) -> anyhow::Result<Self> {
-        let reply = client.post("/api/sync-token", &serde_json::json!({})).await;
-        if reply.status != 200 {
-            bail!("sync token: {}", reply.body);
-        }
-        let token = reply.body["token"].as_str().context("token")?;
-        let url = client
-            .url(&format!("/sync?token={token}"))
-            .replacen("http", "ws", 1);
-        let peer = RawPeer::join(&url, &format!("telefono-{}", uuid::Uuid::new_v4())).await?;
         let mut phone = Self {
-            peer,
+            peer: connect(client).await?,
             document_id: document_id.to_owned(),
             doc: Automerge::new(),
             state: sync::State::new(),
         };
-        let first = phone
-            .doc
-            .generate_sync_message(&mut phone.state)
-            .context("a first sync message")?;
-        phone
-            .peer
-            .send_request(document_id, &first.encode())
-            .await?;
-        phone.until_in_sync().await?;
+        phone.ask().await?;
         if phone.doc.get_heads().is_empty() {
             bail!("the server did not send the document");
         }
         Ok(phone)
+    }
+
+    /// Connects again as `client`'s user after the connection was lost, keeping the document
+    /// with the edits the server never acknowledged, and sends them: what the PWA does when it
+    /// reconnects. The server may be another replica, which knows nothing of this phone.
+    pub async fn reconnect(&mut self, client: &Client) -> anyhow::Result<()> {
+        self.peer = connect(client).await?;
+        self.state = sync::State::new();
+        self.ask().await
+    }
+
+    /// Asks for the document and syncs until the server holds exactly this phone's heads.
+    async fn ask(&mut self) -> anyhow::Result<()> {
+        let first = self
+            .doc
+            .generate_sync_message(&mut self.state)
+            .context("a first sync message")?;
+        self.peer
+            .send_request(&self.document_id, &first.encode())
+            .await?;
+        self.until_in_sync().await
     }
 
     /// Makes an edit in one change and waits until the server has stored it.
@@ -112,4 +116,26 @@ impl Phone {
             }
         }
     }
+}
+
+/// A new `/sync` connection as `client`'s user.
+async fn connect(client: &Client) -> anyhow::Result<RawPeer> {
+    // Not `Client::post`, which panics when the request fails: a proxy in front of replicas
+    // may close the connection of one that stopped.
+    let reply = client
+        .http()
+        .post(client.url("/api/sync-token"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await?;
+    let status = reply.status();
+    let body: serde_json::Value = reply.json().await.unwrap_or_default();
+    if status != 200 {
+        bail!("sync token: {status} {body}");
+    }
+    let token = body["token"].as_str().context("token")?;
+    let url = client
+        .url(&format!("/sync?token={token}"))
+        .replacen("http", "ws", 1);
+    RawPeer::join(&url, &format!("telefono-{}", uuid::Uuid::new_v4())).await
 }

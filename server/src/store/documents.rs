@@ -34,7 +34,7 @@ impl ChunkKind {
     }
 }
 
-/// One stored chunk with its id (ids grow in write order).
+/// One stored chunk with its id (ids grow in the order writes begin, not the order they commit).
 #[derive(Debug, Clone)]
 pub struct Chunk {
     pub id: i64,
@@ -84,20 +84,37 @@ impl Store {
             .collect())
     }
 
-    /// Chunks of a document written after chunk `after` (another replica's writes).
-    #[tracing::instrument(skip_all, fields(doc_id))]
-    pub async fn load_chunks_after(&self, doc_id: &str, after: i64) -> Result<Vec<Chunk>> {
+    /// Chunks of a document other than the `known` ones (another replica's writes), in id
+    /// order.
+    ///
+    /// Not "the chunks after the highest known id": a replica that reads another's change only
+    /// after storing one of its own already knows a higher id than the change's chunk, and a
+    /// chunk's id is taken before its transaction commits, so a lower id can appear after a
+    /// higher one. The ids come first (small), then the chunks from the first unknown one.
+    #[tracing::instrument(skip_all, fields(doc_id, known = known.len()))]
+    pub async fn load_unknown_chunks(&self, doc_id: &str, known: &[i64]) -> Result<Vec<Chunk>> {
+        let known: std::collections::HashSet<i64> = known.iter().copied().collect();
+        let ids = with_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("select id from doc_chunks where doc_id = $1 order by id")
+                .bind(doc_id)
+                .fetch_all(pool)
+                .await
+        })?;
+        let Some(first) = ids.into_iter().find(|id| !known.contains(id)) else {
+            return Ok(Vec::new());
+        };
         let rows = with_pool!(self, pool => {
             sqlx::query_as::<_, (i64, Vec<u8>)>(
-                "select id, data from doc_chunks where doc_id = $1 and id > $2 order by id",
+                "select id, data from doc_chunks where doc_id = $1 and id >= $2 order by id",
             )
             .bind(doc_id)
-            .bind(after)
+            .bind(first)
             .fetch_all(pool)
             .await
         })?;
         Ok(rows
             .into_iter()
+            .filter(|(id, _)| !known.contains(id))
             .map(|(id, data)| Chunk { id, data })
             .collect())
     }

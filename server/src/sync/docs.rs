@@ -523,10 +523,7 @@ impl Documents {
             .get(&id)
             .map(|(_, inbox)| inbox.clone());
         if let Some(inbox) = inbox {
-            // A full inbox is busy with this document already; the next message it handles
-            // after a refresh that did not fit still sees the store through its own commits,
-            // and the feed refreshes everything when it reconnects.
-            let _ = inbox.try_send(DocCmd::Refresh);
+            refresh_later(inbox);
         }
     }
 
@@ -538,7 +535,7 @@ impl Documents {
             .map(|(_, inbox)| inbox.clone())
             .collect();
         for inbox in inboxes {
-            let _ = inbox.try_send(DocCmd::Refresh);
+            refresh_later(inbox);
         }
     }
 
@@ -622,4 +619,15 @@ fn heavy_permits() -> usize {
         .map(|n| n.get().saturating_sub(1))
         .unwrap_or(1)
         .max(1)
+}
+
+/// Queues a [`DocCmd::Refresh`] without making the feed wait for a busy actor. A full inbox
+/// still gets it, later: its own commits never bring the actor another replica's changes, and a
+/// phone on this replica would miss them until the next notice of the same document.
+fn refresh_later(inbox: mpsc::Sender<DocCmd>) {
+    if let Err(mpsc::error::TrySendError::Full(cmd)) = inbox.try_send(DocCmd::Refresh) {
+        tokio::spawn(async move {
+            let _ = inbox.send(cmd).await;
+        });
+    }
 }

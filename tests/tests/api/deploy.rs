@@ -1,6 +1,7 @@
 //! The files of `deploy/` as an operator installs them: the systemd unit is one systemd accepts
 //! (`systemd-analyze verify`, with the real binary in its place) and keeps its sandbox (the
-//! exposure score of `systemd-analyze security` stays «OK», under 2.0 of 10).
+//! exposure score of `systemd-analyze security` stays «OK», under 2.0 of 10); HAProxy accepts
+//! its configuration.
 
 use std::path::Path;
 use std::process::Command;
@@ -44,4 +45,23 @@ fn the_systemd_unit_is_valid_and_sandboxed() {
     let report = String::from_utf8_lossy(&security.stdout);
     assert!(security.status.success(), "exposure above 2.0:\n{report}");
     assert!(report.contains("Overall exposure level"), "{report}");
+}
+
+/// `deploy/haproxy.cfg` as installed, whole: HAProxy accepts it (`haproxy -c`). The failover test
+/// runs it, with its own ports and `global` section.
+#[test]
+fn the_haproxy_configuration_is_valid() {
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/haproxy.cfg");
+    let check = Command::new("haproxy")
+        .arg("-c")
+        .arg("-f")
+        .arg(&cfg)
+        .output()
+        .expect("haproxy (Debian's haproxy package)");
+    assert!(
+        check.status.success(),
+        "haproxy -c: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
 }

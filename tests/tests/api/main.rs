@@ -11,6 +11,7 @@ mod deploy;
 mod directory;
 mod doctor;
 mod equipment;
+mod failover;
 mod glpi;
 mod headers;
 mod health;

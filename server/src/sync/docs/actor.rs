@@ -330,12 +330,11 @@ impl DocActor {
             self.sync_peers(None);
             return;
         }
-        let after = self.stored.chunk_ids.iter().copied().max().unwrap_or(0);
         let chunks = match self
             .hub
             .inner
             .store
-            .load_chunks_after(&self.id_text, after)
+            .load_unknown_chunks(&self.id_text, &self.stored.chunk_ids)
             .await
         {
             Ok(chunks) => chunks,
