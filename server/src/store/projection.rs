@@ -473,6 +473,46 @@ impl Store {
         }
     }
 
+    /// The heads a ticket's rows were computed from, as stored (see
+    /// [`crate::projection::heads_text`]); `None` when the ticket has no row.
+    pub async fn projection_heads(&self, doc_id: &str) -> Result<Option<String>> {
+        with_pool!(self, pool => {
+            sqlx::query_scalar::<_, String>("select heads from tickets where id = $1")
+                .bind(doc_id)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    /// Rewrites a ticket's rows from `p` if they were still computed from `expected` heads
+    /// (checked under the row's lock); false when another writer changed them meanwhile. For the
+    /// change feed (PostgreSQL), where two replicas may commit changes of one ticket at once and
+    /// each writes rows from what it had: the one that then holds both rewrites them.
+    pub async fn replace_projection(
+        &self,
+        doc_id: &str,
+        p: &Projection,
+        expected: &str,
+    ) -> Result<bool> {
+        let Backend::Postgres(pool) = &self.backend else {
+            // One process holds a SQLite database: its rows are always written from everything.
+            return Ok(false);
+        };
+        let mut tx = pool.begin().await?;
+        let stored: Option<String> =
+            sqlx::query_scalar("select heads from tickets where id = $1 for update")
+                .bind(doc_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if stored.as_deref() != Some(expected) {
+            return Ok(false);
+        }
+        let mut pg = PgTx(&mut tx);
+        write_rows(&mut pg, doc_id, p, ChangedLists::ALL, None, None).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Rewrites a ticket's rows from its document (`campo reproject`), keeping its number and
     /// the time of its last accepted change.
     pub async fn write_projection(&self, doc_id: &str, p: &Projection) -> Result<String> {

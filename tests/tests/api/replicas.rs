@@ -175,3 +175,105 @@ async fn a_change_on_one_replica_reaches_the_other() {
     assert_eq!(seen_a.body["priority"], "alta", "{}", seen_a.body);
     assert_eq!(seen_b.body["priority"], "alta", "{}", seen_b.body);
 }
+
+/// 25 comments from `phone`, each waited for until stored.
+async fn burst(phone: &mut Phone, author: &str, side: &str) {
+    for n in 0..25 {
+        let comment = Comment {
+            id: CommentId::new(),
+            author: author.to_owned(),
+            at: now_ms(),
+            text: format!("{side} {n}"),
+        };
+        phone
+            .edit(|tx| append_comment(tx, &comment).map_err(|e| e.to_string()))
+            .await
+            .expect("stored");
+    }
+}
+
+/// The heads a ticket's stored row was computed from (what the board and the lists show).
+async fn row_heads(db: &TestDb, id: &str) -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query_scalar::<_, String>("select heads from tickets where id = $1")
+        .bind(id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Phones on two replicas write the same case at the same time: each replica commits changes the
+/// other has not read yet, writing the ticket's row from what it had. Once quiet, the row shows
+/// every change: the board and the lists are not left with a case as one replica saw it.
+async fn simultaneous_changes_on_two_replicas_leave_a_complete_row() {
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let (_b, base_b) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let on_a = Client::new(base_a);
+    let on_b = Client::new(base_b);
+    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    let official = Client::new(on_a.url("").trim_end_matches('/').to_owned());
+    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
+    let created = official
+        .post(
+            "/api/tickets",
+            &json!({"description": "La red se cae cada hora.", "category": "Red",
+                    "location": "Piso 1"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let author = on_a.get("/api/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Three phones on each replica, all writing at once.
+    let mut phones = Vec::new();
+    for (n, client) in [&on_a, &on_b, &on_a, &on_b, &on_a, &on_b]
+        .into_iter()
+        .enumerate()
+    {
+        let phone = Phone::open(client, &id).await.expect("open the case");
+        phones.push((phone, format!("teléfono {n}")));
+    }
+    futures_util::future::join_all(
+        phones
+            .iter_mut()
+            .map(|(phone, name)| burst(phone, &author, name)),
+    )
+    .await;
+
+    // Every phone ends with all 150 comments…
+    for (phone, _) in &mut phones {
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            phone.wait_for(|doc| comments(doc).len() == 150),
+        )
+        .await
+        .expect("every comment reaches every phone")
+        .unwrap();
+    }
+    let mut heads: Vec<String> = phones[0]
+        .0
+        .doc
+        .get_heads()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    heads.sort();
+    let expected = heads.join(",");
+    // …and so does the ticket's row.
+    let mut row = String::new();
+    for _ in 0..100 {
+        row = row_heads(&db, &id).await;
+        if row == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(row, expected, "the ticket's row misses changes");
+}

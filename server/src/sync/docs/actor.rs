@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use automerge::sync;
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use campo_shared::handover;
 use campo_shared::ids::DocumentId;
 use campo_shared::schema::incremental::HydratedTicket;
@@ -390,8 +390,52 @@ impl DocActor {
             if audience_changed {
                 self.update_access();
             }
+            self.repair_rows().await;
         }
         self.sync_peers(None);
+    }
+
+    /// After reading another replica's changes: when the ticket's stored rows were computed
+    /// from less than this actor now holds (two replicas committed changes of the ticket at
+    /// once, each writing rows from what it had), rewrites them from everything. Rows computed
+    /// from something this actor does not hold are left alone: the replica that wrote them, or
+    /// the next refresh, holds more.
+    async fn repair_rows(&mut self) {
+        let (Some(projection), Some(doc)) = (&self.projection, self.doc.as_deref()) else {
+            return;
+        };
+        let store = &self.hub.inner.store;
+        let stored = match store.projection_heads(&self.id_text).await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return,
+            Err(err) => {
+                tracing::warn!(doc = %self.id_text, %err, "could not read a ticket's rows");
+                return;
+            }
+        };
+        if stored == projection.ticket.heads {
+            return;
+        }
+        let covered = stored.split(',').filter(|h| !h.is_empty()).all(|hash| {
+            hash.parse::<ChangeHash>()
+                .ok()
+                .is_some_and(|hash| doc.get_change_by_hash(&hash).is_some())
+        });
+        if !covered {
+            return;
+        }
+        match store
+            .replace_projection(&self.id_text, projection, &stored)
+            .await
+        {
+            Ok(true) => {
+                tracing::debug!(doc = %self.id_text, "rows rewritten after another replica's change")
+            }
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(doc = %self.id_text, %err, "could not rewrite a ticket's rows")
+            }
+        }
     }
 
     pub(super) fn drop_document(&mut self) {
