@@ -227,6 +227,10 @@ impl DocActor {
 
     async fn handle(&mut self, cmd: DocCmd) {
         match cmd {
+            // The server is stopping: its connections are closing and the store closes next.
+            // A message not handled is not acknowledged, and its phone sends it again to the
+            // replica it reconnects to.
+            DocCmd::Sync(_) if *self.hub.inner.closing.borrow() => {}
             DocCmd::Sync(sync) => {
                 // A `request` and a `sync` are handled alike; the opening place is freed once
                 // the message is handled.

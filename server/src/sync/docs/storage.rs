@@ -131,7 +131,13 @@ impl DocActor {
                 Ok(heads)
             }
             Err(err) => {
-                tracing::error!(doc = %self.id_text, %err, "could not store a change; disconnecting its peers");
+                if *self.hub.inner.closing.borrow() {
+                    // A message taken just before the server began to stop: not acknowledged,
+                    // so its phone sends it again after reconnecting.
+                    tracing::info!(doc = %self.id_text, %err, "server stopping: a change was not stored");
+                } else {
+                    tracing::error!(doc = %self.id_text, %err, "could not store a change; disconnecting its peers");
+                }
                 for slot in self.peers.values() {
                     slot.link.close(CloseReason::server(
                         "El servidor no pudo guardar los cambios. Se reenviarán al reconectar.",
