@@ -128,10 +128,12 @@ async fn login(
         _ => {
             state.limiter.failure(&limiter_key, address, Instant::now());
             tracing::info!(username = %limiter_key, %address, "failed login");
+            crate::sync::feed::announce_login(&state, &limiter_key, address, false).await;
             return Err(AppError::InvalidCredentials);
         }
     };
     state.limiter.success(&limiter_key, address);
+    crate::sync::feed::announce_login(&state, &limiter_key, address, true).await;
     let token = new_session_token();
     let now = now_ms();
     let expires_at = now + state.config.session_absolute.as_millis() as i64;

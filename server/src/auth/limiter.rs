@@ -19,8 +19,8 @@
 //! Attempts refused with 429 do not count, so an attacker cannot push the wait further out by
 //! hammering. A successful login clears its account's counters (not its address's).
 //!
-//! The state is in memory: it is per replica, which bounds guessing per replica and is enough for
-//! one server; several replicas behind a balancer multiply the budget by their count.
+//! The state is in memory. With several replicas on PostgreSQL, each announces its logins to the
+//! others ([`crate::sync::feed`]), which count them too: the budget is that of one server.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

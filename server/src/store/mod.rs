@@ -97,6 +97,10 @@ pub struct Store {
 /// themselves from the store: the payload only says which document to look at.
 pub const CHANGES_CHANNEL: &str = "campo_changes";
 
+/// The PostgreSQL channel on which each failed or successful login is announced (JSON, see
+/// [`crate::sync::feed`]), so every replica's login throttling counts the failures of all.
+pub const LOGINS_CHANNEL: &str = "campo_logins";
+
 pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("../migrations/sqlite");
 pub(crate) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
@@ -172,6 +176,19 @@ impl Store {
     /// This process's name in the change feed.
     pub fn instance(&self) -> &str {
         &self.instance
+    }
+
+    /// Sends `payload` on a PostgreSQL channel to the other replicas; nothing on SQLite.
+    pub async fn announce(&self, channel: &str, payload: &str) -> Result<()> {
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(());
+        };
+        sqlx::query("select pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(pool)
+            .await?;
+        Ok(())
     }
 
     /// The PostgreSQL pool, for the change feed's listener; `None` on SQLite (one process).

@@ -9,7 +9,13 @@
 //!   concerns now, read from the ticket's stored row.
 //!
 //! The notification says only which document changed; what changed is always read from the
-//! store. When the listening connection breaks (PostgreSQL restarted, the network), notices may
+//! store.
+//!
+//! Logins go on [`LOGINS_CHANNEL`]: each failed (or successful) login is announced, and every
+//! other replica counts it in its own throttling ([`crate::auth::LoginLimiter`]), so several
+//! replicas behind a balancer give a guesser the budget of one. The counters themselves stay in
+//! each replica's memory; a replica that starts, or loses the feed for a moment, knows fewer
+//! failures, never more. When the listening connection breaks (PostgreSQL restarted, the network), notices may
 //! have been lost: once it listens again, every loaded document is refreshed and every board reads
 //! its snapshot again. SQLite has no feed: one process holds the database.
 
@@ -21,7 +27,7 @@ use sqlx::postgres::PgListener;
 use super::{DocChanged, Documents};
 use crate::AppState;
 use crate::projection::Audience;
-use crate::store::CHANGES_CHANNEL;
+use crate::store::{CHANGES_CHANNEL, LOGINS_CHANNEL};
 
 /// Pause before listening again after the connection failed.
 const RETRY: Duration = Duration::from_secs(1);
@@ -50,7 +56,9 @@ pub fn spawn(state: AppState) {
 /// Listens until the connection fails (an error) or the server stops (`Ok`).
 async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANGES_CHANNEL).await?;
+    listener
+        .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL])
+        .await?;
     if !first {
         caught_up(state);
     }
@@ -62,12 +70,15 @@ async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::R
             () = &mut closed => return Ok(()),
         };
         match notice {
+            Some(notice) if notice.channel() == LOGINS_CHANNEL => login(state, notice.payload()),
             Some(notice) => take(state, notice.payload()).await,
             // The connection was lost and `try_recv` reconnects on its next call: notices sent
             // meanwhile are gone.
             None => {
                 tracing::warn!("change feed: connection lost; listening again");
-                listener.listen(CHANGES_CHANNEL).await?;
+                listener
+                    .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL])
+                    .await?;
                 caught_up(state);
             }
         }
@@ -117,4 +128,51 @@ async fn refresh_and_announce(documents: &Documents, state: &AppState, document:
         // The replica that made the change enqueued its notifications.
         new_events: Vec::new(),
     });
+}
+
+/// A login, as announced to the other replicas.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Login {
+    instance: String,
+    username: String,
+    address: std::net::IpAddr,
+    ok: bool,
+}
+
+/// Tells the other replicas of a login (on PostgreSQL; nothing on SQLite). A failure to tell
+/// is logged: the login itself is decided already.
+pub async fn announce_login(state: &AppState, username: &str, address: std::net::IpAddr, ok: bool) {
+    if state.store.postgres_pool().is_none() {
+        return;
+    }
+    let login = Login {
+        instance: state.store.instance().to_owned(),
+        username: username.to_owned(),
+        address,
+        ok,
+    };
+    let Ok(payload) = serde_json::to_string(&login) else {
+        return;
+    };
+    if let Err(err) = state.store.announce(LOGINS_CHANNEL, &payload).await {
+        tracing::warn!(%err, "could not tell the other replicas of a login");
+    }
+}
+
+/// Another replica's login, counted here too.
+fn login(state: &AppState, payload: &str) {
+    let Ok(login) = serde_json::from_str::<Login>(payload) else {
+        tracing::warn!("change feed: a login notice that cannot be read");
+        return;
+    };
+    if login.instance == state.store.instance() {
+        return;
+    }
+    if login.ok {
+        state.limiter.success(&login.username, login.address);
+    } else {
+        state
+            .limiter
+            .failure(&login.username, login.address, std::time::Instant::now());
+    }
 }

@@ -277,3 +277,43 @@ async fn simultaneous_changes_on_two_replicas_leave_a_complete_row() {
     }
     assert_eq!(row, expected, "the ticket's row misses changes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// A guesser spread over two replicas gets the budget of one: the failures made on A count on B.
+async fn failed_logins_count_on_every_replica() {
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let (_b, base_b) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let login = |base: &str, password: &str| {
+        let client = Client::new(base.to_owned());
+        let password = password.to_owned();
+        async move {
+            client
+                .send(
+                    client
+                        .http()
+                        .post(client.url("/api/login"))
+                        .json(&json!({"username": "tecnico1", "password": password})),
+                )
+                .await
+        }
+    };
+    // Five wrong passwords on A: the free ones of an account from one address.
+    for _ in 0..5 {
+        assert_eq!(login(&base_a, "no-es-la-clave").await.status, 401);
+    }
+    // The very first attempt on B must wait (a second after the fifth failure, as B counted it
+    // on hearing of it from A, within milliseconds). Alone, B would let five more through.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = login(&base_b, "no-es-la-clave").await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{}",
+        refused.body
+    );
+}
