@@ -6,7 +6,17 @@
 //! every board shares those events (a subscriber costs a channel receiver, not a copy). Events
 //! carry increasing ids: a board that reconnects with `Last-Event-ID` (or `?since=` after reading
 //! the snapshot) gets what it missed, or `reset` when that is older than the ring — then it reads
-//! the snapshot again. Nothing a board needs lives only in this task: the rows are the store's.
+//! the snapshot again.
+//!
+//! An id is the time the event was published, in microseconds of the database's clock (see
+//! [`Board::clock`]), or one more than the previous id. So ids from different replicas, which all
+//! publish every change (theirs, and the others' through the change feed), are comparable: a board
+//! that reconnects through the balancer to another replica resumes there. That replica replays
+//! from [`RESUME_MARGIN`] before the board's id, covering the feed's delay between replicas;
+//! events a board gets twice are harmless (an event is a ticket's whole row, or a contact). The
+//! database's clock, not the machine's: a replica whose clock is off still numbers its events
+//! like the others. While a board is open on any replica, every replica publishes changes in full
+//! (they hear of it through the feed), so that the board can resume on any of them. Nothing a board needs lives only in this task: the rows are the store's.
 //! When no board has been open for [`RESUME_WINDOW`], a change is not read at all (most changes
 //! are phones syncing while nobody watches the board): the ring gets a single `reset` instead.
 
@@ -40,9 +50,17 @@ const HISTORY: usize = 4096;
 /// costs nothing until a board opens (it then reads the snapshot).
 const RESUME_WINDOW: Duration = Duration::from_secs(600);
 
-/// Ids a run may use per millisecond of its life before the next run's first id; with unix ms
-/// (about 1.8 × 10¹²) the ids stay below 2⁵³, exact in a JavaScript number.
-const FIRST_ID_PER_MS: u64 = 1000;
+/// Ids per millisecond: an id is a time in microseconds (about 1.8 × 10¹⁵, below 2⁵³: exact in a
+/// JavaScript number).
+const IDS_PER_MS: u64 = 1000;
+
+/// How far before a board's last id a replica replays when that id is another replica's: more
+/// than a change takes to reach every replica through the feed, and than two replicas' measures
+/// of the database's clock differ.
+const RESUME_MARGIN: u64 = 2_000 * IDS_PER_MS;
+
+/// How often the difference between this machine's clock and the database's is measured.
+const CLOCK_CHECK: Duration = Duration::from_secs(300);
 
 /// One event of the stream, serialised once for every board.
 #[derive(Debug)]
@@ -54,7 +72,13 @@ pub struct BoardEvent {
 }
 
 struct Ring {
-    next_id: u64,
+    /// The id of the last event published (before any, `start_id`).
+    last_id: u64,
+    /// The id this run started at: its first event's is larger.
+    start_id: u64,
+    /// The newest id whose event this ring no longer holds (`start_id` until the ring is full):
+    /// a board that needs events up to it reads the snapshot again.
+    lost: u64,
     events: VecDeque<Arc<BoardEvent>>,
     /// The newest event is a `reset` published because a ticket changed while no board was open,
     /// and no board has subscribed since: further unwatched changes need no new event.
@@ -68,6 +92,8 @@ struct Ring {
 pub struct Board {
     ring: Arc<Mutex<Ring>>,
     tx: broadcast::Sender<Arc<BoardEvent>>,
+    /// The database's clock minus this machine's, in milliseconds (see [`Board::clock`]).
+    clock_offset: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// A ticket as the board shows it.
@@ -144,17 +170,67 @@ impl Board {
         let (tx, _) = broadcast::channel(HISTORY);
         let board = Self {
             ring: Arc::new(Mutex::new(Ring {
-                next_id: u64::try_from(now_ms()).unwrap_or(0) * FIRST_ID_PER_MS + 1,
+                last_id: 0,
+                start_id: 0,
+                lost: 0,
                 events: VecDeque::with_capacity(HISTORY),
                 unwatched: false,
                 watched_at: None,
             })),
             tx,
+            clock_offset: Arc::default(),
         };
+        board.restart_clock();
         let changes = documents.subscribe();
         let contacts = documents.subscribe_contacts();
-        tokio::spawn(board.clone().run(store, changes, contacts));
+        tokio::spawn(board.clone().run(store.clone(), changes, contacts));
+        tokio::spawn(board.clone().measure_clock(store));
         board
+    }
+
+    /// Now, in microseconds of the database's clock (this machine's, corrected by the last
+    /// measure of the difference).
+    fn clock(&self) -> u64 {
+        let offset = self.clock_offset.load(std::sync::atomic::Ordering::Relaxed);
+        u64::try_from(now_ms() + offset).unwrap_or(0) * IDS_PER_MS
+    }
+
+    /// Starts this run's ids at the clock, if no event was published yet.
+    fn restart_clock(&self) {
+        let start = self.clock();
+        let mut ring = self.lock();
+        if ring.events.is_empty() && ring.last_id == ring.start_id {
+            ring.last_id = start;
+            ring.start_id = start;
+            ring.lost = start;
+        }
+    }
+
+    /// Measures the difference between this machine's clock and the database's, now and every
+    /// [`CLOCK_CHECK`].
+    async fn measure_clock(self, store: Store) {
+        loop {
+            let before = now_ms();
+            match store.database_now_ms().await {
+                Ok(database) => {
+                    let after = now_ms();
+                    let offset = database - (before + after) / 2;
+                    self.clock_offset
+                        .store(offset, std::sync::atomic::Ordering::Relaxed);
+                    // This run started on the machine's clock: before its first event, it starts
+                    // again on the corrected one.
+                    self.restart_clock();
+                    if offset.abs() > 60_000 {
+                        tracing::warn!(
+                            offset_ms = offset,
+                            "this machine's clock differs from the database's by more than a minute"
+                        );
+                    }
+                }
+                Err(err) => tracing::warn!(%err, "could not read the database's clock"),
+            }
+            tokio::time::sleep(CLOCK_CHECK).await;
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
@@ -163,7 +239,7 @@ impl Board {
 
     /// The id of the last event published (before any, the id just below this run's first).
     pub fn last_id(&self) -> u64 {
-        self.lock().next_id - 1
+        self.lock().last_id
     }
 
     fn publish(&self, kind: &'static str, data: String) {
@@ -177,14 +253,13 @@ impl Board {
             return;
         }
         ring.unwatched = unwatched;
-        let event = Arc::new(BoardEvent {
-            id: ring.next_id,
-            kind,
-            data,
-        });
-        ring.next_id += 1;
-        if ring.events.len() == HISTORY {
-            ring.events.pop_front();
+        let id = self.clock().max(ring.last_id + 1);
+        let event = Arc::new(BoardEvent { id, kind, data });
+        ring.last_id = id;
+        if ring.events.len() == HISTORY
+            && let Some(dropped) = ring.events.pop_front()
+        {
+            ring.lost = dropped.id;
         }
         ring.events.push_back(event.clone());
         // Sent under the lock, so the ring and the channel carry events in the same order.
@@ -194,6 +269,17 @@ impl Board {
     /// Tells every board to read its snapshot again (the change feed lost notices).
     pub fn reset(&self) {
         self.publish("reset", "{}".into());
+    }
+
+    /// Whether a board is open on this replica now.
+    pub fn watched_here(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+
+    /// A board is open on another replica: this one publishes changes in full too, so that the
+    /// board can resume here if the balancer sends it here.
+    pub fn mark_watched(&self) {
+        self.lock().watched_at = Some(Instant::now());
     }
 
     /// Whether a board is open, or was open recently enough to come back for what it missed.
@@ -256,9 +342,11 @@ impl Board {
         }
     }
 
-    /// Subscribes from after event `since`: the events still in the ring, then the live ones. A
-    /// `since` older than the ring, or one this run never sent (from a previous run whose clock
-    /// was ahead), starts with a `reset`.
+    /// Subscribes from after event `since`: the events of the ring after it, then the live ones.
+    /// A `since` this replica did not issue (another replica's) is replayed from
+    /// [`RESUME_MARGIN`] before it. A `since` older than what the ring still holds, or than this
+    /// run, or one from further ahead than the margin (a previous run on a clock that was ahead),
+    /// starts with a `reset`.
     fn subscribe(
         &self,
         since: u64,
@@ -267,16 +355,25 @@ impl Board {
         ring.unwatched = false;
         ring.watched_at = Some(Instant::now());
         let rx = self.tx.subscribe();
-        let oldest = ring.events.front().map_or(ring.next_id, |e| e.id);
+        let own =
+            since == ring.start_id || ring.events.binary_search_by_key(&since, |e| e.id).is_ok();
+        let from = if own {
+            since
+        } else {
+            since.saturating_sub(RESUME_MARGIN)
+        };
         let mut backlog: Vec<Arc<BoardEvent>> = Vec::new();
-        if since + 1 < oldest || since >= ring.next_id {
+        // The margin is for events this replica published before `since` that the board's
+        // replica published after it (the feed's delay, milliseconds): a replica that started,
+        // or dropped events, within the margin before `since` still resumes, without them.
+        if since < ring.lost || since > ring.last_id + RESUME_MARGIN {
             backlog.push(Arc::new(BoardEvent {
-                id: ring.next_id - 1,
+                id: ring.last_id,
                 kind: "reset",
                 data: "{}".into(),
             }));
         } else {
-            backlog.extend(ring.events.iter().filter(|e| e.id > since).cloned());
+            backlog.extend(ring.events.iter().filter(|e| e.id > from).cloned());
         }
         (backlog, rx)
     }
@@ -327,6 +424,7 @@ async fn stream(
     Query(query): Query<StreamQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     user.require(&[Role::Coordinador])?;
+    crate::sync::feed::announce_board(&state);
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

@@ -101,6 +101,10 @@ pub const CHANGES_CHANNEL: &str = "campo_changes";
 /// [`crate::sync::feed`]), so every replica's login throttling counts the failures of all.
 pub const LOGINS_CHANNEL: &str = "campo_logins";
 
+/// The PostgreSQL channel on which a replica with an open dispatch board says so (its instance):
+/// the others then publish their changes in full, for the board to resume on any of them.
+pub const BOARDS_CHANNEL: &str = "campo_boards";
+
 pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("../migrations/sqlite");
 pub(crate) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
@@ -176,6 +180,19 @@ impl Store {
     /// This process's name in the change feed.
     pub fn instance(&self) -> &str {
         &self.instance
+    }
+
+    /// Now by the database's clock, in Unix milliseconds (this machine's with SQLite, which is a
+    /// file of this machine). Replicas number their board events with it (see [`crate::board`]).
+    pub async fn database_now_ms(&self) -> Result<i64> {
+        match &self.backend {
+            Backend::Sqlite { .. } => Ok(now_ms()),
+            Backend::Postgres(pool) => Ok(sqlx::query_scalar::<_, i64>(
+                "select (extract(epoch from clock_timestamp()) * 1000)::bigint",
+            )
+            .fetch_one(pool)
+            .await?),
+        }
     }
 
     /// Sends `payload` on a PostgreSQL channel to the other replicas; nothing on SQLite.

@@ -27,7 +27,11 @@ use sqlx::postgres::PgListener;
 use super::{DocChanged, Documents};
 use crate::AppState;
 use crate::projection::Audience;
-use crate::store::{CHANGES_CHANNEL, LOGINS_CHANNEL};
+use crate::store::{BOARDS_CHANNEL, CHANGES_CHANNEL, LOGINS_CHANNEL};
+
+/// How often a replica with an open board tells the others (well within the board's resume
+/// window, ten minutes).
+const BOARD_WATCHED_EVERY: Duration = Duration::from_secs(60);
 
 /// Pause before listening again after the connection failed.
 const RETRY: Duration = Duration::from_secs(1);
@@ -37,6 +41,17 @@ pub fn spawn(state: AppState) {
     let Some(pool) = state.store.postgres_pool().cloned() else {
         return;
     };
+    // While a board is open here, the other replicas hear of it every minute.
+    let watched = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(BOARD_WATCHED_EVERY);
+        loop {
+            tick.tick().await;
+            if watched.board.watched_here() {
+                announce_board(&watched);
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut first = true;
         loop {
@@ -57,7 +72,7 @@ pub fn spawn(state: AppState) {
 async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener
-        .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL])
+        .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL, BOARDS_CHANNEL])
         .await?;
     if !first {
         caught_up(state);
@@ -71,13 +86,18 @@ async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::R
         };
         match notice {
             Some(notice) if notice.channel() == LOGINS_CHANNEL => login(state, notice.payload()),
+            Some(notice) if notice.channel() == BOARDS_CHANNEL => {
+                if notice.payload() != state.store.instance() {
+                    state.board.mark_watched();
+                }
+            }
             Some(notice) => take(state, notice.payload()).await,
             // The connection was lost and `try_recv` reconnects on its next call: notices sent
             // meanwhile are gone.
             None => {
                 tracing::warn!("change feed: connection lost; listening again");
                 listener
-                    .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL])
+                    .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL, BOARDS_CHANNEL])
                     .await?;
                 caught_up(state);
             }
@@ -175,4 +195,18 @@ fn login(state: &AppState, payload: &str) {
             .limiter
             .failure(&login.username, login.address, std::time::Instant::now());
     }
+}
+
+/// Tells the other replicas that a board is open here (in the background; nothing on SQLite):
+/// they publish every change in full, for the board to resume there if it must.
+pub fn announce_board(state: &AppState) {
+    if state.store.postgres_pool().is_none() {
+        return;
+    }
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(err) = store.announce(BOARDS_CHANNEL, store.instance()).await {
+            tracing::warn!(%err, "could not tell the other replicas of an open board");
+        }
+    });
 }

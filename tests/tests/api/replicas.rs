@@ -317,3 +317,101 @@ async fn failed_logins_count_on_every_replica() {
         refused.body
     );
 }
+
+/// Reads a board stream until `done(all text so far)`; the text.
+async fn read_stream(stream: &mut reqwest::Response, done: impl Fn(&str) -> bool) -> String {
+    let mut seen = String::new();
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while !done(&seen) {
+            let chunk = stream.chunk().await.unwrap().expect("stream open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the stream did not say it in 15 s: {seen}"));
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// A coordinator's board loses its connection to replica A and the balancer sends it to replica B,
+/// whose machine's clock is ten minutes behind (libfaketime): B resumes from the board's
+/// `Last-Event-ID` with the change made meanwhile, without making it read the whole board again.
+async fn a_board_resumes_on_another_replica_with_a_wrong_clock() {
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let behind = [
+        (
+            "LD_PRELOAD".to_owned(),
+            "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1".to_owned(),
+        ),
+        ("FAKETIME".to_owned(), "-600s".to_owned()),
+        ("FAKETIME_DONT_FAKE_MONOTONIC".to_owned(), "1".to_owned()),
+    ];
+    let (_b, base_b) = spawn_campo(&db, &[], &behind).await.unwrap();
+    let on_a = Client::new(base_a);
+    let on_b = Client::new(base_b);
+    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    let clock_a = on_a.get("/api/board").await.body["now"].as_i64().unwrap();
+    let clock_b = on_b.get("/api/board").await.body["now"].as_i64().unwrap();
+    assert!(
+        clock_a - clock_b > 590_000,
+        "B's clock is ten minutes behind: {clock_a} vs {clock_b}"
+    );
+
+    // The board, on A, sees a new request.
+    let mut stream = on_a
+        .http()
+        .get(on_a.url("/api/board/stream"))
+        .send()
+        .await
+        .unwrap();
+    let official = Client::new(on_a.url("").trim_end_matches('/').to_owned());
+    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
+    let created = official
+        .post(
+            "/api/tickets",
+            &json!({"description": "El escáner atasca el papel.", "category": "Impresora",
+                    "location": "Piso 6"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let seen = read_stream(&mut stream, |s| s.contains(&id) && s.ends_with("\n\n")).await;
+    let last_id: u64 = seen
+        .lines()
+        .filter_map(|l| l.strip_prefix("id:"))
+        .filter_map(|v| v.trim().parse().ok())
+        .next_back()
+        .expect("events carry ids");
+    drop(stream);
+
+    // Meanwhile, the case is triaged (on A).
+    let triaged = on_a
+        .post(
+            &format!("/api/tickets/{id}/actions"),
+            &json!({"action": "priorizada", "priority": "alta"}),
+        )
+        .await;
+    assert_eq!(triaged.status, 200, "{}", triaged.body);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The board comes back through B.
+    let mut resumed = on_b
+        .http()
+        .get(on_b.url("/api/board/stream"))
+        .header("last-event-id", last_id.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), 200);
+    let replay = read_stream(&mut resumed, |s| {
+        s.contains("event: reset") || (s.contains(&id) && s.contains("\"priority\":\"alta\""))
+    })
+    .await;
+    assert!(
+        !replay.contains("event: reset"),
+        "B resumes instead of sending the board back to its snapshot: {replay}"
+    );
+}
