@@ -366,7 +366,7 @@ impl Board {
         // The margin is for events this replica published before `since` that the board's
         // replica published after it (the feed's delay, milliseconds): a replica that started,
         // or dropped events, within the margin before `since` still resumes, without them.
-        if since < ring.lost || since > ring.last_id + RESUME_MARGIN {
+        if since < ring.lost || since > self.clock().max(ring.last_id) + RESUME_MARGIN {
             backlog.push(Arc::new(BoardEvent {
                 id: ring.last_id,
                 kind: "reset",

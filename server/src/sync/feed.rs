@@ -3,28 +3,32 @@
 //! [`crate::store::Store::commit_change`]); each replica listens, and for a change another
 //! replica made it
 //! - asks its actor of that document, if it has one, to read the new changes from the store and
-//!   pass them to its peers ([`Documents::refresh`]): a phone on this replica gets a change a phone
-//!   on another one made, within the time of a notification and a read;
-//! - announces it to its boards and agendas ([`Documents::announce_remote`]), with who the ticket
-//!   concerns now, read from the ticket's stored row.
+//!   pass them to its peers ([`crate::sync::Documents::refresh`]): a phone on this replica gets a
+//!   change a phone on another one made, within the time of a notification and a read;
+//! - announces it to its boards and agendas ([`crate::sync::Documents::announce_remote`]), with
+//!   who the ticket concerns now, read from the ticket's stored row.
 //!
 //! The notification says only which document changed; what changed is always read from the
-//! store.
+//! store. When the listening connection breaks (PostgreSQL restarted, the network), notices may
+//! have been lost: once it listens again, every loaded document is refreshed and every board reads
+//! its snapshot again. SQLite has no feed: one process holds the database.
 //!
 //! Logins go on [`LOGINS_CHANNEL`]: each failed (or successful) login is announced, and every
 //! other replica counts it in its own throttling ([`crate::auth::LoginLimiter`]), so several
 //! replicas behind a balancer give a guesser the budget of one. The counters themselves stay in
 //! each replica's memory; a replica that starts, or loses the feed for a moment, knows fewer
-//! failures, never more. When the listening connection breaks (PostgreSQL restarted, the network), notices may
-//! have been lost: once it listens again, every loaded document is refreshed and every board reads
-//! its snapshot again. SQLite has no feed: one process holds the database.
+//! failures, never more.
+//!
+//! A replica with an open dispatch board says so on [`BOARDS_CHANNEL`] (when a board opens, and
+//! every minute while one is open): the others then publish every change in full, so that the
+//! board can resume on any of them (see [`crate::board`]).
 
 use std::time::Duration;
 
 use campo_shared::ids::DocumentId;
 use sqlx::postgres::PgListener;
 
-use super::{DocChanged, Documents};
+use super::DocChanged;
 use crate::AppState;
 use crate::projection::Audience;
 use crate::store::{BOARDS_CHANNEL, CHANGES_CHANNEL, LOGINS_CHANNEL};
@@ -45,8 +49,13 @@ pub fn spawn(state: AppState) {
     let watched = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(BOARD_WATCHED_EVERY);
+        let closed = watched.documents.closed();
+        tokio::pin!(closed);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = &mut closed => return,
+            }
             if watched.board.watched_here() {
                 announce_board(&watched);
             }
@@ -123,11 +132,7 @@ async fn take(state: &AppState, payload: &str) {
         tracing::warn!(payload, "change feed: a notice that names no document");
         return;
     };
-    refresh_and_announce(&state.documents, state, document).await;
-}
-
-async fn refresh_and_announce(documents: &Documents, state: &AppState, document: DocumentId) {
-    documents.refresh(document);
+    state.documents.refresh(document);
     let after = match state.store.ticket(&document.to_bs58check()).await {
         Ok(Some(row)) => Some(Audience {
             requester_id: row.requester_id.unwrap_or_default(),
@@ -140,7 +145,7 @@ async fn refresh_and_announce(documents: &Documents, state: &AppState, document:
             None
         }
     };
-    documents.announce_remote(DocChanged {
+    state.documents.announce_remote(DocChanged {
         document,
         heads: Vec::new(),
         before: None,
