@@ -12,7 +12,18 @@
 //! 1. CPU per change and latency with no other documents; one client pushes 1,000 new tickets
 //!    until the server has stored them; CPU per change and latency again; memory.
 //! 2. One client pushes 10,000 new tickets; CPU per change and latency; memory.
+//!    Then throughput: 32 clients, each commenting on a ticket of its own as fast as the server
+//!    acknowledges, for 20 s; acknowledged changes per second and CPU per change.
 //! 3. 10,000 idle clients (join handshake only); memory.
+//! 4. Campo: 10,000 idle técnico connections opened with a sync token (`/sync?token=…`, as the
+//!    phone app does), handshake only; memory of that replica.
+//!
+//! `campo-postgres-3` runs three `campo serve` replicas on one PostgreSQL database, each with
+//! its own data directory: the pushes are spread over them, client A is on the first and client B
+//! on the second (every measured change crosses replicas through the change feed), the busy
+//! clients are spread over them, and CPU is the sum over the three and the PostgreSQL backends;
+//! the idle connections all go to the first, whose memory is reported (elsewhere, memory is the
+//! sum over the replicas).
 //!
 //! "Stored" means: for Campo, acknowledged (Campo commits before it acknowledges); for the Node
 //! server, acknowledged and present in its data directory (it saves at most every 100 ms).
@@ -24,8 +35,9 @@
 //! client's 100 ms per-document throttle). Latency is from A sending the change to B receiving
 //! the server's message that carries it.
 //!
-//! Usage: `sync_bench [campo-sqlite] [campo-postgres] [node] [--quick]` (all three by default;
-//! `--quick` uses 100/1,000 documents, 40 changes and 1,000 idle clients).
+//! Usage: `sync_bench [campo-sqlite] [campo-postgres] [campo-postgres-3] [node] [--quick]`
+//! (Campo on SQLite, on PostgreSQL and the Node server by default; `--quick` uses 100/1,000
+//! documents, 40 changes, 5 s of throughput and 1,000 idle clients).
 //! `CAMPO_BIN` chooses the `campo` binary (default: next to this one, so build both with
 //! `--release`); `CAMPO_TEST_PG_URL` the PostgreSQL server.
 
@@ -57,6 +69,8 @@ const SETTLE_WINDOW: Duration = Duration::from_secs(1);
 pub enum Target {
     CampoSqlite,
     CampoPostgres,
+    /// Three `campo serve` replicas on one PostgreSQL database.
+    CampoPostgres3,
     Node,
 }
 
@@ -65,6 +79,7 @@ impl Target {
         match self {
             Target::CampoSqlite => "Campo (SQLite)",
             Target::CampoPostgres => "Campo (PostgreSQL)",
+            Target::CampoPostgres3 => "Campo (PostgreSQL, 3 réplicas)",
             Target::Node => "Node sync server",
         }
     }
@@ -76,6 +91,10 @@ pub struct Plan {
     large: usize,
     changes: usize,
     idle_clients: usize,
+    /// Clients commenting at once, each on its own document, in the throughput scenario.
+    busy_clients: usize,
+    /// How long the throughput scenario lasts.
+    busy_for: Duration,
 }
 
 /// The figures of one target.
@@ -89,6 +108,12 @@ pub struct Figures {
     rss_large_mb: Option<f64>,
     idle_base_mb: Option<f64>,
     idle_mb: Option<f64>,
+    /// With the large number of documents stored: (acknowledged changes per second, ms of server
+    /// CPU per change) while `busy_clients` comment at once.
+    busy: Option<(f64, f64)>,
+    /// Campo: RSS of one replica before and with `idle_clients` idle técnico connections, opened
+    /// with a sync token as the phone app does.
+    idle_tecnico_mb: Option<(f64, f64)>,
 }
 
 #[tokio::main]
@@ -100,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
         .filter_map(|a| match a.as_str() {
             "campo-sqlite" => Some(Target::CampoSqlite),
             "campo-postgres" => Some(Target::CampoPostgres),
+            "campo-postgres-3" => Some(Target::CampoPostgres3),
             "node" => Some(Target::Node),
             _ => None,
         })
@@ -114,6 +140,8 @@ async fn main() -> anyhow::Result<()> {
             large: 1_000,
             changes: 40,
             idle_clients: 1_000,
+            busy_clients: 32,
+            busy_for: Duration::from_secs(5),
         }
     } else {
         Plan {
@@ -122,6 +150,8 @@ async fn main() -> anyhow::Result<()> {
             large: 10_000,
             changes: 200,
             idle_clients: 10_000,
+            busy_clients: 32,
+            busy_for: Duration::from_secs(20),
         }
     };
     let cores = std::thread::available_parallelism().map_or(0, usize::from);

@@ -14,11 +14,11 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::STEP_TIMEOUT;
-use crate::servers::ServerProc;
+use crate::servers::Replica;
 
 /// Opens a socket (with the coordinator's session cookie, on Campo) and completes the join/peer
 /// handshake.
-pub async fn open(server: &ServerProc, peer_id: &str) -> anyhow::Result<RawPeer> {
+pub async fn open(server: &Replica, peer_id: &str) -> anyhow::Result<RawPeer> {
     let mut request = server.ws_url.as_str().into_client_request()?;
     if let Some(client) = &server.client {
         let cookie = client
@@ -78,7 +78,7 @@ pub struct Peer {
 }
 
 impl Peer {
-    pub async fn connect(server: &ServerProc) -> anyhow::Result<Self> {
+    pub async fn connect(server: &Replica) -> anyhow::Result<Self> {
         let peer_id = format!("bench-{}", uuid::Uuid::new_v4().simple());
         let raw = open(server, &peer_id).await?;
         let (cmds, cmd_rx) = mpsc::unbounded_channel();

@@ -86,12 +86,43 @@ pub fn report(plan: &Plan, results: &[(Target, anyhow::Result<Figures>)]) {
         },
     );
 
+    row(
+        format!(
+            "Cambios por segundo, {} clientes a la vez, {} docs",
+            plan.busy_clients,
+            es(plan.large as f64, 0)
+        ),
+        &|f| f.busy.map(|b| es(b.0, 0)),
+    );
+    row(
+        format!(
+            "CPU por cambio, {} clientes a la vez (ms)",
+            plan.busy_clients
+        ),
+        &|f| f.busy.map(|b| es(b.1, 2)),
+    );
+    row(
+        format!(
+            "Memoria con {} técnicos inactivos, token (MB)",
+            es(plan.idle_clients as f64, 0)
+        ),
+        &|f| {
+            f.idle_tecnico_mb
+                .map(|(base, with)| format!("{} (+{})", es(with, 0), es(with - base, 0)))
+        },
+    );
+
     let width = rows
         .iter()
         .map(|(l, _)| l.chars().count())
         .max()
         .unwrap_or(0);
-    let col = 22;
+    let col = results
+        .iter()
+        .map(|(t, _)| t.label().chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(22);
     print!("{:width$}", "");
     for (target, _) in results {
         print!("  {:>col$}", target.label());
@@ -117,7 +148,9 @@ pub fn report(plan: &Plan, results: &[(Target, anyhow::Result<Figures>)]) {
         .and_then(|(_, f)| f.as_ref().ok());
     println!();
     for (target, figures) in results {
-        let (Target::CampoSqlite | Target::CampoPostgres, Ok(f)) = (target, figures) else {
+        let (Target::CampoSqlite | Target::CampoPostgres | Target::CampoPostgres3, Ok(f)) =
+            (target, figures)
+        else {
             continue;
         };
         println!("Objetivos, {}:", target.label());
@@ -161,6 +194,13 @@ pub fn report(plan: &Plan, results: &[(Target, anyhow::Result<Figures>)]) {
             es(plan.idle_clients as f64, 0),
             check(idle < 150.0),
             es(idle, 0)
+        );
+        let tecnicos = f.idle_tecnico_mb.map_or(f64::NAN, |(_, with)| with);
+        println!(
+            "  {} técnicos inactivos en una réplica < 150 MB: {} ({} MB)",
+            es(plan.idle_clients as f64, 0),
+            check(tecnicos < 150.0),
+            es(tecnicos, 0)
         );
     }
 }

@@ -15,8 +15,8 @@ use tokio::process::{Child, Command};
 use crate::peer::open;
 use crate::{SETTLE_WINDOW, STEP_TIMEOUT, Target};
 
-pub struct ServerProc {
-    pub target: Target,
+/// One server process: the Node server, or one `campo serve` replica.
+pub struct Replica {
     child: Child,
     pid: u32,
     /// Where HTTP requests go (`http://127.0.0.1:<port>`).
@@ -24,6 +24,28 @@ pub struct ServerProc {
     pub ws_url: String,
     /// The demo coordinator, logged in (Campo only).
     pub client: Option<Client>,
+    /// This replica's own data directory, as on its own machine (replicas after the first).
+    _data_dir: Option<TempDir>,
+}
+
+impl Replica {
+    fn rss_mb(&self) -> f64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// The server of one target: one process, or (`campo-postgres-3`) several replicas on one
+/// PostgreSQL database.
+pub struct ServerProc {
+    pub target: Target,
+    pub replicas: Vec<Replica>,
     data_dir: TempDir,
     db: Option<TestDb>,
 }
@@ -42,8 +64,9 @@ impl ServerProc {
     pub async fn start(target: Target) -> anyhow::Result<Self> {
         match target {
             Target::Node => Self::start_node().await,
-            Target::CampoSqlite => Self::start_campo(target, Backend::Sqlite).await,
-            Target::CampoPostgres => Self::start_campo(target, Backend::Postgres).await,
+            Target::CampoSqlite => Self::start_campo(target, Backend::Sqlite, 1).await,
+            Target::CampoPostgres => Self::start_campo(target, Backend::Postgres, 1).await,
+            Target::CampoPostgres3 => Self::start_campo(target, Backend::Postgres, 3).await,
         }
     }
 
@@ -82,20 +105,26 @@ impl ServerProc {
         let pid = child.id().context("node pid")?;
         let server = Self {
             target: Target::Node,
-            child,
-            pid,
-            base: format!("http://127.0.0.1:{port}"),
-            ws_url: format!("ws://127.0.0.1:{port}/"),
-            client: None,
+            replicas: vec![Replica {
+                child,
+                pid,
+                base: format!("http://127.0.0.1:{port}"),
+                ws_url: format!("ws://127.0.0.1:{port}/"),
+                client: None,
+                _data_dir: None,
+            }],
             data_dir,
             db: None,
         };
         // It listens before its repository has attached the WebSocket adapter (that waits for
         // the storage id); until then a socket is accepted and dropped.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while open(&server, &format!("probe-{}", uuid::Uuid::new_v4().simple()))
-            .await
-            .is_err()
+        while open(
+            server.replica(0),
+            &format!("probe-{}", uuid::Uuid::new_v4().simple()),
+        )
+        .await
+        .is_err()
         {
             if Instant::now() > deadline {
                 bail!("the Node sync server never completed a handshake");
@@ -105,27 +134,55 @@ impl ServerProc {
         Ok(server)
     }
 
-    async fn start_campo(target: Target, backend: Backend) -> anyhow::Result<Self> {
+    /// Starts `replicas` Campo processes on one database; the first loads the demo, the others
+    /// start once it has, each with its own data directory, as on separate machines.
+    async fn start_campo(
+        target: Target,
+        backend: Backend,
+        replicas: usize,
+    ) -> anyhow::Result<Self> {
         let db = TestDb::new(backend).await;
-        // Every client of the benchmark is the same coordinator, thousands of sockets at once; a
-        // real office has one account per person, each held to eight sockets.
-        let env = [(
-            "CAMPO_SYNC_SOCKETS_PER_USER".to_owned(),
-            "100000".to_owned(),
-        )];
-        let (child, base) = spawn_campo(&db, &["--demo"], &env).await?;
-        let pid = child.id().context("campo pid")?;
-        let client = login(&base).await?;
+        let mut started = Vec::with_capacity(replicas);
+        for i in 0..replicas {
+            // Every client of the benchmark is the same coordinator, thousands of sockets at
+            // once; a real office has one account per person, each held to eight sockets.
+            let mut env = vec![(
+                "CAMPO_SYNC_SOCKETS_PER_USER".to_owned(),
+                "100000".to_owned(),
+            )];
+            let (options, data_dir): (&[&str], _) = if i == 0 {
+                (&["--demo"], None)
+            } else {
+                let dir = TempDir::new();
+                env.push((
+                    "CAMPO_DATA_DIR".to_owned(),
+                    dir.path().display().to_string(),
+                ));
+                (&[], Some(dir))
+            };
+            let (child, base) = spawn_campo(&db, options, &env).await?;
+            let pid = child.id().context("campo pid")?;
+            let client = login(&base).await?;
+            started.push(Replica {
+                child,
+                pid,
+                ws_url: format!("{}/sync", base.replacen("http", "ws", 1)),
+                base,
+                client: Some(client),
+                _data_dir: data_dir,
+            });
+        }
         Ok(Self {
             target,
-            child,
-            pid,
-            ws_url: format!("{}/sync", base.replacen("http", "ws", 1)),
-            base,
-            client: Some(client),
+            replicas: started,
             data_dir: TempDir::new(),
             db: Some(db),
         })
+    }
+
+    /// Replica `i`, counting round (the only one, for a single process).
+    pub fn replica(&self, i: usize) -> &Replica {
+        &self.replicas[i % self.replicas.len()]
     }
 
     /// Waits until the server has finished the work left over from earlier steps (after a push,
@@ -163,24 +220,28 @@ impl ServerProc {
         if self.target == Target::Node {
             return Ok(Duration::ZERO);
         }
-        let url = format!("{}/healthz", self.base);
         let http = reqwest::Client::new();
-        loop {
-            let health: serde_json::Value = http.get(&url).send().await?.json().await?;
-            if health["documents_in_memory"] == 0 {
-                return Ok(started.elapsed());
+        for replica in &self.replicas {
+            let url = format!("{}/healthz", replica.base);
+            loop {
+                let health: serde_json::Value = http.get(&url).send().await?.json().await?;
+                if health["documents_in_memory"] == 0 {
+                    break;
+                }
+                if started.elapsed() > STEP_TIMEOUT {
+                    bail!("documents still in memory after {STEP_TIMEOUT:?}: {health}");
+                }
+                tokio::time::sleep(SETTLE_WINDOW).await;
             }
-            if started.elapsed() > STEP_TIMEOUT {
-                bail!("documents still in memory after {STEP_TIMEOUT:?}: {health}");
-            }
-            tokio::time::sleep(SETTLE_WINDOW).await;
         }
+        Ok(started.elapsed())
     }
 
-    /// CPU seconds used so far by the server (and, on PostgreSQL, its database backends).
+    /// CPU seconds used so far by the server (every replica and, on PostgreSQL, the database's
+    /// backends).
     pub async fn cpu_seconds(&self) -> f64 {
-        let mut ticks = proc_ticks(self.pid);
-        if self.target == Target::CampoPostgres
+        let mut ticks: u64 = self.replicas.iter().map(|r| proc_ticks(r.pid)).sum();
+        if matches!(self.target, Target::CampoPostgres | Target::CampoPostgres3)
             && let Some(db) = &self.db
         {
             for pid in pg_backends(db).await {
@@ -190,15 +251,14 @@ impl ServerProc {
         ticks as f64 / clock_ticks() as f64
     }
 
+    /// Resident memory of the server, summed over its replicas.
     pub fn rss_mb(&self) -> f64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(f64::NAN)
+        self.replicas.iter().map(Replica::rss_mb).sum()
+    }
+
+    /// Resident memory of replica `i` alone.
+    pub fn replica_rss_mb(&self, i: usize) -> f64 {
+        self.replica(i).rss_mb()
     }
 
     /// Documents the Node server has written to its data directory.
@@ -214,12 +274,14 @@ impl ServerProc {
             .sum()
     }
 
-    pub async fn stop(mut self) {
-        let _ = std::process::Command::new("kill")
-            .arg(self.pid.to_string())
-            .status();
-        let _ = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await;
-        let _ = self.child.kill().await;
+    pub async fn stop(self) {
+        for mut replica in self.replicas {
+            let _ = std::process::Command::new("kill")
+                .arg(replica.pid.to_string())
+                .status();
+            let _ = tokio::time::timeout(Duration::from_secs(20), replica.child.wait()).await;
+            let _ = replica.child.kill().await;
+        }
     }
 }
 
@@ -292,7 +354,7 @@ async fn login(base: &str) -> anyhow::Result<Client> {
 }
 
 pub async fn coordinator(server: &ServerProc) -> Author {
-    if let Some(client) = &server.client {
+    if let Some(client) = &server.replica(0).client {
         let me = client.get("/api/me").await;
         if me.status == 200 {
             let me = me.body;
