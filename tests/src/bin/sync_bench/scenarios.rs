@@ -171,6 +171,10 @@ async fn per_change(
     Ok((cpu * 1000.0 / changes as f64, median, p99))
 }
 
+/// Comments one busy client writes on a ticket before it goes on with a new one (Campo takes at
+/// most 500 per ticket).
+const COMMENTS_PER_DOC: usize = 400;
+
 /// Throughput: `clients` clients, spread over the replicas, each comment on a new ticket of their
 /// own as fast as the server acknowledges (one change in flight per client) for `duration`.
 /// Returns acknowledged changes per second and ms of server CPU per change meanwhile.
@@ -198,8 +202,21 @@ async fn busy(
     let counts = futures_util::future::try_join_all(peers.into_iter().map(|(mut peer, id)| {
         let user = author.id.clone();
         async move {
+            let (mut id, mut on_doc) = (id, 0);
             let mut acknowledged = 0usize;
             while Instant::now() < deadline {
+                if on_doc == COMMENTS_PER_DOC {
+                    // A ticket holds at most 500 comments: go on with a new one.
+                    let (next, doc) = tickets(author, 1).remove(0);
+                    peer.send(PeerCmd::Push {
+                        id: next.clone(),
+                        doc: Box::new(doc),
+                        forget: false,
+                    });
+                    peer.wait_stored(&next).await?;
+                    (id, on_doc) = (next, 0);
+                }
+                on_doc += 1;
                 let (done, answer) = oneshot::channel();
                 let user = user.clone();
                 peer.send(PeerCmd::Edit {
