@@ -21,10 +21,50 @@ fn comments(doc: &automerge::Automerge) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_change_on_one_replica_reaches_the_other() {
+/// Two replicas on one PostgreSQL with the demo organisation, started with `env_a` and
+/// `env_b`, and a coordinator signed in on each. The processes end when this is dropped.
+struct TwoReplicas {
+    db: TestDb,
+    on_a: Client,
+    on_b: Client,
+    _a: tokio::process::Child,
+    _b: tokio::process::Child,
+}
+
+async fn two_replicas(env_a: &[(String, String)], env_b: &[(String, String)]) -> TwoReplicas {
     let db = TestDb::new(Backend::Postgres).await;
     run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (a, base_a) = spawn_campo(&db, &[], env_a).await.unwrap();
+    let (b, base_b) = spawn_campo(&db, &[], env_b).await.unwrap();
+    let on_a = Client::new(base_a);
+    let on_b = Client::new(base_b);
+    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    TwoReplicas {
+        db,
+        on_a,
+        on_b,
+        _a: a,
+        _b: b,
+    }
+}
+
+/// The demo official files a request through `on`'s replica; the case's id.
+async fn file_request(on: &Client, description: &str, category: &str, location: &str) -> String {
+    let official = Client::new(on.url("").trim_end_matches('/').to_owned());
+    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
+    let created = official
+        .post(
+            "/api/tickets",
+            &json!({"description": description, "category": category, "location": location}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    created.body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_replica_reaches_the_other() {
     let (dir_a, dir_b) = (TempDir::new(), TempDir::new());
     let machine = |dir: &TempDir| {
         [
@@ -35,25 +75,10 @@ async fn a_change_on_one_replica_reaches_the_other() {
             ("CAMPO_PHOTO_STORE".to_owned(), "database".to_owned()),
         ]
     };
-    let (_a, base_a) = spawn_campo(&db, &[], &machine(&dir_a)).await.unwrap();
-    let (_b, base_b) = spawn_campo(&db, &[], &machine(&dir_b)).await.unwrap();
-    let on_a = Client::new(base_a);
-    let on_b = Client::new(base_b);
-    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
-    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
-
-    let official = Client::new(on_a.url("").trim_end_matches('/').to_owned());
+    let replicas = two_replicas(&machine(&dir_a), &machine(&dir_b)).await;
+    let (on_a, on_b) = (&replicas.on_a, &replicas.on_b);
     // The official files the request on A.
-    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
-    let created = official
-        .post(
-            "/api/tickets",
-            &json!({"description": "El monitor parpadea.", "category": "Monitor",
-                    "location": "Piso 4"}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
+    let id = file_request(on_a, "El monitor parpadea.", "Monitor", "Piso 4").await;
 
     // A coordinator's phone on each replica, both syncing the case.
     let mut phone_a = Phone::open(&on_a, &id).await.expect("open on A");
@@ -208,25 +233,9 @@ async fn row_heads(db: &TestDb, id: &str) -> String {
 /// other has not read yet, writing the ticket's row from what it had. Once quiet, the row shows
 /// every change: the board and the lists are not left with a case as one replica saw it.
 async fn simultaneous_changes_on_two_replicas_leave_a_complete_row() {
-    let db = TestDb::new(Backend::Postgres).await;
-    run_cli(&db, &["demo"], None).await.expect("campo demo");
-    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
-    let (_b, base_b) = spawn_campo(&db, &[], &[]).await.unwrap();
-    let on_a = Client::new(base_a);
-    let on_b = Client::new(base_b);
-    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
-    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
-    let official = Client::new(on_a.url("").trim_end_matches('/').to_owned());
-    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
-    let created = official
-        .post(
-            "/api/tickets",
-            &json!({"description": "La red se cae cada hora.", "category": "Red",
-                    "location": "Piso 1"}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
+    let replicas = two_replicas(&[], &[]).await;
+    let (db, on_a, on_b) = (&replicas.db, &replicas.on_a, &replicas.on_b);
+    let id = file_request(on_a, "La red se cae cada hora.", "Red", "Piso 1").await;
     let author = on_a.get("/api/me").await.body["id"]
         .as_str()
         .unwrap()
@@ -281,10 +290,9 @@ async fn simultaneous_changes_on_two_replicas_leave_a_complete_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 /// A guesser spread over two replicas gets the budget of one: the failures made on A count on B.
 async fn failed_logins_count_on_every_replica() {
-    let db = TestDb::new(Backend::Postgres).await;
-    run_cli(&db, &["demo"], None).await.expect("campo demo");
-    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
-    let (_b, base_b) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let replicas = two_replicas(&[], &[]).await;
+    let base_a = replicas.on_a.url("").trim_end_matches('/').to_owned();
+    let base_b = replicas.on_b.url("").trim_end_matches('/').to_owned();
     let login = |base: &str, password: &str| {
         let client = Client::new(base.to_owned());
         let password = password.to_owned();
@@ -350,9 +358,6 @@ async fn read_stream(stream: &mut reqwest::Response, done: impl Fn(&str) -> bool
 /// whose machine's clock is ten minutes behind (libfaketime): B resumes from the board's
 /// `Last-Event-ID` with the change made meanwhile, without making it read the whole board again.
 async fn a_board_resumes_on_another_replica_with_a_wrong_clock() {
-    let db = TestDb::new(Backend::Postgres).await;
-    run_cli(&db, &["demo"], None).await.expect("campo demo");
-    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
     let behind = [
         (
             "LD_PRELOAD".to_owned(),
@@ -361,11 +366,8 @@ async fn a_board_resumes_on_another_replica_with_a_wrong_clock() {
         ("FAKETIME".to_owned(), "-600s".to_owned()),
         ("FAKETIME_DONT_FAKE_MONOTONIC".to_owned(), "1".to_owned()),
     ];
-    let (_b, base_b) = spawn_campo(&db, &[], &behind).await.unwrap();
-    let on_a = Client::new(base_a);
-    let on_b = Client::new(base_b);
-    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
-    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    let replicas = two_replicas(&[], &behind).await;
+    let (on_a, on_b) = (&replicas.on_a, &replicas.on_b);
     let clock_a = on_a.get("/api/board").await.body["now"].as_i64().unwrap();
     let clock_b = on_b.get("/api/board").await.body["now"].as_i64().unwrap();
     assert!(
@@ -380,17 +382,7 @@ async fn a_board_resumes_on_another_replica_with_a_wrong_clock() {
         .send()
         .await
         .unwrap();
-    let official = Client::new(on_a.url("").trim_end_matches('/').to_owned());
-    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
-    let created = official
-        .post(
-            "/api/tickets",
-            &json!({"description": "El escáner atasca el papel.", "category": "Impresora",
-                    "location": "Piso 6"}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
+    let id = file_request(on_a, "El escáner atasca el papel.", "Impresora", "Piso 6").await;
     let seen = read_stream(&mut stream, |s| s.contains(&id) && s.ends_with("\n\n")).await;
     let last_id: u64 = seen
         .lines()
