@@ -81,8 +81,8 @@ async fn a_change_on_one_replica_reaches_the_other() {
     let id = file_request(on_a, "El monitor parpadea.", "Monitor", "Piso 4").await;
 
     // A coordinator's phone on each replica, both syncing the case.
-    let mut phone_a = Phone::open(&on_a, &id).await.expect("open on A");
-    let mut phone_b = Phone::open(&on_b, &id).await.expect("open on B");
+    let mut phone_a = Phone::open(on_a, &id).await.expect("open on A");
+    let mut phone_b = Phone::open(on_b, &id).await.expect("open on B");
     let mut board_b = on_b
         .http()
         .get(on_b.url("/api/board/stream"))
@@ -278,7 +278,7 @@ async fn simultaneous_changes_on_two_replicas_leave_a_complete_row() {
     // …and so does the ticket's row.
     let mut row = String::new();
     for _ in 0..100 {
-        row = row_heads(&db, &id).await;
+        row = row_heads(db, &id).await;
         if row == expected {
             break;
         }
