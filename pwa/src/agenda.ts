@@ -26,6 +26,9 @@ export interface AgendaTicket {
   assignee: { id: string; name: string } | null
   response_due: number | null
   resolution_due: number | null
+  /** When the coordinators are warned of each deadline; null once that clock stopped. */
+  response_warn_at?: number | null
+  resolution_warn_at?: number | null
   flags: unknown[]
   updated_at: number
 }

@@ -24,6 +24,10 @@ export interface BoardTicket {
   responded_at: number | null
   response_due: number | null
   resolution_due: number | null
+  /** When the coordinators are warned of each deadline; null once that clock stopped (older
+   * servers: absent). */
+  response_warn_at?: number | null
+  resolution_warn_at?: number | null
   next_visit_at: number | null
   visits: number
   absent_visits: number
@@ -174,11 +178,12 @@ export const DEFAULT_TARGETS: Targets = {
   baja: { response_minutes: 480, resolution_minutes: 2400 },
 }
 
-/** Share of a target left at which a card warns that its deadline is near. */
+/** Share of a target left at which a card warns that its deadline is near, when the server
+ * does not say when (older servers). */
 export const WARN_SHARE = 0.25
 
 export interface Countdown {
-  /** Which deadline runs: the response (nobody took the case yet) or the resolution. */
+  /** Which clock: the time to take charge (response) or the time to resolve. */
   kind: "response" | "resolution"
   /** Business milliseconds left; negative once overdue. */
   remainingMs: number
@@ -187,27 +192,39 @@ export interface Countdown {
 }
 
 /**
- * The deadline a card counts down to, in business time: the response until someone takes the
- * case, then the resolution. None before triage or once resolved. While the case waits for an
- * absent user and the policy stops the clock, the resolution deadline is `paused`.
+ * The case's running clocks, in business time: the time to take charge until someone takes the
+ * case (from reception, before triage too), and the time to resolve once the priority is set,
+ * until it is resolved. While the case waits for an absent user and the policy stops the clock,
+ * the resolution clock is `paused`. A clock warns from the moment the server computed with the
+ * policy's share (`*_warn_at`).
  */
-export function countdown(
+export function countdowns(
   t: BoardTicket,
   now: number,
   cal: Calendar,
   targets: Targets,
   pauseWhileAbsent: boolean,
-): Countdown | null {
-  if (t.state === "resuelta") return null
-  const kind = t.responded_at === null && t.response_due !== null ? "response" : "resolution"
-  const due = kind === "response" ? t.response_due : t.resolution_due
-  if (due === null) return null
-  const remainingMs = businessMs(now, due, cal)
-  if (kind === "resolution" && t.state === "usuario_ausente" && pauseWhileAbsent)
-    return { kind, remainingMs, level: "paused" }
-  const target = t.priority ? targets[t.priority][kind === "response" ? "response_minutes" : "resolution_minutes"] : 60
-  const level = remainingMs <= 0 ? "overdue" : remainingMs <= target * 60_000 * WARN_SHARE ? "warn" : "ok"
-  return { kind, remainingMs, level }
+): Countdown[] {
+  if (t.state === "resuelta" || t.state === "cerrada" || t.state === "anulada") return []
+  const out: Countdown[] = []
+  const clock = (kind: Countdown["kind"], due: number, warnAt: number | null | undefined) => {
+    const remainingMs = businessMs(now, due, cal)
+    if (kind === "resolution" && t.state === "usuario_ausente" && pauseWhileAbsent)
+      return out.push({ kind, remainingMs, level: "paused" })
+    const target = t.priority ? targets[t.priority][kind === "response" ? "response_minutes" : "resolution_minutes"] : 60
+    const warn = warnAt != null ? now >= warnAt : remainingMs <= target * 60_000 * WARN_SHARE
+    out.push({ kind, remainingMs, level: remainingMs <= 0 ? "overdue" : warn ? "warn" : "ok" })
+  }
+  const responseRuns = t.response_warn_at !== undefined ? t.response_warn_at !== null : t.responded_at === null
+  if (responseRuns && t.response_due !== null) clock("response", t.response_due, t.response_warn_at)
+  if (t.resolution_due !== null) clock("resolution", t.resolution_due, t.resolution_warn_at)
+  return out
+}
+
+/** The most pressing of a card's clocks (for its colour and the column's order). */
+export function worst(clocks: readonly Countdown[]): Countdown | null {
+  const rank = { overdue: 0, warn: 1, ok: 2, paused: 3 }
+  return [...clocks].sort((a, b) => rank[a.level] - rank[b.level] || a.remainingMs - b.remainingMs)[0] ?? null
 }
 
 export type CardFlag = "contradiction" | "formerAssignee" | "absent" | "workshop" | "contractor"

@@ -14,8 +14,17 @@ export interface Window {
 
 export interface Calendar {
   windows: Window[]
-  /** "YYYY-MM-DD" */
+  /** "YYYY-MM-DD": holidays and days the office is closed by decree. */
   holidays: string[]
+  /** Days worked with other hours by decree (jornada continua, half days): "YYYY-MM-DD" → hours. */
+  special?: Record<string, { start: string; end: string }[]>
+}
+
+/** A day of GET /api/holidays. */
+interface Day {
+  date: string
+  kind?: "festivo" | "cierre" | "jornada_especial"
+  hours?: { start: string; end: string }[]
 }
 
 const DAYS: Window["day"][] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
@@ -42,9 +51,12 @@ export function businessMs(from: number, to: number, cal: Calendar): number {
   let dayStart = Math.floor((from + BOGOTA_OFFSET_MS) / DAY_MS) * DAY_MS - BOGOTA_OFFSET_MS
   for (let i = 0; dayStart < to && i < 731; i++, dayStart += DAY_MS) {
     const local = new Date(dayStart + BOGOTA_OFFSET_MS)
-    if (holidays.has(local.toISOString().slice(0, 10))) continue
+    const date = local.toISOString().slice(0, 10)
+    if (holidays.has(date)) continue
     const day = DAYS[local.getUTCDay()]
-    for (const w of cal.windows) {
+    const special = cal.special?.[date]
+    const windows = special ? special.map(h => ({ ...h, day })) : cal.windows
+    for (const w of windows) {
       if (w.day !== day) continue
       const start = Math.max(from, dayStart + msOfDay(w.start))
       const end = Math.min(to, dayStart + msOfDay(w.end))
@@ -71,12 +83,14 @@ export async function refreshCalendar(now = Date.now()): Promise<void> {
     const year = new Date(now + BOGOTA_OFFSET_MS).getUTCFullYear()
     const [sla, thisYear, nextYear] = await Promise.all([
       getJson<{ windows?: Window[] }>("/api/settings/sla"),
-      getJson<{ date: string }[]>(`/api/holidays?year=${year}`),
-      getJson<{ date: string }[]>(`/api/holidays?year=${year + 1}`),
+      getJson<Day[]>(`/api/holidays?year=${year}`),
+      getJson<Day[]>(`/api/holidays?year=${year + 1}`),
     ])
+    const days = [...thisYear, ...nextYear]
     calendar.value = {
       windows: sla.windows && sla.windows.length > 0 ? sla.windows : DEFAULT_WINDOWS,
-      holidays: [...thisYear, ...nextYear].map(h => h.date),
+      holidays: days.filter(d => d.kind !== "jornada_especial").map(d => d.date),
+      special: Object.fromEntries(days.filter(d => d.kind === "jornada_especial").map(d => [d.date, d.hours ?? []])),
     }
     localStorage.setItem(KEY, JSON.stringify(calendar.value))
   } catch {

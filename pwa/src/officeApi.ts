@@ -17,18 +17,18 @@ export class FormError extends ApiError {
 }
 
 /** Sends `body` as JSON; throws FormError with the server's messages, or a network FormError. */
-export async function send<T>(method: "POST" | "PUT" | "PATCH", path: string, body: unknown): Promise<T> {
+export async function send<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
   let response: Response
   try {
     response = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
     })
   } catch {
     throw new FormError(0, t.errors.network, {})
   }
+  if (response.status === 204) return undefined as T
   if (response.ok) return (await response.json()) as T
   let message = `Error ${response.status}`
   const fields: Record<string, string> = {}

@@ -9,7 +9,14 @@ export interface SlaPolicy {
   targets: Targets
   pause_while_user_absent: boolean
   windows: Window[]
+  /** Business minutes to take charge of a request not yet triaged. */
+  reception_minutes?: number
+  /** At what share of each deadline (%) the coordinators are warned. */
+  warn_percent?: number
 }
+
+const DEFAULT_RECEPTION_MINUTES = 120
+const DEFAULT_WARN_PERCENT = 75
 
 /** 90 → "1,5"; 480 → "8" (hours, es-CO decimal comma, at most two decimals). */
 export function formatHours(minutes: number): string {
@@ -29,6 +36,10 @@ export interface SlaForm {
   hours: Record<Priority, { response: string; resolution: string }>
   pause: boolean
   windows: { day: Window["day"]; start: string; end: string }[]
+  /** Hours as typed. */
+  reception: string
+  /** Percent as typed. */
+  warn: string
 }
 
 export function toForm(p: SlaPolicy): SlaForm {
@@ -40,6 +51,8 @@ export function toForm(p: SlaPolicy): SlaForm {
     hours: { alta: row("alta"), media: row("media"), baja: row("baja") },
     pause: p.pause_while_user_absent,
     windows: p.windows.map(w => ({ day: w.day, start: w.start.slice(0, 5), end: w.end.slice(0, 5) })),
+    reception: formatHours(p.reception_minutes ?? DEFAULT_RECEPTION_MINUTES),
+    warn: String(p.warn_percent ?? DEFAULT_WARN_PERCENT),
   }
 }
 
@@ -59,6 +72,10 @@ export function fromForm(f: SlaForm): { policy: SlaPolicy } | { invalid: string[
     if (resolution === null) invalid.push(`${priority}.resolution`)
     targets[priority] = { response_minutes: response ?? 0, resolution_minutes: resolution ?? 0 }
   }
+  const reception = parseHours(f.reception)
+  if (reception === null) invalid.push("reception")
+  const warn = /^\d{1,2}$/.test(f.warn.trim()) ? Number(f.warn.trim()) : null
+  if (warn === null || warn < 1 || warn > 99) invalid.push("warn")
   f.windows.forEach((w, i) => {
     if (!/^\d{2}:\d{2}$/.test(w.start) || !/^\d{2}:\d{2}$/.test(w.end)) invalid.push(`windows.${i}`)
   })
@@ -66,5 +83,13 @@ export function fromForm(f: SlaForm): { policy: SlaPolicy } | { invalid: string[
   const windows = [...f.windows]
     .sort((a, b) => DAY_ORDER.indexOf(a.day) - DAY_ORDER.indexOf(b.day) || a.start.localeCompare(b.start))
     .map(w => ({ day: w.day, start: `${w.start}:00`, end: `${w.end}:00` }))
-  return { policy: { targets, pause_while_user_absent: f.pause, windows } }
+  return {
+    policy: {
+      targets,
+      pause_while_user_absent: f.pause,
+      windows,
+      reception_minutes: reception ?? DEFAULT_RECEPTION_MINUTES,
+      warn_percent: warn ?? DEFAULT_WARN_PERCENT,
+    },
+  }
 }

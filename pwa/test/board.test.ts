@@ -10,7 +10,8 @@ import {
   cardFlags,
   columns,
   contactAge,
-  countdown,
+  countdowns,
+  worst,
   dueText,
   filterTickets,
   fromSnapshot,
@@ -158,39 +159,44 @@ describe("filters and columns", () => {
   })
 })
 
-describe("SLA countdown", () => {
+describe("SLA clocks", () => {
   const alta = ticket({ priority: "alta", state: "pendiente", response_due: monday(10), resolution_due: monday(17) })
+  const clocks = (t: BoardTicket, at: number, pause = true) => countdowns(t, at, cal, DEFAULT_TARGETS, pause)
 
-  it("counts down to the response until someone takes the case, in business time", () => {
-    expect(countdown(alta, monday(9), cal, DEFAULT_TARGETS, true)).toEqual({ kind: "response", remainingMs: 60 * MIN, level: "ok" })
+  it("counts both clocks down from reception, in business time", () => {
+    expect(clocks(alta, monday(9))).toEqual([
+      { kind: "response", remainingMs: 60 * MIN, level: "ok" },
+      { kind: "resolution", remainingMs: 7 * 60 * MIN, level: "ok" },
+    ])
   })
 
-  it("warns when a quarter of the target is left, and says when it is overdue", () => {
-    // Alta: respond within 60 business minutes; the warning starts 15 minutes before.
-    expect(countdown(alta, monday(9, 44), cal, DEFAULT_TARGETS, true)?.level).toBe("ok")
-    expect(countdown(alta, monday(9, 45), cal, DEFAULT_TARGETS, true)?.level).toBe("warn")
-    const late = countdown(alta, monday(10, 20), cal, DEFAULT_TARGETS, true)
-    expect(late).toEqual({ kind: "response", remainingMs: -20 * MIN, level: "overdue" })
+  it("warns from the moment the server computed, and says when a clock is overdue", () => {
+    const warned = { ...alta, response_warn_at: monday(9, 45), resolution_warn_at: monday(15, 30) }
+    expect(clocks(warned, monday(9, 44))[0]?.level).toBe("ok")
+    expect(clocks(warned, monday(9, 45))[0]?.level).toBe("warn")
+    expect(clocks(warned, monday(10, 20))[0]).toEqual({ kind: "response", remainingMs: -20 * MIN, level: "overdue" })
+    expect(worst(clocks(warned, monday(10, 20)))?.kind).toBe("response")
+    // An older server sends no warning moment: a quarter of the target left.
+    expect(clocks(alta, monday(9, 45))[0]?.level).toBe("warn")
   })
 
-  it("counts the resolution once the case is taken, skipping the lunch break", () => {
-    const taken = { ...alta, state: "asignada" as const, responded_at: monday(9, 30), resolution_due: monday(14, 10) }
-    const c = countdown(taken, monday(11, 50), cal, DEFAULT_TARGETS, true)
-    expect(c).toEqual({ kind: "resolution", remainingMs: 20 * MIN, level: "warn" })
-    // Media: 1440 minutes to resolve, so 20 minutes left is well inside the warning.
-    expect(countdown({ ...taken, priority: "media" }, monday(11, 50), cal, DEFAULT_TARGETS, true)?.level).toBe("warn")
-    expect(countdown({ ...taken, resolution_due: monday(17) }, monday(11), cal, DEFAULT_TARGETS, true)?.level).toBe("ok")
+  it("stops the response clock once the case is taken, and skips the lunch break", () => {
+    const taken = { ...alta, state: "asignada" as const, responded_at: monday(9, 30), response_warn_at: null, resolution_due: monday(14, 10) }
+    expect(clocks(taken, monday(11, 50))).toEqual([{ kind: "resolution", remainingMs: 20 * MIN, level: "warn" }])
+    expect(clocks({ ...taken, resolution_due: monday(17), resolution_warn_at: monday(16) }, monday(11))[0]?.level).toBe("ok")
   })
 
-  it("stops while the case waits for an absent user, when the policy says so", () => {
-    const away = { ...alta, state: "usuario_ausente" as const, responded_at: monday(9, 30) }
-    expect(countdown(away, monday(11), cal, DEFAULT_TARGETS, true)?.level).toBe("paused")
-    expect(countdown(away, monday(11), cal, DEFAULT_TARGETS, false)?.level).toBe("ok")
+  it("pauses the resolution clock while the case waits for an absent user, when the policy says so", () => {
+    const away = { ...alta, state: "usuario_ausente" as const, responded_at: monday(9, 30), response_warn_at: null }
+    expect(clocks(away, monday(11))[0]?.level).toBe("paused")
+    expect(clocks(away, monday(11), false)[0]?.level).toBe("ok")
   })
 
-  it("shows nothing before triage nor once resolved", () => {
-    expect(countdown(ticket(), monday(9), cal, DEFAULT_TARGETS, true)).toBeNull()
-    expect(countdown({ ...alta, state: "resuelta" }, monday(9), cal, DEFAULT_TARGETS, true)).toBeNull()
+  it("runs the reception target before triage, and shows nothing once resolved", () => {
+    const received = ticket({ response_due: monday(10), response_warn_at: monday(9, 30) })
+    expect(clocks(received, monday(9, 40))).toEqual([{ kind: "response", remainingMs: 20 * MIN, level: "warn" }])
+    expect(clocks(ticket(), monday(9))).toEqual([])
+    expect(clocks({ ...alta, state: "resuelta" }, monday(9))).toEqual([])
   })
 })
 

@@ -164,6 +164,13 @@ describe("business time", () => {
     // Monday 23 March 2026 is a holiday (San José, moved): Friday 17:00 to Tuesday 09:00 is 2 h.
     expect(businessMs(at("2026-03-20T22:00:00Z"), at("2026-03-24T14:00:00Z"), cal)).toBe(2 * 3600_000)
   })
+
+  it("follows the office's closures and special days by decree", () => {
+    // Wednesday 4 March closed (día cívico); Thursday 5 March a continuous day, 07:00 to 15:00.
+    const decreed = { ...cal, holidays: [...cal.holidays, "2026-03-04"], special: { "2026-03-05": [{ start: "07:00:00", end: "15:00:00" }] } }
+    // Tuesday 17:00 to Thursday 13:00: 1 h on Tuesday, none on Wednesday, 6 h on Thursday (lunch worked).
+    expect(businessMs(at("2026-03-03T22:00:00Z"), at("2026-03-05T18:00:00Z"), decreed)).toBe(7 * 3600_000)
+  })
 })
 
 describe("limits before saving", () => {

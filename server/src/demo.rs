@@ -686,7 +686,7 @@ mod tickets {
             })
             .collect();
         // Written in one change: nothing in a demo ticket came after a replacement.
-        let projection = project(&ticket, &[], &heads, &sla.policy, &sla.calendar);
+        let projection = project(&ticket, &[], &heads, sla);
         store
             .commit_change(&CommitChange {
                 doc_id: &id,

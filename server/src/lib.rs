@@ -15,6 +15,7 @@ pub mod directory;
 pub mod doctor;
 pub mod equipment;
 pub mod error;
+pub mod escalation;
 pub mod glpi;
 pub mod intake;
 pub mod integration;
@@ -138,6 +139,7 @@ pub async fn serve(
     };
     spawn_session_sweeper(state.clone());
     notify::spawn(state.clone());
+    escalation::spawn(state.clone());
     if let Some(directory) = state.directory.clone() {
         directory::spawn_checker(state.clone(), directory);
     }

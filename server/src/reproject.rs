@@ -5,7 +5,8 @@
 use automerge::Automerge;
 use campo_shared::schema::TicketDoc;
 
-use crate::projection::project;
+use crate::AppState;
+use crate::projection::{Sla, project};
 use crate::store::Store;
 
 /// What a reprojection did.
@@ -19,8 +20,9 @@ pub struct Summary {
 
 /// What the projection writes, as a number: raise it when it gains rows or columns that the
 /// tickets already stored need (2: absences and equipment events, migration 0006; 3: the custody
-/// record of each equipment event, migration 0009).
-pub const VERSION: i64 = 3;
+/// record of each equipment event, migration 0009; 4: both SLA clocks from reception and their
+/// warning points, migration 0015/0016).
+pub const VERSION: i64 = 4;
 
 /// Where the store keeps the [`VERSION`] its rows were written with.
 const VERSION_SETTING: &str = "projection_version";
@@ -58,10 +60,50 @@ pub async fn run(store: &Store) -> anyhow::Result<Summary> {
             continue;
         };
         let late = campo_shared::handover::work_after_replacement(&doc, &ticket);
-        let projection = project(&ticket, &late, &doc.get_heads(), &sla.policy, &sla.calendar);
+        let projection = project(&ticket, &late, &doc.get_heads(), &sla);
         store.write_projection(&id, &projection).await?;
         summary.tickets += 1;
     }
     store.put_setting(VERSION_SETTING, &VERSION).await?;
     Ok(summary)
+}
+
+/// Reads the SLA policy's versions and the office's closures again and gives them to the
+/// projection; then, in the background, rewrites the rows of the cases whose clocks run, since a
+/// closure moves their deadlines. Changes committed meanwhile already use the new settings.
+pub async fn reload_sla(state: &AppState) -> anyhow::Result<()> {
+    let sla = state.store.sla().await?;
+    state.documents.set_sla(sla);
+    let store = state.store.clone();
+    let sla = state.documents.sla();
+    tokio::spawn(async move {
+        match running(&store, &sla).await {
+            Ok(n) => tracing::info!(tickets = n, "deadlines of running cases brought up to date"),
+            Err(err) => {
+                tracing::warn!(%err, "could not bring the running cases' deadlines up to date")
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Rewrites the rows of every case with a running clock with `sla`, unless a change was
+/// committed since its document was read (that change's rows already used `sla`).
+async fn running(store: &Store, sla: &Sla) -> anyhow::Result<usize> {
+    let mut rewritten = 0;
+    for id in store.running_clock_tickets().await? {
+        let Some(bytes) = store.load_document_bytes(&id).await? else {
+            continue;
+        };
+        let Ok(doc) = Automerge::load(&bytes) else {
+            continue;
+        };
+        let Ok(ticket) = TicketDoc::hydrate_from(&doc) else {
+            continue;
+        };
+        let late = campo_shared::handover::work_after_replacement(&doc, &ticket);
+        let projection = project(&ticket, &late, &doc.get_heads(), sla);
+        rewritten += usize::from(store.rewrite_projection(&id, &projection).await?);
+    }
+    Ok(rewritten)
 }

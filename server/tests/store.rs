@@ -100,7 +100,7 @@ async fn ticket_numbers_are_never_given_twice(backend: Backend) {
                 Event::new(EventKind::Registered, at, "u", Role::Coordinador),
             );
             let sla = Sla::default();
-            let projection = project(&ticket, &[], &[], &sla.policy, &sla.calendar);
+            let projection = project(&ticket, &[], &[], &sla);
             let id = format!("doc-{i}");
             store
                 .commit_change(&CommitChange {

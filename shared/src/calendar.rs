@@ -14,6 +14,8 @@ use chrono::{
     Weekday,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Colombia's offset: UTC-05:00, no DST since 1993 (see the module documentation).
 pub const BOGOTA_OFFSET_SECONDS: i32 = -5 * 3600;
@@ -250,11 +252,89 @@ pub enum CalendarError {
     },
 }
 
-/// Working windows per weekday plus the Colombian holidays: the clock SLA deadlines run on.
+/// Working hours of one day, in local (Bogota) time, `start` inclusive, `end` exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Hours {
+    /// When work starts, e.g. `"07:00:00"`.
+    pub start: NaiveTime,
+    /// When work stops, e.g. `"15:00:00"`.
+    pub end: NaiveTime,
+}
+
+/// A day the Gobernación changed by decree: closed (a «día cívico») or worked with other hours
+/// (a «jornada continua», a half day). Deadlines move over it as over a holiday.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    /// The local date.
+    pub date: NaiveDate,
+    /// The hours the office works that day, sorted; empty when it does not open at all.
+    pub hours: Vec<Hours>,
+    /// Why (the decree or circular), as the coordinator wrote it.
+    pub reason: String,
+}
+
+/// Why a closure cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClosureError {
+    /// Hours that end before they start.
+    #[error(
+        "la franja de {} a {} termina antes de empezar; corrija las horas",
+        start.format("%H:%M"),
+        end.format("%H:%M")
+    )]
+    Inverted {
+        /// Its start.
+        start: NaiveTime,
+        /// Its end.
+        end: NaiveTime,
+    },
+    /// Two spans of hours of the day overlap.
+    #[error("las franjas del día se superponen; cada hora debe estar en una sola franja")]
+    Overlap,
+    /// More spans than a day can sensibly have.
+    #[error("un día admite máximo 4 franjas")]
+    TooMany,
+}
+
+impl Closure {
+    /// Checks the hours and sorts them.
+    pub fn checked(mut self) -> Result<Self, ClosureError> {
+        if self.hours.len() > 4 {
+            return Err(ClosureError::TooMany);
+        }
+        for h in &self.hours {
+            if h.start >= h.end {
+                return Err(ClosureError::Inverted {
+                    start: h.start,
+                    end: h.end,
+                });
+            }
+        }
+        self.hours.sort();
+        if self
+            .hours
+            .windows(2)
+            .any(|pair| pair[0].end > pair[1].start)
+        {
+            return Err(ClosureError::Overlap);
+        }
+        Ok(self)
+    }
+
+    /// Whether the office does not open at all that day.
+    pub fn is_closed(&self) -> bool {
+        self.hours.is_empty()
+    }
+}
+
+/// Working windows per weekday plus the Colombian holidays and the office's closures: the clock
+/// SLA deadlines run on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessCalendar {
     /// Index 0 = Monday … 6 = Sunday; each list sorted by start and non-overlapping.
     days: [Vec<(NaiveTime, NaiveTime)>; 7],
+    /// Days whose hours a closure replaced (empty: closed), shared between calendars.
+    exceptions: Arc<BTreeMap<NaiveDate, Vec<(NaiveTime, NaiveTime)>>>,
 }
 
 impl Default for BusinessCalendar {
@@ -314,7 +394,22 @@ impl BusinessCalendar {
                 return Err(CalendarError::Overlap { day });
             }
         }
-        Ok(Self { days })
+        Ok(Self {
+            days,
+            exceptions: Arc::default(),
+        })
+    }
+
+    /// This calendar with the office's closures: each closure's hours replace its date's windows
+    /// (a holiday stays closed whatever a closure says). `closures` must be [`Closure::checked`].
+    pub fn with_closures(mut self, closures: &[Closure]) -> Self {
+        self.exceptions = Arc::new(
+            closures
+                .iter()
+                .map(|c| (c.date, c.hours.iter().map(|h| (h.start, h.end)).collect()))
+                .collect(),
+        );
+        self
     }
 
     /// The windows this calendar was built from, Monday first.
@@ -337,10 +432,15 @@ impl BusinessCalendar {
         date: NaiveDate,
         holidays: &mut HolidayCache,
     ) -> impl Iterator<Item = (NaiveDateTime, NaiveDateTime)> + '_ {
-        let open = !holidays.is_holiday(date);
-        let day = &self.days[date.weekday().num_days_from_monday() as usize];
-        day.iter()
-            .filter(move |_| open)
+        let hours: &[(NaiveTime, NaiveTime)] = if holidays.is_holiday(date) {
+            &[]
+        } else if let Some(hours) = self.exceptions.get(&date) {
+            hours
+        } else {
+            &self.days[date.weekday().num_days_from_monday() as usize]
+        };
+        hours
+            .iter()
             .map(move |&(s, e)| (date.and_time(s), date.and_time(e)))
     }
 
@@ -700,5 +800,83 @@ mod tests {
             bog("2026-03-03 08:00").to_rfc3339(),
             "2026-03-03T13:00:00+00:00"
         );
+    }
+
+    fn t(s: &str) -> NaiveTime {
+        NaiveTime::parse_from_str(s, "%H:%M").unwrap()
+    }
+
+    #[test]
+    fn closures_move_deadlines_like_holidays() {
+        let closures = [
+            // A «día cívico»: closed all day (Wednesday).
+            Closure {
+                date: d("2026-03-04"),
+                hours: vec![],
+                reason: "Decreto 123: día cívico".into(),
+            },
+            // A «jornada continua» on Thursday: 07:00 to 15:00 without lunch.
+            Closure {
+                date: d("2026-03-05"),
+                hours: vec![Hours {
+                    start: t("07:00"),
+                    end: t("15:00"),
+                }],
+                reason: "Circular 45: jornada continua".into(),
+            },
+        ];
+        let plain = BusinessCalendar::default();
+        let cal = BusinessCalendar::default().with_closures(&closures);
+        // Tuesday 17:00 + 2 business hours: one on Tuesday, then Wednesday 09:00 normally; with
+        // the closures, the second hour is Thursday's first, from 07:00: 08:00.
+        let at = bog("2026-03-03 17:00");
+        assert_eq!(plain.add_business_minutes(at, 120), bog("2026-03-04 09:00"));
+        assert_eq!(cal.add_business_minutes(at, 120), bog("2026-03-05 08:00"));
+        // Thursday's hours are 8, lunch included: 12:00 to 14:00 counts.
+        assert_eq!(
+            cal.business_minutes_between(bog("2026-03-05 00:00"), bog("2026-03-06 00:00")),
+            480
+        );
+        assert!(cal.is_business_time(bog("2026-03-05 13:00")));
+        assert!(!cal.is_business_time(bog("2026-03-05 15:00")));
+        assert!(!cal.is_business_time(bog("2026-03-04 09:00")));
+        // A closure never opens a holiday.
+        let holiday = BusinessCalendar::default().with_closures(&[Closure {
+            date: d("2026-07-13"),
+            hours: vec![Hours {
+                start: t("08:00"),
+                end: t("12:00"),
+            }],
+            reason: "x".into(),
+        }]);
+        assert!(!holiday.is_business_time(bog("2026-07-13 09:00")));
+    }
+
+    #[test]
+    fn bad_closure_hours_are_refused_in_spanish() {
+        let closure = |hours: Vec<Hours>| Closure {
+            date: d("2026-03-04"),
+            hours,
+            reason: "x".into(),
+        };
+        let h = |a, b| Hours {
+            start: t(a),
+            end: t(b),
+        };
+        assert_eq!(
+            closure(vec![h("12:00", "08:00")])
+                .checked()
+                .unwrap_err()
+                .to_string(),
+            "la franja de 12:00 a 08:00 termina antes de empezar; corrija las horas"
+        );
+        assert_eq!(
+            closure(vec![h("10:00", "14:00"), h("08:00", "11:00")]).checked(),
+            Err(ClosureError::Overlap)
+        );
+        let ok = closure(vec![h("14:00", "16:00"), h("08:00", "12:00")])
+            .checked()
+            .unwrap();
+        assert_eq!(ok.hours, vec![h("08:00", "12:00"), h("14:00", "16:00")]);
     }
 }

@@ -160,7 +160,7 @@ pub fn table_json() -> String {
 }
 
 /// `s` with its first letter in upper case.
-pub(crate) fn capitalise(s: &str) -> String {
+pub fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

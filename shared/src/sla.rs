@@ -1,9 +1,15 @@
 //! Service levels (activity 4): priorities, their response and resolution targets in business
 //! minutes, and the deadlines that follow from them on the [`BusinessCalendar`].
 //!
-//! The policy is configuration: the server stores [`SlaPolicy`] as JSON and the office may change
-//! it. Deadlines are recomputed from the policy, never stored in the ticket document, so a policy
-//! change applies to every open ticket at the next projection.
+//! Two clocks run from the moment a request is received, whatever the channel, as in ITIL and
+//! GLPI: the time to take charge (until it is accepted, assigned or attended) and the time to
+//! resolve. Until triage sets the priority, the response clock runs against the policy's
+//! reception target and the resolution clock has no deadline yet.
+//!
+//! The policy is configuration with a history: the server stores each [`SlaPolicy`] with the
+//! moment it took effect, and a case is measured with the policy in force when it was received, so
+//! changing the policy never moves the deadlines already promised. Deadlines are computed, never
+//! stored in the ticket document.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,9 +45,9 @@ impl Priority {
 /// The targets of one priority, in business minutes (an 8-hour business day is 480 minutes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
-    /// From triage until someone takes the case (assignment or first contact).
+    /// From reception until someone takes the case (acceptance, assignment or first contact).
     pub response_minutes: i64,
-    /// From triage until the problem is resolved.
+    /// From reception until the problem is resolved.
     pub resolution_minutes: i64,
 }
 
@@ -101,7 +107,17 @@ pub struct SlaPolicy {
     pub pause_while_user_absent: bool,
     /// Working windows (Bogota local time); holidays are always added by rule.
     pub windows: Vec<Window>,
+    /// The time to take charge of a request not yet triaged, in business minutes: the response
+    /// target until the coordinator sets the priority.
+    pub reception_minutes: i64,
+    /// At what share of each deadline (percent) the coordinators are warned that it is near.
+    pub warn_percent: i64,
 }
+
+/// Default [`SlaPolicy::reception_minutes`]: two business hours to look at a new request.
+pub const DEFAULT_RECEPTION_MINUTES: i64 = 120;
+/// Default [`SlaPolicy::warn_percent`].
+pub const DEFAULT_WARN_PERCENT: i64 = 75;
 
 impl Default for SlaPolicy {
     fn default() -> Self {
@@ -109,8 +125,20 @@ impl Default for SlaPolicy {
             targets: Targets::default(),
             pause_while_user_absent: true,
             windows: default_windows(),
+            reception_minutes: DEFAULT_RECEPTION_MINUTES,
+            warn_percent: DEFAULT_WARN_PERCENT,
         }
     }
+}
+
+/// One version of the policy and the moment it took effect: it measures the cases received from
+/// then until the next version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    /// When it took effect (ms since the epoch).
+    pub effective_from: i64,
+    /// The policy.
+    pub policy: SlaPolicy,
 }
 
 /// Why an SLA policy cannot be used.
@@ -126,6 +154,12 @@ pub enum PolicyError {
         /// The offending priority.
         priority: Priority,
     },
+    /// A reception target that is zero or negative.
+    #[error("el tiempo para atender una solicitud sin prioridad debe ser mayor que cero")]
+    Reception,
+    /// A warning share outside 1–99 %.
+    #[error("el aviso debe darse entre el 1 % y el 99 % de cada plazo")]
+    WarnPercent,
     /// Bad working windows.
     #[error(transparent)]
     Calendar(#[from] CalendarError),
@@ -144,6 +178,12 @@ impl SlaPolicy {
                     priority: *priority,
                 });
             }
+        }
+        if self.reception_minutes <= 0 {
+            return Err(PolicyError::Reception);
+        }
+        if !(1..=99).contains(&self.warn_percent) {
+            return Err(PolicyError::WarnPercent);
         }
         Ok(BusinessCalendar::new(&self.windows)?)
     }
@@ -168,23 +208,44 @@ pub struct Pause {
     pub end: Option<DateTime<Utc>>,
 }
 
-/// The deadlines of a ticket of `priority` whose clock starts at `triaged_at` (the moment the
-/// coordinator set the priority; [`crate::workflow::Folded::triaged_at`]).
+/// The deadlines of a ticket of `priority` received at `received_at` (both clocks start at
+/// reception).
 pub fn deadlines(
     policy: &SlaPolicy,
     calendar: &BusinessCalendar,
     priority: Priority,
-    triaged_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
 ) -> Deadlines {
     let target = policy.targets.get(priority);
     Deadlines {
-        response_due: calendar.add_business_minutes(triaged_at, target.response_minutes),
-        resolution_due: calendar.add_business_minutes(triaged_at, target.resolution_minutes),
+        response_due: calendar.add_business_minutes(received_at, target.response_minutes),
+        resolution_due: calendar.add_business_minutes(received_at, target.resolution_minutes),
     }
 }
 
+/// When a request received at `received_at` and not yet triaged must have been taken in charge.
+pub fn reception_due(
+    policy: &SlaPolicy,
+    calendar: &BusinessCalendar,
+    received_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    calendar.add_business_minutes(received_at, policy.reception_minutes)
+}
+
+/// When the coordinators are warned of the deadline `due` of a clock started at `start`: at the
+/// policy's share of the business time between them.
+pub fn warn_at(
+    policy: &SlaPolicy,
+    calendar: &BusinessCalendar,
+    start: DateTime<Utc>,
+    due: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let span = calendar.business_minutes_between(start, due).max(0);
+    calendar.add_business_minutes(start, span * policy.warn_percent / 100)
+}
+
 /// The resolution deadline extended by the business minutes spent in `pauses` after
-/// `triaged_at`, when the policy pauses the clock for absent users; otherwise the plain deadline.
+/// `received_at`, when the policy pauses the clock for absent users; otherwise the plain deadline.
 ///
 /// A pause still going on counts up to `now`, so the deadline keeps moving while the ticket waits —
 /// which is what a stopped clock means. Overlapping pauses are counted once.
@@ -192,17 +253,17 @@ pub fn resolution_due_with_pauses(
     policy: &SlaPolicy,
     calendar: &BusinessCalendar,
     priority: Priority,
-    triaged_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
     pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> DateTime<Utc> {
     let target = policy.targets.get(priority);
     let paused = if policy.pause_while_user_absent {
-        paused_business_minutes(calendar, triaged_at, pauses, now)
+        paused_business_minutes(calendar, received_at, pauses, now)
     } else {
         0
     };
-    calendar.add_business_minutes(triaged_at, target.resolution_minutes + paused)
+    calendar.add_business_minutes(received_at, target.resolution_minutes + paused)
 }
 
 /// Business minutes covered by `pauses` after `since` (open pauses closed at `now`), with

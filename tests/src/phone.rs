@@ -33,6 +33,21 @@ impl Phone {
         Ok(phone)
     }
 
+    /// Connects as `client`'s user and sends a document written on the phone (a ticket registered
+    /// in the field, perhaps offline long before), until the server has stored it. Returns the
+    /// phone with the document open and the document's id.
+    pub async fn create(client: &Client, doc: Automerge) -> anyhow::Result<(Self, String)> {
+        let document_id = campo_shared::ids::DocumentId::new().to_bs58check();
+        let mut phone = Self {
+            peer: connect(client).await?,
+            document_id: document_id.clone(),
+            doc,
+            state: sync::State::new(),
+        };
+        phone.until_in_sync().await?;
+        Ok((phone, document_id))
+    }
+
     /// Connects again as `client`'s user after the connection was lost, keeping the document
     /// with the edits the server never acknowledged, and sends them: what the PWA does when it
     /// reconnects. The server may be another replica, which knows nothing of this phone.

@@ -62,6 +62,7 @@ function Row(props: { ticket: AgendaTicket }) {
         {tk.requester && <span class="meta">{tk.requester.name}</span>}
         <span class="meta state">{stateLabel[state]}</span>
         {folded?.nextVisitAt && <span class="meta">{t.agenda.revisit(formatDateTime(folded.nextVisitAt))}</span>}
+        {tk.response_warn_at != null && <Due at={tk.response_due} label={t.agenda.responseDue} />}
         <Due at={tk.resolution_due} label={t.agenda.resolutionDue} />
       </button>
     </li>

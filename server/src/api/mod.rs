@@ -5,6 +5,7 @@ pub mod health;
 mod holidays;
 mod organisation;
 pub mod settings;
+pub mod sla;
 
 use axum::Router;
 
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .merge(organisation::router())
         .merge(holidays::router())
         .merge(settings::router())
+        .merge(sla::router())
         .fallback(not_found)
 }
 

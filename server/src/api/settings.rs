@@ -1,22 +1,18 @@
-//! Settings that coordinators edit and every signed-in user reads:
-//!
-//! - `GET`/`PUT /api/settings/sla`: the priority targets, the working hours and whether waiting
-//!   for an absent user pauses the resolution clock (the deadlines shown to officials follow it);
-//! - `GET`/`PUT /api/settings/categories`: the request categories the request forms offer (the
-//!   phone keeps them for offline requests).
+//! Settings that coordinators edit and every signed-in user reads: `GET`/`PUT
+//! /api/settings/categories`, the request categories the request forms offer (the phone keeps
+//! them for offline requests). The SLA policy and the office's calendar are in [`super::sla`].
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use campo_shared::account::FieldError;
 use campo_shared::role::Role;
-use campo_shared::sla::SlaPolicy;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, AppError, Json};
-use crate::store::{CATEGORIES_SETTING, SLA_SETTING};
+use crate::store::CATEGORIES_SETTING;
 
 /// Most categories a form offers.
 pub const MAX_CATEGORIES: usize = 40;
@@ -24,37 +20,10 @@ pub const MAX_CATEGORIES: usize = 40;
 pub const MAX_CATEGORY_CHARS: usize = 60;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/settings/sla", get(get_sla).put(put_sla))
-        .route(
-            "/api/settings/categories",
-            get(get_categories).put(put_categories),
-        )
-}
-
-async fn get_sla(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<SlaPolicy>> {
-    Ok(Json(state.store.sla_policy().await?))
-}
-
-async fn put_sla(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Json(policy): Json<SlaPolicy>,
-) -> ApiResult<Json<SlaPolicy>> {
-    user.require(&[Role::Coordinador])?;
-    let sla = match crate::projection::Sla::new(policy.clone()) {
-        Ok(sla) => sla,
-        Err(err) => {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "sla",
-                err.to_string(),
-            )]));
-        }
-    };
-    state.store.put_setting(SLA_SETTING, &policy).await?;
-    state.documents.set_sla(sla);
-    tracing::info!(by = %user.id, "SLA policy updated");
-    Ok(Json(policy))
+    Router::new().route(
+        "/api/settings/categories",
+        get(get_categories).put(put_categories),
+    )
 }
 
 /// The request categories, in the order the forms offer them.

@@ -115,6 +115,9 @@ pub struct BoardTicket {
     pub responded_at: Option<i64>,
     pub response_due: Option<i64>,
     pub resolution_due: Option<i64>,
+    /// When the coordinators are warned of each deadline; `None` once that clock stopped.
+    pub response_warn_at: Option<i64>,
+    pub resolution_warn_at: Option<i64>,
     pub next_visit_at: Option<i64>,
     pub visits: i64,
     pub absent_visits: i64,
@@ -152,6 +155,8 @@ impl From<TicketRow> for BoardTicket {
             responded_at: row.responded_at,
             response_due: row.response_due,
             resolution_due: row.resolution_due,
+            response_warn_at: row.response_warn_at,
+            resolution_warn_at: row.resolution_warn_at,
             next_visit_at: row.next_visit_at,
             visits: row.visits,
             absent_visits: row.absent_visits,

@@ -7,12 +7,12 @@
 //! `updated_at`, records when the server last accepted a change and is kept by `reproject`.
 
 use automerge::ChangeHash;
-use campo_shared::calendar::BusinessCalendar;
+use campo_shared::calendar::{BusinessCalendar, Closure};
 use campo_shared::custody;
 use campo_shared::event_kind::EventKind;
 use campo_shared::role::Role;
 use campo_shared::schema::{Custody, TicketDoc};
-use campo_shared::sla::{self, SlaPolicy};
+use campo_shared::sla::{self, PolicyVersion, SlaPolicy};
 use campo_shared::workflow::{self, FlagKind, Interval, Resolution, utc};
 use serde::Serialize;
 
@@ -40,6 +40,11 @@ pub struct TicketProjection {
     pub responded_at: Option<i64>,
     pub response_due: Option<i64>,
     pub resolution_due: Option<i64>,
+    /// When the coordinators are warned that the response deadline is near; `None` once the
+    /// case was taken in charge (or ended), so a value means the clock runs.
+    pub response_warn_at: Option<i64>,
+    /// The same for the resolution deadline; `None` before triage and once resolved or ended.
+    pub resolution_warn_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub resolution: Option<String>,
     pub closed_at: Option<i64>,
@@ -120,17 +125,89 @@ pub struct Projection {
     pub blobs: Vec<String>,
 }
 
-/// The SLA policy and the business calendar it runs on.
-#[derive(Debug, Clone, Default)]
-pub struct Sla {
+/// One version of the SLA policy with the business calendar it runs on.
+#[derive(Debug, Clone)]
+pub struct SlaVersion {
+    /// When it took effect (ms since the epoch); the first version applies to everything before.
+    pub effective_from: i64,
     pub policy: SlaPolicy,
     pub calendar: BusinessCalendar,
 }
 
+/// Every version of the SLA policy and the office's closures: a case is measured with the version
+/// in force when it was received, on a calendar that knows the closures.
+#[derive(Debug, Clone)]
+pub struct Sla {
+    /// Sorted by `effective_from`, never empty.
+    versions: Vec<SlaVersion>,
+    closures: Vec<Closure>,
+}
+
+impl Default for Sla {
+    fn default() -> Self {
+        Self::new(SlaPolicy::default()).expect("the default policy is valid")
+    }
+}
+
 impl Sla {
+    /// One policy for every case, no closures.
     pub fn new(policy: SlaPolicy) -> anyhow::Result<Self> {
-        let calendar = policy.calendar()?;
-        Ok(Self { policy, calendar })
+        Self::with_history(
+            vec![PolicyVersion {
+                effective_from: 0,
+                policy,
+            }],
+            Vec::new(),
+        )
+    }
+
+    /// The stored versions (the defaults when there is none) and closures (already checked).
+    pub fn with_history(
+        mut versions: Vec<PolicyVersion>,
+        closures: Vec<Closure>,
+    ) -> anyhow::Result<Self> {
+        if versions.is_empty() {
+            versions.push(PolicyVersion {
+                effective_from: 0,
+                policy: SlaPolicy::default(),
+            });
+        }
+        versions.sort_by_key(|v| v.effective_from);
+        let versions = versions
+            .into_iter()
+            .map(|v| {
+                let calendar = v.policy.calendar()?.with_closures(&closures);
+                Ok(SlaVersion {
+                    effective_from: v.effective_from,
+                    policy: v.policy,
+                    calendar,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self { versions, closures })
+    }
+
+    /// The version in force at `received_at`.
+    pub fn at(&self, received_at: i64) -> &SlaVersion {
+        let later = self
+            .versions
+            .partition_point(|v| v.effective_from <= received_at);
+        &self.versions[later.saturating_sub(1)]
+    }
+
+    /// The version in force now (the newest).
+    pub fn current(&self) -> &SlaVersion {
+        self.versions.last().expect("never empty")
+    }
+
+    /// Every version, oldest first.
+    pub fn versions(&self) -> &[SlaVersion] {
+        &self.versions
+    }
+
+    /// The office's closures, by date.
+    pub fn closures(&self) -> &[Closure] {
+        &self.closures
     }
 }
 
@@ -199,8 +276,7 @@ pub fn project(
     doc: &TicketDoc,
     late_work: &[String],
     heads: &[ChangeHash],
-    policy: &SlaPolicy,
-    calendar: &BusinessCalendar,
+    sla: &Sla,
 ) -> Projection {
     let folded = workflow::fold(&doc.events);
     let equipment_events: Vec<CustodyMove> = custody::chain(doc)
@@ -230,31 +306,17 @@ pub fn project(
         .collect();
     let request = &doc.request;
     let count = |kind: EventKind| doc.events.iter().filter(|e| e.kind == kind).count() as i64;
-    // The clock of an open pause runs up to the last thing that happened, so that the deadline
-    // depends on the document alone.
-    let last_at = doc.events.iter().map(|e| e.at).max().unwrap_or_default();
-    let (response_due, resolution_due) = match (folded.priority, folded.triaged_at.and_then(utc)) {
-        (Some(priority), Some(triaged)) => {
-            let plain = sla::deadlines(policy, calendar, priority, triaged);
-            let resolution = match folded.resolution_due_override {
-                Some(fixed) => fixed,
-                None => sla::resolution_due_with_pauses(
-                    policy,
-                    calendar,
-                    priority,
-                    triaged,
-                    &folded.absent_pauses(),
-                    utc(last_at).unwrap_or(triaged),
-                )
-                .timestamp_millis(),
-            };
-            (
-                Some(plain.response_due.timestamp_millis()),
-                Some(resolution),
-            )
-        }
-        _ => (None, None),
-    };
+    let created_at = folded
+        .registered_at
+        .or_else(|| doc.events.iter().map(|e| e.at).min())
+        .unwrap_or_default();
+    let version = sla.at(created_at);
+    let clocks = clocks(
+        &folded,
+        version,
+        created_at,
+        doc.events.iter().map(|e| e.at).max(),
+    );
     let mut flag_kinds: Vec<&str> = folded.flags.iter().map(|f| f.kind.as_str()).collect();
     // Late work the fold did not flag already (an event after the replacement by its device's
     // clock is flagged there; a visit or comment, or an event timed before it, only here).
@@ -283,14 +345,13 @@ pub fn project(
         registered_by: folded.registered_by.clone(),
         flags: (folded.flags.len() + late_unflagged) as i64,
         flag_kinds: flag_kinds.join(","),
-        created_at: folded
-            .registered_at
-            .or_else(|| doc.events.iter().map(|e| e.at).min())
-            .unwrap_or_default(),
+        created_at,
         triaged_at: folded.triaged_at,
         responded_at: folded.responded_at,
-        response_due,
-        resolution_due,
+        response_due: clocks.response_due,
+        resolution_due: clocks.resolution_due,
+        response_warn_at: clocks.response_warn_at,
+        resolution_warn_at: clocks.resolution_warn_at,
         resolved_at: folded.resolved_at,
         resolution: folded.resolution.map(|r| {
             match r {
@@ -360,6 +421,60 @@ pub fn project(
     }
 }
 
+/// A case's two clocks, in ms since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Clocks {
+    response_due: Option<i64>,
+    resolution_due: Option<i64>,
+    response_warn_at: Option<i64>,
+    resolution_warn_at: Option<i64>,
+}
+
+/// Both clocks start when the case was received (`created_at`), on the policy `version` in force
+/// then. The response deadline exists from reception (the reception target until a priority is
+/// set); the resolution deadline once the priority is known, moved by the absent user's waits
+/// when the policy pauses for them, or fixed by hand at triage. The clock of an open pause runs
+/// up to the last thing that happened (`last_at`), so that the deadlines depend on the document
+/// alone.
+fn clocks(
+    folded: &workflow::Folded,
+    version: &SlaVersion,
+    created_at: i64,
+    last_at: Option<i64>,
+) -> Clocks {
+    let (policy, calendar) = (&version.policy, &version.calendar);
+    let Some(received) = utc(created_at) else {
+        return Clocks::default();
+    };
+    let ended =
+        folded.resolved_at.is_some() || folded.closed_at.is_some() || folded.cancelled_at.is_some();
+    let response_due = match folded.priority {
+        Some(priority) => sla::deadlines(policy, calendar, priority, received).response_due,
+        None => sla::reception_due(policy, calendar, received),
+    };
+    let resolution_due =
+        folded.priority.map(
+            |priority| match folded.resolution_due_override.and_then(utc) {
+                Some(fixed) => fixed,
+                None => sla::resolution_due_with_pauses(
+                    policy,
+                    calendar,
+                    priority,
+                    received,
+                    &folded.absent_pauses(),
+                    last_at.and_then(utc).unwrap_or(received),
+                ),
+            },
+        );
+    let warn = |due| sla::warn_at(policy, calendar, received, due).timestamp_millis();
+    Clocks {
+        response_due: Some(response_due.timestamp_millis()),
+        resolution_due: resolution_due.map(|d| d.timestamp_millis()),
+        response_warn_at: (folded.responded_at.is_none() && !ended).then(|| warn(response_due)),
+        resolution_warn_at: resolution_due.filter(|_| !ended).map(warn),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,7 +526,7 @@ mod tests {
             te(EventKind::EquipmentReturned, 49),
         ]);
         let sla = Sla::default();
-        let p = project(&doc, &[], &[], &sla.policy, &sla.calendar);
+        let p = project(&doc, &[], &[], &sla);
         assert_eq!(p.ticket.flags, 1);
         assert_eq!(
             p.absences,
@@ -436,5 +551,132 @@ mod tests {
                 },
             ]
         );
+    }
+
+    fn request() -> Request {
+        Request {
+            requester: Person {
+                id: "u-fun".into(),
+                name: "Funcionaria".into(),
+            },
+            dependencia: "HAC".into(),
+            location: "Piso 2".into(),
+            phone_extension: None,
+            channel: Channel::Intranet,
+            external_ref: None,
+            category: "Hardware".into(),
+            description: "El portátil no carga".into(),
+            equipment: vec![],
+            photos: Vec::new(),
+        }
+    }
+
+    /// Monday 2 March 2026 at `h:m` in Bogota, plus `days`.
+    fn monday(days: i64, h: i64, m: i64) -> i64 {
+        1_772_456_400_000 + days * 24 * HOUR + (h - 8) * HOUR + m * 60_000
+    }
+
+    fn received_at(at: i64, triage: Option<(i64, Priority)>) -> TicketDoc {
+        let co = |kind, at| Event::new(kind, at, "u-co", Role::Coordinador);
+        let mut doc = TicketDoc::new(request(), co(EventKind::Registered, at));
+        if let Some((at, priority)) = triage {
+            doc.events
+                .push(co(EventKind::Prioritized, at).with_data(EventData {
+                    priority: Some(priority),
+                    ..EventData::default()
+                }));
+        }
+        doc
+    }
+
+    #[test]
+    fn both_clocks_run_from_reception_with_the_policy_in_force_then() {
+        let mut faster = SlaPolicy::default();
+        faster.targets.alta.response_minutes = 120;
+        faster.targets.alta.resolution_minutes = 960;
+        let versions = vec![
+            PolicyVersion {
+                effective_from: 0,
+                policy: SlaPolicy::default(),
+            },
+            // A new version from Monday 10:00.
+            PolicyVersion {
+                effective_from: monday(0, 10, 0),
+                policy: faster,
+            },
+        ];
+        let sla = Sla::with_history(versions.clone(), Vec::new()).unwrap();
+
+        // Received at 09:00, before the change, not triaged yet: the reception target (two
+        // business hours) runs, warned at 75 %, and there is no resolution deadline yet.
+        let a = project(&received_at(monday(0, 9, 0), None), &[], &[], &sla).ticket;
+        assert_eq!(a.response_due, Some(monday(0, 11, 0)));
+        assert_eq!(a.response_warn_at, Some(monday(0, 10, 30)));
+        assert_eq!((a.resolution_due, a.resolution_warn_at), (None, None));
+
+        // Triaged «alta» at 11:30: both clocks still count from 09:00, with the first policy
+        // (respond in 1 h, resolve in 8 business hours: Monday 09–12 and 14–18, Tuesday 08–09).
+        let a = received_at(monday(0, 9, 0), Some((monday(0, 11, 30), Priority::Alta)));
+        let p = project(&a, &[], &[], &sla).ticket;
+        assert_eq!(p.response_due, Some(monday(0, 10, 0)));
+        assert_eq!(p.response_warn_at, Some(monday(0, 9, 45)));
+        assert_eq!(p.resolution_due, Some(monday(1, 9, 0)));
+
+        // Received the same day at 11:00, after the change: the new version, across lunch.
+        let b = received_at(monday(0, 11, 0), Some((monday(0, 11, 5), Priority::Alta)));
+        let p = project(&b, &[], &[], &sla).ticket;
+        assert_eq!(p.response_due, Some(monday(0, 15, 0)));
+        assert_eq!(p.response_warn_at, Some(monday(0, 14, 30)));
+        // 960 minutes: Monday 300, Tuesday 480, Wednesday 08:00–11:00.
+        assert_eq!(p.resolution_due, Some(monday(2, 11, 0)));
+
+        // The office closed on Tuesday by decree: a day later.
+        let closed = Sla::with_history(
+            versions,
+            vec![Closure {
+                date: chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
+                hours: vec![],
+                reason: "Día cívico".into(),
+            }],
+        )
+        .unwrap();
+        let p = project(&b, &[], &[], &closed).ticket;
+        assert_eq!(p.resolution_due, Some(monday(3, 11, 0)));
+
+        // Once taken in charge the response clock stops; once resolved, the resolution clock.
+        let mut taken = b.clone();
+        taken.events.push(
+            Event::new(
+                EventKind::Assigned,
+                monday(0, 12, 0),
+                "u-co",
+                Role::Coordinador,
+            )
+            .with_data(EventData {
+                assignee: Some(Person {
+                    id: "u-te".into(),
+                    name: "Técnica".into(),
+                }),
+                ..EventData::default()
+            }),
+        );
+        let p = project(&taken, &[], &[], &sla).ticket;
+        assert_eq!(p.response_warn_at, None);
+        assert!(p.resolution_warn_at.is_some());
+        taken.events.push(
+            Event::new(
+                EventKind::ResolvedByPhone,
+                monday(0, 13, 0),
+                "u-co",
+                Role::Coordinador,
+            )
+            .with_data(EventData {
+                reason: Some("Por teléfono".into()),
+                ..EventData::default()
+            }),
+        );
+        let p = project(&taken, &[], &[], &sla).ticket;
+        assert_eq!((p.response_warn_at, p.resolution_warn_at), (None, None));
+        assert_eq!(p.resolution_due, Some(monday(2, 11, 0)));
     }
 }

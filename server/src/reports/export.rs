@@ -236,11 +236,13 @@ pub fn sections(g: &GeneralReport) -> Vec<Section> {
                 "Tarde",
                 "Cumplimiento (%)",
                 "Vencidas abiertas",
+                "En curso",
                 "Promedio (h hábiles)",
                 "Mediana (h hábiles)",
+                "Percentil 90 (h hábiles)",
             ],
             [
-                ("Respuesta", &g.sla.response, &g.times.response),
+                ("Atención", &g.sla.response, &g.times.response),
                 ("Solución", &g.sla.resolution, &g.times.resolution),
             ]
             .into_iter()
@@ -251,8 +253,10 @@ pub fn sections(g: &GeneralReport) -> Vec<Section> {
                     Cell::Int(c.late),
                     Cell::Num(c.rate, 1),
                     Cell::Int(c.overdue_open),
+                    Cell::Int(c.running),
                     Cell::Num(t.average_hours, 1),
                     Cell::Num(t.median_hours, 1),
+                    Cell::Num(t.p90_hours, 1),
                 ]
             })
             .collect(),
@@ -324,6 +328,55 @@ pub fn sections(g: &GeneralReport) -> Vec<Section> {
     daily.in_pdf = false;
     out.push(daily);
     out
+}
+
+/// The notes under the compliance table: how time is counted, the office's closures in the
+/// period, and the policy versions its cases were measured with.
+pub fn sla_notes(g: &GeneralReport) -> Vec<String> {
+    let mut notes = vec![
+        "Ambos relojes corren desde la recepción de la solicitud, en horas hábiles: horario de la \
+         oficina, sin festivos de Colombia ni cierres decretados. Atención: hasta que el caso se \
+         acepta, se asigna o se atiende; solución: hasta que se resuelve, sin el tiempo de espera \
+         por un usuario ausente cuando la política lo detiene."
+            .to_owned(),
+    ];
+    for c in &g.closures {
+        let hours = if c.is_closed() {
+            "oficina cerrada".to_owned()
+        } else {
+            let spans: Vec<String> = c
+                .hours
+                .iter()
+                .map(|h| format!("{}–{}", h.start.format("%H:%M"), h.end.format("%H:%M")))
+                .collect();
+            format!("jornada de {}", spans.join(" y "))
+        };
+        notes.push(format!(
+            "{}: {hours} ({}).",
+            c.date.format("%d/%m/%Y"),
+            c.reason
+        ));
+    }
+    for p in &g.policies {
+        let since = if p.effective_from == 0 {
+            "la primera política de tiempos".to_owned()
+        } else {
+            let at = super::period::utc(p.effective_from)
+                .with_timezone(&campo_shared::calendar::bogota());
+            format!(
+                "la política vigente desde el {}",
+                at.format("%d/%m/%Y %H:%M")
+            )
+        };
+        notes.push(format!(
+            "{} {} recibido{} en el periodo se mide{} con {since}.",
+            p.cases,
+            if p.cases == 1 { "caso" } else { "casos" },
+            if p.cases == 1 { "" } else { "s" },
+            if p.cases == 1 { "" } else { "n" },
+        ));
+    }
+    notes
 }
 
 /// The questions and the answer scale, as the notes under the satisfaction tables say them.

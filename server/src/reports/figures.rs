@@ -44,7 +44,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use campo_shared::calendar::{BusinessCalendar, bogota};
+use campo_shared::calendar::{self, Closure, bogota};
 use campo_shared::event_kind::EventKind;
 use campo_shared::schema::SurveyAnswers;
 use campo_shared::sla::{self, Pause};
@@ -115,6 +115,8 @@ pub struct Compliance {
     pub rate: Option<f64>,
     /// Still not met at the end of the period, past the deadline.
     pub overdue_open: u64,
+    /// Still not met at the end of the period, the deadline still ahead (the clock running).
+    pub running: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -123,12 +125,14 @@ pub struct SlaFigures {
     pub resolution: Compliance,
 }
 
-/// Average and median, in business hours.
+/// Average, median and 90th percentile, in business hours.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimeStats {
     pub count: u64,
     pub average_hours: Option<f64>,
     pub median_hours: Option<f64>,
+    /// Nine cases in ten took at most this (nearest rank).
+    pub p90_hours: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -215,6 +219,20 @@ pub struct GeneralReport {
     pub equipment: Equipment,
     pub satisfaction: Satisfaction,
     pub daily: Vec<DayCount>,
+    /// The office's closures by decree within the period: they moved deadlines like holidays.
+    pub closures: Vec<Closure>,
+    /// The SLA policy versions the period's cases were measured with (each case with the one in
+    /// force when it was received), oldest first.
+    pub policies: Vec<PolicyNote>,
+}
+
+/// A version of the SLA policy, as the report's notes name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyNote {
+    /// When it took effect (ms); 0 for the first version.
+    pub effective_from: i64,
+    /// Cases received in the period measured with it.
+    pub cases: u64,
 }
 
 /// One row of the detailed report.
@@ -242,7 +260,7 @@ pub struct DetailRow {
     pub solution: String,
     pub response_sla: SlaOutcome,
     pub resolution_sla: SlaOutcome,
-    /// Business hours from triage to resolution (without the pauses, as in [`Times`]).
+    /// Business hours from reception to resolution (without the pauses, as in [`Times`]).
     pub resolution_hours: Option<f64>,
     pub survey: [Option<i64>; 3],
 }
@@ -292,6 +310,18 @@ pub fn report(tickets: &[ReportTicket], period: Period, sla_policy: &Sla, now: i
         equipment: equipment(tickets, period),
         satisfaction: satisfaction(tickets, period),
         daily: daily(tickets, period),
+        closures: sla_policy
+            .closures()
+            .iter()
+            .filter(|c| {
+                let start = period.start_ms();
+                let day =
+                    calendar::to_utc(c.date.and_time(chrono::NaiveTime::MIN)).timestamp_millis();
+                day + 86_400_000 > start && day < period.end_ms()
+            })
+            .cloned()
+            .collect(),
+        policies: policies(tickets, period, sla_policy),
     };
     Report {
         general,
@@ -413,6 +443,7 @@ fn compliance(
     let mut on_time = 0;
     let mut late = 0;
     let mut overdue_open = 0;
+    let mut running = 0;
     for t in tickets {
         let Some(due) = due(t) else { continue };
         match done(t) {
@@ -427,6 +458,8 @@ fn compliance(
             _ => {
                 if t.open_at(as_of) && due < as_of {
                     overdue_open += 1;
+                } else if t.open_at(as_of) {
+                    running += 1;
                 }
             }
         }
@@ -436,6 +469,7 @@ fn compliance(
         late,
         rate: percent(on_time, on_time + late),
         overdue_open,
+        running,
     }
 }
 
@@ -454,10 +488,12 @@ fn sla(tickets: &[ReportTicket], period: Period, as_of: i64) -> SlaFigures {
     }
 }
 
-/// Business minutes from the SLA clock's start to `at`.
-fn business_minutes(calendar: &BusinessCalendar, t: &ReportTicket, at: i64) -> i64 {
-    calendar
-        .business_minutes_between(utc(t.clock_start()), utc(at))
+/// Business minutes from the SLA clocks' start (reception) to `at`, on the calendar of the policy
+/// in force at reception.
+fn business_minutes(sla: &Sla, t: &ReportTicket, at: i64) -> i64 {
+    sla.at(t.created_at)
+        .calendar
+        .business_minutes_between(utc(t.created_at), utc(at))
         .max(0)
 }
 
@@ -466,8 +502,9 @@ fn business_minutes(calendar: &BusinessCalendar, t: &ReportTicket, at: i64) -> i
 /// the resolution deadline counts ([`sla::resolution_due_with_pauses`] adds the same pauses to
 /// the target).
 fn resolution_minutes(sla: &Sla, t: &ReportTicket, at: i64) -> i64 {
-    let worked = business_minutes(&sla.calendar, t, at);
-    if !sla.policy.pause_while_user_absent {
+    let worked = business_minutes(sla, t, at);
+    let version = sla.at(t.created_at);
+    if !version.policy.pause_while_user_absent {
         return worked;
     }
     let pauses: Vec<Pause> = t
@@ -479,7 +516,7 @@ fn resolution_minutes(sla: &Sla, t: &ReportTicket, at: i64) -> i64 {
         })
         .collect();
     let paused =
-        sla::paused_business_minutes(&sla.calendar, utc(t.clock_start()), &pauses, utc(at));
+        sla::paused_business_minutes(&version.calendar, utc(t.created_at), &pauses, utc(at));
     (worked - paused).max(0)
 }
 
@@ -498,6 +535,7 @@ fn time_stats(mut minutes: Vec<i64>) -> TimeStats {
             };
             hours(mid)
         }),
+        p90_hours: (n > 0).then(|| hours(minutes[(n * 9).div_ceil(10) - 1] as f64)),
     }
 }
 
@@ -505,9 +543,7 @@ fn times(tickets: &[ReportTicket], period: Period, sla: &Sla) -> Times {
     let in_period = |at: Option<i64>| at.filter(|&at| period.contains(at));
     let response = tickets
         .iter()
-        .filter_map(|t| {
-            in_period(t.first_response()).map(|at| business_minutes(&sla.calendar, t, at))
-        })
+        .filter_map(|t| in_period(t.first_response()).map(|at| business_minutes(sla, t, at)))
         .collect();
     let resolution = tickets
         .iter()
@@ -517,6 +553,23 @@ fn times(tickets: &[ReportTicket], period: Period, sla: &Sla) -> Times {
         response: time_stats(response),
         resolution: time_stats(resolution),
     }
+}
+
+/// The policy versions that measured the cases received in the period, with how many each.
+fn policies(tickets: &[ReportTicket], period: Period, sla: &Sla) -> Vec<PolicyNote> {
+    let mut notes: Vec<PolicyNote> = Vec::new();
+    for t in tickets.iter().filter(|t| period.contains(t.created_at)) {
+        let from = sla.at(t.created_at).effective_from;
+        match notes.iter_mut().find(|n| n.effective_from == from) {
+            Some(note) => note.cases += 1,
+            None => notes.push(PolicyNote {
+                effective_from: from,
+                cases: 1,
+            }),
+        }
+    }
+    notes.sort_by_key(|n| n.effective_from);
+    notes
 }
 
 fn visits(tickets: &[ReportTicket], period: Period) -> Visits {

@@ -244,7 +244,9 @@ pub fn render(report: &GeneralReport, heading: &Heading<'_>) -> Vec<u8> {
             .collect();
         l.table(&widths, &header, &rows);
         if section.title.starts_with("Cumplimiento") {
-            l.note("Horas hábiles: horario de la oficina, sin sábados, domingos ni festivos de Colombia.");
+            for note in export::sla_notes(report) {
+                l.note(&note);
+            }
         }
         if section.title.starts_with("Satisfacción de") {
             for note in export::question_notes(report) {

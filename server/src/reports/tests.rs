@@ -80,16 +80,19 @@ fn the_xlsx_reads_back_with_the_same_figures() {
         figures("Satisfacción promedio (1 a 5)")[..3],
         [Some(4.27), Some(4.67), Some(-0.4)]
     );
-    // SLA: on time, late, rate, overdue open, average, median (without the absences).
+    // SLA: on time, late, rate, overdue open, running, average, median, 90th percentile
+    // (without the absences).
     assert_eq!(
-        figures("Solución")[..6],
+        figures("Solución")[..8],
         [
             Some(6.0),
             Some(2.0),
             Some(75.0),
             Some(2.0),
+            Some(0.0),
             Some(10.8),
-            Some(8.5)
+            Some(8.5),
+            Some(26.0)
         ]
     );
     assert_eq!(figures("Visitas con usuario ausente")[0], Some(2.0));
@@ -197,7 +200,17 @@ fn the_csvs_parse_back_as_excel_in_es_co_expects() {
     );
     assert_eq!(
         find("Solución"),
-        ["Solución", "6", "2", "75,0", "2", "10,8", "8,5"]
+        [
+            "Solución",
+            "6",
+            "2",
+            "75,0",
+            "2",
+            "0",
+            "10,8",
+            "8,5",
+            "26,0"
+        ]
     );
     assert_eq!(find("Revisitas"), ["Revisitas", "2"]);
     assert_eq!(find("01/10/2026"), ["01/10/2026", "1", "2"]);

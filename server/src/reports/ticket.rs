@@ -42,11 +42,6 @@ impl ReportTicket {
         self.survey_at.is_some_and(|at| at < end) && self.answers().iter().any(Option::is_some)
     }
 
-    /// When the SLA clock started.
-    pub(super) fn clock_start(&self) -> i64 {
-        self.triaged_at.unwrap_or(self.created_at)
-    }
-
     /// How it was resolved, for the resolution-by-mode figures.
     pub fn resolution_mode(&self) -> Option<ResolutionMode> {
         self.resolved_at?;

@@ -11,6 +11,7 @@ mod board;
 mod documents;
 mod equipment;
 mod error;
+mod escalations;
 mod glpi;
 mod mail_intake;
 mod notifications;
@@ -53,7 +54,7 @@ pub use projection::{AuditEntry, CommitChange, Committed};
 pub use receipts::Receipt;
 pub use reports::{ReportFilters, ReportTicket, ReportVisit};
 pub use sessions::SessionRow;
-pub use settings::{CATEGORIES_SETTING, SLA_SETTING};
+pub use settings::{CATEGORIES_SETTING, ClosureRow};
 pub use tickets::{AuditRow, TicketFilter, TicketRow, Viewer, VisitRow, ticket_number};
 pub use users::{
     DirectoryUser, ImportedUser, NewUser, OfficialKey, UserChanges, UserRow, UsersImported,
@@ -104,6 +105,10 @@ pub const LOGINS_CHANNEL: &str = "campo_logins";
 /// The PostgreSQL channel on which a replica with an open dispatch board says so (its instance):
 /// the others then publish their changes in full, for the board to resume on any of them.
 pub const BOARDS_CHANNEL: &str = "campo_boards";
+
+/// The PostgreSQL channel on which a replica says that the SLA policy or the office's closures
+/// changed (its instance): the others read them again.
+pub const SETTINGS_CHANNEL: &str = "campo_settings";
 
 pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("../migrations/sqlite");

@@ -49,7 +49,7 @@ pub struct Committed {
     pub number: Option<String>,
 }
 
-/// The statement that writes a ticket's row, binding `$1` to `$43` (see [`ticket_args`]): a
+/// The statement that writes a ticket's row, binding `$1` to `$45` (see [`ticket_args`]): a
 /// literal, so that the one-statement commit on PostgreSQL (`commit_in_one_statement`) can be
 /// assembled with `concat!`.
 macro_rules! upsert_ticket_sql {
@@ -62,14 +62,14 @@ macro_rules! upsert_ticket_sql {
             cancelled_at, next_visit_at, visits, absent_visits, workshop_sends,
             contractor_sends, equipment_returns, reopened, duplicate_of, report_summary,
             survey_at, survey_channel, survey_timeliness, survey_treatment, survey_solution,
-            heads, updated_at)
+            heads, updated_at, response_warn_at, resolution_warn_at)
          values (
             $1, $2, (select id from users where id = $3), $4,
             (select code from dependencias where code = $5), $6, $7, $8, $9, $10, $11, $12,
             $13, (select id from users where id = $14), $15,
             (select role from users where id = $14), $16, $17, $18, $19, $20, $21, $22, $23,
             $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39,
-            $40, $41, $42, coalesce($43, $19))
+            $40, $41, $42, coalesce($43, $19), $44, $45)
          on conflict (id) do update set
             requester_id = excluded.requester_id, requester_name = excluded.requester_name,
             dependencia = excluded.dependencia, location = excluded.location,
@@ -93,7 +93,9 @@ macro_rules! upsert_ticket_sql {
             survey_timeliness = excluded.survey_timeliness,
             survey_treatment = excluded.survey_treatment,
             survey_solution = excluded.survey_solution, heads = excluded.heads,
-            updated_at = coalesce($43, tickets.updated_at)"
+            updated_at = coalesce($43, tickets.updated_at),
+            response_warn_at = excluded.response_warn_at,
+            resolution_warn_at = excluded.resolution_warn_at"
     };
 }
 
@@ -149,6 +151,8 @@ fn ticket_args<'a>(
         .bind(t.survey_solution)
         .bind(&t.heads)
         .bind(updated_at)
+        .bind(t.response_warn_at)
+        .bind(t.resolution_warn_at)
 }
 
 /// The statements that write a ticket's other rows: each list is deleted and written again when
@@ -239,7 +243,7 @@ const UPDATE_UNINDEXED_COLUMNS: &str = "update tickets set
         summary = $10, priority = $12, mode = $13, assignee_name = $15,
         assignee_role = (select role from users where id = $14), registered_by = $16,
         flags = $17, flag_kinds = $18, triaged_at = $20, responded_at = $21,
-        response_due = $22, resolution_due = $23, resolution = $25, next_visit_at = $28,
+        resolution = $25, next_visit_at = $28,
         visits = $29, absent_visits = $30, workshop_sends = $31, contractor_sends = $32,
         equipment_returns = $33, reopened = $34, duplicate_of = $35, report_summary = $36,
         survey_at = $37, survey_channel = $38, survey_timeliness = $39,
@@ -254,14 +258,17 @@ const UPDATE_INDEXED_COLUMNS: &str = "update tickets set
         requester_id = (select id from users where id = $3),
         dependencia = (select code from dependencias where code = $5), state = $11,
         assignee_id = (select id from users where id = $14), created_at = $19,
-        resolved_at = $24, closed_at = $26, cancelled_at = $27
+        resolved_at = $24, closed_at = $26, cancelled_at = $27, response_due = $22,
+        resolution_due = $23, response_warn_at = $44, resolution_warn_at = $45
      where id = $1
        and (requester_id is not (select id from users where id = $3)
             or dependencia is not (select code from dependencias where code = $5)
             or state is not $11
             or assignee_id is not (select id from users where id = $14)
             or created_at is not $19 or resolved_at is not $24
-            or closed_at is not $26 or cancelled_at is not $27)";
+            or closed_at is not $26 or cancelled_at is not $27
+            or response_due is not $22 or resolution_due is not $23
+            or response_warn_at is not $44 or resolution_warn_at is not $45)";
 
 /// Writes ticket `id`'s rows from `p` (numbering a new ticket) and returns its number: its own
 /// row, and each list of rows that `lists` says changed. `known` is its number when the caller
@@ -538,6 +545,59 @@ impl Store {
         }
     }
 
+    /// The tickets with a running SLA clock (what a new calendar may move).
+    pub async fn running_clock_tickets(&self) -> Result<Vec<String>> {
+        with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "select id from tickets where response_warn_at is not null
+                 union select id from tickets where resolution_warn_at is not null",
+            )
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Rewrites a ticket's rows from `p` if they were computed from the same document heads (no
+    /// change was committed since the document was read); whether it did. For rows whose inputs
+    /// other than the document changed (the office's calendar).
+    pub async fn rewrite_projection(&self, doc_id: &str, p: &Projection) -> Result<bool> {
+        async fn same_heads_then_write<T: Tx>(
+            tx: &mut T,
+            id: &str,
+            p: &Projection,
+        ) -> Result<bool> {
+            let select = if T::SQLITE {
+                "select heads from tickets where id = $1"
+            } else {
+                "select heads from tickets where id = $1 for update"
+            };
+            let stored = tx.fetch::<String>(select, &Args::new().bind(id)).await?;
+            if stored.as_deref() != Some(p.ticket.heads.as_str()) {
+                return Ok(false);
+            }
+            write_rows(tx, id, p, ChangedLists::ALL, None, None).await?;
+            Ok(true)
+        }
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                let (id, p) = (doc_id.to_owned(), p.clone());
+                writer
+                    .run(move |conn| {
+                        transaction(conn, |conn| {
+                            ready(same_heads_then_write(&mut SqliteTx(conn), &id, &p))
+                        })
+                    })
+                    .await
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let done = same_heads_then_write(&mut PgTx(&mut tx), doc_id, p).await?;
+                tx.commit().await?;
+                Ok(done)
+            }
+        }
+    }
+
     /// Records that a user's device reached the server.
     pub async fn touch_device(&self, user_id: &str, device: &str) -> Result<()> {
         with_pool!(self, pool => {
@@ -577,21 +637,21 @@ async fn commit_in_one_statement(
     number: &str,
     instance: &str,
 ) -> Result<Committed> {
-    // `$1` to `$43` are the ticket's row; `$1` is also the document's id and `$43` the time.
+    // `$1` to `$45` are the ticket's row; `$1` is also the document's id and `$43` the time.
     // The chunk is inserted from the `notice` row, so the announcement of the change to the
-    // other replicas (`$49`, see `CHANGES_CHANNEL`) is part of the statement: a select that
+    // other replicas (`$51`, see `CHANGES_CHANNEL`) is part of the statement: a select that
     // nothing reads would never run.
     const SQL: &str = concat!(
         "with ticket as (",
         upsert_ticket_sql!(),
         "), audit as (
            insert into change_audit (document_id, hash, actor, user_id, device, received_at)
-           select $1, a ->> 0, a ->> 1, (select id from users where id = $46), $47, $43
-           from json_array_elements($48::json) a
+           select $1, a ->> 0, a ->> 1, (select id from users where id = $48), $49, $43
+           from json_array_elements($50::json) a
            on conflict (document_id, hash) do nothing),
-         notice as (select pg_notify('campo_changes', $49))
+         notice as (select pg_notify('campo_changes', $51))
          insert into doc_chunks (doc_id, kind, data, created_at)
-         select $1, $44, $45, $43 from notice
+         select $1, $46, $47, $43 from notice
          returning id"
     );
     let audit: Vec<[&str; 2]> = commit
@@ -636,7 +696,7 @@ mod tests {
         let ticket = TicketDoc::hydrate_from(doc).expect("a ticket");
         let sla = Sla::default();
         let late = campo_shared::handover::work_after_replacement(doc, &ticket);
-        project(&ticket, &late, &doc.get_heads(), &sla.policy, &sla.calendar)
+        project(&ticket, &late, &doc.get_heads(), &sla)
     }
 
     fn audit(doc: &Automerge, after: &[automerge::ChangeHash]) -> Vec<AuditEntry> {

@@ -31,6 +31,10 @@ pub struct TicketRow {
     pub responded_at: Option<i64>,
     pub response_due: Option<i64>,
     pub resolution_due: Option<i64>,
+    /// When the response deadline is near (the warning); `None` once that clock stopped.
+    pub response_warn_at: Option<i64>,
+    /// When the resolution deadline is near; `None` before triage and once that clock stopped.
+    pub resolution_warn_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub resolution: Option<String>,
     pub closed_at: Option<i64>,
@@ -60,8 +64,8 @@ pub(crate) const TICKET_COLUMNS: &str =
     "id, number, requester_id, requester_name, dependencia, location,
     channel, external_ref, category, summary, state, priority, mode, assignee_id, assignee_name,
     assignee_role, registered_by, flags, flag_kinds, created_at, triaged_at, responded_at,
-    response_due, resolution_due, resolved_at, resolution, closed_at, cancelled_at, next_visit_at,
-    visits, absent_visits, workshop_sends, contractor_sends, equipment_returns, reopened,
+    response_due, resolution_due, response_warn_at, resolution_warn_at, resolved_at, resolution,
+    closed_at, cancelled_at, next_visit_at, visits, absent_visits, workshop_sends, contractor_sends, equipment_returns, reopened,
     duplicate_of, report_summary, survey_at, survey_channel, survey_timeliness, survey_treatment,
     survey_solution, heads, updated_at,
     case when state in ('en_taller', 'con_contratista')

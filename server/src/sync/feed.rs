@@ -31,11 +31,19 @@ use sqlx::postgres::PgListener;
 use super::DocChanged;
 use crate::AppState;
 use crate::projection::Audience;
-use crate::store::{BOARDS_CHANNEL, CHANGES_CHANNEL, LOGINS_CHANNEL};
+use crate::store::{BOARDS_CHANNEL, CHANGES_CHANNEL, LOGINS_CHANNEL, SETTINGS_CHANNEL};
 
 /// How often a replica with an open board tells the others (well within the board's resume
 /// window, ten minutes).
 const BOARD_WATCHED_EVERY: Duration = Duration::from_secs(60);
+
+/// Every channel a replica listens on.
+const CHANNELS: [&str; 4] = [
+    CHANGES_CHANNEL,
+    LOGINS_CHANNEL,
+    BOARDS_CHANNEL,
+    SETTINGS_CHANNEL,
+];
 
 /// Pause before listening again after the connection failed.
 const RETRY: Duration = Duration::from_secs(1);
@@ -80,9 +88,7 @@ pub fn spawn(state: AppState) {
 /// Listens until the connection fails (an error) or the server stops (`Ok`).
 async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener
-        .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL, BOARDS_CHANNEL])
-        .await?;
+    listener.listen_all(CHANNELS).await?;
     if !first {
         caught_up(state);
     }
@@ -95,6 +101,11 @@ async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::R
         };
         match notice {
             Some(notice) if notice.channel() == LOGINS_CHANNEL => login(state, notice.payload()),
+            Some(notice) if notice.channel() == SETTINGS_CHANNEL => {
+                if notice.payload() != state.store.instance() {
+                    reload_sla(state).await;
+                }
+            }
             Some(notice) if notice.channel() == BOARDS_CHANNEL => {
                 if notice.payload() != state.store.instance() {
                     state.board.mark_watched();
@@ -105,19 +116,29 @@ async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::R
             // meanwhile are gone.
             None => {
                 tracing::warn!("change feed: connection lost; listening again");
-                listener
-                    .listen_all([CHANGES_CHANNEL, LOGINS_CHANNEL, BOARDS_CHANNEL])
-                    .await?;
+                listener.listen_all(CHANNELS).await?;
                 caught_up(state);
             }
         }
     }
 }
 
-/// After a gap in the feed: every loaded document reads the store, every board its snapshot.
+/// After a gap in the feed: every loaded document reads the store, every board its snapshot,
+/// and the SLA settings are read again.
 fn caught_up(state: &AppState) {
     state.documents.refresh_all();
     state.board.reset();
+    let state = state.clone();
+    tokio::spawn(async move { reload_sla(&state).await });
+}
+
+/// Another replica changed the SLA policy or the closures: this one reads them (the replica that
+/// changed them brings the running cases' rows up to date).
+async fn reload_sla(state: &AppState) {
+    match state.store.sla().await {
+        Ok(sla) => state.documents.set_sla(sla),
+        Err(err) => tracing::warn!(%err, "could not read the SLA settings again"),
+    }
 }
 
 /// One notice: `{instance} {document id}`.

@@ -107,10 +107,24 @@ pub async fn act(
                 )
                 .into());
             }
+            // A case's deadlines change only by an explicit re-triage, with its reason on record.
+            let retriage = row
+                .priority
+                .as_deref()
+                .is_some_and(|before| before != priority.as_str() || body.resolution_due.is_some());
+            let reason = if retriage {
+                Some(reason(
+                    &body,
+                    "el motivo del cambio de prioridad o de plazo",
+                )?)
+            } else {
+                optional_text(body.reason.as_deref(), "reason", REASON_MAX)?
+            };
             EventData {
                 priority: Some(priority),
                 mode: body.mode,
                 resolution_due: body.resolution_due,
+                reason,
                 ..EventData::default()
             }
         }

@@ -345,6 +345,36 @@ pub struct Detail {
     /// history and the comments show names, never ids.
     #[schema(value_type = Vec<crate::integration::openapi::PersonSchema>)]
     people: Vec<Person>,
+    /// Both clocks against the promise made at reception.
+    #[schema(value_type = Object)]
+    sla: SlaView,
+}
+
+/// A case's two clocks as the case view shows them.
+#[derive(Serialize)]
+struct SlaView {
+    /// When the policy that measures the case took effect (0: the first version).
+    policy_from: i64,
+    /// The policy's warning share, in percent.
+    warn_percent: i64,
+    /// The times the clock of resolution stopped while the official was away, as intervals.
+    pauses: Vec<PauseView>,
+    /// Escalations sent: `{clock: respuesta|solucion, level: aviso|vencido}`.
+    escalations: Vec<EscalationView>,
+}
+
+#[derive(Serialize)]
+struct PauseView {
+    start: i64,
+    end: Option<i64>,
+    /// Why the clock stopped: `usuario_ausente`.
+    reason: &'static str,
+}
+
+#[derive(Serialize)]
+struct EscalationView {
+    clock: String,
+    level: String,
 }
 
 /// The user ids a ticket document names as the authors of what it holds.
@@ -420,11 +450,41 @@ pub async fn detail(
             });
         }
     }
+    let sla = state.documents.sla();
+    let version = sla.at(row.created_at);
+    let paused = version.policy.pause_while_user_absent;
+    let sla = SlaView {
+        policy_from: version.effective_from,
+        warn_percent: version.policy.warn_percent,
+        pauses: if paused {
+            state
+                .store
+                .ticket_pauses(&row.id)
+                .await?
+                .into_iter()
+                .map(|(start, end)| PauseView {
+                    start,
+                    end,
+                    reason: "usuario_ausente",
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        escalations: state
+            .store
+            .escalations_of(&row.id)
+            .await?
+            .into_iter()
+            .map(|(clock, level)| EscalationView { clock, level })
+            .collect(),
+    };
     Ok(Json(Detail {
         people,
         ticket: row.into(),
         visits,
         equipment,
+        sla,
     }))
 }
 

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use campo_shared::account::{Email, FieldError, FullName, Username};
 use campo_shared::ids::DependenciaCode;
+use campo_shared::limits::capitalise;
 use campo_shared::role::Role;
 
 use crate::api::accounts::parse_document;
@@ -290,14 +291,6 @@ fn optional<T>(
         (true, None | Some("")) => Some(Some(None)),
         (true, Some(value)) => parse(value).map(|v| Some(Some(v))),
     }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -25,4 +25,5 @@ mod photos;
 mod replicas;
 mod reports;
 mod settings;
+mod sla;
 mod user_import;

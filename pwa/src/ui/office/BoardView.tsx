@@ -13,7 +13,8 @@ import {
   cardFlags,
   columns,
   contactAge,
-  countdown,
+  countdowns,
+  worst,
   dueText,
   filterTickets,
   fromTicketRow,
@@ -60,10 +61,10 @@ function Card(props: {
   onAssign: (ticket: BoardTicket, worker: FieldWorker) => void
 }) {
   const tk = props.ticket
-  const c = countdown(tk, props.now, calendar.value, slaPolicy.value.targets, slaPolicy.value.pause_while_user_absent)
+  const clocks = countdowns(tk, props.now, calendar.value, slaPolicy.value.targets, slaPolicy.value.pause_while_user_absent)
+  const c = worst(clocks)
   const canAssign = allowed("coordinador", tk.state, "asignada")
   const open = () => go(`/casos/${tk.id}`)
-  const due = c ? dueText(c) : null
   const flags = cardFlags(tk)
   return (
     <li
@@ -93,12 +94,17 @@ function Card(props: {
       <p class={`meta assignee${tk.assignee_name ? "" : " none"}`}>
         {tk.assignee_name ? t.board.assignedTo(tk.assignee_name) : t.board.unassigned}
       </p>
-      {due && (
-        <p class={`due ${c?.level ?? ""}`} title={c?.level === "warn" ? t.board.nearDeadline : undefined}>
-          {c?.level === "warn" && <span aria-hidden="true">⚠ </span>}
-          {due}
+      {clocks.map(clock => (
+        <p
+          key={clock.kind}
+          class={`due ${clock.level}`}
+          data-clock={clock.kind}
+          title={clock.level === "warn" ? t.board.nearDeadline : undefined}
+        >
+          {clock.level === "warn" && <span aria-hidden="true">⚠ </span>}
+          {dueText(clock)}
         </p>
-      )}
+      ))}
       {(flags.length > 0 || tk.next_visit_at) && (
         <p class="flags">
           {flags.includes("formerAssignee") && <span class="flag bad">{t.board.formerAssignee}</span>}

@@ -1,5 +1,6 @@
-// The office's settings: the SLA targets per priority, the working hours and the absent-user
-// pause (GET/PUT /api/settings/sla); the request categories the forms offer (GET/PUT
+// The office's settings: the SLA targets per priority, the reception target, the warning share,
+// the working hours and the absent-user pause (GET/PUT /api/settings/sla; its history, the
+// office's closures by decree and the escalation's second level in CalendarSettings.tsx); the request categories the forms offer (GET/PUT
 // /api/settings/categories); the users (list, create, enable or disable, set a password, import
 // from CSV in UsersImport.tsx) and the dependencias (list, create); the integration tokens
 // (TokensSettings.tsx).
@@ -14,6 +15,7 @@ import { FormError, type UserView, listUsers, messageOf, send } from "../../offi
 import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
 import { DependenciaSelect, Field, focusFirstError } from "../common"
+import { Closures, EscalationSettings, PolicyHistory } from "./CalendarSettings"
 import { TokensSettings } from "./TokensSettings"
 import { UsersImport } from "./UsersImport"
 import "./office.css"
@@ -37,6 +39,7 @@ function SlaSettings() {
   const [invalid, setInvalid] = useState<string[]>([])
   const [feedback, setFeedback] = useState<Feedback>(null)
   const [busy, setBusy] = useState(false)
+  const [version, setVersion] = useState(0)
 
   useEffect(() => {
     getJson<SlaPolicy>("/api/settings/sla").then(
@@ -73,6 +76,7 @@ function SlaSettings() {
       const saved = await send<SlaPolicy>("PUT", "/api/settings/sla", result.policy)
       setForm(toForm(saved))
       setFeedback({ kind: "ok", text: t.settings.slaSaved })
+      setVersion(v => v + 1)
       void loadPolicy()
       void refreshCalendar()
     } catch (err) {
@@ -120,6 +124,26 @@ function SlaSettings() {
             ))}
           </tbody>
         </table>
+      </div>
+      <div class="form-row">
+        <Field label={t.settings.reception} error={invalid.includes("reception") ? t.settings.hoursInvalid : undefined}>
+          <input
+            name="reception"
+            inputMode="decimal"
+            aria-invalid={invalid.includes("reception") || undefined}
+            value={form.reception}
+            onInput={e => setForm({ ...form, reception: e.currentTarget.value })}
+          />
+        </Field>
+        <Field label={t.settings.warn} error={invalid.includes("warn") ? t.settings.warnInvalid : undefined}>
+          <input
+            name="warn"
+            inputMode="numeric"
+            aria-invalid={invalid.includes("warn") || undefined}
+            value={form.warn}
+            onInput={e => setForm({ ...form, warn: e.currentTarget.value })}
+          />
+        </Field>
       </div>
       <label class="check">
         <input type="checkbox" name="pause" checked={form.pause} onChange={e => setForm({ ...form, pause: e.currentTarget.checked })} />
@@ -564,6 +588,14 @@ export function SettingsView() {
         <section aria-label={t.settings.categoriesTitle}>
           <h2>{t.settings.categoriesTitle}</h2>
           <Categories />
+        </section>
+        <section aria-label={t.settings.closuresTitle}>
+          <h2>{t.settings.closuresTitle}</h2>
+          <Closures />
+        </section>
+        <section aria-label={t.settings.escalationTitle}>
+          <h2>{t.settings.escalationTitle}</h2>
+          <EscalationSettings />
         </section>
       </div>
       <section aria-label={t.settings.usersTitle}>

@@ -30,9 +30,36 @@ interface TicketRow {
   external_ref: string | null
   assignee_id: string | null
   assignee_name: string | null
+  created_at: number
   responded_at: number | null
+  resolved_at: number | null
   response_due: number | null
   resolution_due: number | null
+  /** Set while each clock runs (when the coordinators are warned); null once it stopped. */
+  response_warn_at?: number | null
+  resolution_warn_at?: number | null
+  /** Both clocks against the promise made at reception (older servers: absent). */
+  sla?: {
+    policy_from: number
+    warn_percent: number
+    pauses: { start: number; end: number | null; reason: string }[]
+    escalations: { clock: "respuesta" | "solucion"; level: "aviso" | "vencido" }[]
+  }
+}
+
+/** What one clock says: met or missed (with when), or running (the deadline and the warning). */
+function ClockFact(props: { done: number | null; due: number | null; warnAt: number | null | undefined; label: string; name: string }) {
+  const { done, due, warnAt } = props
+  let text: string
+  if (due === null) text = t.intake.noDeadline
+  else if (done !== null) text = (done <= due ? t.intake.clockMet : t.intake.clockMissed)(formatDateTime(done), formatDateTime(due))
+  else text = t.intake.clockRunning(formatDateTime(due), warnAt ? formatDateTime(warnAt) : null)
+  return (
+    <>
+      <dt>{props.label}</dt>
+      <dd data-field={props.name}>{text}</dd>
+    </>
+  )
 }
 
 type Feedback = { kind: "ok" | "error"; text: string } | null
@@ -95,6 +122,7 @@ export function TriagePanel(props: { id: string }) {
   const [official, setOfficial] = useState("")
   const [duplicateOf, setDuplicateOf] = useState("")
   const [duplicateNote, setDuplicateNote] = useState("")
+  const [retriageReason, setRetriageReason] = useState("")
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
   const events = doc?.events.length ?? 0
 
@@ -186,14 +214,16 @@ export function TriagePanel(props: { id: string }) {
     const errors: Record<string, string> = {}
     if (!mode) errors.mode = t.intake.chooseMode
     if (!priority) errors.priority = t.intake.choosePriority
+    const retriage = row !== null && row.priority !== null && priority !== row.priority
+    if (retriage && !retriageReason.trim()) errors.retriage = t.intake.retriageReasonRequired
     setFieldErrors(errors)
     if (Object.keys(errors).length > 0) return focusFirstError(e.currentTarget)
     const m = mode as Mode
     const p = priority as Priority
-    const steps: Action[] = registered
-      ? [{ action: "aceptada", mode: m }, { action: "priorizada", priority: p, mode: m }]
-      : [{ action: "priorizada", priority: p, mode: m }]
-    void run(...steps)
+    const prioritised: Action = { action: "priorizada", priority: p, mode: m }
+    if (retriage) prioritised.reason = retriageReason.trim()
+    const steps: Action[] = registered ? [{ action: "aceptada", mode: m }, prioritised] : [prioritised]
+    void run(...steps).then(ok => ok && setRetriageReason(""))
   }
 
   return (
@@ -213,16 +243,48 @@ export function TriagePanel(props: { id: string }) {
         <dd>{row.mode ? modeLabel[row.mode] : "—"}</dd>
         <dt>{t.intake.assignee}</dt>
         <dd data-field="assignee">{row.assignee_name ?? t.intake.unassigned}</dd>
-        <dt>{t.intake.responseDue}</dt>
-        <dd data-field="response-due">
-          {row.responded_at !== null
-            ? t.intake.responded(formatDateTime(row.responded_at))
-            : row.response_due !== null
-              ? formatDateTime(row.response_due)
-              : t.intake.noDeadline}
-        </dd>
-        <dt>{t.intake.resolutionDue}</dt>
-        <dd data-field="resolution-due">{row.resolution_due !== null ? formatDateTime(row.resolution_due) : t.intake.noDeadline}</dd>
+        <dt>{t.intake.received}</dt>
+        <dd data-field="received">{formatDateTime(row.created_at)}</dd>
+        <ClockFact
+          label={t.intake.responseDue}
+          name="response-due"
+          done={row.responded_at ?? row.resolved_at}
+          due={row.response_due}
+          warnAt={row.response_warn_at}
+        />
+        <ClockFact
+          label={t.intake.resolutionDue}
+          name="resolution-due"
+          done={row.resolved_at}
+          due={row.resolution_due}
+          warnAt={row.resolution_warn_at}
+        />
+        {row.sla && row.sla.pauses.length > 0 && (
+          <>
+            <dt>{t.intake.pauses}</dt>
+            <dd data-field="pauses">
+              <ul>
+                {row.sla.pauses.map(p => (
+                  <li key={p.start}>{t.intake.pause(formatDateTime(p.start), p.end !== null ? formatDateTime(p.end) : null)}</li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+        {row.sla && row.sla.escalations.length > 0 && (
+          <>
+            <dt>{t.intake.escalations}</dt>
+            <dd data-field="escalations">
+              {row.sla.escalations.map(e => t.intake.escalation[`${e.clock}_${e.level}`]).join(" · ")}
+            </dd>
+          </>
+        )}
+        {row.sla && (
+          <>
+            <dt>{t.intake.policy}</dt>
+            <dd data-field="policy">{row.sla.policy_from > 0 ? t.intake.policySince(formatDateTime(row.sla.policy_from)) : t.intake.policyFirst}</dd>
+          </>
+        )}
         <dt>{t.ticket.channel}</dt>
         <dd>
           {channelLabel[row.channel] ?? row.channel}
@@ -284,6 +346,16 @@ export function TriagePanel(props: { id: string }) {
               </select>
             </Field>
           </div>
+          {row.priority !== null && priority !== "" && priority !== row.priority && (
+            <Field label={t.intake.retriageReason} error={fieldErrors.retriage}>
+              <textarea
+                name="retriage-reason"
+                maxLength={LIMITS.text.reason}
+                value={retriageReason}
+                onInput={e => setRetriageReason(e.currentTarget.value)}
+              />
+            </Field>
+          )}
           <button type="submit" class="primary" disabled={busy}>
             {busy ? t.intake.working : registered ? t.intake.accept : t.intake.saveTriage}
           </button>

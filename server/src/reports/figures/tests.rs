@@ -211,6 +211,7 @@ fn sla_compliance_across_the_holiday() {
             late: 2,
             rate: Some(75.0),
             overdue_open: 0,
+            running: 0,
         }
     );
     // Resolutions in October: T1, T2, T3, T4, T6 (across the holiday), T10 on time; T5, T7 late.
@@ -222,6 +223,7 @@ fn sla_compliance_across_the_holiday() {
             late: 2,
             rate: Some(75.0),
             overdue_open: 2,
+            running: 0,
         }
     );
     // Business minutes from triage to response: T1 30, T2 30, T3 60, T4 60, T5 270 (08–12 and
@@ -233,6 +235,7 @@ fn sla_compliance_across_the_holiday() {
             count: 8,
             average_hours: Some(1.6),
             median_hours: Some(1.0),
+            p90_hours: Some(4.5),
         }
     );
     // To resolution, less the business time spent waiting for an absent user (the default
@@ -251,6 +254,7 @@ fn sla_compliance_across_the_holiday() {
             count: 8,
             average_hours: Some(10.8),
             median_hours: Some(8.5),
+            p90_hours: Some(26.0),
         }
     );
 }
@@ -266,6 +270,7 @@ fn without_pauses_the_absences_count_as_resolution_time() {
             count: 8,
             average_hours: Some(13.8),
             median_hours: Some(11.0),
+            p90_hours: Some(26.0),
         }
     );
     // Responses never pause.

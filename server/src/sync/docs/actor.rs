@@ -204,13 +204,7 @@ impl DocActor {
             Some(hydrated) => {
                 let late = guarded(|| handover::work_after_replacement(&doc, &hydrated.ticket))?;
                 let sla = self.hub.sla();
-                Some(project(
-                    &hydrated.ticket,
-                    &late,
-                    &stored.heads,
-                    &sla.policy,
-                    &sla.calendar,
-                ))
+                Some(project(&hydrated.ticket, &late, &stored.heads, &sla))
             }
             None => None,
         };
@@ -377,13 +371,7 @@ impl DocActor {
                 return;
             };
             let sla = self.hub.sla();
-            let projection = project(
-                &ticket.ticket,
-                &late,
-                &self.stored.heads,
-                &sla.policy,
-                &sla.calendar,
-            );
+            let projection = project(&ticket.ticket, &late, &self.stored.heads, &sla);
             let audience_changed = self
                 .projection
                 .as_ref()

@@ -65,13 +65,7 @@ impl DocActor {
                     }
                 };
                 let sla = self.hub.sla();
-                Some(project(
-                    &ticket.ticket,
-                    &late,
-                    &heads,
-                    &sla.policy,
-                    &sla.calendar,
-                ))
+                Some(project(&ticket.ticket, &late, &heads, &sla))
             }
             None => None,
         };
