@@ -166,7 +166,8 @@ describe("SLA clocks", () => {
   it("counts both clocks down from reception, in business time", () => {
     expect(clocks(alta, monday(9))).toEqual([
       { kind: "response", remainingMs: 60 * MIN, level: "ok" },
-      { kind: "resolution", remainingMs: 7 * 60 * MIN, level: "ok" },
+      // 09:00 to 17:00 less the lunch break.
+      { kind: "resolution", remainingMs: 6 * 60 * MIN, level: "ok" },
     ])
   })
 
@@ -245,7 +246,15 @@ describe("SLA settings form", () => {
     const form = toForm(policy)
     expect(form.hours.media).toEqual({ response: "4", resolution: "24" })
     expect(form.windows[0]).toEqual({ day: "Tue", start: "14:00", end: "18:00" })
-    expect(fromForm(form)).toEqual({ policy: { ...policy, windows: [policy.windows[1], policy.windows[0]] } })
+    // An older server's policy gets the default reception target and warning share.
+    expect(fromForm(form)).toEqual({
+      policy: { ...policy, windows: [policy.windows[1], policy.windows[0]], reception_minutes: 120, warn_percent: 75 },
+    })
+    form.reception = "0,5"
+    form.warn = "100"
+    expect(fromForm(form)).toEqual({ invalid: ["warn"] })
+    form.warn = "80"
+    expect(fromForm(form)).toMatchObject({ policy: { reception_minutes: 30, warn_percent: 80 } })
   })
 
   it("names every invalid field instead of sending", () => {
