@@ -22,6 +22,7 @@ async fn phoned_request(coordinator: &Client, official_id: &str, text: &str) -> 
         .post(
             "/api/tickets",
             &json!({"description": text, "category": "Hardware", "channel": "phone",
+                    "location": "Edificio central, piso 2",
                     "requester_id": official_id}),
         )
         .await;
