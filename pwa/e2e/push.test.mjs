@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict"
 import { after, test } from "node:test"
-import { Campo, launch, logIn, phone, waitForServiceWorker } from "./support.mjs"
+import { Campo, assertAccessible, launch, logIn, phone, waitForServiceWorker } from "./support.mjs"
 
 const cleanup = []
 after(async () => {
@@ -44,6 +44,7 @@ test("the agenda offers push, tells a refused permission, and the service worker
   // This Chromium has no push service: the app tells it instead of pretending.
   await page.getByRole("alert").filter({ hasText: "No se pudieron activar los avisos" }).waitFor()
   await page.getByRole("button", { name: "Recibir avisos en este teléfono" }).waitFor()
+  await assertAccessible(page, "the agenda with the push control")
 
   // A push reaches the service worker: a notification with the title and the case number, which
   // opens the case.
