@@ -486,3 +486,52 @@ async fn subscriptions(db: &TestDb, endpoint: &str) -> i64 {
         }
     }
 }
+
+/// Two replicas on one PostgreSQL: the second starts after an assignment the first pushed, scans
+/// the recent tickets as every replica does at start, and does not push it again; an assignment
+/// made through it is pushed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_replica_does_not_push_again() {
+    let push = PushEndpoint::start().await;
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (_first, base_a) = campo_tests::spawn_campo(&db, &[], &[]).await.unwrap();
+    let login = |base: &str, username: &str| {
+        let client = Client::new(base.to_owned());
+        let username = username.to_owned();
+        async move {
+            client.login(&username, DEMO_PASSWORD).await.unwrap();
+            client
+        }
+    };
+    let official = login(&base_a, "mlopez").await;
+    let coordinator = login(&base_a, "coordinador").await;
+    let tecnico = login(&base_a, "tecnico1").await;
+    let browser = Browser::new().await;
+    let endpoint = push.endpoint("phone");
+    let subscribed = tecnico
+        .post("/api/push/subscriptions", &browser.subscription(&endpoint))
+        .await;
+    assert_eq!(subscribed.status, 201, "{}", subscribed.body);
+    let me = user_id(&coordinator, "tecnico", "tecnico1").await;
+    assigned_case(&official, &coordinator, &me, "El monitor parpadea.").await;
+    push.wait("phone", 1).await;
+
+    let (_second, base_b) = campo_tests::spawn_campo(&db, &[], &[]).await.unwrap();
+    let official = login(&base_b, "mlopez").await;
+    let coordinator = login(&base_b, "coordinador").await;
+    let (_, number) = assigned_case(&official, &coordinator, &me, "El mouse no responde.").await;
+    let received = push.wait("phone", 2).await;
+    let key = server_key(&coordinator).await;
+    let opened = browser.open(&received[1], &endpoint, &key).await;
+    assert_eq!(
+        opened["message"]["number"],
+        number.as_str(),
+        "one key on both replicas"
+    );
+    assert_eq!(
+        push.received("phone").len(),
+        2,
+        "each assignment pushed once"
+    );
+}
