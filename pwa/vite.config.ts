@@ -57,6 +57,8 @@ export default defineConfig({
         navigateFallback: "/index.html",
         navigateFallbackDenylist: [/^\/api\//, /^\/sync/, /^\/e\//, /^\/healthz/],
         cleanupOutdatedCaches: true,
+        // Web Push: the `push` and `notificationclick` handlers (public/push-sw.js).
+        importScripts: ["/push-sw.js"],
       },
     }),
   ],

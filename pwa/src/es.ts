@@ -734,6 +734,24 @@ export const t = {
     revisit: (when: string) => `Revisita programada: ${when}`,
   },
 
+  push: {
+    label: "Avisos en este teléfono",
+    enable: "Recibir avisos en este teléfono",
+    working: "Activando los avisos…",
+    on: "Este teléfono recibe un aviso cuando le asignan un caso, aunque Campo esté cerrado.",
+    disable: "Dejar de recibir avisos",
+    denied:
+      "Los avisos de Campo están bloqueados en este navegador (permiso denegado). Para recibirlos, " +
+      "permita las notificaciones de este sitio en la configuración del navegador y vuelva a abrir Campo.",
+    unsupported:
+      "Este navegador no puede recibir avisos con Campo cerrado. En Android use Chrome o Firefox; " +
+      "en iPhone, agregue Campo a la pantalla de inicio.",
+    insecure: "Los avisos solo funcionan cuando Campo se abre con una dirección https://.",
+    failed: "No se pudieron activar los avisos. Intente de nuevo en un momento.",
+    dismissed: "No se activaron los avisos: el navegador no recibió respuesta al permiso. Toque de nuevo para intentarlo.",
+    offline: "Sin conexión: los avisos se activan con señal.",
+  },
+
   ticket: {
     notAvailable:
       "Este caso no está en el teléfono y no hay conexión. Ábralo una vez con señal para tenerlo sin conexión.",

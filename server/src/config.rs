@@ -65,6 +65,9 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// The organisation named on stickers and reports (`CAMPO_ORGANISATION`).
     pub organisation: String,
+    /// The contact given to browsers' push services in every Web Push (`mailto:…` or
+    /// `https://…`, `CAMPO_PUSH_SUBJECT`); `None`: see [`Config::push_subject`].
+    pub push_subject: Option<String>,
     /// What one sync connection and one document may use (`CAMPO_SYNC_…`).
     pub sync_limits: Limits,
     /// The office's directory for logins (`CAMPO_LDAP_…`); `None` without `CAMPO_LDAP_URL`.
@@ -395,6 +398,16 @@ impl Config {
         let organisation = read
             .optional("CAMPO_ORGANISATION", |text| Ok(text.to_owned()))
             .unwrap_or_else(|| DEFAULT_ORGANISATION.to_owned());
+        let push_subject =
+            read.optional("CAMPO_PUSH_SUBJECT", |text| {
+                push_subject_ok(text).then(|| text.to_owned()).ok_or_else(|| {
+                invalid(
+                    text,
+                    "una dirección de contacto para los servicios de notificaciones, mailto: o \
+                     https://, por ejemplo mailto:soporte@gobernacion.gov.co",
+                )
+            })
+            });
         let defaults = Limits::default();
         let idle_secs: u32 = read.positive(
             "CAMPO_SYNC_IDLE_SECS",
@@ -462,6 +475,7 @@ impl Config {
             imap_max_message_bytes,
             trusted_proxies,
             organisation,
+            push_subject,
             sync_limits,
             ldap,
             glpi,
@@ -520,6 +534,10 @@ impl Config {
             ),
             ("CAMPO_TRUSTED_PROXIES", self.trusted_proxies.to_string()),
             ("CAMPO_ORGANISATION", self.organisation.clone()),
+            (
+                "CAMPO_PUSH_SUBJECT",
+                self.push_subject.clone().unwrap_or_default(),
+            ),
             (
                 "CAMPO_METRICS_TOKEN",
                 self.metrics_token
@@ -633,6 +651,22 @@ impl Config {
         variables
     }
 
+    /// The contact in Web Push tokens (RFC 8292 `sub`): `CAMPO_PUSH_SUBJECT`, else the public
+    /// address, else the sender of the e-mail notifications, else a placeholder that tells a
+    /// push service's operator nothing but is well formed.
+    pub fn push_subject(&self) -> String {
+        if let Some(subject) = &self.push_subject {
+            return subject.clone();
+        }
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        match &self.smtp_from {
+            Some(from) => format!("mailto:{}", from.email),
+            None => "mailto:campo@campo.invalid".to_owned(),
+        }
+    }
+
     /// True when Campo is reached over HTTPS.
     pub fn https(&self) -> bool {
         self.public_url
@@ -728,6 +762,14 @@ fn public_url_ok(text: &str) -> bool {
         && host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+}
+
+/// `mailto:` and an address, or `https://` and a host: what RFC 8292 asks of a contact.
+fn push_subject_ok(text: &str) -> bool {
+    if let Some(address) = text.strip_prefix("mailto:") {
+        return address.parse::<lettre::Address>().is_ok();
+    }
+    reqwest::Url::parse(text).is_ok_and(|url| url.scheme() == "https" && url.host().is_some())
 }
 
 /// The URL with its password, if any, replaced by `***`: in the user information

@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod notify;
 pub mod pdfdoc;
 pub mod projection;
+pub mod push;
 pub mod reports;
 pub mod reproject;
 pub mod store;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(board::router())
         .merge(reports::router())
         .merge(notify::router())
+        .merge(push::router())
         .merge(integration::router())
         .merge(metrics::router())
         .fallback(web::serve_app)
@@ -140,6 +142,7 @@ pub async fn serve(
     spawn_session_sweeper(state.clone());
     notify::spawn(state.clone());
     escalation::spawn(state.clone());
+    push::spawn(state.clone());
     if let Some(directory) = state.directory.clone() {
         directory::spawn_checker(state.clone(), directory);
     }

@@ -6,6 +6,7 @@ import { fold } from "../schema"
 import { docsVersion, loadedTicket, pendingByDoc, plainDoc } from "../sync"
 import { formatDateTime, formatDuration } from "../time"
 import { Screen } from "./common"
+import { PushControl } from "./PushControl"
 import { go, ticketPath } from "./router"
 
 const PRIORITY_ORDER: Record<string, number> = { alta: 0, media: 1, baja: 2 }
@@ -82,6 +83,7 @@ export function AgendaView() {
           {t.agenda.scan}
         </button>
       </div>
+      <PushControl />
       {cached && <p class="hint">{t.agenda.fromCache(formatDateTime(cached.fetchedAt))}</p>}
       {tickets.length === 0 ? (
         <p class="empty">{t.agenda.empty}</p>

@@ -102,6 +102,7 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_IMAP_MAX_MESSAGE_BYTES=26214400\n\
              CAMPO_TRUSTED_PROXIES=\n\
              CAMPO_ORGANISATION=Secretaría TIC\n\
+             CAMPO_PUSH_SUBJECT=\n\
              CAMPO_METRICS_TOKEN=\n\
              CAMPO_LOG_FORMAT=text\n\
              CAMPO_SYNC_MAX_MESSAGE_BYTES=16777216\n\
@@ -636,4 +637,43 @@ fn glpi_is_read_whole_and_explained_when_incomplete() {
         errors.iter().all(|e| !e.contains("clave con espacios")),
         "{errors:?}"
     );
+}
+
+#[test]
+fn the_push_contact_is_given_or_derived() {
+    let given = config(&[("CAMPO_PUSH_SUBJECT", "mailto:soporte@gobernacion.gov.co")]).unwrap();
+    assert_eq!(given.push_subject(), "mailto:soporte@gobernacion.gov.co");
+    assert!(printout(&given).contains("CAMPO_PUSH_SUBJECT=mailto:soporte@gobernacion.gov.co\n"));
+    let page = config(&[(
+        "CAMPO_PUSH_SUBJECT",
+        "https://tic.gobernacion.gov.co/soporte",
+    )])
+    .unwrap();
+    assert_eq!(
+        page.push_subject(),
+        "https://tic.gobernacion.gov.co/soporte"
+    );
+    let public = config(&[("CAMPO_PUBLIC_URL", "https://campo.gobernacion.gov.co/")]).unwrap();
+    assert_eq!(public.push_subject(), "https://campo.gobernacion.gov.co");
+    let mail = config(&[
+        ("CAMPO_SMTP_URL", "smtp://127.0.0.1:25"),
+        ("CAMPO_SMTP_FROM", "Campo <campo@gobernacion.gov.co>"),
+    ])
+    .unwrap();
+    assert_eq!(mail.push_subject(), "mailto:campo@gobernacion.gov.co");
+    assert_eq!(
+        config(&[]).unwrap().push_subject(),
+        "mailto:campo@campo.invalid"
+    );
+    for bad in [
+        "soporte@gobernacion.gov.co",
+        "mailto:no es correo",
+        "http://campo.gov.co",
+    ] {
+        let errors = config(&[("CAMPO_PUSH_SUBJECT", bad)]).unwrap_err().0;
+        assert!(
+            errors[0].starts_with("CAMPO_PUSH_SUBJECT: «") && errors[0].contains("mailto:"),
+            "{errors:?}"
+        );
+    }
 }

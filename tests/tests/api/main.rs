@@ -22,6 +22,7 @@ mod mail_intake;
 mod metrics;
 mod notifications;
 mod photos;
+mod push;
 mod replicas;
 mod reports;
 mod settings;
