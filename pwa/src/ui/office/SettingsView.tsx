@@ -2,7 +2,7 @@
 // pause (GET/PUT /api/settings/sla); the request categories the forms offer (GET/PUT
 // /api/settings/categories); the users (list, create, enable or disable, set a password, import
 // from CSV in UsersImport.tsx) and the dependencias (list, create); the integration tokens
-// (TokensSettings.tsx).
+// (TokensSettings.tsx); the e-mail outbox (MailOutbox.tsx).
 
 import { useEffect, useRef, useState } from "preact/hooks"
 import { getJson } from "../../api"
@@ -14,6 +14,7 @@ import { FormError, type UserView, listUsers, messageOf, send } from "../../offi
 import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
 import { DependenciaSelect, Field, focusFirstError } from "../common"
+import { MailOutbox } from "./MailOutbox"
 import { TokensSettings } from "./TokensSettings"
 import { UsersImport } from "./UsersImport"
 import "./office.css"
@@ -573,6 +574,10 @@ export function SettingsView() {
       <section aria-label={t.tokens.title}>
         <h2>{t.tokens.title}</h2>
         <TokensSettings />
+      </section>
+      <section aria-label={t.mailOutbox.title}>
+        <h2>{t.mailOutbox.title}</h2>
+        <MailOutbox />
       </section>
     </main>
   )
