@@ -2,6 +2,7 @@
 // navigation shows the unread count, the inbox lists «Caso … asignado» as new, opening it opens
 // the case and the count drops; on his desk (another browser context, another session) the same
 // entry is already read, because the read state lives on the server. axe-core checks the inbox.
+// A coordinator sees in Ajustes the mails waiting for a mail server.
 
 import assert from "node:assert/strict"
 import { after, test } from "node:test"
@@ -73,4 +74,32 @@ test("a técnico sees a new assignment in Avisos, opens its case, and it is read
   await same.waitFor()
   assert.doesNotMatch(await same.getAttribute("class"), /unread/)
   assert.equal(await same.locator(".badge", { hasText: "Nuevo" }).count(), 0)
+})
+
+test("a coordinator sees the mail outbox in Ajustes: without a mail server the mails wait", async () => {
+  const campo = await Campo.create()
+  cleanup.push(() => campo.dispose())
+  const browser = await launch()
+  cleanup.push(() => browser.close())
+  const official = await apiAs(campo.base, "mlopez")
+  const created = await official.call("POST", "/api/tickets", {
+    description: "La impresora de la recepción no imprime.",
+    category: "Impresoras",
+    location: "Recepción, piso 1",
+  })
+  assert.equal(created.status, 201, created.text)
+  const coordinator = await apiAs(campo.base, "coordinador")
+  await until("the request's mail in the outbox", async () =>
+    (await coordinator.call("GET", "/api/notifications/outbox")).body.waiting.some(m =>
+      m.subject.includes(created.body.number),
+    ),
+  )
+
+  const page = await (await desk(browser, campo.base)).newPage()
+  await logIn(page, "coordinador", "Tablero de despacho")
+  await page.getByRole("link", { name: "Ajustes" }).click()
+  const section = page.getByRole("region", { name: "Correo saliente" })
+  await section.getByText("No hay servidor de correo configurado").waitFor()
+  await section.getByText(/\d+ correos por enviar/).waitFor()
+  await section.getByRole("cell", { name: `Solicitud ${created.body.number} recibida` }).waitFor()
 })
