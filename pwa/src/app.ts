@@ -5,6 +5,7 @@ import { effect } from "@preact/signals"
 import { clearAgenda, followAgenda, prefetch, refreshAgenda, stopFollowingAgenda } from "./agenda"
 import { refreshCalendar } from "./calendar"
 import { clearCatalog, refreshCatalog, refreshCategories, refreshDependencias } from "./catalog"
+import { refreshInbox, startInbox } from "./inbox"
 import { pendingPhotos, photoQueue, refusedPhotos, startPhotoUploads } from "./photoService"
 import { logout, recheck } from "./session"
 import { connected, loadedTickets, pendingChanges, plainDoc, refusedDocs, startRepo, unknownDocs, wipeDocuments } from "./sync"
@@ -18,6 +19,7 @@ export function startSession(): void {
   void startRepo().then(() => prefetch())
   startPhotoUploads()
   followAgenda()
+  startInbox()
   void navigator.storage?.persist?.()
   // Every time the server is reachable again: re-check the session, refresh what is cached.
   effect(() => {
@@ -29,7 +31,14 @@ export function startSession(): void {
 
 async function onlineContact(): Promise<void> {
   await recheck()
-  await Promise.all([refreshAgenda(), refreshCatalog(), refreshDependencias(), refreshCategories(), refreshCalendar()])
+  await Promise.all([
+    refreshAgenda(),
+    refreshCatalog(),
+    refreshDependencias(),
+    refreshCategories(),
+    refreshCalendar(),
+    refreshInbox(),
+  ])
 }
 
 export function hasUnsyncedWork(): boolean {

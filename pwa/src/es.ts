@@ -166,6 +166,36 @@ export const t = {
     intake: "Recepción",
     monthly: "Informe mensual",
     settings: "Ajustes",
+    inbox: "Avisos",
+    inboxUnread: "sin leer",
+  },
+
+  // The notification inbox («Avisos») and the e-mail outbox in Ajustes.
+  inbox: {
+    title: "Avisos",
+    unread: "Nuevo",
+    summary: (n: number) => (n === 0 ? "No tiene avisos sin leer." : n === 1 ? "1 aviso sin leer." : `${n} avisos sin leer.`),
+    offline: "Sin conexión: estos son los avisos de la última vez.",
+    markAll: "Marcar todos como leídos",
+    empty: "Aún no tiene avisos.",
+  },
+  mailOutbox: {
+    title: "Correo saliente",
+    noSmtp: "No hay servidor de correo configurado (CAMPO_SMTP_URL): los avisos solo se ven en la aplicación.",
+    summary: (pending: number, failing: number) =>
+      pending === 0
+        ? "No hay correos por enviar."
+        : `${pending} ${pending === 1 ? "correo por enviar" : "correos por enviar"}${failing > 0 ? `, ${failing} con fallas` : ""}.`,
+    waiting: "Por enviar",
+    sent: "Enviados recientemente",
+    to: "Para",
+    subject: "Asunto",
+    attempts: "Intentos",
+    next: "Próximo intento",
+    lastError: "Último error",
+    sentAt: "Enviado",
+    noneSent: "Aún no se ha enviado ningún correo.",
+    refresh: "Actualizar",
   },
 
   // Officials: the request form, "Mis solicitudes" and the survey of a closed case.

@@ -20,8 +20,8 @@ use crate::sync::Limits;
 
 mod integrations;
 
-pub use integrations::{GlpiConfig, LdapConfig};
-use integrations::{read_glpi, read_ldap};
+pub use integrations::{GlpiConfig, LdapConfig, NoticesConfig};
+use integrations::{read_glpi, read_ldap, read_notices};
 
 /// Everything the server needs to know at start.
 #[derive(Debug, Clone)]
@@ -80,6 +80,8 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// How log lines are written on stderr (`CAMPO_LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// The schedule of the survey reminders and the other scheduled notifications.
+    pub notices: NoticesConfig,
 }
 
 /// Where photo bytes are kept.
@@ -456,6 +458,7 @@ impl Config {
             .unwrap_or(LogFormat::Text);
         let ldap = read_ldap(&mut read);
         let glpi = read_glpi(&mut read);
+        let notices = read_notices(&mut read);
         if !read.errors.is_empty() {
             return Err(ConfigError(read.errors));
         }
@@ -481,6 +484,7 @@ impl Config {
             glpi,
             metrics_token,
             log_format,
+            notices,
         })
     }
 
@@ -646,6 +650,21 @@ impl Config {
                     g.sync_every.map_or(0, |every| every.as_secs())
                 })
                 .to_string(),
+            ),
+        ]);
+        let notices = &self.notices;
+        variables.extend([
+            (
+                "CAMPO_SURVEY_REMINDER_DAYS",
+                notices.survey_reminder_days.unwrap_or(0).to_string(),
+            ),
+            (
+                "CAMPO_CUSTODY_OVERDUE_DAYS",
+                notices.custody_overdue_days.unwrap_or(0).to_string(),
+            ),
+            (
+                "CAMPO_NOTICE_SCAN_SECS",
+                notices.scan_every.as_secs().to_string(),
             ),
         ]);
         variables

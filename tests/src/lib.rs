@@ -234,6 +234,20 @@ impl TestApp {
         Ok(Self { base, db, child })
     }
 
+    /// Like [`TestApp::start_with`], with extra environment variables too.
+    pub async fn start_env(
+        db: TestDb,
+        options: &[&str],
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let (child, base) = spawn_campo(&db, options, &env).await?;
+        Ok(Self { base, db, child })
+    }
+
     /// Stops the server with SIGTERM and waits for it to exit; returns the database.
     pub async fn stop(mut self) -> TestDb {
         if let Some(pid) = self.child.id() {

@@ -4,6 +4,7 @@ import { exportUnsynced, endSession, hasUnsyncedWork } from "../app"
 import { t } from "../es"
 import { pendingPhotos, refusedPhotos } from "../photoService"
 import type { Role } from "../schema"
+import { unreadCount } from "../inbox"
 import { grant } from "../session"
 import { pendingChanges } from "../sync"
 import { bogotaDay, formatDate } from "../time"
@@ -11,6 +12,7 @@ import { AgendaView } from "./AgendaView"
 import { ReportView, SurveyView } from "./CloseViews"
 import { RemoteResolutionView, ReturnView } from "./CustodyViews"
 import { EquipmentView } from "./EquipmentView"
+import { InboxView } from "./InboxView"
 import { Login } from "./Login"
 import { NewRequestView } from "./NewRequestView"
 import { BoardView } from "./office/BoardView"
@@ -77,20 +79,31 @@ function Logout() {
   )
 }
 
+/** The inbox's path: its link in the navigation carries the unread count. */
+const INBOX = "/avisos"
+
 /** The sections each role reaches from every screen; the first is its home. */
 const SECTIONS: Record<Role, readonly (readonly [string, string])[]> = {
   funcionario: [
     ["/", t.nav.myRequests],
     ["/solicitar", t.nav.request],
+    [INBOX, t.nav.inbox],
   ],
-  tecnico: [["/", t.nav.agenda]],
-  contratista: [["/", t.nav.agenda]],
+  tecnico: [
+    ["/", t.nav.agenda],
+    [INBOX, t.nav.inbox],
+  ],
+  contratista: [
+    ["/", t.nav.agenda],
+    [INBOX, t.nav.inbox],
+  ],
   coordinador: [
     ["/", t.nav.board],
     ["/recepcion", t.nav.intake],
     ["/informe", t.nav.monthly],
     ["/ajustes", t.nav.settings],
     ["/agenda", t.nav.agenda],
+    [INBOX, t.nav.inbox],
   ],
 }
 
@@ -98,6 +111,7 @@ function Nav(props: { role: Role; current: string }) {
   const sections = SECTIONS[props.role]
   if (sections.length < 2) return null
   const here = props.current.split("?")[0]
+  const unread = unreadCount.value
   return (
     <nav class="nav" aria-label={t.nav.label}>
       {sections.map(([to, label]) => (
@@ -111,6 +125,13 @@ function Nav(props: { role: Role; current: string }) {
           }}
         >
           {label}
+          {to === INBOX && unread > 0 && (
+            <>
+              {" "}
+              <span class="unread-count">{unread}</span>
+              <span class="visually-hidden"> {t.nav.inboxUnread}</span>
+            </>
+          )}
         </a>
       ))}
     </nav>
@@ -156,6 +177,9 @@ export function App() {
         break
       case "outbox":
         screen = <OutboxView />
+        break
+      case "inbox":
+        screen = <InboxView />
         break
       case "ticket":
         // An official follows its own request; the field roles and coordinators work on it.

@@ -34,6 +34,7 @@ export type Route =
   | { name: "settings" }
   | { name: "monthly" }
   | { name: "outbox" }
+  | { name: "inbox" }
   | { name: "notFound" }
 
 export function route(p: string): Route {
@@ -50,6 +51,7 @@ export function route(p: string): Route {
   if (parts[0] === "ajustes") return { name: "settings" }
   if (parts[0] === "informe") return { name: "monthly" }
   if (parts[0] === "pendientes") return { name: "outbox" }
+  if (parts[0] === "avisos") return { name: "inbox" }
   if (parts[0] === "escanear") return { name: "scan", ticket: params.get("caso") }
   if (parts[0] === "equipos" && parts[1]) return { name: "equipment", code: parts[1] }
   if (parts[0] === "casos" && parts[1]) {

@@ -1,6 +1,7 @@
 //! The settings of the services of the office that Campo connects to: its directory (LDAP,
-//! `CAMPO_LDAP_…`) and its GLPI (`CAMPO_GLPI_…`). Each group is read whole: without its URL the
-//! other variables of the group are an error, since they would be silently ignored.
+//! `CAMPO_LDAP_…`) and its GLPI (`CAMPO_GLPI_…`), and the schedule of the notifications Campo
+//! sends on its own (`CAMPO_SURVEY_REMINDER_DAYS`, …). Each service is read whole: without its
+//! URL the other variables of the group are an error, since they would be silently ignored.
 
 use std::fmt;
 use std::time::Duration;
@@ -286,3 +287,52 @@ const LDAP_VARIABLES: [&str; 11] = [
     "CAMPO_LDAP_TIMEOUT_SECS",
     "CAMPO_LDAP_CHECK_SECS",
 ];
+
+/// `CAMPO_SURVEY_REMINDER_DAYS` when unset.
+pub const DEFAULT_SURVEY_REMINDER_DAYS: u32 = 3;
+/// `CAMPO_CUSTODY_OVERDUE_DAYS` when unset.
+pub const DEFAULT_CUSTODY_OVERDUE_DAYS: u32 = 10;
+/// `CAMPO_NOTICE_SCAN_SECS` when unset.
+pub const DEFAULT_NOTICE_SCAN_SECS: u32 = 60;
+
+/// The schedule of the notifications Campo sends on its own (see `crate::notify::scan`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticesConfig {
+    /// Business days after a resolution before an official who has not answered the survey is
+    /// reminded, once (`CAMPO_SURVEY_REMINDER_DAYS`); `None` (0): no reminders.
+    pub survey_reminder_days: Option<u32>,
+    /// Days equipment may stay at the workshop or with the contractor before the responsible and
+    /// the coordinators are told (`CAMPO_CUSTODY_OVERDUE_DAYS`); `None` (0): never.
+    pub custody_overdue_days: Option<u32>,
+    /// How often the store is asked which of them are due (`CAMPO_NOTICE_SCAN_SECS`).
+    pub scan_every: Duration,
+}
+
+/// The notifications' schedule.
+pub(super) fn read_notices<F: Fn(&str) -> Option<String>>(read: &mut Reader<F>) -> NoticesConfig {
+    let mut days = |variable: &str, default: u32| {
+        read.optional(variable, |text| {
+            text.parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 365)
+                .ok_or_else(|| {
+                    invalid(
+                        text,
+                        &format!(
+                            "un número entero de días entre 0 (desactivado) y 365, por ejemplo \
+                             {default}"
+                        ),
+                    )
+                })
+        })
+        .unwrap_or(default)
+    };
+    let survey = days("CAMPO_SURVEY_REMINDER_DAYS", DEFAULT_SURVEY_REMINDER_DAYS);
+    let custody = days("CAMPO_CUSTODY_OVERDUE_DAYS", DEFAULT_CUSTODY_OVERDUE_DAYS);
+    let scan_secs: u32 = read.positive("CAMPO_NOTICE_SCAN_SECS", DEFAULT_NOTICE_SCAN_SECS);
+    NoticesConfig {
+        survey_reminder_days: (survey > 0).then_some(survey),
+        custody_overdue_days: (custody > 0).then_some(custody),
+        scan_every: Duration::from_secs(scan_secs.into()),
+    }
+}

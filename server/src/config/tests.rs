@@ -129,7 +129,10 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_GLPI_USER_TOKEN=\n\
              CAMPO_GLPI_ENTITY=\n\
              CAMPO_GLPI_CATEGORY=\n\
-             CAMPO_GLPI_SYNC_SECS=300\n"
+             CAMPO_GLPI_SYNC_SECS=300\n\
+             CAMPO_SURVEY_REMINDER_DAYS=3\n\
+             CAMPO_CUSTODY_OVERDUE_DAYS=10\n\
+             CAMPO_NOTICE_SCAN_SECS=60\n"
     );
     assert_eq!(config.ldap, None);
     assert_eq!(config.glpi, None);
@@ -676,4 +679,33 @@ fn the_push_contact_is_given_or_derived() {
             "{errors:?}"
         );
     }
+}
+
+#[test]
+fn notices_schedule_is_read_and_zero_turns_it_off() {
+    let read = config(&[
+        ("CAMPO_SURVEY_REMINDER_DAYS", "0"),
+        ("CAMPO_CUSTODY_OVERDUE_DAYS", "5"),
+        ("CAMPO_NOTICE_SCAN_SECS", "2"),
+    ])
+    .unwrap();
+    assert_eq!(read.notices.survey_reminder_days, None);
+    assert_eq!(read.notices.custody_overdue_days, Some(5));
+    assert_eq!(read.notices.scan_every, Duration::from_secs(2));
+    let ConfigError(errors) = config(&[
+        ("CAMPO_SURVEY_REMINDER_DAYS", "tres"),
+        ("CAMPO_NOTICE_SCAN_SECS", "0"),
+    ])
+    .unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "CAMPO_SURVEY_REMINDER_DAYS: «tres» no es válido; se espera un número entero de días"
+        ),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with("CAMPO_NOTICE_SCAN_SECS: «0» no es válido"),
+        "{errors:?}"
+    );
 }

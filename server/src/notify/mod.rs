@@ -3,47 +3,32 @@
 //! (see [`compose`]) records one row per (event, recipient) in `notifications`; the key makes
 //! that idempotent, so a restart, a catch-up scan or a second replica never enqueues twice.
 //! The sender ([`sender`]) mails the due rows when SMTP is configured, retrying with an
-//! exponential back-off, and never drops one. `GET /api/notifications` shows a user its own.
+//! exponential back-off, and never drops one. Besides the e-mails, the watcher records the
+//! inbox entries shown only in the app ([`entries`]), and a scan records the scheduled ones
+//! ([`scan`]). The inbox and the outbox are read over HTTP ([`api`]).
 
+mod api;
 pub mod compose;
+pub mod entries;
+pub mod scan;
 pub mod sender;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use campo_shared::ids::DocumentId;
 use campo_shared::schema::TicketDoc;
 use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::AppState;
-use crate::auth::CurrentUser;
-use crate::error::ApiResult;
-use crate::store::{NewNotification, NotificationRow, now_ms};
+use crate::store::{NewNotification, now_ms};
 
 /// How far back the scan at start looks for changes the watcher may have missed (a crash
 /// between a commit and its notifications, another replica's changes while this one was down).
 const CATCH_UP: Duration = Duration::from_secs(3600);
-/// Most notifications `GET /api/notifications` returns.
-const LIST_LIMIT: i64 = 100;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/notifications", get(list))
-}
-
-/// The signed-in user's notifications, newest first.
-#[tracing::instrument(skip_all, fields(user = %user.id))]
-async fn list(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> ApiResult<Json<Vec<NotificationRow>>> {
-    Ok(Json(
-        state.store.notifications_for(&user.id, LIST_LIMIT).await?,
-    ))
-}
+pub use api::router;
 
 /// Starts the watcher and, when SMTP is configured, the sender.
 pub fn spawn(state: AppState) {
@@ -57,6 +42,7 @@ pub fn spawn(state: AppState) {
             tracing::error!(%err, "SMTP configuration unusable: notifications are only recorded")
         }
     }
+    tokio::spawn(scan::run(state.clone(), wake.clone()));
     tokio::spawn(watch(state, wake));
 }
 
@@ -73,10 +59,11 @@ async fn watch(state: AppState, wake: Arc<Notify>) {
                 since = now_ms();
                 // Most changes (a comment, a visit's details) add no event that notifies anyone:
                 // they cost nothing here.
-                if changed
-                    .new_events
-                    .iter()
-                    .any(|kind| compose::notifies(*kind))
+                if changed.new_comments
+                    || changed
+                        .new_events
+                        .iter()
+                        .any(|kind| compose::notifies(*kind) || entries::concerns(*kind))
                 {
                     enqueue_logged(&state, &wake, &changed.document.to_bs58check()).await;
                 }
@@ -161,6 +148,68 @@ pub async fn enqueue(state: &AppState, ticket_id: &str) -> anyhow::Result<usize>
             subject: &draft.subject,
             body: &draft.body,
             created_at: now_ms(),
+            in_reply_to: None,
+        };
+        if state.store.enqueue_notification(&new).await? {
+            added += 1;
+        }
+    }
+    added += enqueue_entries(state, &doc, &ticket, &done).await?;
+    Ok(added)
+}
+
+/// Records the inbox entries ([`entries`]) the document calls for and are not recorded yet.
+async fn enqueue_entries(
+    state: &AppState,
+    doc: &TicketDoc,
+    ticket: &crate::store::TicketRow,
+    done: &[String],
+) -> anyhow::Result<usize> {
+    // The coordinators and the writers' names are read only when a comment needs them.
+    let mut coordinators = Vec::new();
+    let mut names = std::collections::HashMap::new();
+    if !doc.comments.is_empty() {
+        if ticket.assignee_id.is_none() {
+            coordinators = state
+                .store
+                .list_users(Some("coordinador"))
+                .await?
+                .into_iter()
+                .filter(|u| u.active)
+                .map(|u| u.id)
+                .collect();
+        }
+        for comment in &doc.comments {
+            if !names.contains_key(&comment.author)
+                && let Some(user) = state.store.user_by_id(&comment.author).await?
+            {
+                names.insert(comment.author.clone(), user.full_name);
+            }
+        }
+    }
+    let audience = entries::Audience {
+        coordinators: &coordinators,
+        names: &names,
+    };
+    let now = now_ms();
+    let mut added = 0;
+    for entry in entries::entries(doc, ticket, &audience, now) {
+        if done.contains(&entry.key) {
+            continue;
+        }
+        // Someone who is not a user (yet) has no inbox.
+        if state.store.user_by_id(&entry.user_id).await?.is_none() {
+            continue;
+        }
+        let new = NewNotification {
+            key: &entry.key,
+            ticket_id: &ticket.id,
+            user_id: Some(&entry.user_id),
+            email: None,
+            kind: entry.kind,
+            subject: &entry.subject,
+            body: &entry.body,
+            created_at: now,
             in_reply_to: None,
         };
         if state.store.enqueue_notification(&new).await? {

@@ -32,6 +32,8 @@ pub struct NotificationRow {
     pub created_at: i64,
     /// When it was mailed; `None` while pending or when the recipient has no e-mail.
     pub sent_at: Option<i64>,
+    /// When its recipient read it in the app, on any device; `None` while unread.
+    pub read_at: Option<i64>,
 }
 
 /// The e-mail outbox's depth (see [`Store::outbox_depth`]).
@@ -104,7 +106,7 @@ impl Store {
     ) -> Result<Vec<NotificationRow>> {
         with_pool!(self, pool => {
             sqlx::query_as::<_, NotificationRow>(
-                "select id, ticket_id, kind, subject, body, created_at, sent_at
+                "select id, ticket_id, kind, subject, body, created_at, sent_at, read_at
                  from notifications where user_id = $1
                  order by created_at desc, id desc limit $2",
             )

@@ -133,6 +133,8 @@ pub struct DocChanged {
     pub after: Option<Audience>,
     /// The kinds of the workflow events this change added (notifications follow them).
     pub new_events: Vec<campo_shared::event_kind::EventKind>,
+    /// Whether this change added a comment (the inbox tells the case's people).
+    pub new_comments: bool,
 }
 
 /// A user's device reached the server (it joined, or delivered a change that was stored).

@@ -15,6 +15,7 @@ mod failover;
 mod glpi;
 mod headers;
 mod health;
+mod inbox;
 mod intake;
 mod labels;
 mod login_throttle;

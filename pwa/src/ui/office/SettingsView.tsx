@@ -3,7 +3,7 @@
 // office's closures by decree and the escalation's second level in CalendarSettings.tsx); the request categories the forms offer (GET/PUT
 // /api/settings/categories); the users (list, create, enable or disable, set a password, import
 // from CSV in UsersImport.tsx) and the dependencias (list, create); the integration tokens
-// (TokensSettings.tsx).
+// (TokensSettings.tsx); the e-mail outbox (MailOutbox.tsx).
 
 import { useEffect, useRef, useState } from "preact/hooks"
 import { getJson } from "../../api"
@@ -16,6 +16,7 @@ import { PRIORITIES, ROLES, type Role } from "../../schema"
 import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
 import { DependenciaSelect, Field, focusFirstError } from "../common"
 import { Closures, EscalationSettings, PolicyHistory } from "./CalendarSettings"
+import { MailOutbox } from "./MailOutbox"
 import { TokensSettings } from "./TokensSettings"
 import { UsersImport } from "./UsersImport"
 import "./office.css"
@@ -605,6 +606,10 @@ export function SettingsView() {
       <section aria-label={t.tokens.title}>
         <h2>{t.tokens.title}</h2>
         <TokensSettings />
+      </section>
+      <section aria-label={t.mailOutbox.title}>
+        <h2>{t.mailOutbox.title}</h2>
+        <MailOutbox />
       </section>
     </main>
   )

@@ -107,6 +107,13 @@ impl DocActor {
                     (Some(after), None) => after.ticket.events.iter().map(|e| e.kind).collect(),
                     (None, _) => Vec::new(),
                 };
+                let new_comments = match (&ticket, &self.ticket) {
+                    (Some(after), Some(old)) => {
+                        after.ticket.comments.len() > old.ticket.comments.len()
+                    }
+                    (Some(after), None) => !after.ticket.comments.is_empty(),
+                    (None, _) => false,
+                };
                 if let Some(ticket) = ticket {
                     self.ticket = Some(Box::new(ticket));
                     self.projection = projection;
@@ -121,6 +128,7 @@ impl DocActor {
                     before,
                     after,
                     new_events,
+                    new_comments,
                 });
                 Ok(heads)
             }
