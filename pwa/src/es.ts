@@ -386,6 +386,13 @@ export const t = {
     phoneTitle: "Resolver por teléfono",
     phoneNote: "Cómo se resolvió",
     phoneSubmit: "Marcar resuelta por teléfono",
+    outTitle: "Resolver sin esperar el equipo",
+    outHint:
+      "El equipo sigue fuera. Resuelva sin su devolución solo si no volverá a este caso (quedó en garantía, se dio de baja, se entregó otro); el inventario lo seguirá mostrando fuera hasta que vuelva.",
+    outNote: "Cómo se resolvió",
+    outReason: "Por qué se resuelve sin la devolución",
+    outReasonRequired: "Escriba por qué se resuelve sin la devolución del equipo.",
+    outSubmit: "Resolver con el equipo fuera",
     duplicateTitle: "Es un duplicado de otro caso",
     duplicateOf: "Número del caso original",
     duplicatePlaceholder: "SAT-2026-000123",
