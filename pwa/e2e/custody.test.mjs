@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, test } from "node:test"
-import { Campo, apiAs, assertAccessible, launch, logIn, phone, readyForOffline, sign } from "./support.mjs"
+import { Campo, apiAs, assertAccessible, desk, launch, logIn, phone, readyForOffline, sign } from "./support.mjs"
 
 const cleanup = []
 after(async () => {
@@ -85,6 +85,8 @@ test("offline, the printer goes to the workshop and back, the official signs, an
   const coordinator = await apiAs(campo.base, "coordinador")
   const row = await coordinator.call("GET", `/api/tickets/${id}`)
   assert.equal(row.body.state, "cerrada", row.text)
+  // The survey is the official's, answered on the técnico's phone.
+  assert.equal(row.body.survey_channel, "technician_phone", row.text)
   const printer = await coordinator.call("GET", "/api/equipment/GN-000330")
   assert.equal(printer.body.status, "en_servicio", printer.text)
   assert.deepEqual(
@@ -133,4 +135,39 @@ test("offline, the printer goes to the workshop and back, the official signs, an
   const remote = await coordinator.call("GET", `/api/tickets/${other}`)
   assert.equal(remote.body.state, "resuelta", remote.text)
   assert.equal(remote.body.resolution, "phone", remote.text)
+})
+
+test("the coordinator resolves a case whose equipment stays with the contractor only saying why", async () => {
+  const campo = await Campo.create()
+  cleanup.push(() => campo.dispose())
+  const browser = await launch()
+  cleanup.push(() => browser.close())
+  const coordinator = await apiAs(campo.base, "coordinador")
+  const open = await coordinator.call("GET", "/api/tickets?open=true")
+  const away = open.body.tickets.find(t => t.state === "con_contratista")
+  assert.ok(away, open.text)
+  const before = await coordinator.call("GET", `/api/tickets/${away.id}`)
+  const code = before.body.equipment?.[0] ?? "GN-000345"
+
+  const page = await (await desk(browser, campo.base)).newPage()
+  await logIn(page, "coordinador", "Tablero de despacho")
+  await page.goto(`/casos/${away.id}`)
+  await page.getByText(away.number).first().waitFor()
+  // A plain resolution is not offered while the contractor holds the equipment.
+  assert.equal(await page.getByText("Resolver por teléfono", { exact: true }).count(), 0)
+  await page.getByText("Resolver sin esperar el equipo").click()
+  await page.getByRole("button", { name: "Resolver con el equipo fuera" }).click()
+  await page.getByText("Escriba cómo se resolvió.").waitFor()
+  await page.getByText("Escriba por qué se resuelve sin la devolución del equipo.").waitFor()
+  await page.waitForFunction(() => document.activeElement?.getAttribute("name") === "out-note")
+  await assertAccessible(page, "the resolution with the equipment out")
+  await page.getByLabel("Cómo se resolvió").fill("Se le entregó un escáner de reemplazo.")
+  await page.getByLabel("Por qué se resuelve sin la devolución").fill("El contratista conserva el escáner en garantía.")
+  await page.getByRole("button", { name: "Resolver con el equipo fuera" }).click()
+  await page.locator(".badge.state-resuelta").first().waitFor()
+
+  const after = await coordinator.call("GET", `/api/tickets/${away.id}`)
+  assert.equal(after.body.state, "resuelta", after.text)
+  const item = await coordinator.call("GET", `/api/equipment/${code}`)
+  assert.equal(item.body.status, "con_contratista", item.text)
 })

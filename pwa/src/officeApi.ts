@@ -153,6 +153,8 @@ export interface Action {
   duplicate_of?: string
   /** `equipo_devuelto`: the equipment's condition on return. */
   condition?: string
+  /** `resuelta_telefono` while the equipment is out: why the case is resolved before its return. */
+  equipment_out_reason?: string
 }
 
 export function act<T>(ticketId: string, action: Action): Promise<T> {

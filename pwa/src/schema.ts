@@ -93,6 +93,8 @@ export interface EventData {
   reason?: string | null
   /** The custody record of a return (`equipo_devuelto`). */
   custody?: Custody | null
+  /** Why a coordinator resolves the case while its equipment is still out (`resuelta_telefono`). */
+  equipment_out_reason?: string | null
 }
 
 export interface TicketEvent {
@@ -222,6 +224,19 @@ export function transition(state: State, kind: EventKind): State | null {
   return row.to === "stay" ? state : row.to
 }
 
+/**
+ * A coordinator's resolution of a case whose equipment is still out, saying why
+ * (campo-shared `resolves_with_equipment_out`).
+ */
+export function resolvesWithEquipmentOut(state: State, e: TicketEvent): boolean {
+  return (
+    (state === "en_taller" || state === "con_contratista") &&
+    e.kind === "resuelta_telefono" &&
+    e.author_role === "coordinador" &&
+    (e.data?.equipment_out_reason ?? "").trim() !== ""
+  )
+}
+
 /** Whether `role` may append `kind` to a ticket in `state` (campo-shared `check`). */
 export function allowed(role: Role, state: State, kind: EventKind): boolean {
   return may(role, kind) && transition(state, kind) !== null
@@ -276,7 +291,7 @@ export function fold(events: readonly TicketEvent[]): Folded {
     const state = f.state
     f.lastEventAt = Math.max(f.lastEventAt ?? e.at, e.at)
     const firstRegistration = e.kind === "registrada" && !registered
-    const next = transition(state, e.kind)
+    const next = transition(state, e.kind) ?? (resolvesWithEquipmentOut(state, e) ? "resuelta" : null)
     if (next === null || !may(e.author_role, e.kind) || (e.kind === "registrada" && !firstRegistration)) {
       f.flagged.push(e.id)
       continue

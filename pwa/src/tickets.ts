@@ -16,6 +16,7 @@ import {
   type TicketDoc,
   type TicketEvent,
   type Visit,
+  fold,
   newId,
   ordered,
 } from "./schema"
@@ -145,6 +146,30 @@ export function equipmentOut(doc: TicketDoc): Custody | null {
   const last = sends[sends.length - 1]
   const visit = last?.data?.visit != null ? doc.visits.find(v => String(v.id) === String(last.data.visit)) : undefined
   return visit?.custody ?? null
+}
+
+/**
+ * The last move of equipment `code` this case made (campo-shared `custody::chain`): its inventory
+ * status after the move (`en_taller`, `con_contratista`, `en_servicio`) and when. A phone that
+ * recorded the move offline knows it before its cached catalogue does.
+ */
+export function lastMove(doc: TicketDoc, code: string): { status: string; at: number } | null {
+  const flagged = new Set(fold(doc.events).flagged)
+  let found: { status: string; at: number } | null = null
+  for (const e of ordered(doc.events)) {
+    if (flagged.has(e.id)) continue
+    let custody: Custody | null | undefined
+    if (e.kind === "equipo_devuelto") custody = e.data?.custody
+    else if (e.kind === "enviada_taller" || e.kind === "enviada_contratista")
+      custody = doc.visits.find(v => String(v.id) === String(e.data?.visit))?.custody
+    else continue
+    // A move without a record, or with no codes, moves the case's equipment.
+    const codes = custody?.equipment.map(String) ?? []
+    if (codes.length > 0 && !codes.includes(code)) continue
+    const status = e.kind === "enviada_taller" ? "en_taller" : e.kind === "enviada_contratista" ? "con_contratista" : "en_servicio"
+    found = { status, at: e.at }
+  }
+  return found
 }
 
 export interface Return {

@@ -57,3 +57,35 @@ describe("the request categories", () => {
     expect(catalog.categoryChoices("Hardware")).toEqual(["Escáner", "Impresoras", "Hardware"])
   })
 })
+
+const { lastMove } = await import("../src/tickets")
+
+describe("a case's own move of its equipment", () => {
+  const custody = (to: string) => ({ equipment: ["GN-000123"], from: "Andrés", to, place: "Taller", at: 2, condition: "" })
+  const event = (id: string, at: number, author_role: "coordinador" | "tecnico", kind: string, data: object) =>
+    ({ id, at, author: author_role === "tecnico" ? "u-tec" : "u-co", author_role, kind, data }) as never
+  const doc = (events: never[]) =>
+    ({
+      schema: 1,
+      request: { requester: { id: "u-ana", name: "Ana" }, dependencia: "HACIENDA", location: "Piso 2", channel: "intranet", category: "Hardware", description: "x", equipment: ["GN-000123", "GN-000124"], photos: [] },
+      events,
+      visits: [{ id: "v1", technician: "u-tec", started_at: 1, user_present: true, evidence: [], note: "", notice_left: false, diagnosis: "", actions: "", tests: "", custody: custody("Taller TIC") }],
+      comments: [],
+    }) as never
+  const base = [
+    event("e0", 0, "coordinador", "registrada", {}),
+    event("e1", 1, "coordinador", "asignada", { assignee: { id: "u-tec", name: "Andrés" } }),
+    event("e2", 2, "tecnico", "visita_iniciada", { visit: "v1" }),
+    event("e3", 3, "tecnico", "enviada_taller", { visit: "v1" }),
+  ]
+
+  it("says where the phone sent it, before the catalogue knows, and only for the codes it moved", () => {
+    expect(lastMove(doc(base), "GN-000123")).toEqual({ status: "en_taller", at: 3 })
+    expect(lastMove(doc(base), "GN-000124")).toBeNull()
+    const back = event("e4", 4, "tecnico", "equipo_devuelto", { custody: custody("Andrés") })
+    expect(lastMove(doc([...base, back]), "GN-000123")).toEqual({ status: "en_servicio", at: 4 })
+    // A second return the workflow flags moves nothing.
+    const twice = event("e5", 5, "tecnico", "equipo_devuelto", { custody: custody("Otra") })
+    expect(lastMove(doc([...base, back, twice]), "GN-000123")).toEqual({ status: "en_servicio", at: 4 })
+  })
+})

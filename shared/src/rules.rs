@@ -35,7 +35,9 @@ use crate::event_kind::EventKind;
 use crate::limits::{self, OverLimit};
 use crate::role::{Role, may};
 use crate::schema::incremental::{HydratedTicket, RootList, Touched};
-use crate::schema::{TicketDoc, Visit, is_sha256_hex, shape, validate_request, validate_survey};
+use crate::schema::{
+    SurveyChannel, TicketDoc, Visit, is_sha256_hex, shape, validate_request, validate_survey,
+};
 use crate::workflow::fold;
 
 /// A change that breaks a rule; the message names the rule, in Spanish.
@@ -548,6 +550,20 @@ fn check_survey(writer: Writer<'_>, old: &TicketDoc, new: &TicketDoc) -> Result<
         return Err(violation(
             "la encuesta es del solicitante",
             "la encuesta debe llevar como autor a quien pidió la asistencia.",
+        ));
+    }
+    // Where it was answered is the device's: the official's own app, or a field worker's phone
+    // at the desk (a coordinator may transcribe either).
+    let channel = match writer.role {
+        Role::Funcionario => Some(SurveyChannel::OwnApp),
+        Role::Tecnico | Role::Contratista => Some(SurveyChannel::TechnicianPhone),
+        Role::Coordinador => None,
+    };
+    if channel.is_some_and(|channel| channel != survey.channel) {
+        return Err(violation(
+            "la encuesta dice dónde se respondió",
+            "el canal de la encuesta no corresponde al dispositivo: «technician_phone» en el \
+             teléfono del técnico o contratista, «own_app» en la aplicación del funcionario.",
         ));
     }
     if fold(&new.events).resolved_at.is_none() {

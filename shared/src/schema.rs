@@ -191,6 +191,9 @@ pub struct Request {
 ///   happen as usual (equipment written off or replaced by the contractor).
 /// - `duplicada`: `duplicate_of` (the original ticket's `automerge:` URL).
 /// - `anulada`, `reabierta`, `resuelta_telefono`, `duplicada`: `reason`.
+/// - `resuelta_telefono` by a coordinator while the equipment is still in the workshop or with
+///   the contractor: `equipment_out_reason`, why the case is resolved before its return (see
+///   [`crate::workflow::resolves_with_equipment_out`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EventData {
@@ -221,6 +224,9 @@ pub struct EventData {
     /// The custody record of a return (`equipo_devuelto`).
     #[autosurgeon(missing = "Default::default")]
     pub custody: Option<Custody>,
+    /// Why a coordinator resolves the case while its equipment is still out.
+    #[autosurgeon(hydrate = "wire::opt_string")]
+    pub equipment_out_reason: Option<String>,
 }
 
 /// One step of the workflow, appended by whoever performed it. Never edited nor removed.

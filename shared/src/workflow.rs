@@ -23,6 +23,9 @@
 //! - **Registration.** The ticket starts in `registrada`. The first `registrada` event is always
 //!   valid, wherever the clocks put it (a phone's clock may be behind the coordinator's);
 //!   any later one is flagged.
+//! - **Equipment out.** A case whose equipment is in the workshop or with the contractor is
+//!   resolved only after the return is recorded, or by a coordinator who says why it is resolved
+//!   before the return ([`resolves_with_equipment_out`]).
 //! - **Absence.** The time from a `usuario_ausente` until the ticket leaves that state is an
 //!   absence interval; [`Folded::absent_pauses`] turns them into SLA pauses.
 //!
@@ -231,6 +234,30 @@ pub fn transition(state: State, kind: EventKind) -> Option<State> {
         })
 }
 
+/// Whether `event` is a coordinator's resolution of a case whose equipment is still out (`state`
+/// in the workshop or with the contractor), saying why it is resolved before the return
+/// (`equipment_out_reason`): the contractor kept the machine under warranty and lent another, it
+/// was written off, the official no longer needs it. Only a coordinator decides that; anyone
+/// else's resolution while the equipment is out waits for the return. The equipment stays where
+/// it is, in the custody chain and the inventory, until its return is recorded there.
+pub fn resolves_with_equipment_out(state: State, event: &Event) -> bool {
+    matches!(state, S::InWorkshop | S::WithContractor)
+        && event.kind == K::ResolvedByPhone
+        && event.author_role == Role::Coordinador
+        && event
+            .data
+            .equipment_out_reason
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty())
+}
+
+/// The state after `event` in `state`: [`transition`], and a coordinator's resolution with the
+/// equipment out ([`resolves_with_equipment_out`]).
+pub fn transition_of(state: State, event: &Event) -> Option<State> {
+    transition(state, event.kind)
+        .or_else(|| resolves_with_equipment_out(state, event).then_some(S::Resolved))
+}
+
 /// Why an action is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
@@ -287,6 +314,15 @@ pub fn check(role: Role, state: State, kind: EventKind) -> Result<(), Denied> {
         return Err(Denied::InvalidTransition { state, kind });
     }
     Ok(())
+}
+
+/// [`check`] for a given event of its author: also admits a coordinator's resolution with the
+/// equipment out ([`resolves_with_equipment_out`]).
+pub fn check_event(state: State, event: &Event) -> Result<(), Denied> {
+    if may(event.author_role, event.kind) && resolves_with_equipment_out(state, event) {
+        return Ok(());
+    }
+    check(event.author_role, state, event.kind)
 }
 
 /// The actions `role` may perform on a ticket in `state`, in the order of the procedure.
@@ -534,7 +570,7 @@ impl Folded {
         self.last_event_at = Some(self.last_event_at.map_or(event.at, |t| t.max(event.at)));
 
         let first_registration = event.kind == K::Registered && self.registered_at.is_none();
-        let next = transition(state, event.kind).filter(|_| {
+        let next = transition_of(state, event).filter(|_| {
             may(event.author_role, event.kind)
                 && (event.kind != K::Registered || first_registration)
         });

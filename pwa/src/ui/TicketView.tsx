@@ -4,7 +4,7 @@ import { catalog, dependenciaName, describe, lookup } from "../catalog"
 import { channelLabel, eventLabel, outcomeLabel, priorityLabel, roleLabel, stateLabel, t } from "../es"
 import { allowed, fold, ordered, type TicketDoc } from "../schema"
 import { currentUser } from "../session"
-import { addComment } from "../tickets"
+import { addComment, lastMove } from "../tickets"
 import { learnTicket, personName, ticketNumber } from "../ticketRefs"
 import { formatDateTime } from "../time"
 import { validateComment } from "../validation"
@@ -132,7 +132,10 @@ export function TicketView(props: { id: string }) {
             {r.equipment.length === 0
               ? t.ticket.noEquipment
               : r.equipment.map(c => {
-                  const item = lookup(String(c))
+                  const cached = lookup(String(c))
+                  // What this case did with it, when newer than the cached catalogue.
+                  const moved = lastMove(doc, String(c))
+                  const item = cached && moved && moved.at > (catalog.value?.fetchedAt ?? 0) ? { ...cached, status: moved.status } : cached
                   return (
                     <a key={String(c)} class="chip" href={`/equipos/${String(c)}`} onClick={e => (e.preventDefault(), go(`/equipos/${String(c)}`))}>
                       {String(c)}
@@ -240,7 +243,14 @@ export function TicketView(props: { id: string }) {
                 </>
               )}
               {e.data?.reason && <> · {String(e.data.reason)}</>}
-              {f.noLongerAssigned.includes(String(e.id)) && <span class="flag bad"> · {t.board.formerAssignee}</span>}
+              {e.data?.equipment_out_reason && <> · {t.ticket.equipmentOutReason(String(e.data.equipment_out_reason))}</>}
+              {f.noLongerAssigned.includes(String(e.id)) ? (
+                <span class="flag bad"> · {t.board.formerAssignee}</span>
+              ) : (
+                f.flagged.includes(String(e.id)) && (
+                  <span class="flag bad"> · {e.kind === "equipo_devuelto" ? t.ticket.flaggedReturn : t.ticket.flagged}</span>
+                )
+              )}
             </li>
           ))}
         </ol>

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Result, Store, with_pool};
+use super::{Backend, Result, Store, with_pool};
 
 /// One piece of equipment, as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
@@ -148,8 +148,15 @@ impl Store {
         note: &str,
     ) -> Result<usize> {
         let select = format!("select {COLUMNS} from equipment where code = $1");
+        // On SQLite the transaction reads before it writes: begun deferred, its first write
+        // fails at once («database is locked», no waiting) when another connection wrote since
+        // its read. Taking the write lock at the start waits for it instead (busy_timeout).
+        let begin = match &self.backend {
+            Backend::Sqlite { .. } => "begin immediate",
+            Backend::Postgres(_) => "begin",
+        };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(begin).await?;
             let mut created = 0;
             for row in rows {
                 let before = sqlx::query_as::<_, EquipmentRow>(&select)

@@ -12,7 +12,7 @@ use campo_shared::limits;
 use campo_shared::role::Role;
 use campo_shared::schema::{Custody, Event, EventData, Mode, Person, TicketDoc, append_event};
 use campo_shared::sla::Priority;
-use campo_shared::workflow;
+use campo_shared::workflow::{self, State as TicketState};
 use serde::Deserialize;
 
 use super::{TicketView, author, readable_ticket, sync_error};
@@ -49,6 +49,9 @@ pub struct ActionBody {
     received_by: Option<String>,
     /// `equipo_devuelto`: its condition on return.
     condition: Option<String>,
+    /// `resuelta_telefono` while the equipment is still in the workshop or with the contractor:
+    /// why the case is resolved before its return (without it, such a resolution is refused).
+    equipment_out_reason: Option<String>,
 }
 
 /// An optional text of the body: trimmed, `None` when empty, refused when over `max` characters.
@@ -154,6 +157,11 @@ pub async fn act(
         }
         EventKind::ResolvedByPhone => EventData {
             reason: Some(reason(&body, "cómo se resolvió por teléfono")?),
+            equipment_out_reason: optional_text(
+                body.equipment_out_reason.as_deref(),
+                "equipment_out_reason",
+                REASON_MAX,
+            )?,
             ..EventData::default()
         },
         EventKind::Cancelled => EventData {
@@ -237,7 +245,23 @@ pub async fn act(
                     }
                 }
             }
-            workflow::check(Role::Coordinador, folded.state, kind).map_err(|d| d.to_string())?;
+            if !matches!(
+                folded.state,
+                TicketState::InWorkshop | TicketState::WithContractor
+            ) {
+                // Nothing is out: there is no return to wait for, nor a reason to keep.
+                event.data.equipment_out_reason = None;
+            }
+            workflow::check_event(folded.state, &event).map_err(|denied| match denied {
+                workflow::Denied::EquipmentOut { .. } if kind == EventKind::ResolvedByPhone => {
+                    format!(
+                        "{denied} Si el caso debe resolverse sin esperar el equipo, diga por qué \
+                         en «equipment_out_reason»: el equipo sigue fuera en el inventario hasta \
+                         que se registre su devolución."
+                    )
+                }
+                denied => denied.to_string(),
+            })?;
             // The coordinator acts on what it sees: the action folds after every event already
             // there, even one stamped ahead of the server's clock by a phone.
             if let Some(last) = ticket.events.iter().map(|e| e.at).max() {

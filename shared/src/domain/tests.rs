@@ -252,6 +252,48 @@ fn vectors_json() -> String {
         }
         vectors.push(vector(&format!("aleatorio {i}"), events));
     }
+    let mut ids = || rng.uuid();
+    vectors.push(vector(
+        "equipo con el contratista: solo el coordinador resuelve antes de la devolución, diciendo por qué",
+        vec![
+            event(ids(), 1, "ana", "funcionario", "registrada", json!({})),
+            event(
+                ids(),
+                2,
+                "coord",
+                "coordinador",
+                "asignada",
+                json!({"assignee": {"id": "c1", "name": "Contratista"}}),
+            ),
+            event(ids(), 3, "c1", "contratista", "visita_iniciada", json!({})),
+            event(ids(), 4, "c1", "contratista", "enviada_contratista", json!({})),
+            event(
+                ids(),
+                5,
+                "c1",
+                "contratista",
+                "resuelta_telefono",
+                json!({"reason": "Lo arreglé.", "equipment_out_reason": "Queda en garantía."}),
+            ),
+            event(
+                ids(),
+                6,
+                "coord",
+                "coordinador",
+                "resuelta_telefono",
+                json!({"reason": "Se entregó un equipo de reemplazo."}),
+            ),
+            event(
+                ids(),
+                7,
+                "coord",
+                "coordinador",
+                "resuelta_telefono",
+                json!({"reason": "Se entregó un equipo de reemplazo.",
+                       "equipment_out_reason": "El contratista conserva el equipo en garantía."}),
+            ),
+        ],
+    ));
     let lines: Vec<String> = vectors.iter().map(Value::to_string).collect();
     format!("[\n{}\n]\n", lines.join(",\n"))
 }

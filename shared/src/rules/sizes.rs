@@ -43,6 +43,9 @@ pub(super) fn check_event(i: usize, event: &Event) -> Result<(), OverLimit> {
     if let Some(reason) = &data.reason {
         REASON.check(format!("events[{i}].data.reason"), reason)?;
     }
+    if let Some(reason) = &data.equipment_out_reason {
+        REASON.check(format!("events[{i}].data.equipment_out_reason"), reason)?;
+    }
     if let Some(assignee) = &data.assignee {
         SHORT_TEXT.check(format!("events[{i}].data.assignee.id"), &assignee.id)?;
         SHORT_TEXT.check(format!("events[{i}].data.assignee.name"), &assignee.name)?;

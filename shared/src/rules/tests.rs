@@ -421,6 +421,17 @@ fn the_survey_comes_after_the_resolution() {
         append_event(d, &Event::new(EventKind::Resolved, 10, TECH, Role::Tecnico)).unwrap()
     })
     .unwrap();
+    // The official's own app is not the técnico's phone: the channel tells where it was answered.
+    let err = deliver(&mut server, writer(TECH, Role::Tecnico), |d| {
+        set_survey(d, &survey).unwrap();
+        append_event(
+            d,
+            &Event::new(EventKind::SurveyAnswered, 20, TECH, Role::Tecnico),
+        )
+        .unwrap();
+    })
+    .unwrap_err();
+    assert!(err.0.contains("dónde se respondió"), "{err}");
     deliver(&mut server, official, answer).unwrap();
 }
 

@@ -58,6 +58,7 @@ const EVENT: Shape = Map(&[
             ("duplicate_of", Leaf),
             ("reason", Leaf),
             ("custody", CUSTODY),
+            ("equipment_out_reason", Leaf),
         ]),
     ),
 ]);

@@ -317,6 +317,49 @@ fn on_site_with_an_absent_user_and_the_workshop() {
 }
 
 #[test]
+fn only_a_coordinator_saying_why_resolves_while_the_equipment_is_out() {
+    let why = |e: Event, reason: &str| {
+        e.with_data(EventData {
+            reason: Some("Se entregó un equipo de reemplazo.".into()),
+            equipment_out_reason: Some(reason.into()),
+            ..EventData::default()
+        })
+    };
+    let events = [
+        registered(),
+        assigned(1),
+        tech(K::VisitStarted, 2),
+        tech(K::SentToContractor, 3),
+        // The técnico cannot decide it, even saying why; the coordinator must say why.
+        why(tech(K::ResolvedByPhone, 4), "Queda en garantía."),
+        why(coord(K::ResolvedByPhone, 5), "  "),
+        why(
+            coord(K::ResolvedByPhone, 6),
+            "El contratista conserva el equipo.",
+        ),
+    ];
+    let f = fold(&events);
+    assert_eq!(f.state, S::Resolved);
+    assert_eq!(f.resolution, Some(Resolution::Phone));
+    assert_eq!(f.resolved_at, Some(6 * MIN));
+    let flagged: Vec<EventId> = f.flags.iter().map(|flag| flag.event).collect();
+    assert_eq!(flagged, [events[4].id, events[5].id]);
+    // What the server checks before a coordinator's action.
+    assert!(check_event(S::WithContractor, &events[6]).is_ok());
+    assert!(check_event(S::InWorkshop, &events[6]).is_ok());
+    assert_eq!(
+        check_event(S::WithContractor, &events[5]),
+        Err(Denied::EquipmentOut {
+            state: S::WithContractor
+        })
+    );
+    assert!(check_event(S::WithContractor, &events[4]).is_err());
+    // Nothing out: an ordinary resolution by phone, the reason has no say.
+    assert!(check_event(S::Assigned, &events[6]).is_ok());
+    assert_eq!(transition_of(S::Assigned, &events[6]), Some(S::Resolved));
+}
+
+#[test]
 fn an_open_absence_and_the_open_visit_are_reported() {
     let v = VisitId::new();
     let events = [
@@ -603,6 +646,7 @@ mod properties {
                         duplicate_of: Some("x".into()),
                         reason: None,
                         custody: None,
+                        equipment_out_reason: Some("garantía".into()),
                     }
                 } else {
                     EventData::default()

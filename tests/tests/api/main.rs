@@ -6,6 +6,7 @@ mod acta;
 mod backup;
 mod bad_input;
 mod config;
+mod custody;
 mod demo;
 mod deploy;
 mod directory;

@@ -110,6 +110,44 @@ function ReasonForm(props: {
   )
 }
 
+/** A coordinator's resolution while the equipment is still out: how, and why without its return. */
+function EquipmentOutForm(props: { busy: boolean; onSubmit: (reason: string, why: string) => Promise<boolean> }) {
+  const [reason, setReason] = useState("")
+  const [why, setWhy] = useState("")
+  const [errors, setErrors] = useState<{ reason?: string; why?: string }>({})
+  return (
+    <form
+      class="form"
+      onSubmit={async e => {
+        e.preventDefault()
+        const found = {
+          reason: validateReason(reason, t.intake.noteRequired) ?? undefined,
+          why: validateReason(why, t.intake.outReasonRequired) ?? undefined,
+        }
+        setErrors(found)
+        if (found.reason || found.why) return focusFirstError(e.currentTarget)
+        if (await props.onSubmit(reason.trim(), why.trim())) {
+          setReason("")
+          setWhy("")
+        }
+      }}
+    >
+      <p class="hint">{t.intake.outHint}</p>
+      <Field label={t.intake.outNote} error={errors.reason}>
+        <textarea name="out-note" rows={2} value={reason} onInput={e => setReason(e.currentTarget.value)} />
+        <Counter limit="reason" value={reason} />
+      </Field>
+      <Field label={t.intake.outReason} error={errors.why}>
+        <textarea name="out-reason" rows={2} value={why} onInput={e => setWhy(e.currentTarget.value)} />
+        <Counter limit="reason" value={why} />
+      </Field>
+      <button type="submit" disabled={props.busy}>
+        {props.busy ? t.intake.working : t.intake.outSubmit}
+      </button>
+    </form>
+  )
+}
+
 export function TriagePanel(props: { id: string }) {
   const { doc } = useTicket(props.id)
   const [row, setRow] = useState<TicketRow | null>(null)
@@ -409,6 +447,14 @@ export function TriagePanel(props: { id: string }) {
             required={t.intake.noteRequired}
             busy={busy}
             onSubmit={condition => run({ action: "equipo_devuelto", condition })}
+          />
+        </Fold>
+      )}
+      {(row.state === "en_taller" || row.state === "con_contratista") && (
+        <Fold title={t.intake.outTitle}>
+          <EquipmentOutForm
+            busy={busy}
+            onSubmit={(reason, why) => run({ action: "resuelta_telefono", reason, equipment_out_reason: why })}
           />
         </Fold>
       )}

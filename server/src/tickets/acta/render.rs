@@ -225,13 +225,23 @@ pub fn render(acta: &Acta) -> Vec<u8> {
         Some(Resolution::OnSite) => l.field("Forma", "En sitio, en el puesto del funcionario"),
         Some(Resolution::Phone) => {
             l.field("Forma", "Remota o telefónica");
-            let reason = workflow::ordered(&ticket.events)
+            // The resolution the workflow accepted, not a flagged one written after it.
+            let event = workflow::ordered(&ticket.events)
                 .into_iter()
                 .rev()
-                .find(|e| e.kind == EventKind::ResolvedByPhone)
-                .and_then(|e| e.data.reason.clone())
-                .unwrap_or_default();
-            l.field("Motivo", &reason);
+                .find(|e| {
+                    e.kind == EventKind::ResolvedByPhone
+                        && !folded.flags.iter().any(|flag| flag.event == e.id)
+                });
+            let data = event.map(|e| &e.data);
+            l.field(
+                "Motivo",
+                data.and_then(|d| d.reason.as_deref()).unwrap_or_default(),
+            );
+            if let Some(why) = data.and_then(|d| d.equipment_out_reason.as_deref()) {
+                // The coordinator resolved it before the equipment came back.
+                l.field("Equipo sin devolver", why);
+            }
         }
         None => l.paragraph(
             &format!(
