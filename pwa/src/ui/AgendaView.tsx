@@ -24,15 +24,17 @@ export function sortAgenda(tickets: readonly AgendaTicket[]): AgendaTicket[] {
 function Due(props: { at: number | null; label: string }) {
   if (props.at === null) return null
   // Business time (working hours, no holidays), as the SLA counts it.
-  const left = businessMs(Date.now(), props.at, calendar.value)
+  const now = Date.now()
+  const left = businessMs(now, props.at, calendar.value)
+  // Past the deadline outside working hours no business time passes: it is overdue all the same.
   const text =
-    left >= 0
+    props.at > now && left >= 0
       ? t.agenda.dueIn(formatDuration(left))
       : -left < 60_000
         ? t.agenda.overdueNow
         : t.agenda.overdue(formatDuration(-left))
   return (
-    <span class={`due${left < 0 ? " overdue" : ""}`}>
+    <span class={`due${props.at <= now ? " overdue" : ""}`}>
       {props.label}: {text}
     </span>
   )
