@@ -166,13 +166,17 @@ impl Sla {
         mut versions: Vec<PolicyVersion>,
         closures: Vec<Closure>,
     ) -> anyhow::Result<Self> {
-        if versions.is_empty() {
-            versions.push(PolicyVersion {
-                effective_from: 0,
-                policy: SlaPolicy::default(),
-            });
-        }
         versions.sort_by_key(|v| v.effective_from);
+        // Before the first version, the defaults were in force.
+        if versions.first().is_none_or(|v| v.effective_from > 0) {
+            versions.insert(
+                0,
+                PolicyVersion {
+                    effective_from: 0,
+                    policy: SlaPolicy::default(),
+                },
+            );
+        }
         let versions = versions
             .into_iter()
             .map(|v| {

@@ -33,7 +33,8 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Every stored version of the SLA policy, oldest first, with who recorded it.
+    /// Every version of the SLA policy, oldest first, with who recorded it; the first one is in
+    /// force since always (the defaults, when the first stored version came later).
     pub async fn sla_history(&self) -> anyhow::Result<Vec<(PolicyVersion, Option<String>)>> {
         let rows: Vec<(i64, String, Option<String>)> = with_pool!(self, pool => {
             sqlx::query_as(
@@ -43,7 +44,8 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        rows.into_iter()
+        let mut versions = rows
+            .into_iter()
             .map(|(effective_from, raw, by)| {
                 let policy = serde_json::from_str(&raw)?;
                 Ok((
@@ -54,7 +56,22 @@ impl Store {
                     by,
                 ))
             })
-            .collect()
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        // Until a coordinator first set one, the defaults were in force: the cases received
+        // before the first stored version are measured with them.
+        if versions.first().is_none_or(|(v, _)| v.effective_from > 0) {
+            versions.insert(
+                0,
+                (
+                    PolicyVersion {
+                        effective_from: 0,
+                        policy: SlaPolicy::default(),
+                    },
+                    None,
+                ),
+            );
+        }
+        Ok(versions)
     }
 
     async fn sla_versions(&self) -> anyhow::Result<Vec<PolicyVersion>> {
