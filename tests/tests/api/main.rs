@@ -12,6 +12,7 @@ mod directory;
 mod doctor;
 mod equipment;
 mod failover;
+mod faults;
 mod glpi;
 mod headers;
 mod health;
