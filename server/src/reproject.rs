@@ -3,7 +3,7 @@
 //! ([`VERSION`]).
 
 use automerge::Automerge;
-use campo_shared::schema::TicketDoc;
+use campo_shared::schema::{TicketDoc, migrate};
 
 use crate::projection::project;
 use crate::store::Store;
@@ -45,7 +45,7 @@ pub async fn run(store: &Store) -> anyhow::Result<Summary> {
         let Some(bytes) = store.load_document_bytes(&id).await? else {
             continue;
         };
-        let doc = match Automerge::load(&bytes) {
+        let mut doc = match Automerge::load(&bytes) {
             Ok(doc) => doc,
             Err(err) => {
                 tracing::warn!(doc = %id, %err, "a stored document cannot be loaded");
@@ -53,12 +53,18 @@ pub async fn run(store: &Store) -> anyhow::Result<Summary> {
                 continue;
             }
         };
+        // The rows say which stored heads they were computed from; a ticket of an earlier schema
+        // version is read upgraded (in memory: the server stores the upgrade when it loads it).
+        let heads = doc.get_heads();
+        if let Err(err) = migrate::upgrade(&mut doc) {
+            tracing::warn!(doc = %id, %err, "a stored ticket of a schema this version cannot read");
+        }
         let Ok(ticket) = TicketDoc::hydrate_from(&doc) else {
             summary.skipped += 1;
             continue;
         };
         let late = campo_shared::handover::work_after_replacement(&doc, &ticket);
-        let projection = project(&ticket, &late, &doc.get_heads(), &sla.policy, &sla.calendar);
+        let projection = project(&ticket, &late, &heads, &sla.policy, &sla.calendar);
         store.write_projection(&id, &projection).await?;
         summary.tickets += 1;
     }
