@@ -374,7 +374,7 @@ impl Ledger {
 /// One phone writing comments on case `case` until `stop`: each comment, once acknowledged, goes
 /// in the ledger; a lost connection is reopened through `client`'s server, keeping the
 /// unacknowledged comment in the phone's document, which the new connection sends. Returns the
-/// phone.
+/// phone and its client.
 pub async fn keep_writing(
     client: Client,
     case: usize,
@@ -383,7 +383,7 @@ pub async fn keep_writing(
     label: String,
     stop: Arc<AtomicBool>,
     ledger: Arc<Ledger>,
-) -> Phone {
+) -> (Phone, Client) {
     let mut phone = Phone::open(&client, &id)
         .await
         .expect("the phone opens the case");
@@ -423,7 +423,7 @@ pub async fn keep_writing(
         ledger.acknowledged.lock().unwrap().push((case, text));
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    phone
+    (phone, client)
 }
 
 /// A fresh phone of the coordinator on `base` itself (a replica, not through HAProxy) holds every
@@ -454,8 +454,14 @@ pub async fn serves_everything(
     }
 }
 
-/// Waits until `phone` holds exactly the acknowledged comments of `case`, once each.
-pub async fn holds_exactly(phone: &mut Phone, case: usize, acknowledged: &[(usize, String)]) {
+/// Waits until `phone` holds exactly the acknowledged comments of `case`, once each; a phone
+/// whose connection was lost after its last edit reconnects through `client`, as the PWA does.
+pub async fn holds_exactly(
+    phone: &mut Phone,
+    client: &Client,
+    case: usize,
+    acknowledged: &[(usize, String)],
+) {
     let mut expected: Vec<String> = acknowledged
         .iter()
         .filter(|(c, _)| *c == case)
@@ -467,7 +473,20 @@ pub async fn holds_exactly(phone: &mut Phone, case: usize, acknowledged: &[(usiz
         held.sort();
         held == expected
     };
-    let waited = tokio::time::timeout(Duration::from_secs(20), phone.wait_for(same)).await;
+    let waited = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match phone.wait_for(same).await {
+                Ok(()) => return Ok::<(), anyhow::Error>(()),
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if let Err(err) = phone.reconnect(client).await {
+                        eprintln!("a phone could not reconnect: {err}");
+                    }
+                }
+            }
+        }
+    })
+    .await;
     let mut held = comments(&phone.doc);
     held.sort();
     assert!(

@@ -156,8 +156,8 @@ async fn phones_keep_their_work_when_replicas_die_and_restart() {
 
     // Each case holds exactly the acknowledged comments, once each, on both of its phones (which
     // may be on different replicas: each gets the other's comments through the change feed).
-    for (case, mut phone) in finished {
-        holds_exactly(&mut phone, case, &acknowledged).await;
+    for (case, (mut phone, client)) in finished {
+        holds_exactly(&mut phone, &client, case, &acknowledged).await;
     }
 
     // Every replica serves every acknowledged comment.
