@@ -195,7 +195,8 @@ impl Haproxy {
 
     /// What `systemctl reload haproxy` does with Debian's unit: SIGUSR2 to the master, which
     /// starts a new worker with the configuration and lets the old one finish (see
-    /// `hard-stop-after`). Returns once a new worker answers on the administration socket.
+    /// `hard-stop-after`). Returns once a new worker answers on the administration socket and the
+    /// old one has exited (closing the connections it still had).
     pub async fn reload(&self) {
         let before = self.worker_pid().await;
         let master = self.child.id().expect("haproxy runs");
@@ -215,6 +216,16 @@ impl Haproxy {
         })
         .await
         .expect("a new HAProxy worker within 30 s of the reload");
+        if let Some(old) = before {
+            let gone = std::path::PathBuf::from(format!("/proc/{old}"));
+            tokio::time::timeout(Duration::from_secs(30), async {
+                while gone.exists() {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+            .await
+            .expect("the old HAProxy worker exits after hard-stop-after");
+        }
     }
 
     /// The pid of the worker that answers the administration socket.
