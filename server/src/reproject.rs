@@ -3,7 +3,7 @@
 //! ([`VERSION`]).
 
 use automerge::Automerge;
-use campo_shared::schema::TicketDoc;
+use campo_shared::schema::{TicketDoc, migrate};
 
 use crate::AppState;
 use crate::projection::{Sla, project};
@@ -47,7 +47,7 @@ pub async fn run(store: &Store) -> anyhow::Result<Summary> {
         let Some(bytes) = store.load_document_bytes(&id).await? else {
             continue;
         };
-        let doc = match Automerge::load(&bytes) {
+        let mut doc = match Automerge::load(&bytes) {
             Ok(doc) => doc,
             Err(err) => {
                 tracing::warn!(doc = %id, %err, "a stored document cannot be loaded");
@@ -55,12 +55,18 @@ pub async fn run(store: &Store) -> anyhow::Result<Summary> {
                 continue;
             }
         };
+        // The rows say which stored heads they were computed from; a ticket of an earlier schema
+        // version is read upgraded (in memory: the server stores the upgrade when it loads it).
+        let heads = doc.get_heads();
+        if let Err(err) = migrate::upgrade(&mut doc) {
+            tracing::warn!(doc = %id, %err, "a stored ticket of a schema this version cannot read");
+        }
         let Ok(ticket) = TicketDoc::hydrate_from(&doc) else {
             summary.skipped += 1;
             continue;
         };
         let late = campo_shared::handover::work_after_replacement(&doc, &ticket);
-        let projection = project(&ticket, &late, &doc.get_heads(), &sla);
+        let projection = project(&ticket, &late, &heads, &sla);
         store.write_projection(&id, &projection).await?;
         summary.tickets += 1;
     }
@@ -95,14 +101,19 @@ async fn running(store: &Store, sla: &Sla) -> anyhow::Result<usize> {
         let Some(bytes) = store.load_document_bytes(&id).await? else {
             continue;
         };
-        let Ok(doc) = Automerge::load(&bytes) else {
+        let Ok(mut doc) = Automerge::load(&bytes) else {
             continue;
         };
+        // Read upgraded, as `run` does; the rows name the stored heads.
+        let heads = doc.get_heads();
+        if migrate::upgrade(&mut doc).is_err() {
+            continue;
+        }
         let Ok(ticket) = TicketDoc::hydrate_from(&doc) else {
             continue;
         };
         let late = campo_shared::handover::work_after_replacement(&doc, &ticket);
-        let projection = project(&ticket, &late, &doc.get_heads(), sla);
+        let projection = project(&ticket, &late, &heads, sla);
         rewritten += usize::from(store.rewrite_projection(&id, &projection).await?);
     }
     Ok(rewritten)

@@ -22,6 +22,7 @@
 //! null. Writing from Rust always uses scalar strings and signed ints.
 
 pub mod incremental;
+pub mod migrate;
 pub mod shape;
 
 use automerge::{ObjType, ROOT, Value};
@@ -34,7 +35,8 @@ use crate::role::Role;
 use crate::sla::Priority;
 use crate::wire::{self, wire_enum};
 
-/// The schema version this crate reads and writes.
+/// The schema version this crate reads and writes. Documents of earlier versions are upgraded
+/// by [`migrate::upgrade`] before they are read.
 pub const SCHEMA_VERSION: u64 = 1;
 
 wire_enum! {
@@ -570,10 +572,18 @@ pub enum DocError {
     Reconcile(#[from] ReconcileError),
     /// A schema version this program does not know (written by a newer version of Campo).
     #[error(
-        "el documento usa la versión {0} del esquema y este programa solo conoce la versión 1; \
-         actualice Campo"
+        "el documento usa la versión {0} del esquema y este programa solo conoce hasta la \
+         versión {max}; actualice Campo",
+        max = SCHEMA_VERSION
     )]
     UnsupportedSchema(u64),
+    /// A schema version older than this program's for which it has no migration.
+    #[error(
+        "el documento usa la versión {0} del esquema, que este programa no sabe actualizar a la \
+         versión {current}",
+        current = SCHEMA_VERSION
+    )]
+    NoMigration(u64),
     /// A list the document should have is missing.
     #[error("al documento del caso le falta la lista «{0}»")]
     MissingList(&'static str),

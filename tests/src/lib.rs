@@ -7,10 +7,13 @@
 pub mod dovecot;
 pub mod glpi;
 pub mod ldap;
+pub mod pg_cluster;
 pub mod phone;
 pub mod photo;
 pub mod raw_peer;
+pub mod replicas;
 pub mod smtp;
+pub mod tcp_proxy;
 pub mod ticket;
 pub mod xlsx;
 
@@ -93,9 +96,9 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> Self {
-        let dir = TempDir::new();
         match backend {
             Backend::Sqlite => {
+                let dir = TempDir::new();
                 let url = format!("sqlite://{}", dir.path().join("campo.sqlite3").display());
                 Self {
                     backend,
@@ -105,28 +108,46 @@ impl TestDb {
                 }
             }
             Backend::Postgres => {
-                let name = format!("campo_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = pg_admin_url();
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
-                sqlx::query(&format!("create database {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                let _ = conn.close().await;
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin);
-                let url = format!("{base}/{name}");
-                Self {
-                    backend,
-                    url,
-                    dir,
-                    pg_name: Some(name),
-                }
+                let mut db = Self::postgres_on(&pg_admin_url()).await;
+                // Dropped at the end: the machine's PostgreSQL outlives the test.
+                db.pg_name = Some(db.url.rsplit('/').next().unwrap_or_default().to_owned());
+                db
             }
+        }
+    }
+
+    /// A fresh, empty database on the PostgreSQL server of `admin` (a URL to an existing
+    /// database there), left in place at the end (its server is the test's own).
+    pub async fn postgres_on(admin: &str) -> Self {
+        let name = format!("campo_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let _ = conn.close().await;
+        let base = admin
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .unwrap_or(admin);
+        Self {
+            backend: Backend::Postgres,
+            url: format!("{base}/{name}"),
+            dir: TempDir::new(),
+            pg_name: None,
+        }
+    }
+
+    /// The same database reached at `url` (through a proxy, say), with a data directory of its
+    /// own, as a replica on another machine has; the database is left to `self`.
+    pub fn reached_at(&self, url: String) -> Self {
+        Self {
+            backend: self.backend,
+            url,
+            dir: TempDir::new(),
+            pg_name: None,
         }
     }
 }
@@ -152,6 +173,14 @@ impl Drop for TestDb {
             .join();
         }
     }
+}
+
+/// A TCP port free on 127.0.0.1 at the time of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
 }
 
 /// Path of the `campo` binary built by `cargo build` (or `CAMPO_BIN`).

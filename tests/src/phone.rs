@@ -84,7 +84,9 @@ impl Phone {
     /// phone's copy of the document.
     pub async fn wait_for(&mut self, done: impl Fn(&Automerge) -> bool) -> anyhow::Result<()> {
         while !done(&self.doc) {
-            let frame = self.peer.recv().await.context("the server closed")?;
+            let Some(frame) = self.peer.recv().await else {
+                bail!("the server closed: {}", self.closed_because());
+            };
             match frame.kind.as_str() {
                 "sync" => {
                     let message = sync::Message::decode(&frame.data)?;
@@ -100,6 +102,15 @@ impl Phone {
             }
         }
         Ok(())
+    }
+
+    /// The reason the server gave when it closed the connection (its WebSocket close frame),
+    /// or "no reason given".
+    pub fn closed_because(&self) -> &str {
+        self.peer
+            .closed_because
+            .as_deref()
+            .unwrap_or("no reason given")
     }
 
     /// Exchanges sync messages until the server holds exactly this phone's heads.
@@ -119,7 +130,9 @@ impl Phone {
             if !ours.is_empty() && theirs.as_ref() == Some(&ours) {
                 return Ok(());
             }
-            let frame = self.peer.recv().await.context("the server closed")?;
+            let Some(frame) = self.peer.recv().await else {
+                bail!("the server closed: {}", self.closed_because());
+            };
             match frame.kind.as_str() {
                 "sync" => {
                     let message = sync::Message::decode(&frame.data)?;

@@ -19,6 +19,8 @@ pub struct RawPeer {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     pub peer_id: String,
     pub server_id: String,
+    /// The reason of the server's WebSocket close frame, once it closed with one.
+    pub closed_because: Option<String>,
 }
 
 /// Fields of a frame the server sent.
@@ -127,6 +129,7 @@ impl RawPeer {
             ws,
             peer_id: peer_id.to_owned(),
             server_id: String::new(),
+            closed_because: None,
         };
         let mut join = vec![
             ("type", Field::Text("join")),
@@ -191,7 +194,11 @@ impl RawPeer {
                 }
                 Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => continue,
                 Ok(WsMessage::Text(_)) => continue,
-                Ok(WsMessage::Close(_)) | Err(_) => return None,
+                Ok(WsMessage::Close(frame)) => {
+                    self.closed_because = frame.map(|f| f.reason.to_string());
+                    return None;
+                }
+                Err(_) => return None,
             }
         }
     }

@@ -13,6 +13,7 @@ mod directory;
 mod doctor;
 mod equipment;
 mod failover;
+mod faults;
 mod glpi;
 mod headers;
 mod health;

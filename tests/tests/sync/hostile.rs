@@ -292,6 +292,7 @@ async fn malformed_input_harms_only_its_connection(backend: Backend) {
         ws,
         peer_id: String::new(),
         server_id: String::new(),
+        closed_because: None,
     };
     assert!(raw.closed_with().await.expect("reason").contains("join"));
     // A flood.

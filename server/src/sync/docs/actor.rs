@@ -11,6 +11,7 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 use campo_shared::handover;
 use campo_shared::ids::DocumentId;
 use campo_shared::schema::incremental::HydratedTicket;
+use campo_shared::schema::migrate;
 use tokio::sync::mpsc;
 
 use super::former::FormerSlot;
@@ -189,8 +190,22 @@ impl DocActor {
                 .await?
                 .map_err(|e| SyncError::Corrupt(e.to_string()))?
         };
-        let doc = doc.with_actor(self.hub.inner.actor.clone());
+        let mut doc = doc.with_actor(self.hub.inner.actor.clone());
         stored.heads = doc.get_heads();
+        // A ticket written by an earlier schema version is upgraded by the server's actor (see
+        // `campo_shared::schema::migrate`) and the upgrade stored below; a newer one is left as
+        // it is (this version cannot read it).
+        let upgraded = if stored.heads.is_empty() {
+            None
+        } else {
+            match guarded(|| migrate::upgrade(&mut doc).map_err(|e| e.to_string()))? {
+                Ok(from) => from,
+                Err(err) => {
+                    tracing::warn!(doc = %self.id_text, %err, "a ticket this version cannot upgrade; left as it is");
+                    None
+                }
+            }
+        };
         // A stored document that is not a ticket (none is written any more) stays readable by
         // coordinators only.
         self.ticket = if stored.heads.is_empty() {
@@ -215,6 +230,11 @@ impl DocActor {
         {
             // Ask idle documents without peers to leave memory.
             self.hub.inner.pressure.notify_waiters();
+        }
+        if let Some(from) = upgraded {
+            tracing::info!(doc = %self.id_text, from, "ticket upgraded to the current schema version");
+            let ticket = self.ticket.as_deref().cloned();
+            self.persist(ticket, None, None, "migracion", None).await?;
         }
         Ok(())
     }
