@@ -148,13 +148,17 @@ test("the coordinator reads the month of the demo tickets, with charts, and down
   }
   const sla = page.locator("table.report-sla")
   for (const [label, kind] of [
-    ["Respuesta", "response"],
+    ["Atención", "response"],
     ["Solución", "resolution"],
   ]) {
     const cells = (await rowCells(sla, label)).map(parseNumber)
     const c = general.sla[kind]
     const times = general.times[kind]
-    assert.deepEqual(cells, [c.on_time, c.late, c.rate, c.overdue_open, times.average_hours, times.median_hours], label)
+    assert.deepEqual(
+      cells,
+      [c.on_time, c.late, c.rate, c.overdue_open, c.running, times.average_hours, times.median_hours, times.p90_hours],
+      label,
+    )
   }
   const field = page.locator("table.report-field")
   for (const [label, value] of [

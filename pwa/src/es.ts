@@ -694,7 +694,7 @@ export const t = {
     modeLabels: { phone: "Telefónica", on_site: "En sitio", workshop: "En taller", contractor: "Por contratista" },
     sla: "Cumplimiento de los tiempos de atención (ANS)",
     slaKind: "Plazo",
-    response: "Respuesta",
+    response: "Atención",
     resolution: "Solución",
     onTime: "A tiempo",
     late: "Tarde",
@@ -702,9 +702,18 @@ export const t = {
     overdueOpen: "Abiertos con el plazo vencido",
     average: "Promedio (horas hábiles)",
     median: "Mediana (horas hábiles)",
+    running: "En curso",
+    p90: "Percentil 90 (horas hábiles)",
     slaNote:
-      "Horas hábiles desde la priorización. La solución no cuenta la espera por un usuario ausente " +
-      "cuando los ajustes de ANS detienen el reloj, igual que su plazo.",
+      "Ambos relojes corren desde la recepción, en horas hábiles, sin festivos ni cierres decretados. " +
+      "La solución no cuenta la espera por un usuario ausente cuando la política detiene el reloj, igual que su plazo.",
+    closureNote: (date: string, hours: string, reason: string) => `${date}: ${hours} (${reason}).`,
+    closedAllDay: "oficina cerrada",
+    specialDay: (hours: string) => `jornada de ${hours}`,
+    policyNote: (cases: number, since: string | null) =>
+      `${cases} ${cases === 1 ? "caso recibido" : "casos recibidos"} en el periodo ${cases === 1 ? "se mide" : "se miden"} con ${
+        since ? `la política vigente desde el ${since}` : "la primera política de tiempos"
+      }.`,
     fieldWork: "Visitas y equipos",
     workshopSends: "Equipos enviados a taller",
     contractorSends: "Equipos enviados al contratista",

@@ -134,12 +134,15 @@ export interface Compliance {
   late: number
   rate: number | null
   overdue_open: number
+  /** Open at the end, the deadline still ahead (absent from older servers). */
+  running?: number
 }
 
 export interface TimeStats {
   count: number
   average_hours: number | null
   median_hours: number | null
+  p90_hours?: number | null
 }
 
 export interface SatisfactionGroup {
@@ -186,6 +189,10 @@ export interface GeneralReport {
     by_dependencia: SatisfactionGroup[]
   }
   daily: { date: string; received: number; resolved: number }[]
+  /** The office's closures by decree in the period (absent from older servers). */
+  closures?: { date: string; hours: { start: string; end: string }[]; reason: string }[]
+  /** The SLA policy versions that measured the period's cases, with how many each. */
+  policies?: { effective_from: number; cases: number }[]
 }
 
 export interface DetailRow {

@@ -18,6 +18,7 @@ import {
   type ReportParams,
   type ResolutionMode,
 } from "../../report"
+import { formatDateTime } from "../../time"
 import { go, path } from "../router"
 import { PeriodForm, useOptions } from "./ReportPeriodForm"
 import { BreakdownTable, HeadlineTable, Num, SatisfactionTable, Section, Table, svgImage } from "./ReportTables"
@@ -181,8 +182,10 @@ function Report(props: { report: MonthlyReport; query: string }) {
               t.monthly.late,
               t.monthly.rate,
               t.monthly.overdueOpen,
+              t.monthly.running,
               t.monthly.average,
               t.monthly.median,
+              t.monthly.p90,
             ]}
           >
             {(["response", "resolution"] as const).map(kind => (
@@ -192,12 +195,30 @@ function Report(props: { report: MonthlyReport; query: string }) {
                 <Num>{formatNumber(g.sla[kind].late)}</Num>
                 <Num>{formatPercent(g.sla[kind].rate)}</Num>
                 <Num>{formatNumber(g.sla[kind].overdue_open)}</Num>
+                <Num>{formatNumber(g.sla[kind].running ?? null)}</Num>
                 <Num>{formatNumber(g.times[kind].average_hours, 1)}</Num>
                 <Num>{formatNumber(g.times[kind].median_hours, 1)}</Num>
+                <Num>{formatNumber(g.times[kind].p90_hours ?? null, 1)}</Num>
               </tr>
             ))}
           </Table>
           <p class="hint">{t.monthly.slaNote}</p>
+          {(g.closures ?? []).map(c => (
+            <p class="hint" key={c.date}>
+              {t.monthly.closureNote(
+                c.date.split("-").reverse().join("/"),
+                c.hours.length === 0
+                  ? t.monthly.closedAllDay
+                  : t.monthly.specialDay(c.hours.map(h => `${h.start.slice(0, 5)}–${h.end.slice(0, 5)}`).join(" y ")),
+                c.reason,
+              )}
+            </p>
+          ))}
+          {(g.policies ?? []).map(p => (
+            <p class="hint" key={p.effective_from}>
+              {t.monthly.policyNote(p.cases, p.effective_from > 0 ? formatDateTime(p.effective_from) : null)}
+            </p>
+          ))}
         </Section>
 
         <Section title={t.monthly.fieldWork}>
