@@ -240,13 +240,33 @@ test("settings: SLA targets and hours, users and dependencias", async () => {
   await last.getByLabel("Desde").fill("09:00")
   await last.getByLabel("Hasta").fill("12:00")
   await page.getByRole("button", { name: "Guardar tiempos y horario" }).click()
-  await page.getByText(/^Tiempos y horario guardados/).waitFor()
+  await page.getByText(/^Nueva versión de la política guardada/).waitFor()
 
   const coordinator = await apiAs(campo.base, "coordinador")
   const sla = (await coordinator.call("GET", "/api/settings/sla")).body
   assert.equal(sla.targets.alta.resolution_minutes, 270)
   assert.equal(sla.pause_while_user_absent, false)
   assert.deepEqual(sla.windows.at(-1), { day: "Sat", start: "09:00:00", end: "12:00:00" })
+  // A new version of the policy, for the requests received from now on; the history shows both.
+  await page.getByText("Historial de la política (2 versiones)").click()
+  await page.getByText("Desde el inicio").waitFor()
+
+  // A closure by decree: a past date is refused before sending, a coming one is listed.
+  const closures = page.getByRole("region", { name: "Cierres y jornadas especiales" })
+  await closures.locator('input[name="closure-date"]').fill("2020-01-02")
+  await closures.getByRole("button", { name: "Registrar el cierre" }).click()
+  await closures.getByText("No se registran cierres en fechas pasadas.").waitFor()
+  const coming = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10)
+  await closures.locator('input[name="closure-date"]').fill(coming)
+  await closures.locator('select[name="closure-kind"]').selectOption("jornada")
+  await closures.locator('input[name="closure-start"]').fill("07:00")
+  await closures.locator('input[name="closure-end"]').fill("15:00")
+  await closures.getByLabel("Motivo (decreto o circular)").fill("Circular 12: jornada continua")
+  await closures.getByRole("button", { name: "Registrar el cierre" }).click()
+  await closures.getByText(/^Cierre registrado/).waitFor()
+  await closures.locator(`tr[data-date="${coming}"]`).getByText("07:00–15:00").waitFor()
+  const days = (await coordinator.call("GET", `/api/holidays?year=${coming.slice(0, 4)}`)).body
+  assert.ok(days.some(d => d.date === coming && d.kind === "jornada_especial"), JSON.stringify(days))
 
   // A dependencia and a technician in it; then the technician is disabled.
   await page.getByLabel("Código").fill("cultura")

@@ -220,6 +220,7 @@ function SlaSettings() {
         </button>
       </div>
       <Message feedback={feedback} />
+      <PolicyHistory version={version} />
     </form>
   )
 }
