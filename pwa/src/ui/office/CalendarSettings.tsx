@@ -13,18 +13,7 @@ import type { SlaPolicy } from "../../settings"
 import { formatHours } from "../../settings"
 import { formatDateTime } from "../../time"
 import { Field, focusFirstError } from "../common"
-
-type Feedback = { kind: "ok" | "error"; text: string } | null
-
-function Message(props: { feedback: Feedback }) {
-  const f = props.feedback
-  if (!f) return null
-  return (
-    <p class={f.kind === "error" ? "error" : "ok"} role={f.kind === "error" ? "alert" : "status"}>
-      {f.text}
-    </p>
-  )
-}
+import { type Feedback, Message } from "./SettingsMessage"
 
 interface Version {
   effective_from: number

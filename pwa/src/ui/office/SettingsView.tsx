@@ -17,21 +17,10 @@ import { type SlaForm, type SlaPolicy, fromForm, toForm } from "../../settings"
 import { DependenciaSelect, Field, focusFirstError } from "../common"
 import { Closures, EscalationSettings, PolicyHistory } from "./CalendarSettings"
 import { MailOutbox } from "./MailOutbox"
+import { type Feedback, Message } from "./SettingsMessage"
 import { TokensSettings } from "./TokensSettings"
 import { UsersImport } from "./UsersImport"
 import "./office.css"
-
-type Feedback = { kind: "ok" | "error"; text: string } | null
-
-function Message(props: { feedback: Feedback }) {
-  const f = props.feedback
-  if (!f) return null
-  return (
-    <p class={f.kind === "error" ? "error" : "ok"} role={f.kind === "error" ? "alert" : "status"}>
-      {f.text}
-    </p>
-  )
-}
 
 const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const
 
