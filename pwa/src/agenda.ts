@@ -157,21 +157,49 @@ export async function refreshAgenda(): Promise<void> {
 }
 
 let stream: EventSource | null = null
+let following = false
+let retry: ReturnType<typeof setTimeout> | null = null
 
-/** Follows the agenda's Server-Sent Events; the browser reconnects by itself. */
+/** How long to wait before opening the stream again once the browser gave up on it. */
+const REOPEN_MS = 5000
+
+/**
+ * Follows the agenda's Server-Sent Events. The browser reconnects by itself after a dropped
+ * connection, but gives up for good when an attempt gets an error answer (the server stopped
+ * while the service worker or a proxy answered for it): the stream is then opened again, so a
+ * request sent offline gets its number without reloading the app.
+ */
 export function followAgenda(): void {
-  if (stream) return
-  stream = new EventSource("/api/agenda/stream")
-  stream.addEventListener("agenda", event => {
+  following = true
+  if (stream && stream.readyState !== EventSource.CLOSED) return
+  stream?.close()
+  const opened = new EventSource("/api/agenda/stream")
+  stream = opened
+  opened.addEventListener("agenda", event => {
     try {
       store((JSON.parse((event as MessageEvent<string>).data) as Agenda).tickets)
     } catch {
       // A malformed event: wait for the next one.
     }
   })
+  opened.addEventListener("error", () => {
+    if (opened.readyState !== EventSource.CLOSED || !following || retry) return
+    retry = setTimeout(() => {
+      retry = null
+      if (following) followAgenda()
+    }, REOPEN_MS)
+  })
+}
+
+/** Opens the stream again if it is being followed and the browser gave up on it. */
+export function resumeAgenda(): void {
+  if (following) followAgenda()
 }
 
 export function stopFollowingAgenda(): void {
+  following = false
+  if (retry) clearTimeout(retry)
+  retry = null
   stream?.close()
   stream = null
 }

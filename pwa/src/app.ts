@@ -2,7 +2,7 @@
 // photo uploads, persistent storage; logging out and exporting unsynced work.
 
 import { effect } from "@preact/signals"
-import { clearAgenda, followAgenda, prefetch, refreshAgenda, stopFollowingAgenda } from "./agenda"
+import { clearAgenda, followAgenda, prefetch, refreshAgenda, resumeAgenda, stopFollowingAgenda } from "./agenda"
 import { refreshCalendar } from "./calendar"
 import { clearCatalog, refreshCatalog, refreshCategories, refreshDependencias } from "./catalog"
 import { refreshInbox, startInbox } from "./inbox"
@@ -31,6 +31,8 @@ export function startSession(): void {
 
 async function onlineContact(): Promise<void> {
   await recheck()
+  // The agenda's stream may have given up while the server was away.
+  resumeAgenda()
   await Promise.all([
     refreshAgenda(),
     refreshCatalog(),
