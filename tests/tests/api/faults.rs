@@ -140,7 +140,7 @@ async fn reconnect(phone: &mut Phone, client: &Client) {
         }
     })
     .await
-    .expect("the replica took the phone back within a minute");
+    .expect("the replica took the phone back before the deadline");
 }
 
 /// Reads a board stream until `done(all text so far)`; the text.
