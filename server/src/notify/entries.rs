@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use campo_shared::event_kind::EventKind;
-use campo_shared::schema::TicketDoc;
+use campo_shared::schema::{Comment, TicketDoc};
 use campo_shared::workflow;
 
 use crate::store::TicketRow;
@@ -53,9 +53,10 @@ pub fn concerns(kind: EventKind) -> bool {
     )
 }
 
-/// Every entry the document calls for, recorded or not (the keys sort that out), leaving out
-/// what happened before `now - NEWS_WINDOW_MS`.
-pub fn entries(doc: &TicketDoc, ticket: &TicketRow, audience: &Audience, now: i64) -> Vec<Entry> {
+/// Every entry the document's workflow events call for, recorded or not (the keys sort that
+/// out), leaving out what happened before `now - NEWS_WINDOW_MS`. The comments' entries are
+/// [`comment_entries`].
+pub fn entries(doc: &TicketDoc, ticket: &TicketRow, now: i64) -> Vec<Entry> {
     let fresh = |at: i64| at >= now - NEWS_WINDOW_MS;
     let number = &ticket.number;
     let mut out = Vec::new();
@@ -114,13 +115,28 @@ pub fn entries(doc: &TicketDoc, ticket: &TicketRow, audience: &Audience, now: i6
             _ => {}
         }
     }
+    out
+}
+
+/// The entries `comments` call for: each tells the case's requester and its responsible (the
+/// active coordinators while it has none) of the comment, except its own writer. A comment's
+/// entries are recorded once, for the people of the case when it was stored: someone assigned
+/// later is not told of the comments before.
+pub fn comment_entries<'a>(
+    doc: &TicketDoc,
+    ticket: &TicketRow,
+    audience: &Audience,
+    comments: impl Iterator<Item = &'a Comment>,
+) -> Vec<Entry> {
+    let number = &ticket.number;
+    let mut out = Vec::new();
     let mut readers: Vec<&str> = vec![doc.request.requester.id.as_str()];
     match ticket.assignee_id.as_deref() {
         Some(assignee) => readers.push(assignee),
         None => readers.extend(audience.coordinators.iter().map(String::as_str)),
     }
     readers.dedup();
-    for comment in doc.comments.iter().filter(|c| fresh(c.at)) {
+    for comment in comments {
         let writer = audience
             .names
             .get(&comment.author)

@@ -13,11 +13,12 @@ pub mod entries;
 pub mod scan;
 pub mod sender;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use campo_shared::ids::DocumentId;
-use campo_shared::schema::TicketDoc;
+use campo_shared::schema::{Comment, TicketDoc};
 use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -57,15 +58,21 @@ async fn watch(state: AppState, wake: Arc<Notify>) {
         match changes.recv().await {
             Ok(changed) => {
                 since = now_ms();
-                // Most changes (a comment, a visit's details) add no event that notifies anyone:
-                // they cost nothing here.
-                if changed.new_comments
-                    || changed
-                        .new_events
-                        .iter()
-                        .any(|kind| compose::notifies(*kind) || entries::concerns(*kind))
+                // Most changes (a visit's details, a triage note) add no event that notifies
+                // anyone: they cost nothing here. A comment tells the case's people in their
+                // inbox: only the new comments are read.
+                let id = changed.document.to_bs58check();
+                if changed
+                    .new_events
+                    .iter()
+                    .any(|kind| compose::notifies(*kind) || entries::concerns(*kind))
                 {
-                    enqueue_logged(&state, &wake, &changed.document.to_bs58check()).await;
+                    enqueue_logged(&state, &wake, &id).await;
+                } else if !changed.new_comments.is_empty()
+                    && let Err(err) =
+                        enqueue_comments(&state, changed.document, &changed.new_comments).await
+                {
+                    tracing::error!(ticket_id = id, %err, "could not record a comment's inbox entries");
                 }
             }
             Err(RecvError::Lagged(missed)) => {
@@ -111,18 +118,18 @@ pub async fn enqueue(state: &AppState, ticket_id: &str) -> anyhow::Result<usize>
     let Ok(document) = ticket_id.parse::<DocumentId>() else {
         return Ok(0);
     };
-    let doc = state
-        .documents
-        .view(document, |doc| {
-            doc.and_then(|doc| TicketDoc::hydrate_from(doc).ok())
-        })
-        .await?;
+    let doc = state.documents.ticket(document).await?;
     // Not a ticket, or a ticket this version cannot read: nothing to notify.
     let Some(doc) = doc else { return Ok(0) };
     let Some(ticket) = state.store.ticket(ticket_id).await? else {
         return Ok(0);
     };
-    let done = state.store.notification_keys(ticket_id).await?;
+    let done: HashSet<String> = state
+        .store
+        .notification_keys(ticket_id)
+        .await?
+        .into_iter()
+        .collect();
     let public_url = state.config.public_url.as_deref();
     let mut added = 0;
     for event in &doc.events {
@@ -163,47 +170,123 @@ async fn enqueue_entries(
     state: &AppState,
     doc: &TicketDoc,
     ticket: &crate::store::TicketRow,
-    done: &[String],
+    done: &HashSet<String>,
 ) -> anyhow::Result<usize> {
-    // The coordinators and the writers' names are read only when a comment needs them.
-    let mut coordinators = Vec::new();
-    let mut names = std::collections::HashMap::new();
-    if !doc.comments.is_empty() {
-        if ticket.assignee_id.is_none() {
-            coordinators = state
-                .store
-                .list_users(Some("coordinador"))
-                .await?
-                .into_iter()
-                .filter(|u| u.active)
-                .map(|u| u.id)
-                .collect();
-        }
-        for comment in &doc.comments {
-            if !names.contains_key(&comment.author)
-                && let Some(user) = state.store.user_by_id(&comment.author).await?
-            {
-                names.insert(comment.author.clone(), user.full_name);
-            }
-        }
-    }
+    // A comment's entries are recorded together, when it is stored (see `enqueue_comments`);
+    // here only recent comments without any (stored while the watcher was not listening).
+    let noted: HashSet<&str> = done
+        .iter()
+        .filter_map(|key| key.strip_prefix("comentario:")?.split(':').next())
+        .collect();
+    let since = now_ms() - entries::NEWS_WINDOW_MS;
+    let unnoted: Vec<&Comment> = doc
+        .comments
+        .iter()
+        .filter(|c| c.at >= since && !noted.contains(c.id.to_string().as_str()))
+        .collect();
+    let (coordinators, names) = comment_audience(state, ticket, &unnoted).await?;
     let audience = entries::Audience {
         coordinators: &coordinators,
         names: &names,
     };
+    let mut fresh = entries::entries(doc, ticket, now_ms());
+    fresh.extend(entries::comment_entries(
+        doc,
+        ticket,
+        &audience,
+        unnoted.into_iter(),
+    ));
+    let fresh = fresh.into_iter().filter(|entry| !done.contains(&entry.key));
+    record_entries(state, &ticket.id, fresh).await
+}
+
+/// Records the inbox entries of the comments `ids` that a change just added to a ticket. Their
+/// keys are new, so nothing else of the ticket is read (see [`enqueue`] for the rest).
+async fn enqueue_comments(
+    state: &AppState,
+    document: DocumentId,
+    ids: &[campo_shared::ids::CommentId],
+) -> anyhow::Result<usize> {
+    let Some(doc) = state.documents.ticket(document).await? else {
+        return Ok(0);
+    };
+    let Some(ticket) = state.store.ticket(&document.to_bs58check()).await? else {
+        return Ok(0);
+    };
+    // As in `entries::entries`: what was written more than the news window ago is not news.
+    let since = now_ms() - entries::NEWS_WINDOW_MS;
+    let comments: Vec<&Comment> = doc
+        .comments
+        .iter()
+        .filter(|c| ids.contains(&c.id) && c.at >= since)
+        .collect();
+    let (coordinators, names) = comment_audience(state, &ticket, &comments).await?;
+    let audience = entries::Audience {
+        coordinators: &coordinators,
+        names: &names,
+    };
+    let new = entries::comment_entries(&doc, &ticket, &audience, comments.into_iter());
+    record_entries(state, &ticket.id, new.into_iter()).await
+}
+
+/// Who a ticket's new comments may go to besides its requester and responsible (the active
+/// coordinators, while it has no responsible), and their writers' names; nothing is read when
+/// there are no comments.
+async fn comment_audience(
+    state: &AppState,
+    ticket: &crate::store::TicketRow,
+    comments: &[&Comment],
+) -> anyhow::Result<(Vec<String>, HashMap<String, String>)> {
+    let mut coordinators = Vec::new();
+    let mut names = HashMap::new();
+    if comments.is_empty() {
+        return Ok((coordinators, names));
+    }
+    if ticket.assignee_id.is_none() {
+        coordinators = state
+            .store
+            .list_users(Some("coordinador"))
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| u.id)
+            .collect();
+    }
+    for comment in comments {
+        if !names.contains_key(&comment.author)
+            && let Some(user) = state.store.user_by_id(&comment.author).await?
+        {
+            names.insert(comment.author.clone(), user.full_name);
+        }
+    }
+    Ok((coordinators, names))
+}
+
+/// Records inbox entries (idempotent by key); returns how many were new.
+async fn record_entries(
+    state: &AppState,
+    ticket_id: &str,
+    new: impl Iterator<Item = entries::Entry>,
+) -> anyhow::Result<usize> {
     let now = now_ms();
     let mut added = 0;
-    for entry in entries::entries(doc, ticket, &audience, now) {
-        if done.contains(&entry.key) {
-            continue;
-        }
-        // Someone who is not a user (yet) has no inbox.
-        if state.store.user_by_id(&entry.user_id).await?.is_none() {
+    // Whether each reader is a user: someone who is not (yet) has no inbox.
+    let mut users: HashMap<String, bool> = HashMap::new();
+    for entry in new {
+        let is_user = match users.get(&entry.user_id) {
+            Some(known) => *known,
+            None => {
+                let known = state.store.user_by_id(&entry.user_id).await?.is_some();
+                users.insert(entry.user_id.clone(), known);
+                known
+            }
+        };
+        if !is_user {
             continue;
         }
         let new = NewNotification {
             key: &entry.key,
-            ticket_id: &ticket.id,
+            ticket_id,
             user_id: Some(&entry.user_id),
             email: None,
             kind: entry.kind,

@@ -119,11 +119,9 @@ async fn push_assignment(state: &AppState, sender: &Sender, ticket_id: &str) -> 
     };
     let assignment = state
         .documents
-        .view(document, |doc| {
-            doc.and_then(|doc| TicketDoc::hydrate_from(doc).ok())
-                .and_then(|doc| current_assignment(&doc))
-        })
-        .await?;
+        .ticket(document)
+        .await?
+        .and_then(|doc| current_assignment(&doc));
     let Some(assignment) = assignment else {
         return Ok(());
     };

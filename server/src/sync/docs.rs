@@ -33,6 +33,7 @@ use std::time::Instant;
 use automerge::{ActorId, Automerge, ChangeHash};
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
+use campo_shared::schema::TicketDoc;
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::Limits;
@@ -133,8 +134,8 @@ pub struct DocChanged {
     pub after: Option<Audience>,
     /// The kinds of the workflow events this change added (notifications follow them).
     pub new_events: Vec<campo_shared::event_kind::EventKind>,
-    /// Whether this change added a comment (the inbox tells the case's people).
-    pub new_comments: bool,
+    /// The comments this change added (the inbox tells the case's people).
+    pub new_comments: Vec<campo_shared::ids::CommentId>,
 }
 
 /// A user's device reached the server (it joined, or delivered a change that was stored).
@@ -185,6 +186,10 @@ pub(crate) enum DocCmd {
     },
     View {
         f: ViewFn,
+    },
+    /// The ticket as the actor last read it (no reading of the document).
+    Ticket {
+        reply: oneshot::Sender<Option<TicketDoc>>,
     },
     Change(Box<ChangeCmd>),
     /// Another replica stored changes of the document: read them from the store.
@@ -458,6 +463,16 @@ impl Documents {
             let _ = tx.send(f(doc));
         });
         self.send(id, DocCmd::View { f }).await?;
+        rx.await.map_err(|_| SyncError::Stopped)
+    }
+
+    /// The ticket a document holds, as its actor last read it after its latest change (`None`
+    /// when the document was never stored, is not a ticket, or is of a schema version this
+    /// program cannot read). Cheaper than [`Documents::view`] with a full read: the actor keeps
+    /// the ticket it read, and this clones it.
+    pub async fn ticket(&self, id: DocumentId) -> Result<Option<TicketDoc>, SyncError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(id, DocCmd::Ticket { reply }).await?;
         rx.await.map_err(|_| SyncError::Stopped)
     }
 

@@ -173,7 +173,7 @@ async fn take(state: &AppState, payload: &str) {
         after,
         // The replica that made the change enqueued its notifications.
         new_events: Vec::new(),
-        new_comments: false,
+        new_comments: Vec::new(),
     });
 }
 

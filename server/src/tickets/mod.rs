@@ -432,12 +432,10 @@ pub async fn detail(
     // Authors named in the document (written offline, or by the demo) that no change names.
     let named = state
         .documents
-        .view(id, |doc| {
-            doc.and_then(|doc| TicketDoc::hydrate_from(doc).ok())
-                .map(|doc| authors(&doc))
-        })
+        .ticket(id)
         .await
         .map_err(sync_error)?
+        .map(|doc| authors(&doc))
         .unwrap_or_default();
     for author in named {
         if people.iter().any(|p| p.id == author) {

@@ -144,6 +144,32 @@ async fn each_person_of_a_case_finds_its_entries(backend: Backend) {
     let diana_id = me(&diana).await;
 
     let (id, number) = file(&official, "La impresora del piso 3 no imprime.").await;
+    // Nobody is responsible yet: the official's comment goes to the coordinators.
+    let official_id = me(&official).await;
+    let mut official_app = Phone::open(&official, &id)
+        .await
+        .expect("the official's app opens the case");
+    let early = Comment {
+        id: CommentId::new(),
+        author: official_id,
+        at: now_ms(),
+        text: "Es la impresora del pasillo, no la de la oficina.".into(),
+    };
+    official_app
+        .edit(|tx| append_comment(tx, &early).map_err(|e| e.to_string()))
+        .await
+        .expect("the comment is stored");
+    let told = entry(&coordinator, &id, "comentario").await;
+    assert_eq!(
+        told["body"],
+        "María Fernanda López: «Es la impresora del pasillo, no la de la oficina.»"
+    );
+    assert!(
+        inbox(&official)
+            .await
+            .iter()
+            .all(|n| n["kind"] != "comentario")
+    );
     act(
         &coordinator,
         &id,

@@ -275,6 +275,14 @@ impl DocActor {
                     // Dropping `f` drops its reply channel: the caller sees `Stopped`.
                 }
             },
+            DocCmd::Ticket { reply } => match self.ensure_hot().await {
+                Ok(()) => {
+                    let _ = reply.send(self.ticket.as_ref().map(|t| t.ticket.clone()));
+                }
+                Err(err) => {
+                    tracing::error!(doc = %self.id_text, %err, "could not load document");
+                }
+            },
             DocCmd::Refresh => self.refresh().await,
             DocCmd::Change(change) => {
                 let ChangeCmd {

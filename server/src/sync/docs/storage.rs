@@ -109,10 +109,18 @@ impl DocActor {
                 };
                 let new_comments = match (&ticket, &self.ticket) {
                     (Some(after), Some(old)) => {
-                        after.ticket.comments.len() > old.ticket.comments.len()
+                        let known: std::collections::HashSet<_> =
+                            old.ticket.comments.iter().map(|c| c.id).collect();
+                        after
+                            .ticket
+                            .comments
+                            .iter()
+                            .filter(|c| !known.contains(&c.id))
+                            .map(|c| c.id)
+                            .collect()
                     }
-                    (Some(after), None) => !after.ticket.comments.is_empty(),
-                    (None, _) => false,
+                    (Some(after), None) => after.ticket.comments.iter().map(|c| c.id).collect(),
+                    (None, _) => Vec::new(),
                 };
                 if let Some(ticket) = ticket {
                     self.ticket = Some(Box::new(ticket));

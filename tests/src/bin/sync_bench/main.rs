@@ -37,7 +37,8 @@
 //!
 //! Usage: `sync_bench [campo-sqlite] [campo-postgres] [campo-postgres-3] [node] [--quick]`
 //! (Campo on SQLite, on PostgreSQL and the Node server by default; `--quick` uses 100/1,000
-//! documents, 40 changes, 5 s of throughput and 1,000 idle clients).
+//! documents, 40 changes, 5 s of throughput and 1,000 idle clients; `SYNC_BENCH_CHANGES=N` measures
+//! the CPU per change over N changes instead).
 //! `CAMPO_BIN` chooses the `campo` binary (default: next to this one, so build both with
 //! `--release`); `CAMPO_TEST_PG_URL` the PostgreSQL server.
 
@@ -133,12 +134,20 @@ async fn main() -> anyhow::Result<()> {
     if targets.is_empty() {
         targets = vec![Target::CampoSqlite, Target::CampoPostgres, Target::Node];
     }
+    // `SYNC_BENCH_CHANGES` overrides how many changes measure the CPU per change (a quick run's
+    // 40 changes are only a few of `/proc`'s 10 ms ticks).
+    let changes = |default: usize| {
+        std::env::var("SYNC_BENCH_CHANGES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    };
     let plan = if quick {
         Plan {
             targets,
             small: 100,
             large: 1_000,
-            changes: 40,
+            changes: changes(40),
             idle_clients: 1_000,
             busy_clients: 32,
             busy_for: Duration::from_secs(5),
@@ -148,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
             targets,
             small: 1_000,
             large: 10_000,
-            changes: 200,
+            changes: changes(200),
             idle_clients: 10_000,
             busy_clients: 32,
             busy_for: Duration::from_secs(20),
