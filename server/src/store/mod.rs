@@ -133,32 +133,15 @@ pub(crate) fn postgres_migrations() -> &'static [sqlx::migrate::Migration] {
     &POSTGRES_MIGRATIONS.migrations
 }
 
-/// How long a PostgreSQL connection may sit idle in the pool before it is checked again when
-/// lent (see [`Store::connect`]).
-const PG_CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
-
 impl Store {
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`) and runs the migrations.
     #[tracing::instrument(skip_all, fields(backend))]
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             tracing::Span::current().record("backend", "postgres");
-            // A connection is checked with a round trip before it is lent only when it sat idle
-            // for a while (PostgreSQL may have restarted or the network dropped meanwhile); a busy
-            // one was just used, and sqlx checks every connection when it comes back anyway.
-            // Checking every time doubled the round trips of a stored change.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .test_before_acquire(false)
-                .before_acquire(|conn, meta| {
-                    Box::pin(async move {
-                        if meta.idle_for >= PG_CHECK_IDLE_AFTER {
-                            sqlx::Connection::ping(conn).await?;
-                        }
-                        Ok(true)
-                    })
-                })
                 .connect(url)
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
