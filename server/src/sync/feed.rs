@@ -50,9 +50,16 @@ const RETRY: Duration = Duration::from_secs(1);
 
 /// Starts the listener on PostgreSQL.
 pub fn spawn(state: AppState) {
-    let Some(pool) = state.store.postgres_pool().cloned() else {
+    let Some(shared) = state.store.postgres_pool() else {
         return;
     };
+    // The listening connection has a pool of its own: in the shared pool it would hold one of
+    // the connections for good, and after PostgreSQL restarted under load it could wait there
+    // behind every other task for a connection to listen again, while notices went unheard.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with((*shared.connect_options()).clone());
     // While a board is open here, the other replicas hear of it every minute.
     let watched = state.clone();
     tokio::spawn(async move {
