@@ -243,14 +243,7 @@ async fn comment_audience(
         return Ok((coordinators, names));
     }
     if ticket.assignee_id.is_none() {
-        coordinators = state
-            .store
-            .list_users(Some("coordinador"))
-            .await?
-            .into_iter()
-            .filter(|u| u.active)
-            .map(|u| u.id)
-            .collect();
+        coordinators = active_coordinators(state).await?;
     }
     for comment in comments {
         if !names.contains_key(&comment.author)
@@ -260,6 +253,18 @@ async fn comment_audience(
         }
     }
     Ok((coordinators, names))
+}
+
+/// The ids of the active coordinators.
+async fn active_coordinators(state: &AppState) -> anyhow::Result<Vec<String>> {
+    Ok(state
+        .store
+        .list_users(Some("coordinador"))
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| u.id)
+        .collect())
 }
 
 /// Records inbox entries (idempotent by key); returns how many were new.

@@ -85,14 +85,7 @@ async fn custody(state: &AppState, now: i64) -> anyhow::Result<usize> {
     if due.is_empty() {
         return Ok(0);
     }
-    let coordinators: Vec<String> = state
-        .store
-        .list_users(Some("coordinador"))
-        .await?
-        .into_iter()
-        .filter(|u| u.active)
-        .map(|u| u.id)
-        .collect();
+    let coordinators = super::active_coordinators(state).await?;
     let mut added = 0;
     for case in due {
         let done = state.store.notification_keys(&case.ticket_id).await?;
