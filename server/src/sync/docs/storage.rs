@@ -3,6 +3,7 @@
 
 use automerge::ChangeHash;
 use campo_shared::handover;
+use campo_shared::schema::TicketDoc;
 use campo_shared::schema::incremental::HydratedTicket;
 
 use super::actor::DocActor;
@@ -92,36 +93,16 @@ impl DocActor {
                 self.stored.incremental_bytes += bytes.len();
                 self.stored.incremental_chunks += 1;
                 let before = self.projection.as_ref().map(Audience::of);
-                let new_events = match (&ticket, &self.ticket) {
-                    (Some(after), Some(old)) => {
-                        let known: std::collections::HashSet<_> =
-                            old.ticket.events.iter().map(|e| e.id).collect();
-                        after
-                            .ticket
-                            .events
-                            .iter()
-                            .filter(|e| !known.contains(&e.id))
-                            .map(|e| e.kind)
-                            .collect()
-                    }
-                    (Some(after), None) => after.ticket.events.iter().map(|e| e.kind).collect(),
-                    (None, _) => Vec::new(),
-                };
-                let new_comments = match (&ticket, &self.ticket) {
-                    (Some(after), Some(old)) => {
-                        let known: std::collections::HashSet<_> =
-                            old.ticket.comments.iter().map(|c| c.id).collect();
-                        after
-                            .ticket
-                            .comments
-                            .iter()
-                            .filter(|c| !known.contains(&c.id))
-                            .map(|c| c.id)
-                            .collect()
-                    }
-                    (Some(after), None) => after.ticket.comments.iter().map(|c| c.id).collect(),
-                    (None, _) => Vec::new(),
-                };
+                let (after, old) = (
+                    ticket.as_ref().map(|t| &t.ticket),
+                    self.ticket.as_ref().map(|t| &t.ticket),
+                );
+                let new_events = added(after, old, |t| &t.events, |e| e.id)
+                    .map(|e| e.kind)
+                    .collect();
+                let new_comments = added(after, old, |t| &t.comments, |c| c.id)
+                    .map(|c| c.id)
+                    .collect();
                 if let Some(ticket) = ticket {
                     self.ticket = Some(Box::new(ticket));
                     self.projection = projection;
@@ -193,4 +174,22 @@ impl DocActor {
             Err(err) => tracing::warn!(doc = %self.id_text, %err, "compaction failed"),
         }
     }
+}
+
+/// The items of the list `list` of `after` that `old` does not have (by their ids); none when
+/// `after` is not a ticket, all when `old` was none.
+fn added<'a, T: 'a, K: Eq + std::hash::Hash>(
+    after: Option<&'a TicketDoc>,
+    old: Option<&TicketDoc>,
+    list: fn(&TicketDoc) -> &Vec<T>,
+    id: fn(&T) -> K,
+) -> impl Iterator<Item = &'a T> {
+    let known: std::collections::HashSet<K> = old
+        .map(|old| list(old).iter().map(id).collect())
+        .unwrap_or_default();
+    after
+        .map(|after| list(after).as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(move |item| !known.contains(&id(item)))
 }
