@@ -176,7 +176,13 @@ test("an official asks for help online and offline, sees the promised time and a
   await offlineRow.getByText("Sin número aún").waitFor()
 
   await campo.start()
-  await offlineRow.locator(".number", { hasText: /^SAT-\d{4}-\d{6}$/ }).waitFor({ timeout: 60_000 })
+  await offlineRow
+    .locator(".number", { hasText: /^SAT-\d{4}-\d{6}$/ })
+    .waitFor({ timeout: 60_000 })
+    .catch(async err => {
+      const sync = await page.locator("[data-sync]").first().getAttribute("data-sync")
+      throw new Error(`${err.message}\nThe row reads: ${await offlineRow.innerText()}\nSync state: ${sync}`)
+    })
   await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
   const registered = await coordinator.call("GET", `/api/tickets/${offlineId}`)
   assert.equal(registered.status, 200, registered.text)

@@ -114,6 +114,11 @@ export function addLocalTicket(t: LocalTicket): void {
   localStorage.setItem(LOCAL_KEY, JSON.stringify(localTickets.value))
 }
 
+/** The tickets created here that the server's agenda does not list yet (they have no number). */
+export function unlistedLocalTickets(): string[] {
+  return localTickets.value.map(t => t.url)
+}
+
 /** Forgets a ticket created here (its creation was discarded: the server never had it). */
 export function removeLocalTicket(url: string): void {
   if (!localTickets.value.some(t => t.url === url)) return

@@ -2,13 +2,13 @@
 // photo uploads, persistent storage; logging out and exporting unsynced work.
 
 import { effect } from "@preact/signals"
-import { clearAgenda, followAgenda, prefetch, refreshAgenda, resumeAgenda, stopFollowingAgenda } from "./agenda"
+import { clearAgenda, followAgenda, prefetch, refreshAgenda, resumeAgenda, stopFollowingAgenda, unlistedLocalTickets } from "./agenda"
 import { refreshCalendar } from "./calendar"
 import { clearCatalog, refreshCatalog, refreshCategories, refreshDependencias } from "./catalog"
 import { refreshInbox, startInbox } from "./inbox"
 import { pendingPhotos, photoQueue, refusedPhotos, startPhotoUploads } from "./photoService"
 import { logout, recheck } from "./session"
-import { connected, loadedTickets, pendingChanges, plainDoc, refusedDocs, startRepo, unknownDocs, wipeDocuments } from "./sync"
+import { connected, loadedTickets, pendingChanges, plainDoc, refusedDocs, savedAt, startRepo, unknownDocs, wipeDocuments } from "./sync"
 
 let started = false
 
@@ -24,6 +24,13 @@ export function startSession(): void {
   // Every time the server is reachable again: re-check the session, refresh what is cached.
   effect(() => {
     if (connected.value) void onlineContact()
+  })
+  // A ticket created here gets its number when the server stores it, and the agenda's stream
+  // says so; a stream still reconnecting at that moment would leave «Sin número aún» on screen
+  // until the next change. So the server's acknowledgement of such a ticket asks for the agenda.
+  effect(() => {
+    const saved = savedAt.value
+    if (unlistedLocalTickets().some(url => saved[url] !== undefined)) void refreshAgenda()
   })
   addEventListener("online", () => void onlineContact())
   void onlineContact()

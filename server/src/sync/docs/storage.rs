@@ -84,8 +84,11 @@ impl DocActor {
         };
         match self.hub.inner.store.commit_change(&commit).await {
             Ok(committed) => {
-                if committed.number.is_some() {
-                    self.number = committed.number;
+                if let Some(number) = committed.number {
+                    if self.number.is_none() {
+                        tracing::info!(doc = %self.id_text, %number, device, "new ticket stored");
+                    }
+                    self.number = Some(number);
                 }
                 self.stored.heads = heads.clone();
                 self.stored.chunk_ids.push(committed.chunk_id);
