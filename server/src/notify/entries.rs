@@ -37,6 +37,13 @@ pub struct Entry {
     pub body: String,
 }
 
+/// What a comment entry says of its case, from its stored row or from the change just stored.
+pub struct Case<'a> {
+    pub number: &'a str,
+    /// Its responsible, if any.
+    pub assignee_id: Option<&'a str>,
+}
+
 /// The people a comment entry may go to besides the requester and the responsible.
 pub struct Audience<'a> {
     /// The active coordinators' ids: told of a comment while nobody is responsible.
@@ -118,24 +125,36 @@ pub fn entries(doc: &TicketDoc, ticket: &TicketRow, now: i64) -> Vec<Entry> {
     out
 }
 
+/// Who reads a case's comments: its requester and its responsible, or the active
+/// `coordinators` while it has none.
+pub fn readers<'a>(
+    doc: &'a TicketDoc,
+    case: &Case<'a>,
+    coordinators: &'a [String],
+) -> Vec<&'a str> {
+    let mut readers: Vec<&str> = vec![doc.request.requester.id.as_str()];
+    match case.assignee_id {
+        Some(assignee) => readers.push(assignee),
+        None => readers.extend(coordinators.iter().map(String::as_str)),
+    }
+    readers.sort_unstable();
+    readers.dedup();
+    readers
+}
+
 /// The entries `comments` call for: each tells the case's requester and its responsible (the
 /// active coordinators while it has none) of the comment, except its own writer. A comment's
 /// entries are recorded once, for the people of the case when it was stored: someone assigned
 /// later is not told of the comments before.
 pub fn comment_entries<'a>(
     doc: &TicketDoc,
-    ticket: &TicketRow,
+    case: &Case,
     audience: &Audience,
     comments: impl Iterator<Item = &'a Comment>,
 ) -> Vec<Entry> {
-    let number = &ticket.number;
+    let number = case.number;
     let mut out = Vec::new();
-    let mut readers: Vec<&str> = vec![doc.request.requester.id.as_str()];
-    match ticket.assignee_id.as_deref() {
-        Some(assignee) => readers.push(assignee),
-        None => readers.extend(audience.coordinators.iter().map(String::as_str)),
-    }
-    readers.dedup();
+    let readers = readers(doc, case, audience.coordinators);
     for comment in comments {
         let writer = audience
             .names

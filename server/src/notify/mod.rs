@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::AppState;
-use crate::store::{NewNotification, now_ms};
+use crate::store::{InboxEntry, NewNotification, now_ms};
 
 /// How far back the scan at start looks for changes the watcher may have missed (a crash
 /// between a commit and its notifications, another replica's changes while this one was down).
@@ -69,8 +69,7 @@ async fn watch(state: AppState, wake: Arc<Notify>) {
                 {
                     enqueue_logged(&state, &wake, &id).await;
                 } else if !changed.new_comments.is_empty()
-                    && let Err(err) =
-                        enqueue_comments(&state, changed.document, &changed.new_comments).await
+                    && let Err(err) = enqueue_comments(&state, &changed).await
                 {
                     tracing::error!(ticket_id = id, %err, "could not record a comment's inbox entries");
                 }
@@ -184,7 +183,11 @@ async fn enqueue_entries(
         .iter()
         .filter(|c| c.at >= since && !noted.contains(c.id.to_string().as_str()))
         .collect();
-    let (coordinators, names) = comment_audience(state, ticket, &unnoted).await?;
+    let case = entries::Case {
+        number: &ticket.number,
+        assignee_id: ticket.assignee_id.as_deref(),
+    };
+    let (coordinators, names) = comment_audience(state, doc, &case, &unnoted).await?;
     let audience = entries::Audience {
         coordinators: &coordinators,
         names: &names,
@@ -192,7 +195,7 @@ async fn enqueue_entries(
     let mut fresh = entries::entries(doc, ticket, now_ms());
     fresh.extend(entries::comment_entries(
         doc,
-        ticket,
+        &case,
         &audience,
         unnoted.into_iter(),
     ));
@@ -200,17 +203,17 @@ async fn enqueue_entries(
     record_entries(state, &ticket.id, fresh).await
 }
 
-/// Records the inbox entries of the comments `ids` that a change just added to a ticket. Their
-/// keys are new, so nothing else of the ticket is read (see [`enqueue`] for the rest).
+/// Records the inbox entries of the comments a change just added to a ticket (its number and
+/// responsible as the change left them). Their keys are new, so nothing else of the ticket is
+/// read (see [`enqueue`] for the rest).
 async fn enqueue_comments(
     state: &AppState,
-    document: DocumentId,
-    ids: &[campo_shared::ids::CommentId],
+    changed: &crate::sync::DocChanged,
 ) -> anyhow::Result<usize> {
-    let Some(doc) = state.documents.ticket(document).await? else {
+    let (Some(number), Some(after)) = (changed.number.as_deref(), changed.after.as_ref()) else {
         return Ok(0);
     };
-    let Some(ticket) = state.store.ticket(&document.to_bs58check()).await? else {
+    let Some(doc) = state.documents.ticket(changed.document).await? else {
         return Ok(0);
     };
     // As in `entries::entries`: what was written more than the news window ago is not news.
@@ -218,15 +221,19 @@ async fn enqueue_comments(
     let comments: Vec<&Comment> = doc
         .comments
         .iter()
-        .filter(|c| ids.contains(&c.id) && c.at >= since)
+        .filter(|c| changed.new_comments.contains(&c.id) && c.at >= since)
         .collect();
-    let (coordinators, names) = comment_audience(state, &ticket, &comments).await?;
+    let case = entries::Case {
+        number,
+        assignee_id: after.assignee_id.as_deref(),
+    };
+    let (coordinators, names) = comment_audience(state, &doc, &case, &comments).await?;
     let audience = entries::Audience {
         coordinators: &coordinators,
         names: &names,
     };
-    let new = entries::comment_entries(&doc, &ticket, &audience, comments.into_iter());
-    record_entries(state, &ticket.id, new.into_iter()).await
+    let new = entries::comment_entries(&doc, &case, &audience, comments.into_iter());
+    record_entries(state, &changed.document.to_bs58check(), new.into_iter()).await
 }
 
 /// Who a ticket's new comments may go to besides its requester and responsible (the active
@@ -234,7 +241,8 @@ async fn enqueue_comments(
 /// there are no comments.
 async fn comment_audience(
     state: &AppState,
-    ticket: &crate::store::TicketRow,
+    doc: &TicketDoc,
+    case: &entries::Case<'_>,
     comments: &[&Comment],
 ) -> anyhow::Result<(Vec<String>, HashMap<String, String>)> {
     let mut coordinators = Vec::new();
@@ -242,11 +250,15 @@ async fn comment_audience(
     if comments.is_empty() {
         return Ok((coordinators, names));
     }
-    if ticket.assignee_id.is_none() {
+    if case.assignee_id.is_none() {
         coordinators = active_coordinators(state).await?;
     }
+    let readers = entries::readers(doc, case, &coordinators);
     for comment in comments {
-        if !names.contains_key(&comment.author)
+        // A writer's name is read only when someone else reads the comment.
+        let read = readers.iter().any(|r| *r != comment.author);
+        if read
+            && !names.contains_key(&comment.author)
             && let Some(user) = state.store.user_by_id(&comment.author).await?
         {
             names.insert(comment.author.clone(), user.full_name);
@@ -267,42 +279,23 @@ async fn active_coordinators(state: &AppState) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
-/// Records inbox entries (idempotent by key); returns how many were new.
+/// Records inbox entries (idempotent by key; someone who is not a user has no inbox); returns
+/// how many were new.
 async fn record_entries(
     state: &AppState,
     ticket_id: &str,
     new: impl Iterator<Item = entries::Entry>,
 ) -> anyhow::Result<usize> {
-    let now = now_ms();
-    let mut added = 0;
-    // Whether each reader is a user: someone who is not (yet) has no inbox.
-    let mut users: HashMap<String, bool> = HashMap::new();
-    for entry in new {
-        let is_user = match users.get(&entry.user_id) {
-            Some(known) => *known,
-            None => {
-                let known = state.store.user_by_id(&entry.user_id).await?.is_some();
-                users.insert(entry.user_id.clone(), known);
-                known
-            }
-        };
-        if !is_user {
-            continue;
-        }
-        let new = NewNotification {
+    let new: Vec<entries::Entry> = new.collect();
+    let rows: Vec<InboxEntry> = new
+        .iter()
+        .map(|entry| InboxEntry {
             key: &entry.key,
-            ticket_id,
-            user_id: Some(&entry.user_id),
-            email: None,
+            user_id: &entry.user_id,
             kind: entry.kind,
             subject: &entry.subject,
             body: &entry.body,
-            created_at: now,
-            in_reply_to: None,
-        };
-        if state.store.enqueue_notification(&new).await? {
-            added += 1;
-        }
-    }
-    Ok(added)
+        })
+        .collect();
+    Ok(state.store.record_inbox(ticket_id, &rows, now_ms()).await?)
 }

@@ -50,7 +50,7 @@ pub use error::{Result, StoreError};
 pub use glpi::{GlpiLink, GlpiReceipt, WriteBack};
 pub use inbox::{CustodyDue, OutboxMail, SurveyDue, VisitDue, survey_reminder_key, visit_due_key};
 pub use mail_intake::MailReceipt;
-pub use notifications::{NewNotification, NotificationRow, OutboxDepth, PendingMail};
+pub use notifications::{InboxEntry, NewNotification, NotificationRow, OutboxDepth, PendingMail};
 pub use organisation::Dependencia;
 pub use projection::{AuditEntry, CommitChange, Committed};
 pub use receipts::Receipt;

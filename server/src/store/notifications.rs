@@ -21,6 +21,17 @@ pub struct NewNotification<'a> {
     pub in_reply_to: Option<&'a str>,
 }
 
+/// An entry of a user's inbox: a notification shown in the app and never mailed.
+#[derive(Debug, Serialize)]
+pub struct InboxEntry<'a> {
+    /// Its idempotency key (see [`NewNotification::key`]).
+    pub key: &'a str,
+    pub user_id: &'a str,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
 /// A notification as its recipient sees it in the app.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct NotificationRow {
@@ -85,6 +96,69 @@ impl Store {
             .map(|done| done.rows_affected())
         })?;
         Ok(result == 1)
+    }
+
+    /// Records inbox entries of a ticket (notifications that are never mailed) in one statement:
+    /// those whose reader is a user and whose key is not there yet. Returns how many were new.
+    #[tracing::instrument(skip_all, fields(entries = entries.len()))]
+    pub async fn record_inbox(
+        &self,
+        ticket_id: &str,
+        entries: &[InboxEntry<'_>],
+        created_at: i64,
+    ) -> Result<usize> {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            id: String,
+            #[serde(flatten)]
+            entry: &'a InboxEntry<'a>,
+        }
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let rows: Vec<Row> = entries
+            .iter()
+            .map(|entry| Row {
+                id: uuid::Uuid::new_v4().to_string(),
+                entry,
+            })
+            .collect();
+        let json =
+            serde_json::to_string(&rows).map_err(|err| super::StoreError::Other(err.into()))?;
+        // (SQLite needs the `where`: without it, `on conflict` would read as part of the join.)
+        let done = match &self.backend {
+            super::Backend::Sqlite { pool, .. } => sqlx::query(
+                "insert into notifications (id, key, ticket_id, user_id, kind, subject, body,
+                     created_at)
+                 select json_extract(e.value, '$.id'), json_extract(e.value, '$.key'), $1, u.id,
+                     json_extract(e.value, '$.kind'), json_extract(e.value, '$.subject'),
+                     json_extract(e.value, '$.body'), $2
+                 from json_each($3) e join users u on u.id = json_extract(e.value, '$.user_id')
+                 where true
+                 on conflict (key) do nothing",
+            )
+            .bind(ticket_id)
+            .bind(created_at)
+            .bind(&json)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+            super::Backend::Postgres(pool) => sqlx::query(
+                "insert into notifications (id, key, ticket_id, user_id, kind, subject, body,
+                     created_at)
+                 select e ->> 'id', e ->> 'key', $1, u.id, e ->> 'kind', e ->> 'subject',
+                     e ->> 'body', $2
+                 from json_array_elements($3::json) e join users u on u.id = e ->> 'user_id'
+                 on conflict (key) do nothing",
+            )
+            .bind(ticket_id)
+            .bind(created_at)
+            .bind(&json)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+        }?;
+        Ok(done as usize)
     }
 
     /// The keys already enqueued for a ticket.
@@ -205,4 +279,68 @@ impl Store {
             .map(|_| ())
         })
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use campo_tests::{Backend, TestDb, both_backends};
+
+    use super::*;
+    use crate::store::NewUser;
+
+    /// A case's inbox entries are written in one statement: each user finds its own once, even
+    /// when the same entry is recorded again; a reader who is no user gets nothing, and the
+    /// others' entries are kept all the same.
+    async fn inbox_entries_reach_users_once(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let mut users = Vec::new();
+        for (username, full_name) in [("ana", "Ana Pérez"), ("diana", "Diana Ruiz")] {
+            let new = NewUser {
+                username,
+                full_name,
+                role: "tecnico",
+                dependencia: None,
+                email: None,
+                password_hash: "x",
+            };
+            users.push(store.insert_user(&new).await.expect("user").id);
+        }
+        let keys: Vec<String> = ["c1:ana", "c1:diana", "c1:nadie"].map(String::from).into();
+        let readers = [users[0].as_str(), users[1].as_str(), "u-nadie"];
+        let entries: Vec<InboxEntry> = keys
+            .iter()
+            .zip(readers)
+            .map(|(key, user_id)| InboxEntry {
+                key,
+                user_id,
+                kind: "comentario",
+                subject: "Comentario nuevo en el caso SAT-2026-000001",
+                body: "Ana Pérez: «Sigue sin imprimir.»",
+            })
+            .collect();
+        let added = store
+            .record_inbox("t-1", &entries, 1_000)
+            .await
+            .expect("recorded");
+        assert_eq!(added, 2, "the reader who is no user gets no entry");
+        let again = store
+            .record_inbox("t-1", &entries, 2_000)
+            .await
+            .expect("recorded");
+        assert_eq!(again, 0, "an entry is recorded once");
+        for user in &users {
+            let inbox = store.notifications_for(user, 10).await.expect("inbox");
+            assert_eq!(inbox.len(), 1, "{inbox:?}");
+            assert_eq!(inbox[0].body, "Ana Pérez: «Sigue sin imprimir.»");
+            assert_eq!(
+                (inbox[0].ticket_id.as_str(), inbox[0].created_at),
+                ("t-1", 1_000)
+            );
+            assert_eq!(inbox[0].sent_at, None, "an inbox entry is never mailed");
+        }
+        let due = store.outbox_depth().await.expect("outbox");
+        assert_eq!(due.pending, 0, "nothing waits to be mailed");
+    }
+    both_backends!(inbox_entries_reach_users_once);
 }

@@ -136,6 +136,8 @@ pub struct DocChanged {
     pub new_events: Vec<campo_shared::event_kind::EventKind>,
     /// The comments this change added (the inbox tells the case's people).
     pub new_comments: Vec<campo_shared::ids::CommentId>,
+    /// The ticket's number (`None`: not a ticket).
+    pub number: Option<String>,
 }
 
 /// A user's device reached the server (it joined, or delivered a change that was stored).

@@ -161,16 +161,19 @@ async fn take(state: &AppState, payload: &str) {
         return;
     };
     state.documents.refresh(document);
-    let after = match state.store.ticket(&document.to_bs58check()).await {
-        Ok(Some(row)) => Some(Audience {
-            requester_id: row.requester_id.unwrap_or_default(),
-            assignee_id: row.assignee_id,
-            registered_by: row.registered_by,
-        }),
-        Ok(None) => None,
+    let (after, number) = match state.store.ticket(&document.to_bs58check()).await {
+        Ok(Some(row)) => (
+            Some(Audience {
+                requester_id: row.requester_id.unwrap_or_default(),
+                assignee_id: row.assignee_id,
+                registered_by: row.registered_by,
+            }),
+            Some(row.number),
+        ),
+        Ok(None) => (None, None),
         Err(err) => {
             tracing::warn!(%err, "change feed: could not read a changed ticket");
-            None
+            (None, None)
         }
     };
     state.documents.announce_remote(DocChanged {
@@ -181,6 +184,7 @@ async fn take(state: &AppState, payload: &str) {
         // The replica that made the change enqueued its notifications.
         new_events: Vec::new(),
         new_comments: Vec::new(),
+        number,
     });
 }
 

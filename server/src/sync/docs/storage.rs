@@ -121,6 +121,7 @@ impl DocActor {
                     after,
                     new_events,
                     new_comments,
+                    number: self.number.clone(),
                 });
                 Ok(heads)
             }
