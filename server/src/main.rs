@@ -262,7 +262,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             if config.glpi.is_none() {
                 anyhow::bail!(
                     "GLPI no está configurado: defina CAMPO_GLPI_URL y CAMPO_GLPI_USER_TOKEN \
-                     (ver docs/operacion.md)"
+                     (ver docs/integraciones.md)"
                 );
             }
             let store = open_store(&config).await?;

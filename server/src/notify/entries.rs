@@ -40,6 +40,7 @@ pub struct Entry {
 /// What a comment entry says of its case, from its stored row or from the change just stored.
 pub struct Case<'a> {
     pub number: &'a str,
+    pub requester_id: &'a str,
     /// Its responsible, if any.
     pub assignee_id: Option<&'a str>,
 }
@@ -127,12 +128,8 @@ pub fn entries(doc: &TicketDoc, ticket: &TicketRow, now: i64) -> Vec<Entry> {
 
 /// Who reads a case's comments: its requester and its responsible, or the active
 /// `coordinators` while it has none.
-pub fn readers<'a>(
-    doc: &'a TicketDoc,
-    case: &Case<'a>,
-    coordinators: &'a [String],
-) -> Vec<&'a str> {
-    let mut readers: Vec<&str> = vec![doc.request.requester.id.as_str()];
+pub fn readers<'a>(case: &Case<'a>, coordinators: &'a [String]) -> Vec<&'a str> {
+    let mut readers: Vec<&str> = vec![case.requester_id];
     match case.assignee_id {
         Some(assignee) => readers.push(assignee),
         None => readers.extend(coordinators.iter().map(String::as_str)),
@@ -147,14 +144,13 @@ pub fn readers<'a>(
 /// entries are recorded once, for the people of the case when it was stored: someone assigned
 /// later is not told of the comments before.
 pub fn comment_entries<'a>(
-    doc: &TicketDoc,
     case: &Case,
     audience: &Audience,
     comments: impl Iterator<Item = &'a Comment>,
 ) -> Vec<Entry> {
     let number = case.number;
     let mut out = Vec::new();
-    let readers = readers(doc, case, audience.coordinators);
+    let readers = readers(case, audience.coordinators);
     for comment in comments {
         let writer = audience
             .names

@@ -185,16 +185,16 @@ async fn enqueue_entries(
         .collect();
     let case = entries::Case {
         number: &ticket.number,
+        requester_id: &doc.request.requester.id,
         assignee_id: ticket.assignee_id.as_deref(),
     };
-    let (coordinators, names) = comment_audience(state, doc, &case, &unnoted).await?;
+    let (coordinators, names) = comment_audience(state, &case, &unnoted).await?;
     let audience = entries::Audience {
         coordinators: &coordinators,
         names: &names,
     };
     let mut fresh = entries::entries(doc, ticket, now_ms());
     fresh.extend(entries::comment_entries(
-        doc,
         &case,
         &audience,
         unnoted.into_iter(),
@@ -203,9 +203,9 @@ async fn enqueue_entries(
     record_entries(state, &ticket.id, fresh).await
 }
 
-/// Records the inbox entries of the comments a change just added to a ticket (its number and
-/// responsible as the change left them). Their keys are new, so nothing else of the ticket is
-/// read (see [`enqueue`] for the rest).
+/// Records the inbox entries of the comments a change just added to a ticket, with the case's
+/// number and people as the change left them: nothing of the ticket is read (see [`enqueue`]
+/// for the rest).
 async fn enqueue_comments(
     state: &AppState,
     changed: &crate::sync::DocChanged,
@@ -213,26 +213,24 @@ async fn enqueue_comments(
     let (Some(number), Some(after)) = (changed.number.as_deref(), changed.after.as_ref()) else {
         return Ok(0);
     };
-    let Some(doc) = state.documents.ticket(changed.document).await? else {
-        return Ok(0);
-    };
     // As in `entries::entries`: what was written more than the news window ago is not news.
     let since = now_ms() - entries::NEWS_WINDOW_MS;
-    let comments: Vec<&Comment> = doc
-        .comments
+    let comments: Vec<&Comment> = changed
+        .new_comments
         .iter()
-        .filter(|c| changed.new_comments.contains(&c.id) && c.at >= since)
+        .filter(|c| c.at >= since)
         .collect();
     let case = entries::Case {
         number,
+        requester_id: &after.requester_id,
         assignee_id: after.assignee_id.as_deref(),
     };
-    let (coordinators, names) = comment_audience(state, &doc, &case, &comments).await?;
+    let (coordinators, names) = comment_audience(state, &case, &comments).await?;
     let audience = entries::Audience {
         coordinators: &coordinators,
         names: &names,
     };
-    let new = entries::comment_entries(&doc, &case, &audience, comments.into_iter());
+    let new = entries::comment_entries(&case, &audience, comments.into_iter());
     record_entries(state, &changed.document.to_bs58check(), new.into_iter()).await
 }
 
@@ -241,7 +239,6 @@ async fn enqueue_comments(
 /// there are no comments.
 async fn comment_audience(
     state: &AppState,
-    doc: &TicketDoc,
     case: &entries::Case<'_>,
     comments: &[&Comment],
 ) -> anyhow::Result<(Vec<String>, HashMap<String, String>)> {
@@ -253,7 +250,7 @@ async fn comment_audience(
     if case.assignee_id.is_none() {
         coordinators = active_coordinators(state).await?;
     }
-    let readers = entries::readers(doc, case, &coordinators);
+    let readers = entries::readers(case, &coordinators);
     for comment in comments {
         // A writer's name is read only when someone else reads the comment.
         let read = readers.iter().any(|r| *r != comment.author);

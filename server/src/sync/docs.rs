@@ -135,7 +135,7 @@ pub struct DocChanged {
     /// The kinds of the workflow events this change added (notifications follow them).
     pub new_events: Vec<campo_shared::event_kind::EventKind>,
     /// The comments this change added (the inbox tells the case's people).
-    pub new_comments: Vec<campo_shared::ids::CommentId>,
+    pub new_comments: Vec<campo_shared::schema::Comment>,
     /// The ticket's number (`None`: not a ticket).
     pub number: Option<String>,
 }

@@ -104,7 +104,7 @@ impl DocActor {
                     .map(|e| e.kind)
                     .collect();
                 let new_comments = added(after, old, |t| &t.comments, |c| c.id)
-                    .map(|c| c.id)
+                    .cloned()
                     .collect();
                 if let Some(ticket) = ticket {
                     self.ticket = Some(Box::new(ticket));
