@@ -126,8 +126,8 @@ impl Store {
         let json =
             serde_json::to_string(&rows).map_err(|err| super::StoreError::Other(err.into()))?;
         // (SQLite needs the `where`: without it, `on conflict` would read as part of the join.)
-        let done = match &self.backend {
-            super::Backend::Sqlite { pool, .. } => sqlx::query(
+        let sql = match &self.backend {
+            super::Backend::Sqlite { .. } => {
                 "insert into notifications (id, key, ticket_id, user_id, kind, subject, body,
                      created_at)
                  select json_extract(e.value, '$.id'), json_extract(e.value, '$.key'), $1, u.id,
@@ -135,29 +135,26 @@ impl Store {
                      json_extract(e.value, '$.body'), $2
                  from json_each($3) e join users u on u.id = json_extract(e.value, '$.user_id')
                  where true
-                 on conflict (key) do nothing",
-            )
-            .bind(ticket_id)
-            .bind(created_at)
-            .bind(&json)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()),
-            super::Backend::Postgres(pool) => sqlx::query(
+                 on conflict (key) do nothing"
+            }
+            super::Backend::Postgres(_) => {
                 "insert into notifications (id, key, ticket_id, user_id, kind, subject, body,
                      created_at)
                  select e ->> 'id', e ->> 'key', $1, u.id, e ->> 'kind', e ->> 'subject',
                      e ->> 'body', $2
                  from json_array_elements($3::json) e join users u on u.id = e ->> 'user_id'
-                 on conflict (key) do nothing",
-            )
-            .bind(ticket_id)
-            .bind(created_at)
-            .bind(&json)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()),
-        }?;
+                 on conflict (key) do nothing"
+            }
+        };
+        let done = with_pool!(self, pool => {
+            sqlx::query(sql)
+                .bind(ticket_id)
+                .bind(created_at)
+                .bind(&json)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
         Ok(done as usize)
     }
 
