@@ -34,7 +34,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -139,10 +139,17 @@ impl Store {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             tracing::Span::current().record("backend", "postgres");
+            // A replica cut off from the database in the middle of a transaction leaves its
+            // session holding the rows it locked, and every other replica's writes to those cases
+            // wait until PostgreSQL notices the dead connection (hours, with the system's TCP
+            // keepalive). PostgreSQL ends a session idle in a transaction for 15 s, and with it
+            // its locks; no transaction of Campo waits that long between two statements.
+            let options = PgConnectOptions::from_str(url)?
+                .options([("idle_in_transaction_session_timeout", "15s")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(options)
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
             Backend::Postgres(pool)
