@@ -13,8 +13,11 @@ use super::{Backend, Store, now_ms, with_pool};
 pub(crate) const INSERT_CHUNK: &str =
     "insert into doc_chunks (doc_id, kind, data, created_at) values ($1, $2, $3, $4) returning id";
 
-/// Deletes chunk `$2` of document `$1`.
-const DELETE_CHUNK: &str = "delete from doc_chunks where doc_id = $1 and id = $2";
+/// Deletes the chunks of document `$1` whose ids are in the JSON array `$2`, per backend.
+const DELETE_CHUNKS_SQLITE: &str =
+    "delete from doc_chunks where doc_id = $1 and id in (select value from json_each($2))";
+const DELETE_CHUNKS_PG: &str = "delete from doc_chunks where doc_id = $1
+     and id in (select value::bigint from json_array_elements_text($2::json))";
 
 /// What a stored chunk holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,10 +164,10 @@ impl Store {
     }
 }
 
-/// Stores `snapshot` as a chunk of `doc_id` and deletes the chunks it replaces, inside `tx`.
-/// Returns the snapshot's chunk id.
-async fn compact(
-    tx: &mut impl Tx,
+/// Stores `snapshot` as a chunk of `doc_id` and deletes the chunks it replaces (in one
+/// statement), inside `tx`. Returns the snapshot's chunk id.
+async fn compact<T: Tx>(
+    tx: &mut T,
     doc_id: &str,
     snapshot: &[u8],
     replaced: &[i64],
@@ -179,9 +182,82 @@ async fn compact(
         .fetch::<i64>(INSERT_CHUNK, &chunk)
         .await?
         .ok_or_else(|| StoreError::other("storing a chunk returned no id"))?;
-    for old in replaced {
-        tx.execute(DELETE_CHUNK, &Args::new().bind(doc_id).bind(*old))
-            .await?;
-    }
+    let replaced = serde_json::to_string(replaced).map_err(|err| StoreError::Other(err.into()))?;
+    let delete = if T::SQLITE {
+        DELETE_CHUNKS_SQLITE
+    } else {
+        DELETE_CHUNKS_PG
+    };
+    tx.execute(delete, &Args::new().bind(doc_id).bind(&replaced))
+        .await?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ROOT};
+    use campo_tests::{Backend, TestDb, both_backends};
+
+    use super::*;
+
+    /// Compaction replaces exactly the chunks it names with the snapshot: a chunk written
+    /// meanwhile (another replica's change) stays, and the document loads with every change.
+    async fn compaction_keeps_a_chunk_written_meanwhile(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let mut doc = Automerge::new();
+        let mut ids = Vec::new();
+        let mut heads = Vec::new();
+        for i in 0..5_i64 {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, format!("k{i}"), i).expect("put");
+            tx.commit();
+            let bytes = doc.save_after(&heads);
+            heads = doc.get_heads();
+            ids.push(
+                store
+                    .append_chunk("d-1", ChunkKind::Incremental, &bytes)
+                    .await
+                    .expect("chunk"),
+            );
+        }
+        let snapshot = doc.save();
+        // Another replica's change, stored after the snapshot was taken.
+        let mut other = doc.fork();
+        let mut tx = other.transaction();
+        tx.put(ROOT, "otra", "réplica").expect("put");
+        tx.commit();
+        let late = store
+            .append_chunk("d-1", ChunkKind::Incremental, &other.save_after(&heads))
+            .await
+            .expect("chunk");
+
+        let id = store
+            .compact_document("d-1", &snapshot, &ids)
+            .await
+            .expect("compacted");
+        let left: Vec<i64> = store
+            .load_chunks("d-1")
+            .await
+            .expect("chunks")
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let mut expected = vec![id, late];
+        expected.sort();
+        assert_eq!(left, expected, "the snapshot and the late chunk remain");
+        let bytes = store
+            .load_document_bytes("d-1")
+            .await
+            .expect("load")
+            .expect("stored");
+        let loaded = Automerge::load(&bytes).expect("loads");
+        assert_eq!(
+            loaded.get_heads(),
+            other.get_heads(),
+            "every change is there"
+        );
+    }
+    both_backends!(compaction_keeps_a_chunk_written_meanwhile);
 }
