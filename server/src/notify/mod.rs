@@ -266,14 +266,7 @@ async fn comment_audience(
 
 /// The ids of the active coordinators.
 async fn active_coordinators(state: &AppState) -> anyhow::Result<Vec<String>> {
-    Ok(state
-        .store
-        .list_users(Some("coordinador"))
-        .await?
-        .into_iter()
-        .filter(|u| u.active)
-        .map(|u| u.id)
-        .collect())
+    Ok(state.store.active_coordinator_ids().await?.to_vec())
 }
 
 /// Records inbox entries (idempotent by key; someone who is not a user has no inbox); returns

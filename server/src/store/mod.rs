@@ -8,6 +8,7 @@
 mod api_tokens;
 mod blobs;
 mod board;
+mod coordinators;
 mod documents;
 mod equipment;
 mod error;
@@ -44,6 +45,7 @@ use sqlite_writer::SqliteWriter;
 pub use api_tokens::{ApiTokenGrant, ApiTokenRow, IntakeClaim, NewApiToken};
 pub use blobs::BlobRow;
 pub use board::FieldWorker;
+pub use coordinators::USERS_CHANNEL;
 pub use documents::{Chunk, ChunkKind};
 pub use equipment::{CustodyRow, EquipmentMove, EquipmentRow};
 pub use error::{Result, StoreError};
@@ -93,6 +95,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// This process's name in the change feed (see [`CHANGES_CHANNEL`]): new at each connect.
     instance: Arc<str>,
+    /// The active coordinators, kept between user writes (see [`coordinators`]).
+    coordinators: Arc<coordinators::Coordinators>,
 }
 
 /// The PostgreSQL channel on which each committed change of a document is announced, in the
@@ -183,6 +187,7 @@ impl Store {
         Ok(Self {
             backend,
             instance: uuid::Uuid::new_v4().simple().to_string().into(),
+            coordinators: Arc::default(),
         })
     }
 

@@ -120,6 +120,7 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })?;
+        self.users_changed().await;
         Ok(UserRow {
             id,
             username: new.username.to_owned(),
@@ -234,6 +235,7 @@ impl Store {
             Ok(result.rows_affected() > 0)
         })?;
         if updated {
+            self.users_changed().await;
             self.user_by_id(id).await
         } else {
             Ok(None)
@@ -266,7 +268,7 @@ impl Store {
              where users.directory or users.password_hash = ''
              returning {USER_COLUMNS}"
         );
-        with_pool!(self, pool => {
+        let row = with_pool!(self, pool => {
             sqlx::query_as::<_, UserRow>(&sql)
                 .bind(&id)
                 .bind(person.username)
@@ -277,7 +279,11 @@ impl Store {
                 .bind(now_ms())
                 .fetch_optional(pool)
                 .await
-        })
+        })?;
+        if row.is_some() {
+            self.users_changed().await;
+        }
+        Ok(row)
     }
 
     /// The directory accounts that have a session open now: those the periodic check looks up.
@@ -315,7 +321,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(rows = rows.len()))]
     pub async fn import_users(&self, rows: &[ImportedUser]) -> Result<UsersImported> {
         let now = now_ms();
-        match &self.backend {
+        let imported = match &self.backend {
             Backend::Sqlite { writer, .. } => {
                 let rows = rows.to_vec();
                 writer
@@ -332,7 +338,11 @@ impl Store {
                 tx.commit().await?;
                 Ok(done)
             }
+        };
+        if imported.is_ok() {
+            self.users_changed().await;
         }
+        imported
     }
 
     /// Number of active coordinators, so the last one cannot be disabled or demoted.

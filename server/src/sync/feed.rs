@@ -19,6 +19,9 @@
 //! each replica's memory; a replica that starts, or loses the feed for a moment, knows fewer
 //! failures, never more.
 //!
+//! A replica that changes a user says so on [`USERS_CHANNEL`]: the others forget the active
+//! coordinators they keep in memory (see [`crate::store::Store::active_coordinator_ids`]).
+//!
 //! A replica with an open dispatch board says so on [`BOARDS_CHANNEL`] (when a board opens, and
 //! every minute while one is open): the others then publish every change in full, so that the
 //! board can resume on any of them (see [`crate::board`]).
@@ -31,18 +34,21 @@ use sqlx::postgres::PgListener;
 use super::DocChanged;
 use crate::AppState;
 use crate::projection::Audience;
-use crate::store::{BOARDS_CHANNEL, CHANGES_CHANNEL, LOGINS_CHANNEL, SETTINGS_CHANNEL};
+use crate::store::{
+    BOARDS_CHANNEL, CHANGES_CHANNEL, LOGINS_CHANNEL, SETTINGS_CHANNEL, USERS_CHANNEL,
+};
 
 /// How often a replica with an open board tells the others (well within the board's resume
 /// window, ten minutes).
 const BOARD_WATCHED_EVERY: Duration = Duration::from_secs(60);
 
 /// Every channel a replica listens on.
-const CHANNELS: [&str; 4] = [
+const CHANNELS: [&str; 5] = [
     CHANGES_CHANNEL,
     LOGINS_CHANNEL,
     BOARDS_CHANNEL,
     SETTINGS_CHANNEL,
+    USERS_CHANNEL,
 ];
 
 /// Pause before listening again after the connection failed.
@@ -113,6 +119,11 @@ async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::R
                     reload_sla(state).await;
                 }
             }
+            Some(notice) if notice.channel() == USERS_CHANNEL => {
+                if notice.payload() != state.store.instance() {
+                    state.store.forget_users();
+                }
+            }
             Some(notice) if notice.channel() == BOARDS_CHANNEL => {
                 if notice.payload() != state.store.instance() {
                     state.board.mark_watched();
@@ -131,9 +142,10 @@ async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::R
 }
 
 /// After a gap in the feed: every loaded document reads the store, every board its snapshot,
-/// and the SLA settings are read again.
+/// and the SLA settings and the coordinators are read again.
 fn caught_up(state: &AppState) {
     state.documents.refresh_all();
+    state.store.forget_users();
     state.board.reset();
     let state = state.clone();
     tokio::spawn(async move { reload_sla(&state).await });

@@ -420,3 +420,76 @@ async fn a_board_resumes_on_another_replica_with_a_wrong_clock() {
         "B resumes instead of sending the board back to its snapshot: {replay}"
     );
 }
+
+/// Waits until `client`'s inbox holds a comment entry whose text contains `text`.
+async fn comment_entry(client: &Client, text: &str) {
+    for _ in 0..300 {
+        let inbox = client.get("/api/notifications").await;
+        assert_eq!(inbox.status, 200, "{}", inbox.body);
+        let found = inbox.body.as_array().unwrap().iter().any(|n| {
+            n["kind"] == "comentario" && n["body"].as_str().is_some_and(|b| b.contains(text))
+        });
+        if found {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let inbox = client.get("/api/notifications").await.body;
+    panic!("no comment entry with «{text}» within 30 s: {inbox:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// A coordinator named on one replica gets the next comment on a case with no responsible
+/// written through the other, although that one keeps the list of coordinators in memory: the
+/// naming reaches it through the change feed.
+async fn a_coordinator_named_on_one_replica_hears_the_others_comments() {
+    let replicas = two_replicas(&[], &[]).await;
+    let (on_a, on_b) = (&replicas.on_a, &replicas.on_b);
+    let id = file_request(on_b, "El escáner no enciende.", "Escáner", "Piso 2").await;
+    let official = Client::new(on_b.url("").trim_end_matches('/').to_owned());
+    official.login("mlopez", DEMO_PASSWORD).await.unwrap();
+    let coordinator_id = on_b.get("/api/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut phone = Phone::open(on_b, &id).await.expect("open on B");
+    let say = |text: &str| Comment {
+        id: CommentId::new(),
+        author: coordinator_id.clone(),
+        at: now_ms(),
+        text: text.into(),
+    };
+
+    // B records the first comment's entries, reading who coordinates now.
+    let first = say("Primera revisión: falta el cable de poder.");
+    phone
+        .edit(|tx| append_comment(tx, &first).map_err(|e| e.to_string()))
+        .await
+        .expect("stored on B");
+    comment_entry(&official, "Primera revisión").await;
+
+    // A names a second coordinator.
+    let created = on_a
+        .post(
+            "/api/users",
+            &json!({"username": "ccastro", "full_name": "Carolina Castro",
+                    "role": "coordinador", "password": "clave de carolina 2026"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    // The notice takes a moment to reach B (a coordinator named a few milliseconds before a
+    // comment may miss it; one named before that does not).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let second = say("Segunda revisión: se cambió la fuente.");
+    phone
+        .edit(|tx| append_comment(tx, &second).map_err(|e| e.to_string()))
+        .await
+        .expect("stored on B");
+    let carolina = Client::new(on_b.url("").trim_end_matches('/').to_owned());
+    carolina
+        .login("ccastro", "clave de carolina 2026")
+        .await
+        .unwrap();
+    comment_entry(&carolina, "Segunda revisión").await;
+}
