@@ -423,13 +423,19 @@ pub async fn keep_writing(
         if let Some(why) = lost {
             let noticed = Instant::now();
             loop {
-                match tokio::time::timeout(EDIT_DEADLINE, phone.reconnect(&client)).await {
-                    Ok(Ok(())) => break,
-                    _ if noticed.elapsed() > RECONNECT_DEADLINE => {
-                        panic!("{label}: no replica took the phone back within three minutes")
-                    }
-                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                let failed =
+                    match tokio::time::timeout(EDIT_DEADLINE, phone.reconnect(&client)).await {
+                        Ok(Ok(())) => break,
+                        Ok(Err(err)) => err.to_string(),
+                        Err(_) => "no answer in time".to_owned(),
+                    };
+                if noticed.elapsed() > RECONNECT_DEADLINE {
+                    panic!(
+                        "{label}: no replica took the phone back within three minutes \
+                         (lost because: {why}; last reconnection: {failed})"
+                    )
                 }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             ledger
                 .reconnects
