@@ -33,6 +33,15 @@ pub const EDIT_DEADLINE: Duration = Duration::from_secs(15);
 /// machine (the whole suite at once) can take over a minute.
 pub const RECONNECT_DEADLINE: Duration = Duration::from_secs(180);
 
+/// Comments one phone of [`keep_writing`] writes at most: two phones write on each case, and the
+/// server refuses a case's 501st comment (`campo_shared::limits`), which a phone writing as fast
+/// as it is acknowledged reached on a fast machine.
+pub const COMMENTS_PER_PHONE: usize = 240;
+
+/// The pause of a phone of [`keep_writing`] between two comments: four a second, so that its
+/// [`COMMENTS_PER_PHONE`] last a minute of writing.
+const PACE: Duration = Duration::from_millis(250);
+
 /// The `/metrics` token every replica of these stories has.
 pub const METRICS_TOKEN: &str = "token-de-metricas-de-prueba";
 
@@ -366,7 +375,13 @@ impl Ledger {
             }
         })
         .await
-        .unwrap_or_else(|_| panic!("the phones stopped being acknowledged {what}"));
+        .unwrap_or_else(|_| {
+            panic!(
+                "the phones stopped being acknowledged {what} ({} comments so far; each phone \
+                 writes at most {COMMENTS_PER_PHONE})",
+                self.count()
+            )
+        });
     }
 
     /// Prints the reconnects and their times (printed, never asserted).
@@ -406,6 +421,11 @@ pub async fn keep_writing(
         .expect("the phone opens the case");
     let mut n = 0;
     while !stop.load(Ordering::Relaxed) {
+        if n == COMMENTS_PER_PHONE {
+            // The case is nearly full: this phone only keeps its connection from now on.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
         n += 1;
         let text = format!("{label} #{n}");
         let comment = Comment {
@@ -444,7 +464,7 @@ pub async fn keep_writing(
                 .push((label.clone(), why, noticed.elapsed()));
         }
         ledger.acknowledged.lock().unwrap().push((case, text));
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        tokio::time::sleep(PACE).await;
     }
     (phone, client)
 }
