@@ -605,6 +605,7 @@ impl Documents {
             denied: HashMap::new(),
             former: HashMap::new(),
             last_activity: Instant::now(),
+            refresh_failures: 0,
         };
         // Boxed: cold actors are many, and the task holds only a pointer to each.
         tokio::spawn(Box::new(actor).run(rx));

@@ -493,3 +493,72 @@ async fn a_coordinator_named_on_one_replica_hears_the_others_comments() {
         .unwrap();
     comment_entry(&carolina, "Segunda revisión").await;
 }
+
+/// Runs `sql` on the test's database as its administrator.
+async fn admin(db: &TestDb, sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// A replica that hears of another's change and cannot read it at that moment (here, its
+/// database role loses the right to read the changes for two seconds) reads it again shortly:
+/// its phone gets the change, although no other notice of the case follows.
+async fn a_replica_that_could_not_read_a_change_reads_it_again() {
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    // B connects with a role of its own, which the test can deprive of reading the changes.
+    let role = format!("campo_b_{}", uuid::Uuid::new_v4().simple());
+    admin(
+        &db,
+        &format!(
+            "create role {role} login;
+             grant all on schema public to {role};
+             grant all on all tables in schema public to {role};
+             grant all on all sequences in schema public to {role};"
+        ),
+    )
+    .await;
+    let url_b = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
+    let (mut b, base_b) = spawn_campo(&db, &[], &[("DATABASE_URL".to_owned(), url_b)])
+        .await
+        .unwrap();
+    let (on_a, on_b) = (Client::new(base_a), Client::new(base_b));
+    on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
+    let id = file_request(&on_a, "El teclado no responde.", "Teclado", "Piso 3").await;
+    let author = on_a.get("/api/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut phone_a = Phone::open(&on_a, &id).await.expect("open on A");
+    let mut phone_b = Phone::open(&on_b, &id).await.expect("open on B");
+
+    admin(&db, &format!("revoke select on doc_chunks from {role}")).await;
+    let comment = Comment {
+        id: CommentId::new(),
+        author,
+        at: now_ms(),
+        text: "Se cambió el teclado por uno del almacén.".into(),
+    };
+    phone_a
+        .edit(|tx| append_comment(tx, &comment).map_err(|e| e.to_string()))
+        .await
+        .expect("stored on A");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    admin(&db, &format!("grant select on doc_chunks to {role}")).await;
+
+    let reached = tokio::time::timeout(
+        Duration::from_secs(15),
+        phone_b.wait_for(|doc| comments(doc).iter().any(|c| c.contains("almacén"))),
+    )
+    .await;
+    b.kill().await.unwrap();
+    b.wait().await.unwrap();
+    admin(&db, &format!("drop owned by {role}; drop role {role}")).await;
+    reached
+        .expect("the change reaches the phone on B once B can read it")
+        .unwrap();
+}

@@ -69,7 +69,12 @@ pub(super) struct DocActor {
     /// their device recorded meanwhile (see [`former`](super::former)).
     pub(super) former: HashMap<ConnId, FormerSlot>,
     pub(super) last_activity: Instant,
+    /// Failed reads of another replica's changes in a row (see [`DocActor::refresh_again`]).
+    pub(super) refresh_failures: u32,
 }
+
+/// The first pause before reading another replica's changes again after a failed read.
+const REFRESH_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl DocActor {
     pub(super) async fn run(mut self: Box<Self>, mut rx: mpsc::Receiver<DocCmd>) {
@@ -342,7 +347,8 @@ impl DocActor {
     /// Takes the changes another replica stored since this actor last read or wrote the
     /// document, from the store, and passes them to the peers. A cold actor with peers loads the
     /// document (its kept projection, which decides who may read, may be out of date); one
-    /// without peers has nothing to do.
+    /// without peers has nothing to do. A read that fails is tried again later (see
+    /// [`Self::refresh_again`]).
     async fn refresh(&mut self) {
         if self.doc.is_none() {
             if self.peers.is_empty() && self.denied.is_empty() {
@@ -350,8 +356,10 @@ impl DocActor {
             }
             if let Err(err) = self.ensure_hot().await {
                 tracing::warn!(doc = %self.id_text, %err, "could not load a document another replica changed");
+                self.refresh_again();
                 return;
             }
+            self.refresh_failures = 0;
             self.update_access();
             self.sync_peers(None);
             return;
@@ -366,9 +374,11 @@ impl DocActor {
             Ok(chunks) => chunks,
             Err(err) => {
                 tracing::warn!(doc = %self.id_text, %err, "could not read another replica's changes");
+                self.refresh_again();
                 return;
             }
         };
+        self.refresh_failures = 0;
         if chunks.is_empty() {
             return;
         }
@@ -413,6 +423,20 @@ impl DocActor {
             self.repair_rows().await;
         }
         self.sync_peers(None);
+    }
+
+    /// Asks for the refresh again after a failed read (the store unreachable for a moment):
+    /// otherwise this replica's phones would miss another replica's changes until the next
+    /// notice of the document. The pause doubles with each failure in a row, from one second to
+    /// about a minute, so that many documents waiting for the store do not flood it.
+    fn refresh_again(&mut self) {
+        let pause = REFRESH_RETRY * 2u32.pow(self.refresh_failures.min(6));
+        self.refresh_failures = self.refresh_failures.saturating_add(1);
+        let (hub, id) = (self.hub.clone(), self.id);
+        tokio::spawn(async move {
+            tokio::time::sleep(pause).await;
+            hub.refresh(id);
+        });
     }
 
     /// After reading another replica's changes: when the ticket's stored rows were computed
