@@ -20,10 +20,11 @@ use std::time::Duration;
 use campo_shared::ids::DocumentId;
 use campo_shared::schema::{Comment, TicketDoc};
 use tokio::sync::Notify;
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::AppState;
 use crate::store::{InboxEntry, NewNotification, now_ms};
+use crate::sync::DocChanged;
+use crate::sync::backlog::{Backlog, Next};
 
 /// How far back the scan at start looks for changes the watcher may have missed (a crash
 /// between a commit and its notifications, another replica's changes while this one was down).
@@ -47,44 +48,67 @@ pub fn spawn(state: AppState) {
     tokio::spawn(watch(state, wake));
 }
 
+/// What a change asks of the watcher.
+enum Work {
+    /// Events that notify someone: everything the ticket calls for is recorded.
+    Events,
+    /// Only new comments (their inbox entries), as stored.
+    Comments(Box<DocChanged>),
+}
+
+impl Work {
+    /// Most changes (a visit's details, a triage note) add no event that notifies anyone: they
+    /// ask nothing. A comment tells the case's people in their inbox.
+    fn of(changed: DocChanged) -> Option<Self> {
+        if changed
+            .new_events
+            .iter()
+            .any(|kind| compose::notifies(*kind) || entries::concerns(*kind))
+        {
+            Some(Self::Events)
+        } else if !changed.new_comments.is_empty() {
+            Some(Self::Comments(Box::new(changed)))
+        } else {
+            None
+        }
+    }
+
+    /// Two changes of one ticket waiting together: recording everything covers the comments
+    /// too (see [`enqueue_entries`]); two sets of comments are recorded with the case as it is
+    /// after the later change.
+    fn merge(&mut self, later: Self) {
+        match (&mut *self, later) {
+            (Self::Events, _) => {}
+            (Self::Comments(_), Self::Events) => *self = Self::Events,
+            (Self::Comments(earlier), Self::Comments(mut later)) => {
+                let mut comments = std::mem::take(&mut earlier.new_comments);
+                comments.append(&mut later.new_comments);
+                later.new_comments = comments;
+                *earlier = later;
+            }
+        }
+    }
+}
+
 /// Enqueues the notifications of every change, then of the tickets changed while nobody
 /// listened.
 async fn watch(state: AppState, wake: Arc<Notify>) {
-    // Subscribe before scanning, so no change falls between the scan and the first message.
-    let mut changes = state.documents.subscribe();
-    let mut since = now_ms() - CATCH_UP.as_millis() as i64;
-    catch_up(&state, &wake, since).await;
+    // Follow before scanning, so no change falls between the scan and the first one followed.
+    let backlog = Backlog::follow(&state.documents, Work::of, Work::merge);
+    catch_up(&state, &wake, now_ms() - CATCH_UP.as_millis() as i64).await;
     loop {
-        match changes.recv().await {
-            Ok(changed) => {
-                since = now_ms();
-                // Most changes (a visit's details, a triage note) add no event that notifies
-                // anyone: they cost nothing here. A comment tells the case's people in their
-                // inbox: only the new comments are read.
-                let id = changed.document.to_bs58check();
-                if changed
-                    .new_events
-                    .iter()
-                    .any(|kind| compose::notifies(*kind) || entries::concerns(*kind))
-                {
-                    enqueue_logged(&state, &wake, &id).await;
-                } else if !changed.new_comments.is_empty()
-                    && let Err(err) = enqueue_comments(&state, &changed).await
-                {
-                    tracing::error!(ticket_id = id, %err, "could not record a comment's inbox entries");
+        match backlog.next().await {
+            Next::Work(document, Work::Events) => {
+                enqueue_logged(&state, &wake, &document.to_bs58check()).await;
+            }
+            Next::Work(document, Work::Comments(changed)) => {
+                if let Err(err) = enqueue_comments(&state, &changed).await {
+                    tracing::error!(ticket_id = %document.to_bs58check(), %err, "could not record a comment's inbox entries");
                 }
             }
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(
-                    missed,
-                    "notification watcher lagged; scanning recent tickets"
-                );
-                // A minute of margin: a projection row's updated_at precedes its broadcast.
-                let from = since - 60_000;
-                since = now_ms();
-                catch_up(&state, &wake, from).await;
-            }
-            Err(RecvError::Closed) => return,
+            // A minute of margin: a projection row's updated_at precedes its broadcast.
+            Next::Missed(since) => catch_up(&state, &wake, since - 60_000).await,
+            Next::Closed => return,
         }
     }
 }
@@ -206,10 +230,7 @@ async fn enqueue_entries(
 /// Records the inbox entries of the comments a change just added to a ticket, with the case's
 /// number and people as the change left them: nothing of the ticket is read (see [`enqueue`]
 /// for the rest).
-async fn enqueue_comments(
-    state: &AppState,
-    changed: &crate::sync::DocChanged,
-) -> anyhow::Result<usize> {
+async fn enqueue_comments(state: &AppState, changed: &DocChanged) -> anyhow::Result<usize> {
     let (Some(number), Some(after)) = (changed.number.as_deref(), changed.after.as_ref()) else {
         return Ok(0);
     };

@@ -12,11 +12,11 @@ use campo_shared::event_kind::EventKind;
 use campo_shared::ids::DocumentId;
 use campo_shared::schema::TicketDoc;
 use campo_shared::workflow;
-use tokio::sync::broadcast::error::RecvError;
 
 use super::sender::Sender;
 use crate::AppState;
 use crate::store::now_ms;
+use crate::sync::backlog::{Backlog, Next};
 
 /// How far back the scan at start looks for assignments the watcher may have missed; an
 /// assignment older than this is not pushed any more (it is in the agenda).
@@ -70,26 +70,26 @@ pub fn message(number: &str, ticket_id: &str) -> Vec<u8> {
 
 /// Pushes the assignments of every change, then of the tickets changed while nobody listened.
 pub async fn run(state: AppState, sender: Sender) {
-    // Subscribe before scanning, so no change falls between the scan and the first message.
-    let mut changes = state.documents.subscribe();
-    let mut since = now_ms() - CATCH_UP.as_millis() as i64;
-    catch_up(&state, &sender, since).await;
+    // Follow before scanning, so no change falls between the scan and the first one followed.
+    let backlog = Backlog::follow(
+        &state.documents,
+        |changed| {
+            changed
+                .new_events
+                .contains(&EventKind::Assigned)
+                .then_some(())
+        },
+        |(), ()| {},
+    );
+    catch_up(&state, &sender, now_ms() - CATCH_UP.as_millis() as i64).await;
     loop {
-        match changes.recv().await {
-            Ok(changed) => {
-                since = now_ms();
-                if changed.new_events.contains(&EventKind::Assigned) {
-                    push_logged(&state, &sender, &changed.document.to_bs58check()).await;
-                }
+        match backlog.next().await {
+            Next::Work(document, ()) => {
+                push_logged(&state, &sender, &document.to_bs58check()).await;
             }
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "push watcher lagged; scanning recent tickets");
-                // A minute of margin: a projection row's updated_at precedes its broadcast.
-                let from = since - 60_000;
-                since = now_ms();
-                catch_up(&state, &sender, from).await;
-            }
-            Err(RecvError::Closed) => return,
+            // A minute of margin: a projection row's updated_at precedes its broadcast.
+            Next::Missed(since) => catch_up(&state, &sender, since - 60_000).await,
+            Next::Closed => return,
         }
     }
 }

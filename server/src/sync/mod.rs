@@ -10,6 +10,7 @@
 //! - [`conn`]: one WebSocket connection: handshake, limits, routing to document actors.
 //! - This module: authentication before the upgrade and the routes.
 
+pub mod backlog;
 pub mod budget;
 pub mod conn;
 pub mod docs;

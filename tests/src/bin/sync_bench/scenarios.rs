@@ -71,7 +71,14 @@ async fn push_share(pusher: &mut Peer, docs: Vec<(String, Automerge)>) -> anyhow
     }
     let mut stored = 0;
     while stored < total {
-        if let PeerEvent::Stored { id } = pusher.next().await?
+        let event = pusher.next().await.with_context(|| {
+            let waiting: Vec<&String> = in_flight.iter().take(8).collect();
+            format!(
+                "{stored} of {total} stored; {} still waiting, among them {waiting:?}",
+                in_flight.len()
+            )
+        })?;
+        if let PeerEvent::Stored { id } = event
             && in_flight.remove(&id)
         {
             stored += 1;
