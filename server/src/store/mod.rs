@@ -6,6 +6,7 @@
 //! in a PostgreSQL transaction. Every error is a [`StoreError`].
 
 mod api_tokens;
+mod aside;
 mod blobs;
 mod board;
 mod coordinators;
@@ -97,6 +98,8 @@ pub struct Store {
     instance: Arc<str>,
     /// The active coordinators, kept between user writes (see [`coordinators`]).
     coordinators: Arc<coordinators::Coordinators>,
+    /// On PostgreSQL, the connection set aside for one-statement commits (see [`aside`]).
+    aside: Arc<aside::Aside>,
 }
 
 /// The PostgreSQL channel on which each committed change of a document is announced, in the
@@ -188,6 +191,7 @@ impl Store {
             backend,
             instance: uuid::Uuid::new_v4().simple().to_string().into(),
             coordinators: Arc::default(),
+            aside: Arc::default(),
         })
     }
 

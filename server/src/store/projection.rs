@@ -3,6 +3,7 @@
 
 use chrono::Datelike;
 
+use super::aside::Aside;
 use super::documents::{ChunkKind, INSERT_CHUNK};
 use super::error::{Result, StoreError};
 use super::receipts::Receipt;
@@ -493,14 +494,27 @@ impl Store {
             Backend::Postgres(pool) => {
                 if let Some((p, number)) = commit.touching_only_the_ticket_row() {
                     if commit.only_heads
-                        && let Some(committed) =
-                            commit_heads_in_one_statement(pool, &commit, p, number, self.instance())
-                                .await?
+                        && let Some(committed) = commit_heads_in_one_statement(
+                            pool,
+                            &self.aside,
+                            &commit,
+                            p,
+                            number,
+                            self.instance(),
+                        )
+                        .await?
                     {
                         return Ok(committed);
                     }
-                    return commit_in_one_statement(pool, &commit, p, number, self.instance())
-                        .await;
+                    return commit_in_one_statement(
+                        pool,
+                        &self.aside,
+                        &commit,
+                        p,
+                        number,
+                        self.instance(),
+                    )
+                    .await;
                 }
                 let mut tx = pool.begin().await?;
                 let committed = commit.write(&mut PgTx(&mut tx)).await?;
@@ -668,6 +682,7 @@ impl Store {
 /// and one command for the server instead of five (begin, chunk, audit, ticket, commit).
 async fn commit_in_one_statement(
     pool: &sqlx::PgPool,
+    aside: &Aside,
     commit: &Commit,
     p: &Projection,
     number: &str,
@@ -699,9 +714,7 @@ async fn commit_in_one_statement(
         .bind(&commit.device)
         .bind(&audit)
         .bind(&notice);
-    let mut conn = pool.acquire().await?;
-    let chunk_id = PgTx(&mut conn)
-        .fetch::<i64>(SQL, &args)
+    let chunk_id = fetch_chunk_id(pool, aside, SQL, &args)
         .await?
         .ok_or_else(|| StoreError::other("storing a chunk returned no id"))?;
     Ok(Committed {
@@ -718,6 +731,7 @@ async fn commit_in_one_statement(
 /// whole row instead.
 async fn commit_heads_in_one_statement(
     pool: &sqlx::PgPool,
+    aside: &Aside,
     commit: &Commit,
     p: &Projection,
     number: &str,
@@ -746,12 +760,38 @@ async fn commit_heads_in_one_statement(
         .bind(&notice)
         .bind(commit.kind.as_str())
         .bind(&commit.data);
-    let mut conn = pool.acquire().await?;
-    let chunk_id = PgTx(&mut conn).fetch::<i64>(SQL, &args).await?;
+    let chunk_id = fetch_chunk_id(pool, aside, SQL, &args).await?;
     Ok(chunk_id.map(|chunk_id| Committed {
         chunk_id,
         number: Some(number.to_owned()),
     }))
+}
+
+/// Runs a commit written in one statement that returns its chunk's id: on the connection set
+/// aside when it is free (see [`Aside`]), else, or when that connection turned out dead, through
+/// the pool.
+async fn fetch_chunk_id(
+    pool: &sqlx::PgPool,
+    aside: &Aside,
+    sql: &'static str,
+    args: &Args<'_>,
+) -> Result<Option<i64>> {
+    if let Some(mut lent) = aside.lend() {
+        match PgTx(lent.conn()).fetch::<i64>(sql, args).await {
+            Ok(id) => {
+                lent.give_back();
+                return Ok(id);
+            }
+            Err(err) if err.is_unavailable() => {
+                tracing::debug!(%err, "the connection set aside failed; committing through the pool");
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    let mut conn = pool.acquire().await?;
+    let id = PgTx(&mut conn).fetch::<i64>(sql, args).await?;
+    aside.keep(conn);
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -327,3 +327,43 @@ async fn a_comment_on_a_ticket_without_its_row_writes_the_row(backend: Backend) 
 }
 
 both_backends!(a_comment_on_a_ticket_without_its_row_writes_the_row);
+
+/// PostgreSQL drops every connection of the store (a restart, an administrator) between two
+/// comments: the next comment is stored all the same. The connection kept aside for comments
+/// died unnoticed; the commit finds it dead and writes through the pool, which replaces its own.
+#[tokio::test]
+async fn a_comment_after_postgresql_dropped_the_connections_is_stored() {
+    use sqlx::Connection;
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = Store::connect(&db.url).await.expect("store");
+    let (author, mut doc, stored) = new_stored_ticket(&store, "El monitor parpadea.").await;
+    let (id, number, mut previous) = (stored.id, stored.number, stored.projection);
+    for round in 0..3 {
+        if round > 0 {
+            let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            let dropped: Vec<bool> = sqlx::query_scalar(
+                "select pg_terminate_backend(pid) from pg_stat_activity
+                 where datname = current_database() and pid <> pg_backend_pid()",
+            )
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+            assert!(!dropped.is_empty(), "the store had connections to drop");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let heads = doc.get_heads();
+        add_comment(&mut doc, &author.id, &format!("Revisión número {round}."));
+        let p = projection(&doc);
+        assert!(same_but_heads(&p.ticket, &previous.ticket));
+        let (data, entries) = (doc.save_after(&heads), audit(&doc, &heads));
+        store
+            .commit_change(&phone_change(&id, &number, &data, &entries, &p, &previous))
+            .await
+            .unwrap_or_else(|err| panic!("comment {round} not stored: {err}"));
+        previous = p;
+    }
+    assert_eq!(store.load_chunks(&id).await.unwrap().len(), 4);
+    let row = store.ticket(&id).await.unwrap().expect("row");
+    assert_eq!(row.heads, previous.ticket.heads);
+    store.close().await;
+}
