@@ -52,6 +52,28 @@ fn phone_change<'a>(
     }
 }
 
+/// A phone's comment on the numbered ticket `(id, number)`, added to `doc` and committed: a
+/// change that leaves the ticket's rows as they were (`previous`) but for their heads. Returns
+/// the ticket's projection now and the change's audit rows.
+async fn commit_comment(
+    store: &Store,
+    doc: &mut Automerge,
+    author_id: &str,
+    text: &str,
+    (id, number): (&str, &str),
+    previous: &Projection,
+) -> Result<(Projection, Vec<AuditEntry>)> {
+    let heads = doc.get_heads();
+    add_comment(doc, author_id, text);
+    let p = projection(doc);
+    assert!(same_but_heads(&p.ticket, &previous.ticket));
+    let (data, entries) = (doc.save_after(&heads), audit(doc, &heads));
+    store
+        .commit_change(&phone_change(id, number, &data, &entries, &p, previous))
+        .await?;
+    Ok((p, entries))
+}
+
 /// True when `p` writes no rows but the ticket's own, compared with `previous`.
 fn only_ticket_row_changes(p: &Projection, previous: &Projection) -> bool {
     ChangedLists::between(p, Some(previous)).none()
@@ -300,15 +322,16 @@ async fn a_comment_on_a_ticket_without_its_row_writes_the_row(backend: Backend) 
     })
     .expect("row deleted");
 
-    let heads = doc.get_heads();
-    add_comment(&mut doc, &author.id, "Se cambió el teclado.");
-    let p = projection(&doc);
-    assert!(same_but_heads(&p.ticket, &previous.ticket));
-    let (data, entries) = (doc.save_after(&heads), audit(&doc, &heads));
-    store
-        .commit_change(&phone_change(&id, &number, &data, &entries, &p, &previous))
-        .await
-        .expect("stored");
+    let (p, entries) = commit_comment(
+        &store,
+        &mut doc,
+        &author.id,
+        "Se cambió el teclado.",
+        (&id, &number),
+        &previous,
+    )
+    .await
+    .expect("stored");
     let row = store.ticket(&id).await.unwrap().expect("the row is back");
     assert_eq!(row.number, number);
     assert_eq!(row.heads, p.ticket.heads);
@@ -351,16 +374,17 @@ async fn a_comment_after_postgresql_dropped_the_connections_is_stored() {
             assert!(!dropped.is_empty(), "the store had connections to drop");
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
-        let heads = doc.get_heads();
-        add_comment(&mut doc, &author.id, &format!("Revisión número {round}."));
-        let p = projection(&doc);
-        assert!(same_but_heads(&p.ticket, &previous.ticket));
-        let (data, entries) = (doc.save_after(&heads), audit(&doc, &heads));
-        store
-            .commit_change(&phone_change(&id, &number, &data, &entries, &p, &previous))
-            .await
-            .unwrap_or_else(|err| panic!("comment {round} not stored: {err}"));
-        previous = p;
+        let text = format!("Revisión número {round}.");
+        (previous, _) = commit_comment(
+            &store,
+            &mut doc,
+            &author.id,
+            &text,
+            (&id, &number),
+            &previous,
+        )
+        .await
+        .unwrap_or_else(|err| panic!("comment {round} not stored: {err}"));
     }
     assert_eq!(store.load_chunks(&id).await.unwrap().len(), 4);
     let row = store.ticket(&id).await.unwrap().expect("row");
