@@ -74,6 +74,29 @@ async fn commit_comment(
     Ok((p, entries))
 }
 
+/// A new ticket's first change, the whole document `data` as a snapshot, from `device`.
+fn new_ticket_change<'a>(
+    id: &'a str,
+    data: &'a [u8],
+    audit: &'a [AuditEntry],
+    p: &'a Projection,
+    device: &'a str,
+    receipt: Option<&'a Receipt>,
+) -> CommitChange<'a> {
+    CommitChange {
+        doc_id: id,
+        kind: ChunkKind::Snapshot,
+        data,
+        audit,
+        user_id: None,
+        device,
+        projection: Some(p),
+        previous: None,
+        number: None,
+        receipt,
+    }
+}
+
 /// True when `p` writes no rows but the ticket's own, compared with `previous`.
 fn only_ticket_row_changes(p: &Projection, previous: &Projection) -> bool {
     ChangedLists::between(p, Some(previous)).none()
@@ -116,19 +139,16 @@ async fn new_stored_ticket(store: &Store, text: &str) -> (Author, Automerge, Sto
     let doc = ticket_document(&new_ticket(&author, text));
     let id = campo_shared::ids::DocumentId::new().to_bs58check();
     let projection = projection(&doc);
+    let (data, entries) = (doc.save(), audit(&doc, &[]));
     let number = store
-        .commit_change(&CommitChange {
-            doc_id: &id,
-            kind: ChunkKind::Snapshot,
-            data: &doc.save(),
-            audit: &audit(&doc, &[]),
-            user_id: None,
-            device: "api",
-            projection: Some(&projection),
-            previous: None,
-            number: None,
-            receipt: None,
-        })
+        .commit_change(&new_ticket_change(
+            &id,
+            &data,
+            &entries,
+            &projection,
+            "api",
+            None,
+        ))
         .await
         .expect("the ticket is stored")
         .number
@@ -203,19 +223,17 @@ async fn a_mail_is_recorded_with_its_ticket_once(backend: Backend) {
         let store = store.clone();
         async move {
             let p = projection(&doc);
+            let (data, entries) = (doc.save(), audit(&doc, &[]));
+            let receipt = Receipt::Mail(mail);
             store
-                .commit_change(&CommitChange {
-                    doc_id: &id,
-                    kind: ChunkKind::Snapshot,
-                    data: &doc.save(),
-                    audit: &audit(&doc, &[]),
-                    user_id: None,
-                    device: "correo",
-                    projection: Some(&p),
-                    previous: None,
-                    number: None,
-                    receipt: Some(&Receipt::Mail(mail)),
-                })
+                .commit_change(&new_ticket_change(
+                    &id,
+                    &data,
+                    &entries,
+                    &p,
+                    "correo",
+                    Some(&receipt),
+                ))
                 .await
         }
     };
