@@ -180,8 +180,10 @@ test("an official asks for help online and offline, sees the promised time and a
     .locator(".number", { hasText: /^SAT-\d{4}-\d{6}$/ })
     .waitFor({ timeout: 60_000 })
     .catch(async err => {
-      const sync = await page.locator("[data-sync]").first().getAttribute("data-sync")
-      throw new Error(`${err.message}\nThe row reads: ${await offlineRow.innerText()}\nSync state: ${sync}`)
+      const sync = await page.locator("[data-sync]").first().getAttribute("data-sync", { timeout: 2_000 }).catch(() => "(none shown)")
+      const row = await offlineRow.innerText({ timeout: 2_000 }).catch(() => "(the row is not on the page)")
+      const rows = await page.locator(".request-row").allInnerTexts()
+      throw new Error(`${err.message}\nThe row reads: ${row}\nSync state: ${sync}\nPage: ${page.url()}\nRows listed: ${JSON.stringify(rows)}`)
     })
   await page.locator('[data-sync="saved"]').waitFor({ timeout: 60_000 })
   const registered = await coordinator.call("GET", `/api/tickets/${offlineId}`)
