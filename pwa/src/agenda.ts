@@ -152,10 +152,29 @@ export async function prefetch(): Promise<void> {
   await Promise.allSettled(agenda.value.map(t => findTicket(t.url as AutomergeUrl)))
 }
 
+/**
+ * The agendas that reach the phone are numbered in the order they were asked for (a fetch, when
+ * it is sent) or arrived (a stream's event), and one is stored only if none numbered later was.
+ * A fetch answered late must not undo a newer event: the server's answer to a fetch sent when the
+ * connection came back lacks the request this phone sends just after, and if it arrived after
+ * the event that listed the request (which took it out of `localTickets`), the request would
+ * vanish from the screen until the next change. While the stream brings events, every change
+ * after a dropped answer brings one of its own.
+ */
+let asked = 0
+let stored = 0
+
+function storeIfNewest(n: number, tickets: AgendaTicket[]): void {
+  if (n < stored) return
+  stored = n
+  store(tickets)
+}
+
 export async function refreshAgenda(): Promise<void> {
+  const n = ++asked
   try {
     const body = await getJson<Agenda>("/api/agenda")
-    store(body.tickets)
+    storeIfNewest(n, body.tickets)
   } catch {
     // Offline or not yet available: the cached agenda stays.
   }
@@ -182,7 +201,7 @@ export function followAgenda(): void {
   stream = opened
   opened.addEventListener("agenda", event => {
     try {
-      store((JSON.parse((event as MessageEvent<string>).data) as Agenda).tickets)
+      storeIfNewest(++asked, (JSON.parse((event as MessageEvent<string>).data) as Agenda).tickets)
     } catch {
       // A malformed event: wait for the next one.
     }
