@@ -253,10 +253,18 @@ async fn replicas_recover_when_postgresql_comes_back() {
         .wait_for_more(during, 20, "after PostgreSQL came back")
         .await;
 
-    // The phone sends what it kept, and it is stored.
+    // The phone sends what it kept, and it is stored; a phone on B gets it (at once if B's feed
+    // listened when A stored it; else when the feed listens again and B reads the store again,
+    // if B still had the case in memory from before the outage).
     reconnect(&mut phone_a, &on_a).await;
     let mut phone_b = Phone::open(&on_b, &cases[2]).await.expect("open on B");
-    assert!(comments(&phone_b.doc).contains(&"Escrito sin base de datos".to_owned()));
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        phone_b.wait_for(|doc| comments(doc).contains(&"Escrito sin base de datos".to_owned())),
+    )
+    .await
+    .expect("the comment kept on the phone during the outage reaches the phone on B")
+    .unwrap();
 
     // The feed listens again: a comment made on A now reaches the phone and the board on B.
     // The board was told to read its snapshot again (the feed had a gap), then goes on.
