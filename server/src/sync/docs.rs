@@ -237,6 +237,9 @@ struct Inner {
     pressure: Notify,
     changes: broadcast::Sender<DocChanged>,
     contacts: broadcast::Sender<DeviceContact>,
+    /// Counts the times this replica lost track of whom changes concern (see
+    /// [`Documents::recheck_agendas`]).
+    agenda_gaps: watch::Sender<u64>,
     /// Set when the server stops: connections and streams end so shutdown can finish.
     closing: watch::Sender<bool>,
     /// The SLA policy the projection computes deadlines with.
@@ -275,6 +278,7 @@ impl Documents {
                 pressure: Notify::new(),
                 changes,
                 contacts,
+                agenda_gaps: watch::channel(0).0,
                 closing: watch::channel(false).0,
                 sla: Mutex::new(Arc::new(Sla::default())),
                 heavy: tokio::sync::Semaphore::new(heavy_permits()),
@@ -561,6 +565,19 @@ impl Documents {
     /// Announces a change another replica stored, to this replica's boards and agendas.
     pub fn announce_remote(&self, change: DocChanged) {
         let _ = self.inner.changes.send(change);
+    }
+
+    /// Another replica changed tickets and this one cannot say whom the changes concern (the
+    /// change feed lost notices, or could not read a changed ticket): every open agenda reads
+    /// itself again, so that a case assigned meanwhile to a técnico connected here still
+    /// reaches that técnico's phone.
+    pub fn recheck_agendas(&self) {
+        self.inner.agenda_gaps.send_modify(|gaps| *gaps += 1);
+    }
+
+    /// Changes when the agendas must read themselves again (see [`Self::recheck_agendas`]).
+    pub fn agenda_gaps(&self) -> watch::Receiver<u64> {
+        self.inner.agenda_gaps.subscribe()
     }
 
     /// Sends a command to the document's actor, starting one when none runs. Returns the actor's

@@ -145,6 +145,7 @@ async fn listen(state: &AppState, pool: &sqlx::PgPool, first: bool) -> anyhow::R
 /// and the SLA settings and the coordinators are read again.
 fn caught_up(state: &AppState) {
     state.documents.refresh_all();
+    state.documents.recheck_agendas();
     state.store.forget_users();
     state.board.reset();
     let state = state.clone();
@@ -185,6 +186,7 @@ async fn take(state: &AppState, payload: &str) {
         Ok(None) => (None, None),
         Err(err) => {
             tracing::warn!(%err, "change feed: could not read a changed ticket");
+            state.documents.recheck_agendas();
             (None, None)
         }
     };

@@ -124,6 +124,23 @@ pub async fn agenda(State(state): State<AppState>, user: CurrentUser) -> ApiResu
     Ok(Json(load(&state, &user).await?))
 }
 
+/// Whether a change may change `user`'s agenda (`last`, as sent): a coordinator's lists every
+/// case; a ticket the agenda lists counts too, since a change another replica made says only
+/// whom the ticket concerns now.
+fn concerns(user: &CurrentUser, last: Option<&Agenda>, change: &crate::sync::DocChanged) -> bool {
+    let listed = last.is_some_and(|agenda| {
+        let id = change.document.to_bs58check();
+        agenda.tickets.iter().any(|t| t.id == id)
+    });
+    user.role == Role::Coordinador
+        || listed
+        || change
+            .before
+            .iter()
+            .chain(change.after.iter())
+            .any(|a| a.names(&user.id))
+}
+
 /// `GET /api/agenda/stream`: `event: agenda` with the agenda, at once and after every change
 /// that concerns the user.
 pub async fn stream(
@@ -131,52 +148,48 @@ pub async fn stream(
     user: CurrentUser,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let changes = state.documents.subscribe();
+    let mut gaps = state.documents.agenda_gaps();
+    gaps.mark_unchanged();
     let closed = state.documents.closed();
     struct Cursor {
         state: AppState,
         user: CurrentUser,
         changes: tokio::sync::broadcast::Receiver<crate::sync::DocChanged>,
+        gaps: tokio::sync::watch::Receiver<u64>,
         last: Option<Agenda>,
     }
     let cursor = Cursor {
         state,
         user,
         changes,
+        gaps,
         last: None,
     };
     let events = futures_util::stream::unfold(cursor, |mut c| async move {
         loop {
             if c.last.is_some() {
                 // Wait for a change that concerns this user.
-                match c.changes.recv().await {
-                    Ok(change) => {
-                        // A ticket the agenda lists counts too: a change another replica made
-                        // says only who the ticket concerns now.
-                        let listed = c.last.as_ref().is_some_and(|agenda| {
-                            let id = change.document.to_bs58check();
-                            agenda.tickets.iter().any(|t| t.id == id)
-                        });
-                        let concerns = c.user.role == Role::Coordinador
-                            || listed
-                            || change
-                                .before
-                                .iter()
-                                .chain(change.after.iter())
-                                .any(|a| a.names(&c.user.id));
-                        if !concerns {
-                            continue;
-                        }
-                    }
-                    Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return None,
+                tokio::select! {
+                    change = c.changes.recv() => match change {
+                        Ok(change) if !concerns(&c.user, c.last.as_ref(), &change) => continue,
+                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return None,
+                    },
+                    // Changes were missed, and nobody can tell whom they concern.
+                    gap = c.gaps.changed() => if gap.is_err() {
+                        return None;
+                    },
                 }
             }
-            let agenda = match load(&c.state, &c.user).await {
-                Ok(agenda) => agenda,
-                Err(err) => {
-                    tracing::warn!(%err, "could not read an agenda");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
+            // Until it can be read: waiting for the next change instead would leave the phone
+            // without the one that asked for this reading.
+            let agenda = loop {
+                match load(&c.state, &c.user).await {
+                    Ok(agenda) => break agenda,
+                    Err(err) => {
+                        tracing::warn!(%err, "could not read an agenda");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
                 }
             };
             if c.last.as_ref() == Some(&agenda) {

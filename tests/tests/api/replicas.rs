@@ -501,17 +501,20 @@ async fn admin(db: &TestDb, sql: &str) {
     sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-/// A replica that hears of another's change and cannot read it at that moment (here, its
-/// database role loses the right to read the changes for two seconds) reads it again shortly:
-/// its phone gets the change, although no other notice of the case follows.
-async fn a_replica_that_could_not_read_a_change_reads_it_again() {
-    let db = TestDb::new(Backend::Postgres).await;
-    run_cli(&db, &["demo"], None).await.expect("campo demo");
-    // B connects with a role of its own, which the test can deprive of reading the changes.
+/// Replicas A and B on `db`; B connects with a database role of its own (the first value), which
+/// a test can deprive of reading a table. The processes, then their addresses.
+async fn a_and_b_with_a_role(
+    db: &TestDb,
+) -> (
+    String,
+    tokio::process::Child,
+    tokio::process::Child,
+    String,
+    String,
+) {
     let role = format!("campo_b_{}", uuid::Uuid::new_v4().simple());
     admin(
-        &db,
+        db,
         &format!(
             "create role {role} login;
              grant all on schema public to {role};
@@ -521,10 +524,21 @@ async fn a_replica_that_could_not_read_a_change_reads_it_again() {
     )
     .await;
     let url_b = db.url.replacen("postgres@", &format!("{role}@"), 1);
-    let (_a, base_a) = spawn_campo(&db, &[], &[]).await.unwrap();
-    let (mut b, base_b) = spawn_campo(&db, &[], &[("DATABASE_URL".to_owned(), url_b)])
+    let (a, base_a) = spawn_campo(db, &[], &[]).await.unwrap();
+    let (b, base_b) = spawn_campo(db, &[], &[("DATABASE_URL".to_owned(), url_b)])
         .await
         .unwrap();
+    (role, a, b, base_a, base_b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// A replica that hears of another's change and cannot read it at that moment (here, its
+/// database role loses the right to read the changes for two seconds) reads it again shortly:
+/// its phone gets the change, although no other notice of the case follows.
+async fn a_replica_that_could_not_read_a_change_reads_it_again() {
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (role, _a, mut b, base_a, base_b) = a_and_b_with_a_role(&db).await;
     let (on_a, on_b) = (Client::new(base_a), Client::new(base_b));
     on_a.login("coordinador", DEMO_PASSWORD).await.unwrap();
     on_b.login("coordinador", DEMO_PASSWORD).await.unwrap();
@@ -561,4 +575,57 @@ async fn a_replica_that_could_not_read_a_change_reads_it_again() {
     reached
         .expect("the change reaches the phone on B once B can read it")
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// A case is assigned on replica A to a técnico whose phone follows its agenda on replica B, while
+/// B cannot read the tickets (its database role loses the right for two seconds), so B cannot
+/// tell whom the change concerns: the técnico's agenda reads itself again until it can, and
+/// lists the case.
+async fn a_case_assigned_while_a_replica_could_not_read_it_reaches_the_agenda() {
+    let db = TestDb::new(Backend::Postgres).await;
+    run_cli(&db, &["demo"], None).await.expect("campo demo");
+    let (role, _a, mut b, base_a, base_b) = a_and_b_with_a_role(&db).await;
+    let coordinator = Client::new(base_a);
+    coordinator
+        .login("coordinador", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let tecnico = Client::new(base_b);
+    tecnico.login("tecnico2", DEMO_PASSWORD).await.unwrap();
+    let tecnico_id = tecnico.get("/api/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = file_request(&coordinator, "El monitor parpadea.", "Hardware", "Piso 2").await;
+    let mut agenda = tecnico
+        .http()
+        .get(tecnico.url("/api/agenda/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(agenda.status(), 200);
+    let first = read_stream(&mut agenda, |s| s.contains("event: agenda")).await;
+    assert!(!first.contains(&id), "{first}");
+
+    admin(&db, &format!("revoke select on tickets from {role}")).await;
+    for action in [
+        json!({"action": "aceptada", "mode": "on_site"}),
+        json!({"action": "priorizada", "priority": "media"}),
+        json!({"action": "asignada", "assignee_id": tecnico_id}),
+    ] {
+        let reply = coordinator
+            .post(&format!("/api/tickets/{id}/actions"), &action)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    admin(&db, &format!("grant select on tickets to {role}")).await;
+
+    // Within 15 s, or `read_stream` fails the test.
+    let listed = read_stream(&mut agenda, |s| s.contains(&id)).await;
+    assert!(listed.contains("El monitor parpadea."), "{listed}");
+    b.kill().await.unwrap();
+    b.wait().await.unwrap();
+    admin(&db, &format!("drop owned by {role}; drop role {role}")).await;
 }
