@@ -576,8 +576,14 @@ impl Documents {
     }
 
     /// Changes when the agendas must read themselves again (see [`Self::recheck_agendas`]).
+    /// Every open agenda stream holds one.
     pub fn agenda_gaps(&self) -> watch::Receiver<u64> {
         self.inner.agenda_gaps.subscribe()
+    }
+
+    /// Whether an agenda stream is open on this replica.
+    pub fn agendas_open(&self) -> bool {
+        self.inner.agenda_gaps.receiver_count() > 0
     }
 
     /// Sends a command to the document's actor, starting one when none runs. Returns the actor's

@@ -174,7 +174,30 @@ async fn take(state: &AppState, payload: &str) {
         return;
     };
     state.documents.refresh(document);
-    let (after, number) = match state.store.ticket(&document.to_bs58check()).await {
+    // Whom the change concerns matters only to the agendas open here (the replica that made the
+    // change recorded its notifications; a board reads the ticket itself): without one, the
+    // ticket is not read. An agenda opened just after reads itself whole, this change included.
+    let (after, number) = if state.documents.agendas_open() {
+        audience(state, document).await
+    } else {
+        (None, None)
+    };
+    state.documents.announce_remote(DocChanged {
+        document,
+        heads: Vec::new(),
+        before: None,
+        after,
+        // The replica that made the change enqueued its notifications.
+        new_events: Vec::new(),
+        new_comments: Vec::new(),
+        number,
+    });
+}
+
+/// Whom a ticket another replica changed concerns now, and its number, read from the store
+/// (`None`s when it is not a ticket, or could not be read: then every agenda reads itself again).
+async fn audience(state: &AppState, document: DocumentId) -> (Option<Audience>, Option<String>) {
+    match state.store.ticket(&document.to_bs58check()).await {
         Ok(Some(row)) => (
             Some(Audience {
                 requester_id: row.requester_id.unwrap_or_default(),
@@ -189,17 +212,7 @@ async fn take(state: &AppState, payload: &str) {
             state.documents.recheck_agendas();
             (None, None)
         }
-    };
-    state.documents.announce_remote(DocChanged {
-        document,
-        heads: Vec::new(),
-        before: None,
-        after,
-        // The replica that made the change enqueued its notifications.
-        new_events: Vec::new(),
-        new_comments: Vec::new(),
-        number,
-    });
+    }
 }
 
 /// A login, as announced to the other replicas.

@@ -1,6 +1,7 @@
 //! The servers under measurement: `campo` (one replica, or several on one PostgreSQL) and the
 //! Node sync server, started as child processes; their CPU time and memory from `/proc`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -192,14 +193,14 @@ impl ServerProc {
     pub async fn settle(&self) -> anyhow::Result<Duration> {
         let started = Instant::now();
         let mut quiet = 0;
-        let mut before = self.cpu_seconds().await;
+        let mut before = self.cpu().await;
         while quiet < 2 {
             if started.elapsed() > STEP_TIMEOUT {
                 bail!("the server was still busy after {STEP_TIMEOUT:?}");
             }
             tokio::time::sleep(SETTLE_WINDOW).await;
-            let now = self.cpu_seconds().await;
-            if now - before <= SETTLE_WINDOW.as_secs_f64() * 0.02 {
+            let now = self.cpu().await;
+            if now.since(&before).total() <= SETTLE_WINDOW.as_secs_f64() * 0.02 {
                 quiet += 1;
             } else {
                 quiet = 0;
@@ -238,17 +239,21 @@ impl ServerProc {
     }
 
     /// CPU seconds used so far by the server (every replica and, on PostgreSQL, the database's
-    /// backends).
-    pub async fn cpu_seconds(&self) -> f64 {
-        let mut ticks: u64 = self.replicas.iter().map(|r| proc_ticks(r.pid)).sum();
+    /// processes), by process.
+    pub async fn cpu(&self) -> CpuTimes {
+        let mut times: HashMap<u32, (Part, u64)> = self
+            .replicas
+            .iter()
+            .map(|r| (r.pid, (Part::Campo, proc_ticks(r.pid))))
+            .collect();
         if matches!(self.target, Target::CampoPostgres | Target::CampoPostgres3)
             && let Some(db) = &self.db
         {
-            for pid in pg_backends(db).await {
-                ticks += proc_ticks(pid);
+            for (pid, part) in pg_backends(db).await {
+                times.insert(pid, (part, proc_ticks(pid)));
             }
         }
-        ticks as f64 / clock_ticks() as f64
+        CpuTimes(times)
     }
 
     /// Resident memory of the server, summed over its replicas.
@@ -323,7 +328,9 @@ fn clock_ticks() -> u64 {
     })
 }
 
-async fn pg_backends(db: &TestDb) -> Vec<u32> {
+/// The processes of PostgreSQL on the database `db` names: those that serve Campo's connections
+/// ([`Part::Backend`]) and the others, such as autovacuum's workers ([`Part::Maintenance`]).
+async fn pg_backends(db: &TestDb) -> Vec<(u32, Part)> {
     use sqlx::Connection;
     let Some(name) = db.url.rsplit('/').next() else {
         return Vec::new();
@@ -331,15 +338,72 @@ async fn pg_backends(db: &TestDb) -> Vec<u32> {
     let Ok(mut conn) = sqlx::PgConnection::connect(&db.url).await else {
         return Vec::new();
     };
-    let pids: Vec<i32> = sqlx::query_scalar(
-        "select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+    let rows: Vec<(i32, Option<String>)> = sqlx::query_as(
+        "select pid, backend_type from pg_stat_activity
+         where datname = $1 and pid <> pg_backend_pid()",
     )
     .bind(name)
     .fetch_all(&mut conn)
     .await
     .unwrap_or_default();
     let _ = conn.close().await;
-    pids.into_iter().map(|p| p as u32).collect()
+    rows.into_iter()
+        .map(|(pid, kind)| {
+            let part = if kind.as_deref() == Some("client backend") {
+                Part::Backend
+            } else {
+                Part::Maintenance
+            };
+            (pid as u32, part)
+        })
+        .collect()
+}
+
+/// What a server process is, for its CPU time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Part {
+    /// A `campo` replica, or the Node server.
+    Campo,
+    /// A PostgreSQL process serving one of Campo's connections.
+    Backend,
+    /// A PostgreSQL process of its own upkeep on Campo's database (autovacuum).
+    Maintenance,
+}
+
+/// The CPU clock ticks each server process has used, by process id, at one moment.
+pub struct CpuTimes(HashMap<u32, (Part, u64)>);
+
+/// CPU seconds used between two [`CpuTimes`].
+#[derive(Debug, Default)]
+pub struct CpuUse {
+    /// The server's processes and the database's processes that serve them.
+    pub server: f64,
+    /// The database's upkeep (autovacuum), also reported on its own.
+    pub maintenance: f64,
+}
+
+impl CpuUse {
+    pub fn total(&self) -> f64 {
+        self.server + self.maintenance
+    }
+}
+
+impl CpuTimes {
+    /// The CPU used since `before`, process by process: a process that started meanwhile counts
+    /// whole, and one that ended meanwhile counts nothing (its time is no longer readable).
+    /// Summing totals instead would subtract the whole life of every process that ended.
+    pub fn since(&self, before: &CpuTimes) -> CpuUse {
+        let mut used = CpuUse::default();
+        for (pid, (part, ticks)) in &self.0 {
+            let earlier = before.0.get(pid).map_or(0, |(_, t)| *t);
+            let seconds = ticks.saturating_sub(earlier) as f64 / clock_ticks() as f64;
+            match part {
+                Part::Maintenance => used.maintenance += seconds,
+                Part::Campo | Part::Backend => used.server += seconds,
+            }
+        }
+        used
+    }
 }
 
 /// Logs in as the demo coordinator; returns its client, which holds the session cookie.
