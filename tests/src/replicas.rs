@@ -546,3 +546,18 @@ pub async fn user_id(client: &Client) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// The coordinator signed in on `coordinator` accepts case `id` (on site), sets its priority and
+/// assigns it to the user `tecnico_id`.
+pub async fn triage_and_assign(coordinator: &Client, id: &str, tecnico_id: &str) {
+    for action in [
+        serde_json::json!({"action": "aceptada", "mode": "on_site"}),
+        serde_json::json!({"action": "priorizada", "priority": "media"}),
+        serde_json::json!({"action": "asignada", "assignee_id": tecnico_id}),
+    ] {
+        let reply = coordinator
+            .post(&format!("/api/tickets/{id}/actions"), &action)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+}

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use campo_tests::replicas::{
-    Haproxy, Ledger, Replica, holds_exactly, keep_writing, serves_everything, user_id,
+    Haproxy, Ledger, Replica, holds_exactly, keep_writing, serves_everything, triage_and_assign,
+    user_id,
 };
 use campo_tests::{Backend, Client, DEMO_PASSWORD, TestDb, run_cli};
 use serde_json::json;
@@ -53,16 +54,7 @@ async fn phones_keep_their_work_when_replicas_die_and_restart() {
         let tecnico = through();
         tecnico.login(username, DEMO_PASSWORD).await.unwrap();
         let tecnico_id = user_id(&tecnico).await;
-        for action in [
-            json!({"action": "aceptada", "mode": "on_site"}),
-            json!({"action": "priorizada", "priority": "media"}),
-            json!({"action": "asignada", "assignee_id": tecnico_id}),
-        ] {
-            let reply = coordinator
-                .post(&format!("/api/tickets/{id}/actions"), &action)
-                .await;
-            assert_eq!(reply.status, 200, "{}", reply.body);
-        }
+        triage_and_assign(&coordinator, &id, &tecnico_id).await;
         cases.push(id);
         tecnicos.push((username, tecnico, tecnico_id));
     }

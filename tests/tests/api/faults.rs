@@ -17,7 +17,7 @@ use campo_tests::pg_cluster::PgCluster;
 use campo_tests::phone::Phone;
 use campo_tests::replicas::{
     EDIT_DEADLINE, Haproxy, Ledger, Replica, comments, holds_exactly, keep_writing,
-    serves_everything, user_id, wait_health, wait_healthy,
+    serves_everything, triage_and_assign, user_id, wait_health, wait_healthy,
 };
 use campo_tests::tcp_proxy::TcpProxy;
 use campo_tests::ticket::now_ms;
@@ -47,16 +47,7 @@ async fn assigned_case(on: &str, n: usize, tecnico: &str) -> String {
     let worker = Client::new(on.to_owned());
     worker.login(tecnico, DEMO_PASSWORD).await.unwrap();
     let worker_id = user_id(&worker).await;
-    for action in [
-        json!({"action": "aceptada", "mode": "on_site"}),
-        json!({"action": "priorizada", "priority": "media"}),
-        json!({"action": "asignada", "assignee_id": worker_id}),
-    ] {
-        let reply = coordinator
-            .post(&format!("/api/tickets/{id}/actions"), &action)
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-    }
+    triage_and_assign(&coordinator, &id, &worker_id).await;
     id
 }
 

@@ -10,6 +10,7 @@ use campo_shared::event_kind::EventKind;
 use campo_shared::ids::CommentId;
 use campo_shared::schema::{Comment, TicketDoc, append_comment};
 use campo_tests::phone::Phone;
+use campo_tests::replicas::{triage_and_assign, user_id};
 use campo_tests::ticket::now_ms;
 use campo_tests::{Backend, Client, DEMO_PASSWORD, TempDir, TestDb, run_cli, spawn_campo};
 use serde_json::json;
@@ -593,10 +594,7 @@ async fn a_case_assigned_while_a_replica_could_not_read_it_reaches_the_agenda() 
         .unwrap();
     let tecnico = Client::new(base_b);
     tecnico.login("tecnico2", DEMO_PASSWORD).await.unwrap();
-    let tecnico_id = tecnico.get("/api/me").await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tecnico_id = user_id(&tecnico).await;
     let id = file_request(&coordinator, "El monitor parpadea.", "Hardware", "Piso 2").await;
     let mut agenda = tecnico
         .http()
@@ -609,16 +607,7 @@ async fn a_case_assigned_while_a_replica_could_not_read_it_reaches_the_agenda() 
     assert!(!first.contains(&id), "{first}");
 
     admin(&db, &format!("revoke select on tickets from {role}")).await;
-    for action in [
-        json!({"action": "aceptada", "mode": "on_site"}),
-        json!({"action": "priorizada", "priority": "media"}),
-        json!({"action": "asignada", "assignee_id": tecnico_id}),
-    ] {
-        let reply = coordinator
-            .post(&format!("/api/tickets/{id}/actions"), &action)
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-    }
+    triage_and_assign(&coordinator, &id, &tecnico_id).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     admin(&db, &format!("grant select on tickets to {role}")).await;
 
