@@ -148,6 +148,18 @@ async fn read_stream(stream: &mut reqwest::Response, done: impl Fn(&str) -> bool
     seen
 }
 
+/// What `stream` says within `wait` (nothing, if it says nothing meanwhile).
+async fn read_for(stream: &mut reqwest::Response, wait: Duration) -> String {
+    let mut seen = String::new();
+    let _ = tokio::time::timeout(wait, async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    seen
+}
+
 async fn board_stream(client: &Client) -> reqwest::Response {
     let stream = client
         .http()
@@ -257,8 +269,8 @@ async fn replicas_recover_when_postgresql_comes_back() {
     .expect("the comment kept on the phone during the outage reaches the phone on B")
     .unwrap();
 
-    // The feed listens again: a comment made on A now reaches the phone and the board on B.
-    // The board was told to read its snapshot again (the feed had a gap), then goes on.
+    // A comment made on A now reaches the phone on B (through the feed, or when B's feed listens
+    // again and B reads the store again).
     comment(
         &mut phone_a,
         &tecnico_id,
@@ -275,18 +287,44 @@ async fn replicas_recover_when_postgresql_comes_back() {
     .await
     .expect("the comment made on A reaches the phone on B")
     .unwrap();
-    let seen = read_stream(&mut board_b, |s| {
-        s.contains("event: reset") && s.split("event: reset").last().unwrap().contains(&cases[2])
+    // The board on B was told to read its snapshot again (the feed had a gap), then goes on: a
+    // comment made on A after that reaches it as the case's new row. B's feed may listen again
+    // only after the comments above (its snapshot then has them), so the técnico comments until
+    // one reaches the board.
+    let mut on_board = Vec::new();
+    let mut seen = String::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while !(seen.contains("event: reset")
+            && seen
+                .split("event: reset")
+                .last()
+                .unwrap()
+                .contains(&cases[2]))
+        {
+            let text = format!("Revisado desde el tablero {}", on_board.len() + 1);
+            comment(&mut phone_a, &tecnico_id, &text)
+                .await
+                .expect("acknowledged");
+            on_board.push(text);
+            seen.push_str(&read_for(&mut board_b, Duration::from_secs(3)).await);
+        }
     })
-    .await;
+    .await
+    .unwrap_or_else(|_| panic!("the board on B did not go on after the outage: {seen}"));
     assert!(seen.contains("event: ticket"), "{seen}");
 
     // Every acknowledged comment is stored once, and both replicas serve all of them.
     let acknowledged = writers
-        .finish(&[
-            (2, "Escrito sin base de datos"),
-            (2, "Escrito con la base de datos de vuelta"),
-        ])
+        .finish(
+            &[
+                vec![
+                    (2, "Escrito sin base de datos"),
+                    (2, "Escrito con la base de datos de vuelta"),
+                ],
+                on_board.iter().map(|text| (2, text.as_str())).collect(),
+            ]
+            .concat(),
+        )
         .await;
     for replica in [&a, &b] {
         serves_everything(&replica.name, &replica.base, &cases, &acknowledged).await;
