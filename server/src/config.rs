@@ -82,6 +82,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// How log lines are written on stderr (`CAMPO_LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// Threads that run requests and sync messages (`CAMPO_WORKER_THREADS`); heavy work (large
+    /// documents, PDFs, photos, password hashes) runs on threads of its own besides.
+    pub worker_threads: usize,
     /// The schedule of the survey reminders and the other scheduled notifications.
     pub notices: NoticesConfig,
 }
@@ -122,6 +125,15 @@ impl LogFormat {
             LogFormat::Json => "json",
         }
     }
+}
+
+/// `CAMPO_WORKER_THREADS` when unset: half the machine's cores, at least one. The other half is
+/// left to PostgreSQL, usually on the same machine, and to the heavy work, which runs on threads
+/// of its own. On two cores one thread runs everything else: a message then stays on the thread
+/// that read it, where with two every message handed from one task to another could wake the
+/// other thread, which costs more CPU than the message itself (see `docs/rendimiento.md`).
+pub fn default_worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
 }
 
 /// `CAMPO_LISTEN` when unset.
@@ -458,6 +470,7 @@ impl Config {
                 )),
             })
             .unwrap_or(LogFormat::Text);
+        let worker_threads = read.positive("CAMPO_WORKER_THREADS", default_worker_threads());
         let ldap = read_ldap(&mut read);
         let glpi = read_glpi(&mut read);
         let notices = read_notices(&mut read);
@@ -486,6 +499,7 @@ impl Config {
             glpi,
             metrics_token,
             log_format,
+            worker_threads,
             notices,
         })
     }
@@ -552,6 +566,7 @@ impl Config {
                     .unwrap_or_default(),
             ),
             ("CAMPO_LOG_FORMAT", self.log_format.as_str().to_owned()),
+            ("CAMPO_WORKER_THREADS", self.worker_threads.to_string()),
             (
                 "CAMPO_SYNC_MAX_MESSAGE_BYTES",
                 limits.max_message_bytes.to_string(),

@@ -136,7 +136,11 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logs(config.log_format);
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.worker_threads)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli, config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -87,6 +87,7 @@ fn nothing_set_gives_the_defaults() {
         format!("{:?}", config.sync_limits),
         format!("{:?}", Limits::default())
     );
+    // The default number of threads depends on the machine's cores.
     assert_eq!(
         printout(&config),
         "CAMPO_LISTEN=127.0.0.1:8080\n\
@@ -107,6 +108,7 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_PUSH_SUBJECT=\n\
              CAMPO_METRICS_TOKEN=\n\
              CAMPO_LOG_FORMAT=text\n\
+             CAMPO_WORKER_THREADS=WORKERS\n\
              CAMPO_SYNC_MAX_MESSAGE_BYTES=16777216\n\
              CAMPO_SYNC_MAX_DOCUMENT_BYTES=16777216\n\
              CAMPO_SYNC_MAX_DOCS_PER_CONNECTION=50000\n\
@@ -135,6 +137,7 @@ fn nothing_set_gives_the_defaults() {
              CAMPO_SURVEY_REMINDER_DAYS=3\n\
              CAMPO_CUSTODY_OVERDUE_DAYS=10\n\
              CAMPO_NOTICE_SCAN_SECS=60\n"
+            .replace("WORKERS", &default_worker_threads().to_string())
     );
     assert_eq!(config.ldap, None);
     assert_eq!(config.glpi, None);
@@ -168,8 +171,10 @@ fn every_variable_is_read() {
         ("CAMPO_SYNC_MAX_LOADED_DOCS", "2000"),
         ("CAMPO_SYNC_IDLE_SECS", "300"),
         ("CAMPO_SYNC_SOCKETS_PER_USER", "100000"),
+        ("CAMPO_WORKER_THREADS", "3"),
     ])
     .unwrap();
+    assert_eq!(config.worker_threads, 3);
     // The data directory holds the default database.
     assert_eq!(config.database_url, "sqlite:///var/lib/campo/campo.sqlite3");
     assert!(config.https());
@@ -200,6 +205,7 @@ fn every_variable_is_read() {
         "CAMPO_TRUSTED_PROXIES=10.0.0.5/32, 10.1.0.0/16\n",
         "CAMPO_ORGANISATION=Secretaría TIC de la Gobernación\n",
         "CAMPO_SYNC_IDLE_SECS=300\n",
+        "CAMPO_WORKER_THREADS=3\n",
     ] {
         assert!(printed.contains(line), "{line} in {printed}");
     }
@@ -281,6 +287,7 @@ fn each_bad_value_names_its_variable_and_what_is_expected() {
         ("CAMPO_SYNC_MAX_LOADED_DOCS", "mil", "por ejemplo 1000"),
         ("CAMPO_SYNC_IDLE_SECS", "0", "por ejemplo 60"),
         ("CAMPO_SYNC_SOCKETS_PER_USER", "ocho", "por ejemplo 8"),
+        ("CAMPO_WORKER_THREADS", "0", "un número entero mayor que cero"),
     ] {
         let mut vars = vec![(variable, bad)];
         if variable == "CAMPO_SMTP_FROM" {

@@ -171,7 +171,7 @@ async fn per_change(
         tokio::time::sleep_until((started + SPACING).into()).await;
     }
     let cpu = server.cpu().await.since(&cpu_before);
-    report_maintenance(server, &cpu, changes);
+    report_cpu(server, &cpu, changes);
     let cpu = cpu.total();
     latencies.sort_by(f64::total_cmp);
     let median = latencies[latencies.len() / 2];
@@ -180,16 +180,22 @@ async fn per_change(
     Ok((cpu * 1000.0 / changes as f64, median, p99))
 }
 
-/// Says how much of a measurement's CPU went to PostgreSQL's upkeep of Campo's database
-/// (autovacuum, which the writes of an earlier step may start): counted, but worth knowing.
-fn report_maintenance(server: &ServerProc, cpu: &CpuUse, changes: usize) {
+/// Says where a measurement's CPU went: the server's processes, PostgreSQL's processes serving
+/// them, and PostgreSQL's upkeep of Campo's database (autovacuum, which the writes of an earlier
+/// step may start), all counted in the figure.
+fn report_cpu(server: &ServerProc, cpu: &CpuUse, changes: usize) {
+    let per_change = |seconds: f64| es(seconds * 1000.0 / changes.max(1) as f64, 2);
+    let mut parts = format!("servidor {} ms", per_change(cpu.server));
+    if cpu.backends > 0.0 {
+        parts += &format!(", PostgreSQL {} ms", per_change(cpu.backends));
+    }
     if cpu.maintenance > 0.0 {
-        eprintln!(
-            "[{}] de la CPU medida, mantenimiento de PostgreSQL (autovacuum): {} ms por cambio",
-            server.target.label(),
-            es(cpu.maintenance * 1000.0 / changes.max(1) as f64, 2)
+        parts += &format!(
+            ", mantenimiento de PostgreSQL (autovacuum) {} ms",
+            per_change(cpu.maintenance)
         );
     }
+    eprintln!("[{}] CPU por cambio: {parts}", server.target.label());
 }
 
 /// Comments one busy client writes on a ticket before it goes on with a new one (Campo takes at
@@ -262,7 +268,7 @@ async fn busy(
     let elapsed = started.elapsed();
     let cpu = server.cpu().await.since(&cpu_before);
     let total: usize = counts.iter().sum();
-    report_maintenance(server, &cpu, total);
+    report_cpu(server, &cpu, total);
     let cpu = cpu.total();
     Ok((
         total as f64 / elapsed.as_secs_f64(),

@@ -376,15 +376,17 @@ pub struct CpuTimes(HashMap<u32, (Part, u64)>);
 /// CPU seconds used between two [`CpuTimes`].
 #[derive(Debug, Default)]
 pub struct CpuUse {
-    /// The server's processes and the database's processes that serve them.
+    /// The server's processes (`campo`, or the Node server).
     pub server: f64,
+    /// The database's processes that serve them.
+    pub backends: f64,
     /// The database's upkeep (autovacuum), also reported on its own.
     pub maintenance: f64,
 }
 
 impl CpuUse {
     pub fn total(&self) -> f64 {
-        self.server + self.maintenance
+        self.server + self.backends + self.maintenance
     }
 }
 
@@ -399,7 +401,8 @@ impl CpuTimes {
             let seconds = ticks.saturating_sub(earlier) as f64 / clock_ticks() as f64;
             match part {
                 Part::Maintenance => used.maintenance += seconds,
-                Part::Campo | Part::Backend => used.server += seconds,
+                Part::Campo => used.server += seconds,
+                Part::Backend => used.backends += seconds,
             }
         }
         used
