@@ -238,8 +238,8 @@ impl ServerProc {
         Ok(started.elapsed())
     }
 
-    /// CPU seconds used so far by the server (every replica and, on PostgreSQL, the database's
-    /// processes), by process.
+    /// The CPU time used so far by each process of the server (every replica and, on PostgreSQL,
+    /// the database's processes).
     pub async fn cpu(&self) -> CpuTimes {
         let mut times: HashMap<u32, (Part, u64)> = self
             .replicas
@@ -380,7 +380,7 @@ pub struct CpuUse {
     pub server: f64,
     /// The database's processes that serve them.
     pub backends: f64,
-    /// The database's upkeep (autovacuum), also reported on its own.
+    /// The database's upkeep (autovacuum).
     pub maintenance: f64,
 }
 
