@@ -300,6 +300,9 @@ async fn write_rows<T: Tx>(
         Some(number) => Some(number.to_owned()),
         None => tx.fetch::<String>(SELECT_NUMBER, &by_id).await?,
     };
+    // A ticket without a row has no rows in the lists either (they reference it): nothing to
+    // delete before writing them.
+    let numbered = existing.is_some();
     let number = match existing {
         Some(number) => number,
         None => {
@@ -320,7 +323,9 @@ async fn write_rows<T: Tx>(
         tx.execute(upsert_ticket_sql!(), &ticket).await?;
     }
     if lists.visits {
-        tx.execute(DELETE_VISITS, &by_id).await?;
+        if numbered {
+            tx.execute(DELETE_VISITS, &by_id).await?;
+        }
         for v in &p.visits {
             let row = Args::new()
                 .bind(id)
@@ -336,7 +341,9 @@ async fn write_rows<T: Tx>(
         }
     }
     if lists.absences {
-        tx.execute(DELETE_ABSENCES, &by_id).await?;
+        if numbered {
+            tx.execute(DELETE_ABSENCES, &by_id).await?;
+        }
         for (seq, a) in p.absences.iter().enumerate() {
             let row = Args::new()
                 .bind(id)
@@ -347,7 +354,9 @@ async fn write_rows<T: Tx>(
         }
     }
     if lists.equipment_events {
-        tx.execute(DELETE_EQUIPMENT_EVENTS, &by_id).await?;
+        if numbered {
+            tx.execute(DELETE_EQUIPMENT_EVENTS, &by_id).await?;
+        }
         for (seq, m) in p.equipment_events.iter().enumerate() {
             let codes = m.equipment.join(",");
             let row = Args::new()
@@ -365,14 +374,18 @@ async fn write_rows<T: Tx>(
         }
     }
     if lists.equipment {
-        tx.execute(DELETE_EQUIPMENT, &by_id).await?;
+        if numbered {
+            tx.execute(DELETE_EQUIPMENT, &by_id).await?;
+        }
         for code in &p.equipment {
             tx.execute(INSERT_EQUIPMENT, &Args::new().bind(id).bind(code))
                 .await?;
         }
     }
     if lists.blobs {
-        tx.execute(DELETE_BLOBS, &by_id).await?;
+        if numbered {
+            tx.execute(DELETE_BLOBS, &by_id).await?;
+        }
         for sha in &p.blobs {
             tx.execute(INSERT_BLOB, &Args::new().bind(id).bind(sha))
                 .await?;
@@ -421,15 +434,11 @@ impl Commit {
         }
     }
 
-    /// The ticket's rows, the chunk and its audit rows, inside the transaction `tx`.
+    /// The chunk, its audit rows and the ticket's rows, inside the transaction `tx`.
     async fn write(&self, tx: &mut impl Tx) -> Result<Committed> {
-        let number = match &self.rows {
-            Some((p, lists)) => {
-                let known = self.number.as_deref();
-                Some(write_rows(tx, &self.doc_id, p, *lists, known, Some(self.now)).await?)
-            }
-            None => None,
-        };
+        // The chunk and its audit rows before the ticket's rows: numbering a new ticket locks
+        // its year's counter until the commit (on PostgreSQL, every replica numbering one
+        // waits), so that comes as late as it can.
         let chunk = Args::new()
             .bind(&self.doc_id)
             .bind(self.kind.as_str())
@@ -449,6 +458,13 @@ impl Commit {
                 .bind(self.now);
             tx.execute(INSERT_AUDIT, &audit).await?;
         }
+        let number = match &self.rows {
+            Some((p, lists)) => {
+                let known = self.number.as_deref();
+                Some(write_rows(tx, &self.doc_id, p, *lists, known, Some(self.now)).await?)
+            }
+            None => None,
+        };
         if let Some(receipt) = &self.receipt {
             receipt.write(tx, &self.doc_id).await?;
         }
@@ -517,13 +533,14 @@ impl Store {
                     .await;
                 }
                 let mut tx = pool.begin().await?;
-                let committed = commit.write(&mut PgTx(&mut tx)).await?;
-                // Delivered to the listeners when (and only if) the transaction commits.
+                // Delivered to the listeners when (and only if) the transaction commits; sent
+                // first, so that a new ticket's counter is not locked for it (see `write`).
                 sqlx::query("select pg_notify($1, $2)")
                     .bind(super::CHANGES_CHANNEL)
                     .bind(format!("{} {}", self.instance(), commit.doc_id))
                     .execute(&mut *tx)
                     .await?;
+                let committed = commit.write(&mut PgTx(&mut tx)).await?;
                 tx.commit().await?;
                 Ok(committed)
             }
