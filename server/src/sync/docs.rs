@@ -33,7 +33,8 @@ use std::time::Instant;
 use automerge::{ActorId, Automerge, ChangeHash};
 use campo_shared::ids::DocumentId;
 use campo_shared::role::Role;
-use campo_shared::schema::TicketDoc;
+use campo_shared::schema::migrate::{self, Migration};
+use campo_shared::schema::{SCHEMA_VERSION, TicketDoc};
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::Limits;
@@ -247,6 +248,9 @@ struct Inner {
     /// Heavy Automerge work (a large message, loading or compacting a large document) runs on a
     /// blocking thread, this many at a time, so that it never holds every runtime thread.
     heavy: tokio::sync::Semaphore,
+    /// The steps that bring a ticket of an earlier schema version to the current one
+    /// ([`migrate::MIGRATIONS`]; the tests give made-up ones).
+    migrations: &'static [Migration],
 }
 
 /// Work on more bytes than this runs off the runtime's threads (see [`Documents::offload`]).
@@ -260,6 +264,15 @@ pub struct Documents {
 
 impl Documents {
     pub fn new(store: Store, limits: Limits) -> Self {
+        Self::with_migrations(store, limits, migrate::MIGRATIONS)
+    }
+
+    /// [`Documents::new`] with other schema migrations than this version's.
+    pub(crate) fn with_migrations(
+        store: Store,
+        limits: Limits,
+        migrations: &'static [Migration],
+    ) -> Self {
         let (changes, _) = broadcast::channel(4096);
         let (contacts, _) = broadcast::channel(1024);
         Self {
@@ -282,8 +295,17 @@ impl Documents {
                 closing: watch::channel(false).0,
                 sla: Mutex::new(Arc::new(Sla::default())),
                 heavy: tokio::sync::Semaphore::new(heavy_permits()),
+                migrations,
             }),
         }
+    }
+
+    /// Brings a ticket document written by an earlier schema version to the current one, in one
+    /// change by the server's actor (see [`migrate::upgrade`]); the version it had when it was
+    /// older. A newer version, or one without its steps, is refused (why, in Spanish) and `doc`
+    /// left as it was.
+    fn upgrade(&self, doc: &mut Automerge) -> Result<Option<u64>, String> {
+        migrate::upgrade_with(doc, self.inner.migrations, SCHEMA_VERSION).map_err(|e| e.to_string())
     }
 
     /// Runs `f`, Automerge work on about `bytes` bytes. Small work runs in place (most changes:

@@ -212,3 +212,5 @@ async fn authenticate(
 
 #[cfg(test)]
 mod convergence_tests;
+#[cfg(test)]
+mod migration_tests;

@@ -6,7 +6,8 @@
 //! version reads differently. [`upgrade`] applies the steps from the document's version to the
 //! current one in one change, then sets `schema`; the server makes that change with its own
 //! actor, like its other changes, and stores it, so phones receive the upgraded document through
-//! sync. A migration only adds what the old version lacked or copies a value to where the new
+//! sync. It does so when it loads a stored ticket, and for a new ticket a phone created with the
+//! previous version of the app, before the write rules judge it. A migration only adds what the old version lacked or copies a value to where the new
 //! version reads it; it never removes what a phone still running the previous version may write
 //! concurrently (both changes merge, and the next upgrade sees the old field again).
 //!

@@ -11,7 +11,6 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 use campo_shared::handover;
 use campo_shared::ids::DocumentId;
 use campo_shared::schema::incremental::HydratedTicket;
-use campo_shared::schema::migrate;
 use tokio::sync::mpsc;
 
 use super::former::FormerSlot;
@@ -203,7 +202,7 @@ impl DocActor {
         let upgraded = if stored.heads.is_empty() {
             None
         } else {
-            match guarded(|| migrate::upgrade(&mut doc).map_err(|e| e.to_string()))? {
+            match guarded(|| self.hub.upgrade(&mut doc))? {
                 Ok(from) => from,
                 Err(err) => {
                     tracing::warn!(doc = %self.id_text, %err, "a ticket this version cannot upgrade; left as it is");

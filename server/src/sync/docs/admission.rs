@@ -97,6 +97,29 @@ impl DocActor {
         link.send(frame);
     }
 
+    /// Upgrades a new ticket that a phone wrote with an earlier version of the app (created
+    /// offline before the app updated) to the current schema version, before it is judged, as a
+    /// stored one is when it is loaded ([`DocActor::ensure_hot`]): in one change by the
+    /// server's actor, stored with the phone's changes, which reaches the phone by sync. A
+    /// version this program cannot bring to its own (newer, or without its steps) is refused.
+    fn upgrade_arrival(&mut self) -> Result<(), Violation> {
+        let hub = self.hub.clone();
+        let doc = self.doc.as_deref_mut().expect("hot");
+        match guarded(|| hub.upgrade(doc)) {
+            Ok(Ok(None)) => Ok(()),
+            Ok(Ok(Some(from))) => {
+                tracing::info!(doc = %self.id_text, from, "a new ticket of an earlier schema version upgraded on arrival");
+                Ok(())
+            }
+            Ok(Err(err)) => Err(Violation(format!(
+                "Regla «documento de caso válido»: {err}."
+            ))),
+            Err(_) => Err(Violation(
+                "Regla «documento de caso válido»: el documento no se puede leer.".into(),
+            )),
+        }
+    }
+
     /// Checks the changes a peer just delivered, which touched `touched`, against the write rules;
     /// returns the ticket they leave.
     fn check_incoming(
@@ -289,6 +312,11 @@ impl DocActor {
         let mut ticket = None;
         let mut unstored = None;
         if self.doc_heads() != self.stored.heads {
+            let upgraded = if self.stored.heads.is_empty() {
+                self.upgrade_arrival()
+            } else {
+                Ok(())
+            };
             let doc = self.doc.as_deref().expect("hot");
             // What the patches show, and what the changes' operations write to (a write of the
             // value a field already had shows in no patch).
@@ -307,9 +335,13 @@ impl DocActor {
             })
             .unwrap_or_else(|_| Touched::everything());
             let hub = self.hub.clone();
-            let mut checked = hub
-                .offload(incoming, || self.check_incoming(link, &touched))
-                .await;
+            let mut checked = match upgraded {
+                Ok(()) => {
+                    hub.offload(incoming, || self.check_incoming(link, &touched))
+                        .await
+                }
+                Err(violation) => Err(violation),
+            };
             if let Ok(after) = &checked
                 && let Err(violation) = self.check_citations(link, &after.ticket).await
             {
