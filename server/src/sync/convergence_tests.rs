@@ -57,7 +57,8 @@ struct Client {
     _kill: watch::Receiver<Option<super::docs::CloseReason>>,
 }
 
-fn connect(
+/// A link for client `i`, acting as coordinator `u`, with its outbox and its kill switch.
+pub(super) fn connect(
     documents: &Documents,
     i: usize,
 ) -> (

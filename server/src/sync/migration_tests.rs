@@ -5,8 +5,6 @@
 //! in Spanish and nothing is stored. The schema has had one version so far, so the tests make up
 //! an earlier one, version 0, in which a request had no location.
 
-use std::sync::Arc;
-
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{AutoCommit, Automerge, ROOT, ReadDoc};
@@ -81,18 +79,7 @@ struct Phone {
 
 impl Phone {
     fn new(documents: &Documents, doc: AutoCommit) -> Self {
-        let (outbox, inbox) = mpsc::channel(1_000);
-        let (kill, killed) = watch::channel(None);
-        let link = PeerLink {
-            conn: documents.next_conn_id(),
-            peer_id: "telefono".into(),
-            user_id: "u".into(),
-            role: Role::Coordinador,
-            session: "sesion".into(),
-            unknown: Arc::default(),
-            outbox,
-            kill: Arc::new(kill),
-        };
+        let (link, inbox, killed) = super::convergence_tests::connect(documents, 0);
         Self {
             doc,
             state: sync::State::new(),

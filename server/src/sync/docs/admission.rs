@@ -103,9 +103,8 @@ impl DocActor {
     /// server's actor, stored with the phone's changes, which reaches the phone by sync. A
     /// version this program cannot bring to its own (newer, or without its steps) is refused.
     fn upgrade_arrival(&mut self) -> Result<(), Violation> {
-        let hub = self.hub.clone();
         let doc = self.doc.as_deref_mut().expect("hot");
-        match guarded(|| hub.upgrade(doc)) {
+        match guarded(|| self.hub.upgrade(doc)) {
             Ok(Ok(None)) => Ok(()),
             Ok(Ok(Some(from))) => {
                 tracing::info!(doc = %self.id_text, from, "a new ticket of an earlier schema version upgraded on arrival");
